@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# kmemdump: the two commands are `make demo` (the firmware scenario) and
+# `make check` (every test). See README.md.
+
+.PHONY: all check demo kernel series tools bench clean-check
+
+all: kernel tools
+
+# Every test; ends with "N passed, N failed, N skipped".
+check:
+	@scripts/check.sh
+
+# The seed's scenario end to end: boot, freeze, capture, show the dump.
+demo:
+	@scripts/demo.sh
+
+kernel:
+	scripts/deps.sh
+	scripts/kernel-build.sh
+	scripts/modules-build.sh
+
+# The kernel change as a git format-patch series in out/series/.
+series:
+	scripts/series.sh --check out/series
+
+tools:
+	$(MAKE) -C tools/mdfw

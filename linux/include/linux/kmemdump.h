@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmemdump: register chunks of kernel memory so that an external agent
+ * (boot firmware, a hypervisor) can copy just those chunks after the
+ * kernel has died or frozen.
+ *
+ * See Documentation/dev-tools/kmemdump.rst.
+ */
+#ifndef _LINUX_KMEMDUMP_H
+#define _LINUX_KMEMDUMP_H
+
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+
+/*
+ * Predefined region IDs and their names. A name is what a backend shows
+ * the firmware (Qualcomm firmware names its output files after it), so it
+ * must fit KMEMDUMP_NAME_LEN including the NUL and use only [a-z0-9_].
+ */
+#define KMEMDUMP_PREDEFINED_IDS(X)				\
+	X(LINUX_BANNER,		"linux_banner")			\
+	X(COREIMAGE_ELF,	"elf_header")			\
+	X(COREIMAGE_VMCOREINFO,	"vmcoreinfo")
+
+#define KMEMDUMP_NAME_LEN	16
+
+#define __KMEMDUMP_ENUM(id, name)	KMEMDUMP_ID_##id,
+/**
+ * enum kmemdump_uid - identifier of a registered region
+ * @KMEMDUMP_ID_NO_ID: ask kmemdump to allocate a free ID from the dynamic
+ *	range and return it
+ * @KMEMDUMP_ID_DYNAMIC_START: first ID of the dynamic range
+ *
+ * The predefined IDs (KMEMDUMP_ID_LINUX_BANNER, ...) come from
+ * KMEMDUMP_PREDEFINED_IDS() and are reserved for one well-known region each.
+ */
+enum kmemdump_uid {
+	KMEMDUMP_ID_NO_ID = 0,
+	KMEMDUMP_PREDEFINED_IDS(__KMEMDUMP_ENUM)
+	KMEMDUMP_ID_DYNAMIC_START,
+};
+
+#undef __KMEMDUMP_ENUM
+
+struct kmemdump_backend;
+
+/**
+ * struct kmemdump_backend - a facility that publishes regions to firmware
+ * @name: short name shown in debugfs and in kernel messages
+ * @register_region: publish region @id covering [@vaddr, @vaddr + @size).
+ *	Return 0 or a negative errno; on error kmemdump does not register the
+ *	region (or, during replay, refuses the backend).
+ * @unregister_region: withdraw region @id. kmemdump forgets the region
+ *	whatever this returns; an error is only logged.
+ *
+ * Both callbacks are mandatory. They are called with kmemdump's spinlock
+ * held and interrupts disabled: they must not sleep and must not call back
+ * into kmemdump. A backend that needs the physical pages behind a region
+ * uses kmemdump_for_each_chunk(); @vaddr may be in vmalloc space.
+ */
+struct kmemdump_backend {
+	const char *name;
+	int (*register_region)(struct kmemdump_backend *be,
+			       enum kmemdump_uid id, const void *vaddr,
+			       size_t size);
+	int (*unregister_region)(struct kmemdump_backend *be,
+				 enum kmemdump_uid id);
+};
+
+/**
+ * typedef kmemdump_chunk_fn - callback for kmemdump_for_each_chunk()
+ * @phys: physical address of a chunk
+ * @vaddr: kernel virtual address of the same chunk
+ * @len: length of the chunk in bytes
+ * @arg: the caller's argument
+ *
+ * Return: 0 to continue the walk, anything else stops it and is returned.
+ */
+typedef int (*kmemdump_chunk_fn)(phys_addr_t phys, const void *vaddr,
+				 size_t len, void *arg);
+
+/*
+ * Static annotation record, one per annotated variable, collected in the
+ * .kmemdump section of vmlinux or of a module. Built with the
+ * KMEMDUMP_VAR*() macros only.
+ */
+struct kmemdump_annotation {
+	const void *addr;
+	size_t size;		/* 0: NUL-terminated string, measured at registration */
+	enum kmemdump_uid id;	/* requested ID */
+	int registered;		/* ID kmemdump assigned, 0 when not registered */
+};
+
+#ifdef CONFIG_KMEMDUMP
+
+/* Largest ID + 1: the dynamic range holds one ID per table slot. */
+#define KMEMDUMP_ID_MAX	(KMEMDUMP_ID_DYNAMIC_START + CONFIG_KMEMDUMP_MAX_REGIONS)
+
+int kmemdump_register_id(enum kmemdump_uid id, const void *vaddr, size_t size);
+int kmemdump_unregister(enum kmemdump_uid id);
+int kmemdump_register_backend(struct kmemdump_backend *be);
+int kmemdump_unregister_backend(struct kmemdump_backend *be);
+int kmemdump_for_each_chunk(const void *vaddr, size_t size,
+			    kmemdump_chunk_fn fn, void *arg);
+int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len);
+
+void *kmemdump_kmalloc(enum kmemdump_uid id, size_t size, gfp_t flags);
+void *kmemdump_kzalloc(enum kmemdump_uid id, size_t size, gfp_t flags);
+void kmemdump_kfree(const void *p);
+void *kmemdump_vmalloc(enum kmemdump_uid id, unsigned long size);
+void *kmemdump_vzalloc(enum kmemdump_uid id, unsigned long size);
+void kmemdump_vfree(const void *p);
+unsigned long kmemdump_get_free_pages(enum kmemdump_uid id, gfp_t flags,
+				      unsigned int order);
+void kmemdump_free_pages(unsigned long addr, unsigned int order);
+void *kmemdump_memblock_alloc(enum kmemdump_uid id, phys_addr_t size,
+			      phys_addr_t align);
+void kmemdump_memblock_free(void *p, size_t size);
+
+/*
+ * The record is writable (it remembers the ID kmemdump assigned) and
+ * pointer-aligned so the section is a plain array. __used keeps it although
+ * nothing refers to it; the variable itself stays file-local.
+ */
+#define __KMEMDUMP_RECORD(_id, _addr, _size)				\
+	static struct kmemdump_annotation __used __aligned(sizeof(void *)) \
+	__section(".kmemdump") __UNIQUE_ID(kmemdump_) = {		\
+		.addr = (_addr), .size = (_size), .id = (_id),		\
+	}
+
+#else /* !CONFIG_KMEMDUMP */
+
+/* Compiled out: nothing is registered, 0 is "no region", wrappers allocate. */
+static inline int kmemdump_register_id(enum kmemdump_uid id, const void *vaddr,
+				       size_t size)
+{
+	return 0;
+}
+
+static inline int kmemdump_unregister(enum kmemdump_uid id)
+{
+	return 0;
+}
+
+static inline int kmemdump_register_backend(struct kmemdump_backend *be)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kmemdump_unregister_backend(struct kmemdump_backend *be)
+{
+	return -EOPNOTSUPP;
+}
+
+#define kmemdump_kmalloc(id, size, flags)	((void)(id), kmalloc(size, flags))
+#define kmemdump_kzalloc(id, size, flags)	((void)(id), kzalloc(size, flags))
+#define kmemdump_kfree(p)			kfree(p)
+#define kmemdump_vmalloc(id, size)		((void)(id), vmalloc(size))
+#define kmemdump_vzalloc(id, size)		((void)(id), vzalloc(size))
+#define kmemdump_vfree(p)			vfree(p)
+#define kmemdump_get_free_pages(id, flags, order) \
+	((void)(id), __get_free_pages(flags, order))
+#define kmemdump_free_pages(addr, order)	free_pages(addr, order)
+#define kmemdump_memblock_alloc(id, size, align) \
+	((void)(id), memblock_alloc(size, align))
+#define kmemdump_memblock_free(p, size)		memblock_free(p, size)
+
+#define __KMEMDUMP_RECORD(_id, _addr, _size)	static_assert(1)
+
+#endif /* CONFIG_KMEMDUMP */
+
+/**
+ * kmemdump_register() - register a region under a newly allocated ID
+ * @vaddr: start of the region
+ * @size: length of the region in bytes
+ *
+ * Shorthand for kmemdump_register_id(KMEMDUMP_ID_NO_ID, @vaddr, @size).
+ *
+ * Return: the allocated ID (> 0) or a negative errno.
+ */
+static inline int kmemdump_register(const void *vaddr, size_t size)
+{
+	return kmemdump_register_id(KMEMDUMP_ID_NO_ID, vaddr, size);
+}
+
+/**
+ * KMEMDUMP_VAR_ID() - register a static object at boot or module load
+ * @id: predefined ID, or KMEMDUMP_ID_NO_ID
+ * @sym: the object (it may stay static: only its address is recorded)
+ * @size: number of bytes from the start of @sym
+ *
+ * Built-in records are registered during boot; a module's records are
+ * registered when it is loaded and unregistered when it is unloaded.
+ * Do not annotate __init or __initdata objects.
+ */
+#define KMEMDUMP_VAR_ID(id, sym, size)	__KMEMDUMP_RECORD(id, &(sym), size)
+
+/**
+ * KMEMDUMP_VAR() - register a whole static object under a dynamic ID
+ * @sym: the object
+ */
+#define KMEMDUMP_VAR(sym)		KMEMDUMP_VAR_ID(KMEMDUMP_ID_NO_ID, sym, sizeof(sym))
+
+/**
+ * KMEMDUMP_STRING_ID() - register a NUL-terminated string, NUL included
+ * @id: predefined ID, or KMEMDUMP_ID_NO_ID
+ * @str: a char array whose length is only known at link time (for example
+ *	linux_banner, whose final text is produced by the last link step)
+ */
+#define KMEMDUMP_STRING_ID(id, str)	__KMEMDUMP_RECORD(id, (str), 0)
+
+#endif /* _LINUX_KMEMDUMP_H */

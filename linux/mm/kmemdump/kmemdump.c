@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmemdump core: the region table and the backend that publishes it.
+ *
+ * Regions live in a fixed array so that registering never allocates and
+ * works from early boot on. One spinlock (interrupts off) serialises the
+ * table, the ID bitmap and every backend callback, so a backend always sees
+ * the exact sequence of changes the table went through, including while it
+ * is being replaced.
+ */
+
+#define pr_fmt(fmt) "kmemdump: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/export.h>
+#include <linux/lockdep.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "internal.h"
+
+static DEFINE_SPINLOCK(kmemdump_lock);
+static struct kmemdump_region kmemdump_regions[CONFIG_KMEMDUMP_MAX_REGIONS];
+static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_MAX);
+static unsigned int kmemdump_count;
+
+static int kmemdump_noop_register(struct kmemdump_backend *be,
+				  enum kmemdump_uid id, const void *vaddr,
+				  size_t size)
+{
+	return 0;
+}
+
+static int kmemdump_noop_unregister(struct kmemdump_backend *be,
+				    enum kmemdump_uid id)
+{
+	return 0;
+}
+
+/* Active from boot until a real backend registers, and after it leaves. */
+static struct kmemdump_backend kmemdump_default_backend = {
+	.name = "none",
+	.register_region = kmemdump_noop_register,
+	.unregister_region = kmemdump_noop_unregister,
+};
+
+static struct kmemdump_backend *kmemdump_backend = &kmemdump_default_backend;
+
+static const char * const kmemdump_predefined_names[] = {
+#define __KMEMDUMP_NAME(id, name) [KMEMDUMP_ID_##id] = name,
+	KMEMDUMP_PREDEFINED_IDS(__KMEMDUMP_NAME)
+#undef __KMEMDUMP_NAME
+};
+
+/**
+ * kmemdump_id_name() - the human-readable name of a region ID
+ * @id: a predefined or dynamic ID
+ * @buf: where to write the name
+ * @len: size of @buf; KMEMDUMP_NAME_LEN always suffices
+ *
+ * Predefined IDs have fixed names; dynamic IDs are named "dyn<id>".
+ * The name depends on the ID alone, so it needs no lock.
+ *
+ * Return: 0, -EINVAL for an ID out of range, -ENOSPC if @buf is too small.
+ */
+int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len)
+{
+	int n;
+
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX)
+		return -EINVAL;
+	if (id < KMEMDUMP_ID_DYNAMIC_START)
+		n = snprintf(buf, len, "%s", kmemdump_predefined_names[id]);
+	else
+		n = snprintf(buf, len, "dyn%u", (unsigned int)id);
+	return n < len ? 0 : -ENOSPC;
+}
+EXPORT_SYMBOL_GPL(kmemdump_id_name);
+
+static struct kmemdump_region *kmemdump_find(enum kmemdump_uid id)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&kmemdump_lock);
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
+		if (kmemdump_regions[i].id == id)
+			return &kmemdump_regions[i];
+	return NULL;
+}
+
+/* Register with the table, then the backend; caller validated the range. */
+static int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr,
+			       size_t size, unsigned int flags)
+{
+	struct kmemdump_region *slot;
+	int ret;
+
+	lockdep_assert_held(&kmemdump_lock);
+	if (kmemdump_count == ARRAY_SIZE(kmemdump_regions))
+		return -ENOSPC;
+	if (id == KMEMDUMP_ID_NO_ID) {
+		/* The dynamic range has a slot's worth of IDs: one is free. */
+		id = find_next_zero_bit(kmemdump_ids, KMEMDUMP_ID_MAX,
+					KMEMDUMP_ID_DYNAMIC_START);
+		if (WARN_ON_ONCE(id >= KMEMDUMP_ID_MAX))
+			return -ENOSPC;
+	} else if (test_bit(id, kmemdump_ids)) {
+		return -EEXIST;
+	}
+
+	ret = kmemdump_backend->register_region(kmemdump_backend, id, vaddr,
+						size);
+	if (ret)
+		return ret;
+
+	slot = kmemdump_find(KMEMDUMP_ID_NO_ID);
+	slot->id = id;
+	slot->flags = flags;
+	slot->vaddr = vaddr;
+	slot->size = size;
+	__set_bit(id, kmemdump_ids);
+	WRITE_ONCE(kmemdump_count, kmemdump_count + 1);
+	return id;
+}
+
+static void kmemdump_del_locked(struct kmemdump_region *r)
+{
+	int ret;
+
+	lockdep_assert_held(&kmemdump_lock);
+	ret = kmemdump_backend->unregister_region(kmemdump_backend, r->id);
+	if (ret)
+		pr_warn("backend %s failed to unregister region %d: %d\n",
+			kmemdump_backend->name, r->id, ret);
+	__clear_bit(r->id, kmemdump_ids);
+	memset(r, 0, sizeof(*r));
+	WRITE_ONCE(kmemdump_count, kmemdump_count - 1);
+}
+
+int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
+			    size_t size, unsigned int flags)
+{
+	unsigned long irqflags;
+	int ret;
+
+	/* Callers may pick predefined IDs only; dynamic ones are handed out. */
+	if ((unsigned int)id >= KMEMDUMP_ID_DYNAMIC_START)
+		return -EINVAL;
+	/* Rejects NULL, size 0, wrap-around and memory we cannot translate. */
+	ret = kmemdump_for_each_chunk(vaddr, size, NULL, NULL);
+	if (ret)
+		return ret;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	ret = kmemdump_add_locked(id, vaddr, size, flags);
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_register_flags);
+
+/**
+ * kmemdump_register_id() - register a region of kernel memory
+ * @id: a predefined ID, or KMEMDUMP_ID_NO_ID to get a free dynamic ID
+ * @vaddr: start of the region: linear map, kernel image, vmalloc or module
+ *	memory (physically scattered memory is fine)
+ * @size: length of the region in bytes
+ *
+ * The region is recorded and handed to the active backend. It stays
+ * registered until kmemdump_unregister(): the caller must unregister it
+ * before the memory is freed.
+ *
+ * Context: any context but NMI; takes a spinlock with interrupts disabled.
+ * Return: the region's ID (> 0) on success, or
+ *  * -EINVAL: @vaddr is NULL, @size is 0, the range wraps around, or @id
+ *    is neither KMEMDUMP_ID_NO_ID nor a predefined ID;
+ *  * -EFAULT: the range is not mapped kernel memory (user addresses,
+ *    holes, unmapped vmalloc pages);
+ *  * -EEXIST: @id is already registered;
+ *  * -ENOSPC: all CONFIG_KMEMDUMP_MAX_REGIONS slots are in use;
+ *  * any error returned by the backend, which then does not have the region.
+ *
+ * On error nothing changed.
+ */
+int kmemdump_register_id(enum kmemdump_uid id, const void *vaddr, size_t size)
+{
+	return kmemdump_register_flags(id, vaddr, size, 0);
+}
+EXPORT_SYMBOL_GPL(kmemdump_register_id);
+
+/**
+ * kmemdump_unregister() - unregister a region
+ * @id: the ID kmemdump_register_id() returned
+ *
+ * The backend is told first; the region is forgotten even if the backend
+ * reports an error (which is logged).
+ *
+ * Context: any context but NMI; takes a spinlock with interrupts disabled.
+ * Return: 0, -EINVAL if @id is out of range, -ENOENT if it is not registered.
+ */
+int kmemdump_unregister(enum kmemdump_uid id)
+{
+	struct kmemdump_region *r;
+	unsigned long irqflags;
+	int ret = -ENOENT;
+
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX)
+		return -EINVAL;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	if (test_bit(id, kmemdump_ids)) {
+		r = kmemdump_find(id);
+		kmemdump_del_locked(r);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kmemdump_unregister);
+
+/* Unregister the region an allocation wrapper registered at @vaddr. */
+int kmemdump_unregister_alloc(const void *vaddr)
+{
+	unsigned long irqflags;
+	unsigned int i;
+	int ret = -ENOENT;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
+		struct kmemdump_region *r = &kmemdump_regions[i];
+
+		if (r->id && (r->flags & KMEMDUMP_REGION_ALLOC) &&
+		    r->vaddr == vaddr) {
+			kmemdump_del_locked(r);
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	return ret;
+}
+
+/**
+ * kmemdump_register_backend() - make @be the backend that publishes regions
+ * @be: the backend; it must stay valid until kmemdump_unregister_backend()
+ *
+ * Every region registered so far is replayed into @be, in table order.
+ * If @be fails one of them, the regions it accepted are unregistered from
+ * it again, the previous (default) backend stays active and the error is
+ * returned: a backend either has every region or is not in use.
+ *
+ * Context: any context but NMI; @be's callbacks run under a spinlock.
+ * Return: 0, -EINVAL if @be lacks a name or a callback, -EBUSY if a backend
+ * other than the default is active, or the error @be returned.
+ */
+int kmemdump_register_backend(struct kmemdump_backend *be)
+{
+	unsigned long irqflags;
+	unsigned int i, done;
+	int ret = 0;
+
+	if (!be || !be->name || !be->register_region || !be->unregister_region)
+		return -EINVAL;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	if (kmemdump_backend != &kmemdump_default_backend) {
+		ret = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
+		struct kmemdump_region *r = &kmemdump_regions[i];
+
+		if (!r->id)
+			continue;
+		ret = be->register_region(be, r->id, r->vaddr, r->size);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/* Roll back: withdraw what @be accepted before slot i. */
+		for (done = 0; done < i; done++)
+			if (kmemdump_regions[done].id)
+				be->unregister_region(be, kmemdump_regions[done].id);
+		goto out;
+	}
+	kmemdump_backend = be;
+out:
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	if (ret == -EBUSY)
+		pr_warn("backend %s refused: %s is active\n", be->name,
+			kmemdump_backend->name);
+	else if (ret)
+		pr_warn("backend %s failed to take the regions: %d\n",
+			be->name, ret);
+	else
+		pr_info("backend %s registered\n", be->name);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kmemdump_register_backend);
+
+/**
+ * kmemdump_unregister_backend() - stop using @be
+ * @be: the active backend
+ *
+ * Every region is first unregistered from @be; then the default no-op
+ * backend takes over. The regions stay registered with kmemdump and are
+ * replayed into the next backend. After this returns, kmemdump never calls
+ * @be again, so @be may be freed.
+ *
+ * Context: any context but NMI; @be's callbacks run under a spinlock.
+ * Return: 0, or -EINVAL if @be is not the active backend.
+ */
+int kmemdump_unregister_backend(struct kmemdump_backend *be)
+{
+	unsigned long irqflags;
+	unsigned int i;
+	int ret = 0;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	if (!be || be != kmemdump_backend ||
+	    be == &kmemdump_default_backend) {
+		ret = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
+		if (kmemdump_regions[i].id)
+			be->unregister_region(be, kmemdump_regions[i].id);
+	kmemdump_backend = &kmemdump_default_backend;
+out:
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	if (!ret)
+		pr_info("backend %s unregistered\n", be->name);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
+
+/* Call @fn for every region, in table order, under the lock. */
+void kmemdump_for_each_region(kmemdump_region_fn fn, void *arg)
+{
+	unsigned long irqflags;
+	unsigned int i;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
+		if (kmemdump_regions[i].id)
+			fn(&kmemdump_regions[i], arg);
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_for_each_region);
+
+void kmemdump_backend_name(char *buf, size_t len)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	strscpy(buf, kmemdump_backend->name, len);
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_backend_name);
+
+unsigned int kmemdump_nr_regions(void)
+{
+	return READ_ONCE(kmemdump_count);
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_nr_regions);

@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for kmemdump: registry, IDs, bad input, backends and replay,
+ * chunk walking, allocation wrappers, static annotations and concurrency.
+ *
+ * The registry is global, so every test works relative to what the rest
+ * of the kernel registered (linux_banner at least) and leaves it as found.
+ * A fake backend mirrors the calls it receives so tests can compare what a
+ * backend was told with what kmemdump holds.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/init.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/panic.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+struct fake_backend {
+	struct kmemdump_backend be;
+	struct {
+		bool present;
+		const void *vaddr;
+		size_t size;
+	} map[KMEMDUMP_ID_MAX];
+	unsigned int nr_present;
+	unsigned int calls;	/* register + unregister callbacks */
+	unsigned int errors;	/* protocol violations seen */
+	unsigned int fail_at;	/* fail the fail_at-th register call (1-based) */
+	unsigned int reg_calls;
+	int fail_err;
+};
+
+static struct fake_backend *to_fake(struct kmemdump_backend *be)
+{
+	return container_of(be, struct fake_backend, be);
+}
+
+static int fake_register(struct kmemdump_backend *be, enum kmemdump_uid id,
+			 const void *vaddr, size_t size)
+{
+	struct fake_backend *f = to_fake(be);
+
+	f->calls++;
+	if (f->fail_at && ++f->reg_calls == f->fail_at)
+		return f->fail_err;
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX || f->map[id].present) {
+		f->errors++;
+		return -EINVAL;
+	}
+	f->map[id].present = true;
+	f->map[id].vaddr = vaddr;
+	f->map[id].size = size;
+	f->nr_present++;
+	return 0;
+}
+
+static int fake_unregister(struct kmemdump_backend *be, enum kmemdump_uid id)
+{
+	struct fake_backend *f = to_fake(be);
+
+	f->calls++;
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX || !f->map[id].present) {
+		f->errors++;
+		return -ENOENT;
+	}
+	/* Touch the memory: KASAN flags it if it was freed before this call. */
+	(void)READ_ONCE(*(const char *)f->map[id].vaddr);
+	f->map[id].present = false;
+	f->nr_present--;
+	return 0;
+}
+
+static void fake_init(struct fake_backend *f, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	f->be.name = name;
+	f->be.register_region = fake_register;
+	f->be.unregister_region = fake_unregister;
+}
+
+/* Does the fake hold exactly what kmemdump holds? */
+struct mirror_check {
+	struct fake_backend *f;
+	unsigned int seen, mismatches;
+};
+
+static void mirror_check_one(const struct kmemdump_region *r, void *arg)
+{
+	struct mirror_check *c = arg;
+
+	c->seen++;
+	if (!c->f->map[r->id].present || c->f->map[r->id].vaddr != r->vaddr ||
+	    c->f->map[r->id].size != r->size)
+		c->mismatches++;
+}
+
+static void expect_mirror(struct kunit *test, struct fake_backend *f)
+{
+	struct mirror_check c = { .f = f };
+
+	kmemdump_for_each_region(mirror_check_one, &c);
+	KUNIT_EXPECT_EQ(test, c.mismatches, 0);
+	KUNIT_EXPECT_EQ(test, c.seen, f->nr_present);
+	KUNIT_EXPECT_EQ(test, f->errors, 0);
+}
+
+struct region_lookup {
+	enum kmemdump_uid id;
+	const void *vaddr;
+	struct kmemdump_region found;
+	unsigned int matches;
+};
+
+static void region_lookup_one(const struct kmemdump_region *r, void *arg)
+{
+	struct region_lookup *l = arg;
+
+	if ((l->id && r->id == l->id) || (l->vaddr && r->vaddr == l->vaddr)) {
+		l->found = *r;
+		l->matches++;
+	}
+}
+
+static unsigned int lookup(enum kmemdump_uid id, const void *vaddr,
+			   struct kmemdump_region *out)
+{
+	struct region_lookup l = { .id = id, .vaddr = vaddr };
+
+	kmemdump_for_each_region(region_lookup_one, &l);
+	if (out)
+		*out = l.found;
+	return l.matches;
+}
+
+static bool backend_is_default(void)
+{
+	char name[32];
+
+	kmemdump_backend_name(name, sizeof(name));
+	return !strcmp(name, "none");
+}
+
+static char test_buf[3 * 64];
+static struct fake_backend fake_a, fake_b;
+
+static void kmemdump_test_register_unregister(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions();
+	struct kmemdump_region r;
+	int id;
+
+	id = kmemdump_register(test_buf, 64);
+	KUNIT_ASSERT_GE(test, id, KMEMDUMP_ID_DYNAMIC_START);
+	KUNIT_EXPECT_LT(test, id, KMEMDUMP_ID_MAX);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + 1);
+	KUNIT_ASSERT_EQ(test, lookup(id, NULL, &r), 1);
+	KUNIT_EXPECT_PTR_EQ(test, r.vaddr, (const void *)test_buf);
+	KUNIT_EXPECT_EQ(test, r.size, 64);
+
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(id), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	KUNIT_EXPECT_EQ(test, lookup(id, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(id), -ENOENT);
+}
+
+static void kmemdump_test_predefined_id(struct kunit *test)
+{
+	enum kmemdump_uid id;
+	int ret;
+
+	/* linux_banner is registered at boot: its ID is taken. */
+	KUNIT_EXPECT_EQ(test, kmemdump_register_id(KMEMDUMP_ID_LINUX_BANNER,
+						   test_buf, 8), -EEXIST);
+
+	for (id = KMEMDUMP_ID_NO_ID + 1; id < KMEMDUMP_ID_DYNAMIC_START; id++)
+		if (!lookup(id, NULL, NULL))
+			break;
+	if (id == KMEMDUMP_ID_DYNAMIC_START)
+		kunit_skip(test, "every predefined ID is in use");
+
+	KUNIT_ASSERT_EQ(test, kmemdump_register_id(id, test_buf, 8), id);
+	KUNIT_EXPECT_EQ(test, kmemdump_register_id(id, test_buf + 8, 8),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(id), 0);
+	/* Free again after unregistering. */
+	ret = kmemdump_register_id(id, test_buf + 8, 8);
+	KUNIT_EXPECT_EQ(test, ret, id);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(id), 0);
+}
+
+static void kmemdump_test_bad_input(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions();
+	bool tainted = test_taint(TAINT_WARN);
+	void *v;
+
+	fake_init(&fake_a, "fake_a");
+	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+
+	KUNIT_EXPECT_EQ(test, kmemdump_register(NULL, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_register(test_buf, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_register((void *)(ULONG_MAX - 15), 32),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_register_id(-1, test_buf, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_register_id(KMEMDUMP_ID_DYNAMIC_START,
+						   test_buf, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_register_id(KMEMDUMP_ID_MAX, test_buf, 8),
+			-EINVAL);
+	/* User-space address. */
+	KUNIT_EXPECT_EQ(test, kmemdump_register((void *)0x10000, 16), -EFAULT);
+	/* vmalloc range running into the unmapped guard page. */
+	v = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, kmemdump_register(v, 2 * PAGE_SIZE), -EFAULT);
+	vfree(v);
+
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(KMEMDUMP_ID_NO_ID), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(KMEMDUMP_ID_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(KMEMDUMP_ID_MAX - 1), -ENOENT);
+
+	/* Nothing changed, the backend heard nothing, nothing warned. */
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	KUNIT_EXPECT_EQ(test, fake_a.calls, fake_a.nr_present);
+	KUNIT_EXPECT_EQ(test, test_taint(TAINT_WARN), tainted);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
+}
+
+static void kmemdump_test_no_id_reuse(struct kunit *test)
+{
+	int a, b, c;
+
+	a = kmemdump_register(test_buf, 8);
+	b = kmemdump_register(test_buf, 8);
+	KUNIT_ASSERT_GT(test, a, 0);
+	KUNIT_ASSERT_GT(test, b, 0);
+	/* IDs are handed out lowest first ... */
+	KUNIT_EXPECT_LT(test, a, b);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(a), 0);
+	/* ... so the ID just freed comes back. */
+	c = kmemdump_register(test_buf, 8);
+	KUNIT_EXPECT_EQ(test, c, a);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(b), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(c), 0);
+}
+
+static void kmemdump_test_table_full(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions(), n = 0, i;
+	int *ids, ret;
+
+	ids = kunit_kcalloc(test, CONFIG_KMEMDUMP_MAX_REGIONS, sizeof(*ids),
+			    GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ids);
+	while ((ret = kmemdump_register(test_buf, 1)) > 0)
+		ids[n++] = ret;
+	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	KUNIT_EXPECT_EQ(test, n, CONFIG_KMEMDUMP_MAX_REGIONS - before);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), CONFIG_KMEMDUMP_MAX_REGIONS);
+	/* A predefined ID is refused too when the table is full. */
+	KUNIT_EXPECT_EQ(test, kmemdump_register_id(KMEMDUMP_ID_COREIMAGE_ELF,
+						   test_buf, 1),
+			lookup(KMEMDUMP_ID_COREIMAGE_ELF, NULL, NULL) ?
+			-EEXIST : -ENOSPC);
+	/* One slot freed: NO_ID finds it. */
+	KUNIT_ASSERT_GT(test, n, 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[n - 1]), 0);
+	ret = kmemdump_register(test_buf, 1);
+	KUNIT_EXPECT_EQ(test, ret, ids[n - 1]);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[i]), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+}
+
+static void kmemdump_test_backend_replay(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions();
+	int early, v_id, late;
+	void *v;
+
+	/* Registered before any backend exists. */
+	early = kmemdump_register(test_buf, 16);
+	KUNIT_ASSERT_GT(test, early, 0);
+	v = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v_id = kmemdump_register(v, 3 * PAGE_SIZE);
+	KUNIT_ASSERT_GT(test, v_id, 0);
+
+	fake_init(&fake_a, "fake_a");
+	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_EXPECT_FALSE(test, backend_is_default());
+	KUNIT_EXPECT_EQ(test, fake_a.nr_present, before + 2);
+	KUNIT_EXPECT_TRUE(test, fake_a.map[early].present);
+	KUNIT_EXPECT_PTR_EQ(test, fake_a.map[v_id].vaddr, (const void *)v);
+	expect_mirror(test, &fake_a);
+
+	/* Live changes reach the backend. */
+	late = kmemdump_register(test_buf + 16, 16);
+	KUNIT_ASSERT_GT(test, late, 0);
+	KUNIT_EXPECT_TRUE(test, fake_a.map[late].present);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(early), 0);
+	KUNIT_EXPECT_FALSE(test, fake_a.map[early].present);
+	expect_mirror(test, &fake_a);
+
+	/* Leaving: every region is withdrawn, the default takes over. */
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
+	KUNIT_EXPECT_EQ(test, fake_a.nr_present, 0);
+	KUNIT_EXPECT_TRUE(test, backend_is_default());
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + 2);
+
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(late), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(v_id), 0);
+	vfree(v);
+	KUNIT_EXPECT_EQ(test, fake_a.errors, 0);
+}
+
+static void kmemdump_test_backend_rules(struct kunit *test)
+{
+	struct kmemdump_backend incomplete = { .name = "incomplete" };
+
+	incomplete.register_region = fake_register;
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&incomplete), -EINVAL);
+	incomplete.register_region = NULL;
+	incomplete.unregister_region = fake_unregister;
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&incomplete), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(NULL), -EINVAL);
+
+	fake_init(&fake_a, "fake_a");
+	fake_init(&fake_b, "fake_b");
+	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	/* One real backend at a time. */
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_b.be), -EBUSY);
+	KUNIT_EXPECT_EQ(test, fake_b.calls, 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_b.be), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, backend_is_default());
+}
+
+static void kmemdump_test_failing_replay(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions();
+	int ids[3], i;
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		ids[i] = kmemdump_register(test_buf + i, 1);
+		KUNIT_ASSERT_GT(test, ids[i], 0);
+	}
+	/* Fail on the last region: all accepted ones must be rolled back. */
+	fake_init(&fake_a, "fake_a");
+	fake_a.fail_at = before + ARRAY_SIZE(ids);
+	fake_a.fail_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_a.be), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, fake_a.nr_present, 0);
+	KUNIT_EXPECT_EQ(test, fake_a.errors, 0);
+	KUNIT_EXPECT_TRUE(test, backend_is_default());
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + ARRAY_SIZE(ids));
+
+	/* The same backend, healthy now, gets everything. */
+	fake_a.fail_at = 0;
+	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	expect_mirror(test, &fake_a);
+
+	/* A backend error on a live registration refuses the region. */
+	fake_a.fail_at = fake_a.reg_calls + 1;
+	KUNIT_EXPECT_EQ(test, kmemdump_register(test_buf, 4), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + ARRAY_SIZE(ids));
+	fake_a.fail_at = 0;
+	expect_mirror(test, &fake_a);
+
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[i]), 0);
+}
+
+/* Static annotation in built-in code (or in this module when modular). */
+static char kmemdump_test_static[123];
+KMEMDUMP_VAR(kmemdump_test_static);
+
+static void kmemdump_test_static_annotation(struct kunit *test)
+{
+	struct kmemdump_region r;
+
+	KUNIT_ASSERT_EQ(test, lookup(0, kmemdump_test_static, &r), 1);
+	KUNIT_EXPECT_EQ(test, r.size, sizeof(kmemdump_test_static));
+	KUNIT_EXPECT_GE(test, r.id, KMEMDUMP_ID_DYNAMIC_START);
+
+	/* linux_banner: predefined ID, sized from the final string. */
+	KUNIT_ASSERT_EQ(test, lookup(KMEMDUMP_ID_LINUX_BANNER, NULL, &r), 1);
+	KUNIT_EXPECT_PTR_EQ(test, r.vaddr, (const void *)linux_banner);
+	KUNIT_EXPECT_EQ(test, r.size, strlen(linux_banner) + 1);
+}
+
+struct chunk_log {
+	unsigned int n;
+	size_t total;
+	phys_addr_t pa[8];
+	const void *va[8];
+	size_t len[8];
+	int fail_at;
+};
+
+static int chunk_record(phys_addr_t phys, const void *vaddr, size_t len,
+			void *arg)
+{
+	struct chunk_log *log = arg;
+
+	if (log->fail_at && log->n + 1 == log->fail_at)
+		return -E2BIG;
+	if (log->n < ARRAY_SIZE(log->pa)) {
+		log->pa[log->n] = phys;
+		log->va[log->n] = vaddr;
+		log->len[log->n] = len;
+	}
+	log->n++;
+	log->total += len;
+	return 0;
+}
+
+static void kmemdump_test_chunks_linear(struct kunit *test)
+{
+	struct chunk_log log = {};
+	char *k = kunit_kmalloc(test, 100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(k, 100, chunk_record, &log), 0);
+	KUNIT_EXPECT_EQ(test, log.n, 1);
+	KUNIT_EXPECT_EQ(test, log.pa[0], virt_to_phys(k));
+	KUNIT_EXPECT_EQ(test, log.len[0], 100);
+
+	memset(&log, 0, sizeof(log));
+	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(test_buf, 10, chunk_record,
+						      &log), 0);
+	KUNIT_EXPECT_EQ(test, log.n, 1);
+	KUNIT_EXPECT_EQ(test, log.pa[0], __pa_symbol(test_buf));
+}
+
+static void kmemdump_test_chunks_vmalloc(struct kunit *test)
+{
+	const size_t size = 5 * PAGE_SIZE - 100;
+	struct chunk_log log = {};
+	unsigned int expect = 0, i;
+	phys_addr_t prev = 0;
+	char *v = vmalloc(size + 50);
+	size_t off;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	/* Start mid-page to exercise partial first and last pages. */
+	KUNIT_ASSERT_EQ(test, kmemdump_for_each_chunk(v + 50, size,
+						      chunk_record, &log), 0);
+	KUNIT_EXPECT_EQ(test, log.total, size);
+
+	/* Expected chunking, computed page by page. */
+	for (off = 50; off < size + 50; off = ALIGN(off + 1, PAGE_SIZE)) {
+		phys_addr_t pa = page_to_phys(vmalloc_to_page(v + off)) +
+				 offset_in_page(off);
+
+		if (off == 50 || pa != prev)
+			expect++;
+		prev = page_to_phys(vmalloc_to_page(v + off)) + PAGE_SIZE;
+	}
+	KUNIT_EXPECT_EQ(test, log.n, expect);
+	for (i = 0; i < min_t(unsigned int, log.n, ARRAY_SIZE(log.pa)); i++) {
+		const char *va = log.va[i];
+
+		KUNIT_EXPECT_EQ(test, log.pa[i],
+				page_to_phys(vmalloc_to_page(va)) +
+				offset_in_page(va));
+		if (i)
+			KUNIT_EXPECT_PTR_EQ(test, log.va[i],
+				(const void *)((const char *)log.va[i - 1] +
+					       log.len[i - 1]));
+	}
+	KUNIT_EXPECT_PTR_EQ(test, log.va[0], (const void *)(v + 50));
+
+	/* The callback's error stops the walk and comes back. */
+	memset(&log, 0, sizeof(log));
+	log.fail_at = 1;
+	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(v, size, chunk_record,
+						      &log), -E2BIG);
+	vfree(v);
+}
+
+struct alloc_case {
+	const char *name;
+	void *(*alloc)(size_t size);
+	void (*free)(void *p);
+	size_t size;
+	bool zeroed;
+};
+
+static void *a_kmalloc(size_t s) { return kmemdump_kmalloc(KMEMDUMP_ID_NO_ID, s, GFP_KERNEL); }
+static void *a_kzalloc(size_t s) { return kmemdump_kzalloc(KMEMDUMP_ID_NO_ID, s, GFP_KERNEL); }
+static void *a_vmalloc(size_t s) { return kmemdump_vmalloc(KMEMDUMP_ID_NO_ID, s); }
+static void *a_vzalloc(size_t s) { return kmemdump_vzalloc(KMEMDUMP_ID_NO_ID, s); }
+static void *a_pages(size_t s)
+{
+	return (void *)kmemdump_get_free_pages(KMEMDUMP_ID_NO_ID, GFP_KERNEL, 1);
+}
+static void f_kfree(void *p) { kmemdump_kfree(p); }
+static void f_vfree(void *p) { kmemdump_vfree(p); }
+static void f_pages(void *p) { kmemdump_free_pages((unsigned long)p, 1); }
+
+static const struct alloc_case alloc_cases[] = {
+	{ "kmalloc", a_kmalloc, f_kfree, 300, false },
+	{ "kzalloc", a_kzalloc, f_kfree, 300, true },
+	{ "vmalloc", a_vmalloc, f_vfree, 3 * PAGE_SIZE + 7, false },
+	{ "vzalloc", a_vzalloc, f_vfree, 3 * PAGE_SIZE + 7, true },
+	{ "pages", a_pages, f_pages, 2 * PAGE_SIZE, false },
+};
+
+static void alloc_case_desc(const struct alloc_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(alloc, alloc_cases, alloc_case_desc);
+
+static void kmemdump_test_alloc_wrappers(struct kunit *test)
+{
+	const struct alloc_case *c = test->param_value;
+	unsigned int before = kmemdump_nr_regions();
+	struct chunk_log log = {};
+	struct kmemdump_region r;
+	char *p;
+
+	fake_init(&fake_a, "fake_a");
+	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+
+	p = c->alloc(c->size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, lookup(0, p, &r), 1);
+	KUNIT_EXPECT_EQ(test, r.size, c->size);
+	KUNIT_EXPECT_TRUE(test, r.flags & KMEMDUMP_REGION_ALLOC);
+	KUNIT_EXPECT_TRUE(test, fake_a.map[r.id].present);
+	if (c->zeroed)
+		KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, c->size));
+	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(p, c->size, chunk_record,
+						      &log), 0);
+	KUNIT_EXPECT_EQ(test, log.total, c->size);
+
+	/* fake_unregister reads the memory: KASAN catches free-before-unregister. */
+	c->free(p);
+	KUNIT_EXPECT_EQ(test, lookup(0, p, NULL), 0);
+	KUNIT_EXPECT_FALSE(test, fake_a.map[r.id].present);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+
+	/* A registration failure leaves nothing allocated or registered. */
+	fake_a.fail_at = fake_a.reg_calls + 1;
+	fake_a.fail_err = -ENOMEM;
+	KUNIT_EXPECT_NULL(test, c->alloc(c->size));
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	KUNIT_EXPECT_EQ(test, fake_a.errors, 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
+}
+
+static void kmemdump_test_alloc_zero_size(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions();
+
+	KUNIT_EXPECT_NULL(test, kmemdump_kmalloc(KMEMDUMP_ID_NO_ID, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, kmemdump_vmalloc(KMEMDUMP_ID_NO_ID, 0));
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	/* NULL is a no-op for the free wrappers, as for kfree(). */
+	kmemdump_kfree(NULL);
+	kmemdump_vfree(NULL);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+}
+
+#ifndef MODULE
+/*
+ * memblock only hands out memory before the slab allocator is up, long
+ * before KUnit runs: "kmemdump_test_memblock" on the command line makes
+ * this __setup hook exercise the wrapper then and leave the results here.
+ */
+static void *memblock_kept;
+static int memblock_kept_id;
+static unsigned int memblock_before, memblock_after_free;
+static bool memblock_ran;
+
+static int __init kmemdump_test_memblock_setup(char *unused)
+{
+	void *p;
+
+	memblock_before = kmemdump_nr_regions();
+	p = kmemdump_memblock_alloc(KMEMDUMP_ID_NO_ID, PAGE_SIZE + 5, SMP_CACHE_BYTES);
+	kmemdump_memblock_free(p, PAGE_SIZE + 5);
+	memblock_after_free = kmemdump_nr_regions();
+	memblock_kept = kmemdump_memblock_alloc(KMEMDUMP_ID_NO_ID, 3 * PAGE_SIZE,
+						PAGE_SIZE);
+	memblock_ran = p && memblock_kept;
+	return 1;
+}
+__setup("kmemdump_test_memblock", kmemdump_test_memblock_setup);
+
+static void kmemdump_test_memblock(struct kunit *test)
+{
+	struct kmemdump_region r;
+
+	if (!memblock_ran)
+		kunit_skip(test, "boot without kmemdump_test_memblock");
+	KUNIT_EXPECT_EQ(test, memblock_after_free, memblock_before);
+	KUNIT_ASSERT_EQ(test, lookup(0, memblock_kept, &r), 1);
+	memblock_kept_id = r.id;
+	KUNIT_EXPECT_EQ(test, r.size, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, r.flags & KMEMDUMP_REGION_ALLOC);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(memblock_kept, 0, 3 * PAGE_SIZE));
+	/* The memory now belongs to the kernel for good: just unregister it. */
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(memblock_kept_id), 0);
+}
+#endif
+
+static void kmemdump_test_id_name(struct kunit *test)
+{
+	char buf[KMEMDUMP_NAME_LEN];
+
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_LINUX_BANNER, buf,
+					       sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "linux_banner");
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_DYNAMIC_START + 2, buf,
+					       sizeof(buf)), 0);
+	snprintf(test_buf, sizeof(test_buf), "dyn%d", KMEMDUMP_ID_DYNAMIC_START + 2);
+	KUNIT_EXPECT_STREQ(test, buf, test_buf);
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_MAX - 1, buf,
+					       sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_LINUX_BANNER, buf, 4),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_NO_ID, buf,
+					       sizeof(buf)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_MAX, buf,
+					       sizeof(buf)), -EINVAL);
+}
+
+#define STRESS_THREADS	4
+#define STRESS_SWAPS	200
+
+struct stress_ctx {
+	atomic_t stop;
+	atomic_t bad;
+	atomic_t ops;
+	char buf[STRESS_THREADS][32];
+};
+
+static int stress_thread(void *arg)
+{
+	struct stress_ctx *ctx = arg;
+	static atomic_t next;
+	int me = atomic_inc_return(&next) % STRESS_THREADS;
+	int id;
+
+	while (!atomic_read(&ctx->stop)) {
+		id = kmemdump_register(ctx->buf[me], sizeof(ctx->buf[me]));
+		if (id > 0) {
+			if (kmemdump_unregister(id))
+				atomic_inc(&ctx->bad);
+		} else if (id != -ENOSPC) {
+			atomic_inc(&ctx->bad);
+		}
+		atomic_inc(&ctx->ops);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void kmemdump_test_concurrency(struct kunit *test)
+{
+	struct task_struct *tasks[STRESS_THREADS];
+	unsigned int before = kmemdump_nr_regions(), i;
+	struct stress_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	fake_init(&fake_a, "fake_a");
+	fake_init(&fake_b, "fake_b");
+
+	for (i = 0; i < STRESS_THREADS; i++) {
+		tasks[i] = kthread_run(stress_thread, ctx, "kmemdump_stress/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tasks[i]));
+		get_task_struct(tasks[i]);
+	}
+	for (i = 0; i < STRESS_SWAPS; i++) {
+		struct fake_backend *f = i & 1 ? &fake_b : &fake_a;
+
+		KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&f->be), 0);
+		usleep_range(50, 100);
+		KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&f->be), 0);
+		/* Once out, a backend holds nothing. */
+		KUNIT_EXPECT_EQ(test, f->nr_present, 0);
+	}
+	/* Leave fake_a in while the threads finish, then compare. */
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	atomic_set(&ctx->stop, 1);
+	for (i = 0; i < STRESS_THREADS; i++) {
+		kthread_stop(tasks[i]);
+		put_task_struct(tasks[i]);
+	}
+	expect_mirror(test, &fake_a);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->bad), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&ctx->ops), STRESS_THREADS);
+	KUNIT_EXPECT_EQ(test, fake_a.errors + fake_b.errors, 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	kunit_info(test, "%d register/unregister pairs across %d backend swaps\n",
+		   atomic_read(&ctx->ops), STRESS_SWAPS);
+}
+
+static int kmemdump_test_init(struct kunit *test)
+{
+	/* Backend tests would take over, or be refused by, a real backend. */
+	if (!backend_is_default())
+		kunit_skip(test, "a real kmemdump backend is active");
+	return 0;
+}
+
+static struct kunit_case kmemdump_test_cases[] = {
+	KUNIT_CASE(kmemdump_test_register_unregister),
+	KUNIT_CASE(kmemdump_test_predefined_id),
+	KUNIT_CASE(kmemdump_test_bad_input),
+	KUNIT_CASE(kmemdump_test_no_id_reuse),
+	KUNIT_CASE(kmemdump_test_table_full),
+	KUNIT_CASE(kmemdump_test_backend_replay),
+	KUNIT_CASE(kmemdump_test_backend_rules),
+	KUNIT_CASE(kmemdump_test_failing_replay),
+	KUNIT_CASE(kmemdump_test_static_annotation),
+	KUNIT_CASE(kmemdump_test_chunks_linear),
+	KUNIT_CASE(kmemdump_test_chunks_vmalloc),
+	KUNIT_CASE_PARAM(kmemdump_test_alloc_wrappers, alloc_gen_params),
+	KUNIT_CASE(kmemdump_test_alloc_zero_size),
+#ifndef MODULE
+	KUNIT_CASE(kmemdump_test_memblock),
+#endif
+	KUNIT_CASE(kmemdump_test_id_name),
+	KUNIT_CASE_SLOW(kmemdump_test_concurrency),
+	{}
+};
+
+static struct kunit_suite kmemdump_test_suite = {
+	.name = "kmemdump",
+	.init = kmemdump_test_init,
+	.test_cases = kmemdump_test_cases,
+};
+kunit_test_suite(kmemdump_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for kmemdump");
+MODULE_LICENSE("GPL");

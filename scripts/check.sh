@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The project's test command (make check). From a machine that has
+# nothing: installs packages, unpacks and patches linux-source-6.12, builds,
+# checks the patch series, boots the test kernel in QEMU and runs every
+# test. Prints one "ok|not ok|skip NAME" line per test and ends with
+# "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OUT=$BUILD/check
+rm -rf "$OUT"; mkdir -p "$OUT"
+RES=$OUT/results
+: > "$RES"
+
+record() { # record ok|not ok|skip NAME [why]
+	local st=$1 name=$2 why=${3:-}
+	echo "$st $name${why:+  # $why}" | tee -a "$RES"
+}
+step() { # step NAME LOGFILE cmd...: run cmd, record by exit status
+	local name=$1 logf=$2; shift 2
+	if "$@" >"$logf" 2>&1; then
+		record ok "$name"
+	else
+		record "not ok" "$name" "see $logf"
+		tail -n 30 "$logf" | sed 's/^/    | /'
+		return 1
+	fi
+}
+finish() {
+	local p f s
+	p=$(grep -c '^ok ' "$RES"); f=$(grep -c '^not ok ' "$RES"); s=$(grep -c '^skip ' "$RES")
+	echo "$p passed, $f failed, $s skipped"
+	[ "$f" -eq 0 ]
+	exit
+}
+
+step deps "$OUT/deps.log" "$TOP/scripts/deps.sh" || finish
+step kernel-build "$OUT/kernel-build.log" "$TOP/scripts/kernel-build.sh" || finish
+step modules-build "$OUT/modules-build.log" "$TOP/scripts/modules-build.sh"
+step kmemdump-disabled-build "$OUT/nocfg.log" "$TOP/scripts/kernel-build.sh" --nocfg
+"$TOP/scripts/series.sh" --check "$OUT/series" | tee -a "$RES"
+
+# Test guest: built-in KUnit suites run at boot, then tests/guest/t-*.sh.
+"$TOP/scripts/mkinitramfs.sh" "$OUT/initramfs.cpio.gz"
+"$TOP/scripts/run-guest.sh" "$OUT/console.log" "${KMD_TEST_TIMEOUT:-900}" \
+	"$OUT/initramfs.cpio.gz" "kmd.mode=test kmemdump_test_memblock"
+rc=$?
+if [ $rc -ne 0 ]; then
+	record "not ok" guest-boot "qemu exit $rc (124: timeout), see $OUT/console.log"
+else
+	record ok guest-boot
+fi
+kunit=$BUILD/linux/tools/testing/kunit/kunit.py
+sed '/KMD-GUEST-TESTS-BEGIN/,$d' "$OUT/console.log" > "$OUT/kunit.log"
+python3 "$kunit" parse --json "$OUT/kunit.json" "$OUT/kunit.log" > "$OUT/kunit.txt" 2>&1
+python3 "$TOP/scripts/ktap-count.py" kunit. < "$OUT/kunit.json" | tee -a "$RES"
+grep -q '^ok kunit\.kmemdump\.' "$RES" || record "not ok" kunit.kmemdump "suite did not run"
+sed -n '/KMD-GUEST-TESTS-BEGIN/,/KMD-GUEST-TESTS-END/p' "$OUT/console.log" > "$OUT/guest.log"
+python3 "$kunit" parse --json "$OUT/guest.json" "$OUT/guest.log" > "$OUT/guest.txt" 2>&1
+python3 "$TOP/scripts/ktap-count.py" "" < "$OUT/guest.json" | tee -a "$RES"
+# Splats anywhere in the boot fail the run, whichever test caused them.
+if grep -E 'BUG:|WARNING:|KASAN|possible circular|inconsistent lock|Call Trace' "$OUT/console.log" > "$OUT/splats.txt"; then
+	record "not ok" guest-no-splats "$(head -1 "$OUT/splats.txt")"
+else
+	record ok guest-no-splats
+fi
+
+# Host tools.
+if [ -d "$TOP/tools/mdfw" ]; then
+	make -s -C "$TOP/tools/mdfw" check > "$OUT/mdfw.log" 2>&1
+	grep -E '^(not )?ok ' "$OUT/mdfw.log" | sed -E 's/^(not ok|ok) [0-9]+ - /\1 mdfw./' | tee -a "$RES"
+	tail -1 "$OUT/mdfw.log" | grep -q ' 0 failed' || record "not ok" mdfw "see $OUT/mdfw.log"
+fi
+finish

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Configure and build the guest kernel (x86_64 tinyconfig + our fragment)
+# in build/obj. Incremental: the object tree and ccache are kept.
+#   kernel-build.sh          build bzImage, vmlinux and modules
+#   kernel-build.sh --nocfg  check: CONFIG_KMEMDUMP=n still compiles every call site
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+frag=$TOP/tests/config/kmemdump.config
+
+configure() { # configure OBJDIR FRAGMENT...
+	local o=$1; shift
+	mkdir -p "$o"
+	cat "$@" > "$o/kmemdump.fragment.new"
+	if [ -f "$o/.config" ] && cmp -s "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"; then
+		rm "$o/kmemdump.fragment.new"
+		return
+	fi
+	kmake "$o" tinyconfig >/dev/null
+	(cd "$o" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O . .config kmemdump.fragment.new) >/dev/null
+	kmake "$o" olddefconfig >/dev/null
+	# Every fragment line must have survived Kconfig's dependency resolution.
+	local bad=0 l
+	while read -r l; do
+		case $l in CONFIG_*=*) ;; *) continue;; esac
+		case $l in *=n) grep -qx "# ${l%=n} is not set" "$o/.config" && continue;; esac
+		grep -qx "$l" "$o/.config" || { echo "config: $l not set" >&2; bad=1; }
+	done < "$o/kmemdump.fragment.new"
+	[ $bad -eq 0 ] || die "kernel config fragment not satisfied"
+	mv "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"
+}
+
+"$TOP/scripts/kernel-tree.sh"
+
+if [ "${1:-}" = --nocfg ]; then
+	# Build every object that includes <linux/kmemdump.h> with kmemdump off.
+	configure "$KOBJ_N" "$frag" "$TOP/tests/config/kmemdump-off.config"
+	objs=$(cd "$KSRC" && grep -rl --include='*.c' 'linux/kmemdump.h' \
+		init kernel mm lib drivers | grep -v '^mm/kmemdump/' | sed 's/\.c$/.o/')
+	log "CONFIG_KMEMDUMP=n: building $(echo $objs | wc -w) call-site objects"
+	kmake "$KOBJ_N" W=1 $objs
+	exit 0
+fi
+
+configure "$KOBJ" "$frag"
+log "building kernel in $KOBJ"
+kmake "$KOBJ" bzImage modules
+log "kernel ready: $KOBJ/arch/x86/boot/bzImage"

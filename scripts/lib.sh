@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared paths and helpers for the harness scripts (sourced, not run).
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${KMD_BUILD:-$TOP/build}
+KSRC=$BUILD/linux            # pristine 6.12 source + our overlay
+KORIG=$BUILD/orig            # pristine copies of the kernel files we patch
+KOBJ=$BUILD/obj              # object tree of the test/scenario kernel
+KOBJ_N=$BUILD/obj-n          # object tree of the CONFIG_KMEMDUMP=n check
+KTARBALL=${KMD_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
+export KBUILD_BUILD_USER=kmemdump KBUILD_BUILD_HOST=kmemdump
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+kmake() { # kmake OBJDIR args...
+	local o=$1; shift
+	make -C "$KSRC" O="$o" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
+		-j"$JOBS" "$@"
+}

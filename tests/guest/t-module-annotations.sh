@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0
+# A module's KMEMDUMP_VAR() records are registered on insmod and gone after
+# rmmod: no region may outlive the module's memory.
+set -e
+R=/sys/kernel/debug/kmemdump/regions
+count() { sed -n 's/^regions: \([0-9]*\)\/.*/\1/p' $R; }
+has_size() { awk -v s="$1" 'NR > 2 && $3 == s { f = 1 } END { exit !f }' $R; }
+
+before=$(count)
+! has_size 4093 && ! has_size 1234 || { echo "test sizes already present"; exit 1; }
+insmod /lib/modules/kmemdump_modtest.ko
+echo "after insmod: $(count) regions (before: $before)"
+[ "$(count)" -eq $((before + 2)) ] || { echo "expected $((before + 2))"; cat $R; exit 1; }
+has_size 4093 || { echo "4093-byte region missing"; exit 1; }
+has_size 1234 || { echo "1234-byte region missing"; exit 1; }
+rmmod kmemdump_modtest
+echo "after rmmod: $(count) regions"
+[ "$(count)" -eq "$before" ] || { echo "regions left behind"; cat $R; exit 1; }
+! has_size 4093 && ! has_size 1234 || { echo "module regions survive rmmod"; exit 1; }
