@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdfw - host-side emulated "minidump firmware" for kmemdump in QEMU.
+ *
+ * The guest kernel publishes the memory regions it wants preserved in a
+ * Qualcomm-format minidump table inside an ivshmem BAR. When the guest
+ * dies (watchdog, panic) QEMU pauses it and tells us over QMP; we then do
+ * what boot firmware does on a phone after a crash: walk the table and copy
+ * each region out of guest RAM. See README.md for the protocol.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "gpa.h"
+#include "qmp.h"
+#include "table.h"
+#include "util.h"
+
+#define DEFAULT_SHM_SIZE	(UINT64_C(1) << 20)
+#define CONNECT_TIMEOUT_S	10	/* QEMU may not have created the socket */
+#define GREETING_TIMEOUT_S	10
+#define PAUSE_TIMEOUT_S		5	/* trigger event -> VM actually stopped */
+#define QUERY_TIMEOUT_S		10
+
+static const char exit_codes_help[] =
+"Exit codes:\n"
+"  0  all good: every valid entry dumped\n"
+"  1  usage error\n"
+"  2  I/O or QMP error (missing file, QEMU gone, timeout, write failure)\n"
+"  3  table unusable (no initialised TOC / APSS subsystem): nothing dumped\n"
+"  4  dump written, but some entries were bad and skipped\n"
+"An I/O error (2) takes precedence over 3 and 4.\n";
+
+static const char main_help[] =
+"Usage: mdfw COMMAND [OPTIONS]\n"
+"\n"
+"Emulated minidump firmware: reads the Qualcomm minidump table that a\n"
+"kmemdump guest publishes in an ivshmem BAR and copies its regions out of\n"
+"the guest RAM file after a crash.\n"
+"\n"
+"Commands:\n"
+"  init      initialise the shared-memory file (before the guest boots)\n"
+"  capture   wait on QMP for WATCHDOG/GUEST_PANICKED, then dump\n"
+"  extract   dump offline from RAM and shm files (no QMP)\n"
+"\n"
+"Run 'mdfw COMMAND --help' for the options of a command.\n"
+"Sizes and addresses: decimal or 0x-hex, optional suffix K/M/G/T (x1024^n).\n"
+"\n"
+"Output directory (created 0700; files 0600, fsync()ed):\n"
+"  md_<name>.BIN        region with seq_num 0\n"
+"  md_<name>.<seq>.BIN  further parts (seq_num > 0) of a scattered region\n"
+"  manifest.tsv         '#' comment lines, then a header line and one line\n"
+"                       per table entry: index name seq address size status\n"
+"                       file ('-' if not dumped); status is one of ok,\n"
+"                       invalid-marker (removed entry, not an error),\n"
+"                       bad-marker, bad-name, empty, overflow, out-of-ram,\n"
+"                       duplicate, overlap, too-large, io-error\n"
+"  capture.txt          key=value: trigger, capture_ms, counts, result\n"
+"\n";
+
+static const char init_help[] =
+"Usage: mdfw init --shm FILE [--shm-size N]\n"
+"\n"
+"Create or resize FILE to N bytes (default 1M), zero it and write the\n"
+"minidump global table of contents (status 1, revision 1, ENBL) at offset\n"
+"0. Use FILE as the ivshmem memory-backend-file of the guest.\n";
+
+static const char capture_help[] =
+"Usage: mdfw capture --qmp SOCKET --ram FILE --ram-size N --shm FILE\n"
+"                    --out DIR [--below-4g N] [--bar2 ADDR] [--timeout SEC]\n"
+"                    [--connect-timeout SEC] [--max-bytes N] [--quit]\n"
+"\n"
+"Connect to QEMU's QMP socket (-qmp unix:SOCKET,server=on,wait=off),\n"
+"wait for a WATCHDOG or GUEST_PANICKED event (or find the VM already\n"
+"stopped in state watchdog/guest-panicked), make sure the VM is paused,\n"
+"find the ivshmem BAR 2 address with query-pci (unless --bar2), then dump\n"
+"like 'extract'. Prints a summary and the capture time (from the event's\n"
+"arrival to after the final fsync).\n"
+"\n"
+"  --qmp SOCKET          QMP unix socket path\n"
+"  --ram FILE            guest RAM file (-object memory-backend-file,\n"
+"                        mem-path=FILE,share=on -machine memory-backend=)\n"
+"  --ram-size N          guest RAM size (-m / backend size)\n"
+"  --below-4g N          -machine max-ram-below-4g=N, if used\n"
+"  --shm FILE            ivshmem memory-backend-file\n"
+"  --out DIR             output directory\n"
+"  --bar2 ADDR           guest physical address of ivshmem BAR 2\n"
+"  --timeout SEC         give up waiting for the event (default: never)\n"
+"  --connect-timeout SEC keep retrying to connect (default 10)\n"
+"  --max-bytes N         cap on the total dumped; entries beyond it are\n"
+"                        skipped as too-large (default: the RAM size)\n"
+"  --quit                send 'quit' to QEMU when done\n";
+
+static const char extract_help[] =
+"Usage: mdfw extract --ram FILE --ram-size N --shm FILE --bar2 ADDR\n"
+"                    --out DIR [--below-4g N] [--max-bytes N]\n"
+"\n"
+"Offline capture from the guest RAM file and the ivshmem file (the guest\n"
+"must not be running). Options as for 'capture'.\n";
+
+struct opts {
+	const char *qmp, *ram, *shm, *out;
+	uint64_t ram_size, below_4g, bar2, shm_size;
+	uint64_t timeout_s, connect_timeout_s, max_bytes;
+	bool have_ram_size, have_bar2, have_timeout, quit;
+};
+
+enum {
+	OPT_QMP = 256, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM,
+	OPT_SHM_SIZE, OPT_OUT, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2,
+	OPT_QUIT, OPT_MAX_BYTES, OPT_HELP,
+};
+
+static const struct option all_options[] = {
+	{ "qmp", required_argument, NULL, OPT_QMP },
+	{ "ram", required_argument, NULL, OPT_RAM },
+	{ "ram-size", required_argument, NULL, OPT_RAM_SIZE },
+	{ "below-4g", required_argument, NULL, OPT_BELOW_4G },
+	{ "shm", required_argument, NULL, OPT_SHM },
+	{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "bar2", required_argument, NULL, OPT_BAR2 },
+	{ "quit", no_argument, NULL, OPT_QUIT },
+	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Which options each command accepts, by OPT_ value. */
+static const int init_opts[] = { OPT_SHM, OPT_SHM_SIZE, OPT_HELP, 0 };
+static const int extract_opts[] = {
+	OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT, OPT_BAR2,
+	OPT_MAX_BYTES, OPT_HELP, 0
+};
+static const int capture_opts[] = {
+	OPT_QMP, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT,
+	OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2, OPT_QUIT, OPT_MAX_BYTES,
+	OPT_HELP, 0
+};
+
+static bool allowed(const int *list, int opt)
+{
+	for (; *list; list++)
+		if (*list == opt)
+			return true;
+	return false;
+}
+
+static const char *opt_name(int opt)
+{
+	const struct option *o;
+
+	for (o = all_options; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+static int num_arg(int opt, const char *arg, uint64_t *v)
+{
+	if (!parse_u64(arg, v)) {
+		msg("--%s: invalid number '%s'", opt_name(opt), arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns 0, MDFW_EXIT_USAGE, or -1 if --help was printed. */
+static int parse_opts(int argc, char **argv, const int *accepted,
+		      const char *help, struct opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->shm_size = DEFAULT_SHM_SIZE;
+	o->connect_timeout_s = CONNECT_TIMEOUT_S;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", all_options, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			msg("%s: unknown option or missing argument: %s",
+			    argv[0], argv[optind - 1]);
+			return MDFW_EXIT_USAGE;
+		}
+		if (!allowed(accepted, c)) {
+			msg("%s: option --%s does not apply", argv[0],
+			    opt_name(c));
+			return MDFW_EXIT_USAGE;
+		}
+		switch (c) {
+		case OPT_QMP:
+			o->qmp = optarg;
+			break;
+		case OPT_RAM:
+			o->ram = optarg;
+			break;
+		case OPT_SHM:
+			o->shm = optarg;
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_RAM_SIZE:
+			if (num_arg(c, optarg, &o->ram_size))
+				return MDFW_EXIT_USAGE;
+			o->have_ram_size = true;
+			break;
+		case OPT_BELOW_4G:
+			if (num_arg(c, optarg, &o->below_4g))
+				return MDFW_EXIT_USAGE;
+			if (!o->below_4g) {
+				msg("--below-4g must not be 0");
+				return MDFW_EXIT_USAGE;
+			}
+			break;
+		case OPT_SHM_SIZE:
+			if (num_arg(c, optarg, &o->shm_size))
+				return MDFW_EXIT_USAGE;
+			break;
+		case OPT_BAR2:
+			if (num_arg(c, optarg, &o->bar2))
+				return MDFW_EXIT_USAGE;
+			o->have_bar2 = true;
+			break;
+		case OPT_TIMEOUT:
+			if (num_arg(c, optarg, &o->timeout_s))
+				return MDFW_EXIT_USAGE;
+			o->have_timeout = true;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (num_arg(c, optarg, &o->connect_timeout_s))
+				return MDFW_EXIT_USAGE;
+			break;
+		case OPT_QUIT:
+			o->quit = true;
+			break;
+		case OPT_MAX_BYTES:
+			if (num_arg(c, optarg, &o->max_bytes))
+				return MDFW_EXIT_USAGE;
+			if (!o->max_bytes) {
+				msg("--max-bytes must not be 0");
+				return MDFW_EXIT_USAGE;
+			}
+			break;
+		case OPT_HELP:
+			fputs(help, stdout);
+			fputs("\n", stdout);
+			fputs(exit_codes_help, stdout);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		msg("%s: unexpected argument '%s'", argv[0], argv[optind]);
+		return MDFW_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int require(const void *have, const char *cmd, const char *opt)
+{
+	if (have)
+		return 0;
+	msg("%s: --%s is required (see 'mdfw %s --help')", cmd, opt, cmd);
+	return MDFW_EXIT_USAGE;
+}
+
+/* ---- init ---------------------------------------------------------- */
+
+static int cmd_init(int argc, char **argv)
+{
+	uint8_t toc[MD_TOC_SIZE];
+	static const uint8_t zero[65536];
+	struct opts o;
+	uint64_t off;
+	int fd, ret;
+
+	ret = parse_opts(argc, argv, init_opts, init_help, &o);
+	if (ret)
+		return ret < 0 ? MDFW_EXIT_OK : ret;
+	if (require(o.shm, "init", "shm"))
+		return MDFW_EXIT_USAGE;
+	if (o.shm_size < MD_TOC_SIZE || o.shm_size > (UINT64_C(1) << 40)) {
+		msg("init: --shm-size must be between %d bytes and 1T",
+		    MD_TOC_SIZE);
+		return MDFW_EXIT_USAGE;
+	}
+	if (o.shm_size & (o.shm_size - 1))
+		msg("warning: --shm-size %" PRIu64 " is not a power of two; "
+		    "a PCI BAR is", o.shm_size);
+
+	fd = open(o.shm, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		msg_errno(errno, "init: %s", o.shm);
+		return MDFW_EXIT_IO;
+	}
+	/*
+	 * Zero by writing rather than truncate-to-0: should a QEMU already
+	 * map the file, shrinking it would SIGBUS the guest.
+	 */
+	if (ftruncate(fd, (off_t)o.shm_size)) {
+		msg_errno(errno, "init: sizing %s", o.shm);
+		goto fail;
+	}
+	for (off = 0; off < o.shm_size; off += sizeof(zero)) {
+		size_t n = o.shm_size - off < sizeof(zero) ?
+			   (size_t)(o.shm_size - off) : sizeof(zero);
+
+		if (pwrite(fd, zero, n, (off_t)off) != (ssize_t)n) {
+			msg_errno(errno ? errno : EIO, "init: writing %s",
+				  o.shm);
+			goto fail;
+		}
+	}
+	md_toc_init_bytes(toc);
+	if (pwrite(fd, toc, sizeof(toc), 0) != (ssize_t)sizeof(toc) ||
+	    fsync(fd)) {
+		msg_errno(errno ? errno : EIO, "init: writing %s", o.shm);
+		goto fail;
+	}
+	close(fd);
+	printf("initialised %s: %" PRIu64 " bytes, minidump TOC at offset 0\n",
+	       o.shm, o.shm_size);
+	return MDFW_EXIT_OK;
+fail:
+	close(fd);
+	return MDFW_EXIT_IO;
+}
+
+/* ---- the dump, shared by capture and extract ------------------------ */
+
+struct trigger {
+	const char *event;	/* WATCHDOG, GUEST_PANICKED, or "none" */
+	char *data;		/* event data as JSON, or NULL */
+	const char *how;	/* "event", "query-status", "offline" */
+};
+
+struct fds {
+	int ram;
+	int shm;
+};
+
+static int read_shm_cb(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return pread_full(((struct fds *)ctx)->shm, buf, len, off);
+}
+
+static int read_ram_cb(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	return pread_full(((struct fds *)ctx)->ram, buf, len, off);
+}
+
+static int open_sized(const char *path, const char *what, uint64_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		msg_errno(errno, "%s file %s", what, path);
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		msg("%s file %s: not a regular file", what, path);
+		close(fd);
+		return -1;
+	}
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+static void report_bad_entries(const struct md_table *t)
+{
+	uint32_t i;
+
+	if (t->truncated)
+		msg("table: region_count %" PRIu32 " exceeds the %" PRIu32
+		    " entries that fit at regions_baseptr 0x%" PRIx64
+		    " (cap %u); the rest is ignored", t->region_count,
+		    t->capacity, t->baseptr, MD_MAX_REGIONS);
+	if (t->odd_enc_status)
+		msg("warning: APSS encryption_status 0x%08" PRIx32
+		    " is neither 0 nor DONE; dumping anyway", t->enc_status);
+	for (i = 0; i < t->n; i++) {
+		char why[256];
+
+		if (!md_status_is_bad(t->entries[i].status))
+			continue;
+		md_entry_describe(&t->entries[i], why, sizeof(why));
+		msg("entry %" PRIu32 ": %s: %s; skipped", i,
+		    md_status_str(t->entries[i].status), why);
+	}
+}
+
+static const char *result_word(int rc)
+{
+	switch (rc) {
+	case MDFW_EXIT_OK:
+		return "ok";
+	case MDFW_EXIT_PARTIAL:
+		return "partial";
+	case MDFW_EXIT_TABLE:
+		return "table-unusable";
+	default:
+		return "io-error";
+	}
+}
+
+/*
+ * Read the table and write the dump. t0 is when the clock started (the
+ * trigger event's arrival). Returns the process exit code.
+ */
+static int do_dump(const struct opts *o, const struct gpa_layout *lay,
+		   bool bar2_known, uint64_t bar2, uint64_t bar_size,
+		   const struct trigger *trg, uint64_t t0)
+{
+	struct md_table t = { 0 };
+	struct dump_dir dir = { .dfd = -1 };
+	struct md_source src = { 0 };
+	struct fds fds = { -1, -1 };
+	char err[512] = "", header[1024], text[2048];
+	uint64_t ram_file_size, shm_size, bytes = 0;
+	unsigned int io_errors = 0;
+	double ms;
+	int rc, ret;
+
+	fds.ram = open_sized(o->ram, "RAM", &ram_file_size);
+	if (fds.ram < 0)
+		return MDFW_EXIT_IO;
+	if (ram_file_size < o->ram_size) {
+		msg("RAM file %s is %" PRIu64 " bytes, less than --ram-size %"
+		    PRIu64, o->ram, ram_file_size, o->ram_size);
+		close(fds.ram);
+		return MDFW_EXIT_IO;
+	}
+	fds.shm = open_sized(o->shm, "shared memory", &shm_size);
+	if (fds.shm < 0) {
+		close(fds.ram);
+		return MDFW_EXIT_IO;
+	}
+	if (bar2_known && bar_size && bar_size != shm_size) {
+		msg("warning: ivshmem BAR 2 is %" PRIu64 " bytes but %s is %"
+		    PRIu64 "; using the smaller", bar_size, o->shm, shm_size);
+		if (bar_size < shm_size)
+			shm_size = bar_size;
+	}
+
+	src.ram = lay;
+	src.shm_size = shm_size;
+	src.bar2_known = bar2_known;
+	src.bar2 = bar2;
+	src.max_total = o->max_bytes;	/* 0: the RAM size */
+	src.read_shm = read_shm_cb;
+	src.read_ram = read_ram_cb;
+	src.ctx = &fds;
+	rc = md_table_read(&src, &t, err, sizeof(err));
+	if (rc)
+		msg("%s", err);
+
+	ret = dump_open_dir(&dir, o->out);
+	if (ret) {
+		msg_errno(-ret, "output directory %s", o->out);
+		rc = MDFW_EXIT_IO;
+		goto out;
+	}
+
+	if (!rc) {
+		report_bad_entries(&t);
+		io_errors = dump_regions(&dir, &t, fds.ram, &bytes);
+		snprintf(header, sizeof(header),
+			 "trigger: %s\n"
+			 "table: region_count %" PRIu32 " examined %" PRIu32
+			 " capacity %" PRIu32 "%s\n"
+			 "regions_baseptr: 0x%" PRIx64 " (%s offset 0x%" PRIx64
+			 ")\n"
+			 "ram: size 0x%" PRIx64 " below_4g 0x%" PRIx64
+			 " above_4g 0x%" PRIx64,
+			 trg->event, t.region_count, t.n, t.capacity,
+			 t.truncated ? " TRUNCATED" : "", t.baseptr,
+			 t.where == MD_IN_SHM ? "shm" :
+			 t.where == MD_IN_RAM ? "ram" : "-", t.array_off,
+			 lay->ram_size, lay->below_4g, lay->above_4g);
+		ret = dump_manifest(&dir, &t, header);
+		if (ret) {
+			msg_errno(-ret, "writing %s/manifest.tsv", o->out);
+			io_errors++;
+		}
+		if (io_errors)
+			rc = MDFW_EXIT_IO;
+		else if (t.n_bad || t.truncated)
+			rc = MDFW_EXIT_PARTIAL;
+	}
+	ret = dump_sync_dir(&dir);
+	if (ret) {
+		msg_errno(-ret, "fsync %s", o->out);
+		rc = MDFW_EXIT_IO;
+	}
+	/* The capture is durable now: stop the clock before capture.txt. */
+	ms = (double)(mono_ns() - t0) / 1e6;
+
+	snprintf(text, sizeof(text),
+		 "trigger=%s\n"
+		 "trigger_source=%s\n"
+		 "trigger_data=%s\n"
+		 "capture_ms=%.3f\n"
+		 "entries=%" PRIu32 "\n"
+		 "ok=%" PRIu32 "\n"
+		 "holes=%" PRIu32 "\n"
+		 "bad=%" PRIu32 "\n"
+		 "truncated=%d\n"
+		 "bytes=%" PRIu64 "\n"
+		 "result=%s\n"
+		 "exit_code=%d\n"
+		 "error=%s\n",
+		 trg->event, trg->how, trg->data ? trg->data : "",
+		 ms, t.n, t.n_ok, t.n_holes, t.n_bad, t.truncated ? 1 : 0,
+		 bytes, result_word(rc), rc, err);
+	ret = dump_text_file(&dir, "capture.txt", text);
+	if (!ret)
+		ret = dump_sync_dir(&dir);
+	if (ret) {
+		msg_errno(-ret, "writing %s/capture.txt", o->out);
+		rc = MDFW_EXIT_IO;
+	}
+
+	printf("trigger: %s%s%s\n", trg->event, trg->data ? " " : "",
+	       trg->data ? trg->data : "");
+	if (t.region_count || t.n)
+		printf("table: %" PRIu32 " entries at 0x%" PRIx64 " (%s), %"
+		       PRIu32 " examined\n", t.region_count, t.baseptr,
+		       t.where == MD_IN_SHM ? "ivshmem" : "guest RAM", t.n);
+	printf("dumped: %" PRIu32 " regions, %" PRIu64 " bytes; %" PRIu32
+	       " holes, %" PRIu32 " bad -> %s\n", t.n_ok, bytes, t.n_holes,
+	       t.n_bad, o->out);
+	printf("capture_ms: %.3f\n", ms);
+	printf("result: %s (exit %d)\n", result_word(rc), rc);
+out:
+	dump_close_dir(&dir);
+	md_table_free(&t);
+	close(fds.ram);
+	close(fds.shm);
+	return rc;
+}
+
+static int check_dump_opts(const char *cmd, const struct opts *o,
+			   struct gpa_layout *lay)
+{
+	if (require(o->ram, cmd, "ram") ||
+	    require(o->have_ram_size ? o : NULL, cmd, "ram-size") ||
+	    require(o->shm, cmd, "shm") || require(o->out, cmd, "out"))
+		return MDFW_EXIT_USAGE;
+	if (!gpa_layout_init(lay, o->ram_size, o->below_4g)) {
+		msg("%s: unsupported RAM layout (--ram-size %" PRIu64
+		    ", --below-4g %" PRIu64 "): need a non-zero size, "
+		    "--below-4g <= 4G, RAM ending below 1012G", cmd,
+		    o->ram_size, o->below_4g);
+		return MDFW_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- extract ------------------------------------------------------- */
+
+static int cmd_extract(int argc, char **argv)
+{
+	struct trigger trg = { "none", NULL, "offline" };
+	struct gpa_layout lay;
+	uint64_t t0 = mono_ns();
+	struct opts o;
+	int ret;
+
+	ret = parse_opts(argc, argv, extract_opts, extract_help, &o);
+	if (ret)
+		return ret < 0 ? MDFW_EXIT_OK : ret;
+	ret = check_dump_opts("extract", &o, &lay);
+	if (ret)
+		return ret;
+	if (require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
+		return MDFW_EXIT_USAGE;
+	return do_dump(&o, &lay, true, o.bar2, 0, &trg, t0);
+}
+
+/* ---- capture ------------------------------------------------------- */
+
+static uint64_t deadline_s(uint64_t s)
+{
+	uint64_t now = mono_ns();
+
+	if (s > (UINT64_MAX - now) / 1000000000u)
+		return UINT64_MAX;
+	return now + s * 1000000000u;
+}
+
+/*
+ * If the guest died before we connected, the event is gone; QEMU's run
+ * state still says why it stopped.
+ */
+static const char *stopped_by(struct qmp *q, char *err, size_t errlen)
+{
+	json_object *st = NULL, *status;
+	const char *ev = NULL, *s;
+
+	if (qmp_execute(q, "query-status", NULL, deadline_s(QUERY_TIMEOUT_S),
+			&st, err, errlen))
+		return NULL;
+	if (json_object_object_get_ex(st, "status", &status)) {
+		s = json_object_get_string(status);
+		if (!strcmp(s, "watchdog"))
+			ev = "WATCHDOG";
+		else if (!strcmp(s, "guest-panicked"))
+			ev = "GUEST_PANICKED";
+	}
+	json_object_put(st);
+	return ev;
+}
+
+static int cmd_capture(int argc, char **argv)
+{
+	static const char *const triggers[] = {
+		"WATCHDOG", "GUEST_PANICKED", NULL
+	};
+	struct trigger trg = { NULL, NULL, "event" };
+	struct gpa_layout lay;
+	struct qmp q = { .fd = -1 };
+	json_object *data = NULL, *pci = NULL;
+	uint64_t t0 = 0, bar2 = 0, bar_size = 0, shm_size;
+	uint64_t connect_deadline, greeting_deadline;
+	bool bar2_known = false, connected;
+	char err[512];
+	struct opts o;
+	struct stat st;
+	int ret, rc;
+
+	ret = parse_opts(argc, argv, capture_opts, capture_help, &o);
+	if (ret)
+		return ret < 0 ? MDFW_EXIT_OK : ret;
+	ret = check_dump_opts("capture", &o, &lay);
+	if (ret)
+		return ret;
+	if (require(o.qmp, "capture", "qmp"))
+		return MDFW_EXIT_USAGE;
+	/* Fail now, not after the guest died, if the files are missing. */
+	if (stat(o.ram, &st)) {
+		msg_errno(errno, "capture: RAM file %s", o.ram);
+		return MDFW_EXIT_IO;
+	}
+	if (stat(o.shm, &st)) {
+		msg_errno(errno, "capture: shared memory file %s", o.shm);
+		return MDFW_EXIT_IO;
+	}
+	shm_size = (uint64_t)st.st_size;
+
+	connect_deadline = deadline_s(o.connect_timeout_s);
+	greeting_deadline = connect_deadline > UINT64_MAX -
+			    GREETING_TIMEOUT_S * UINT64_C(1000000000) ?
+			    UINT64_MAX : connect_deadline +
+			    GREETING_TIMEOUT_S * UINT64_C(1000000000);
+	ret = qmp_connect(&q, o.qmp, connect_deadline, greeting_deadline,
+			  err, sizeof(err));
+	if (ret) {
+		msg("%s", err);
+		return MDFW_EXIT_IO;
+	}
+
+	trg.event = stopped_by(&q, err, sizeof(err));
+	if (trg.event) {
+		t0 = mono_ns();
+		trg.how = "query-status";
+	} else {
+		ret = qmp_wait_event(&q, triggers, o.have_timeout ?
+				     deadline_s(o.timeout_s) : UINT64_MAX,
+				     &trg.event, &data, &t0);
+		if (ret) {
+			if (ret == -ETIMEDOUT)
+				msg("capture: no WATCHDOG or GUEST_PANICKED "
+				    "event within %" PRIu64 " s", o.timeout_s);
+			else if (ret == -ECONNRESET)
+				msg("capture: QEMU closed the QMP connection "
+				    "(exited?) before a trigger event");
+			else
+				msg_errno(-ret, "capture: QMP");
+			rc = MDFW_EXIT_IO;
+			goto out;
+		}
+		if (data)
+			trg.data = strdup(json_object_to_json_string_ext(data,
+						JSON_C_TO_STRING_PLAIN));
+		json_object_put(data);
+	}
+	msg("trigger: %s%s%s", trg.event, trg.data ? " " : "",
+	    trg.data ? trg.data : "");
+
+	/*
+	 * GUEST_PANICKED is emitted from the vCPU thread before the VM stop
+	 * request is processed, so other vCPUs may still run: wait until
+	 * QEMU reports the VM stopped. If it never stops (action other than
+	 * pause), dump anyway: a racy dump beats none.
+	 */
+	connected = true;
+	ret = qmp_wait_paused(&q, deadline_s(PAUSE_TIMEOUT_S), err,
+			      sizeof(err));
+	if (ret == -ETIMEDOUT) {
+		msg("warning: VM still running %d s after %s; the dump may be "
+		    "inconsistent (use -action watchdog=pause,panic=pause)",
+		    PAUSE_TIMEOUT_S, trg.event);
+	} else if (ret) {
+		msg("warning: %s; reading the files anyway", err);
+		connected = false;
+	}
+
+	if (o.have_bar2) {
+		bar2 = o.bar2;
+		bar2_known = true;
+	} else if (connected) {
+		ret = qmp_execute(&q, "query-pci", NULL,
+				  deadline_s(QUERY_TIMEOUT_S), &pci, err,
+				  sizeof(err));
+		if (!ret)
+			ret = qmp_find_ivshmem_bar2(pci, shm_size, &bar2,
+						    &bar_size, err,
+						    sizeof(err));
+		json_object_put(pci);
+		if (ret)
+			msg("warning: %s; only a region array in guest RAM "
+			    "can be found", err);
+		else
+			bar2_known = true;
+	} else {
+		msg("warning: no --bar2 and no QMP: only a region array in "
+		    "guest RAM can be found");
+	}
+
+	rc = do_dump(&o, &lay, bar2_known, bar2, bar_size, &trg, t0);
+
+out:
+	if (o.quit && q.fd >= 0) {
+		/* QEMU may drop the connection before replying: ignore. */
+		qmp_execute(&q, "quit", NULL, deadline_s(QUERY_TIMEOUT_S),
+			    NULL, err, sizeof(err));
+	}
+	qmp_close(&q);
+	free(trg.data);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	/* A vanished QEMU must show up as an error return, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!cmd) {
+		fputs(main_help, stderr);
+		fputs(exit_codes_help, stderr);
+		return MDFW_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help")) {
+		fputs(main_help, stdout);
+		fputs(exit_codes_help, stdout);
+		return MDFW_EXIT_OK;
+	}
+	if (!strcmp(cmd, "init"))
+		return cmd_init(argc - 1, argv + 1);
+	if (!strcmp(cmd, "capture"))
+		return cmd_capture(argc - 1, argv + 1);
+	if (!strcmp(cmd, "extract"))
+		return cmd_extract(argc - 1, argv + 1);
+	msg("unknown command '%s' (try 'mdfw --help')", cmd);
+	return MDFW_EXIT_USAGE;
+}

@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""'mdfw capture' against a fake QEMU speaking QMP on a unix socket."""
+import json
+import os
+import select
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from mdlib import GIB4, MDFW, Tap, check, read_kv, read_manifest
+from test_extract import BAR2, RAM_SIZE, SHM_SIZE, Guest
+
+
+class FakeQemu(threading.Thread):
+    """Just enough of QEMU's QMP server for mdfw.
+
+    listen_delay: create the socket only after this long.
+    event/event_data/event_delay: trigger event to emit after capabilities
+      negotiation; stop_delay: STOP (VM paused) that long after it.
+    status: initial run state ("running", "guest-panicked", ...).
+    pci_devices: query-pci "devices" of bus 0.
+    hangup: close right after capabilities negotiation.
+    """
+
+    def __init__(self, path, event=None, event_data=None, event_delay=0.2,
+                 stop_delay=0.0, status="running", listen_delay=0.0,
+                 pci_devices=None, hangup=False):
+        super().__init__(daemon=True)
+        self.path, self.event, self.event_data = path, event, event_data
+        self.event_delay, self.stop_delay = event_delay, stop_delay
+        self.status, self.listen_delay = status, listen_delay
+        self.pci = pci_devices if pci_devices is not None else [
+            ivshmem(BAR2, SHM_SIZE)]
+        self.hangup = hangup
+        self.commands = []          # (name, time)
+        self.stop_time = None
+        self.error = None
+
+    def send(self, conn, obj):
+        conn.sendall(json.dumps(obj).encode() + b"\r\n")
+
+    def run(self):
+        try:
+            self.serve()
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            self.error = repr(e)
+
+    def serve(self):
+        time.sleep(self.listen_delay)
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(self.path)
+        srv.listen(1)
+        srv.settimeout(20)
+        conn, _ = srv.accept()
+        srv.close()
+        self.send(conn, {"QMP": {"version": {"qemu": {
+            "major": 7, "minor": 2, "micro": 0}, "package": ""},
+            "capabilities": ["oob"]}})
+        buf = b""
+        running = self.status == "running"
+        t_event = t_stop = None
+        while True:
+            now = time.monotonic()
+            if t_event is not None and now >= t_event:
+                self.send(conn, {"event": self.event, "data":
+                                 self.event_data, "timestamp":
+                                 {"seconds": 1, "microseconds": 2}})
+                t_event = None
+                t_stop = now + self.stop_delay
+            if t_stop is not None and time.monotonic() >= t_stop:
+                running, self.status = False, {
+                    "WATCHDOG": "watchdog",
+                    "GUEST_PANICKED": "guest-panicked"}[self.event]
+                self.stop_time = time.monotonic()
+                self.send(conn, {"event": "STOP", "timestamp":
+                                 {"seconds": 1, "microseconds": 3}})
+                t_stop = None
+            waits = [t - time.monotonic() for t in (t_event, t_stop)
+                     if t is not None]
+            r, _, _ = select.select([conn], [], [],
+                                    max(0, min(waits)) if waits else 30)
+            if not r:
+                if not waits:
+                    return
+                continue
+            data = conn.recv(65536)
+            if not data:
+                return
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                msg = json.loads(line)
+                cmd = msg["execute"]
+                self.commands.append((cmd, time.monotonic()))
+                rid = msg.get("id")
+                if cmd == "qmp_capabilities":
+                    self.send(conn, {"return": {}, "id": rid})
+                    if self.hangup:
+                        conn.close()
+                        return
+                    if self.event:
+                        t_event = time.monotonic() + self.event_delay
+                elif cmd == "query-status":
+                    self.send(conn, {"return": {"status": self.status if
+                                                not running else "running",
+                                                "singlestep": False,
+                                                "running": running},
+                                     "id": rid})
+                elif cmd == "query-pci":
+                    # Unrelated event in between: must be skipped.
+                    self.send(conn, {"event": "RTC_CHANGE", "data":
+                                     {"offset": 0}, "timestamp":
+                                     {"seconds": 1, "microseconds": 4}})
+                    self.send(conn, {"return": [{"bus": 0, "devices":
+                                                 self.pci}], "id": rid})
+                elif cmd == "quit":
+                    self.send(conn, {"return": {}, "id": rid})
+                    try:    # the client may already be gone: fine
+                        self.send(conn, {"event": "SHUTDOWN", "data":
+                                         {"guest": False, "reason":
+                                          "host-qmp-quit"}})
+                    except OSError:
+                        pass
+                    conn.close()
+                    return
+                else:
+                    self.send(conn, {"error": {"class": "CommandNotFound",
+                                               "desc": cmd}, "id": rid})
+
+
+def ivshmem(addr, size):
+    return {"bus": 0, "slot": 4, "function": 0,
+            "class_info": {"class": 1280},
+            "id": {"device": 0x1110, "vendor": 0x1af4},
+            "regions": [{"bar": 0, "type": "memory", "address": 0xfebf1000,
+                         "size": 256, "prefetch": False,
+                         "mem_type_64": False},
+                        {"bar": 2, "type": "memory", "address": addr,
+                         "size": size, "prefetch": True,
+                         "mem_type_64": True}]}
+
+
+ENTRIES = [("Kelfhdr", 0, 0x1000, 0x200), ("Kprb", 0, 0x200000, 0x1000),
+           ("Kprb", 1, GIB4 + 0x3000, 0x800)]
+
+
+def capture(g, sock, *extra):
+    return subprocess.Popen(
+        [MDFW, "capture", "--qmp", sock, "--ram", g.ram_path, "--ram-size",
+         str(RAM_SIZE), "--below-4g", "4M", "--shm", g.shm_path, "--out",
+         g.out, "--timeout", "20"] + list(extra),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(p, qemu=None):
+    out, err = p.communicate(timeout=60)
+    if qemu is not None:
+        qemu.join(10)
+        check(qemu.error is None, qemu.error)
+    return p.returncode, out, err
+
+
+def check_dump(g):
+    _, rows = read_manifest(os.path.join(g.out, "manifest.tsv"))
+    check([r[5] for r in rows] == ["ok"] * len(ENTRIES), rows)
+    for name, seq, addr, size in ENTRIES:
+        fn = "md_%s.BIN" % name if seq == 0 else "md_%s.%d.BIN" % (name,
+                                                                   seq)
+        with open(os.path.join(g.out, fn), "rb") as f:
+            check(f.read() == g.slice(addr, size), fn)
+    return read_kv(os.path.join(g.out, "capture.txt"))
+
+
+def watchdog_late_socket_and_quit():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, event="WATCHDOG", event_data={
+            "action": "pause"}, listen_delay=0.5)
+        p = capture(g, sock, "--quit")   # before the socket exists
+        qemu.start()
+        rc, out, err = finish(p, qemu)
+        check(rc == 0, "rc %d\n%s" % (rc, err))
+        kv = check_dump(g)
+        check(kv["trigger"] == "WATCHDOG" and kv["trigger_source"] ==
+              "event" and json.loads(kv["trigger_data"]) ==
+              {"action": "pause"}, kv)
+        check(float(kv["capture_ms"]) > 0 and "capture_ms:" in out, out)
+        names = [c for c, _ in qemu.commands]
+        check(names[0] == "qmp_capabilities" and names[-1] == "quit" and
+              "query-pci" in names, names)
+
+
+def panic_then_late_stop():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, event="GUEST_PANICKED", event_data={
+            "action": "pause"}, stop_delay=0.4)
+        qemu.start()
+        rc, _, err = finish(capture(g, sock), qemu)
+        check(rc == 0, "rc %d\n%s" % (rc, err))
+        kv = check_dump(g)
+        check(kv["trigger"] == "GUEST_PANICKED", kv)
+        names = [c for c, _ in qemu.commands]
+        check("quit" not in names, names)
+        # Nothing may be read before the VM is stopped.
+        t_pci = [t for c, t in qemu.commands if c == "query-pci"][0]
+        check(qemu.stop_time is not None and t_pci >= qemu.stop_time,
+              "query-pci before STOP")
+
+
+def already_stopped():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, status="guest-panicked")
+        qemu.start()
+        rc, _, err = finish(capture(g, sock, "--quit"), qemu)
+        check(rc == 0, "rc %d\n%s" % (rc, err))
+        kv = check_dump(g)
+        check(kv["trigger"] == "GUEST_PANICKED" and kv["trigger_source"]
+              == "query-status", kv)
+
+
+def bar2_option_skips_query_pci():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, event="WATCHDOG", event_data={
+            "action": "pause"}, pci_devices=[])
+        qemu.start()
+        rc, _, err = finish(capture(g, sock, "--bar2", hex(BAR2), "--quit"),
+                            qemu)
+        check(rc == 0, "rc %d\n%s" % (rc, err))
+        check_dump(g)
+        check("query-pci" not in [c for c, _ in qemu.commands])
+
+
+def no_ivshmem_in_query_pci():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, event="WATCHDOG", event_data={
+            "action": "pause"}, pci_devices=[])
+        qemu.start()
+        rc, _, err = finish(capture(g, sock, "--quit"), qemu)
+        check(rc == 3 and "no ivshmem device" in err, "rc %d\n%s" % (rc,
+                                                                     err))
+
+
+def event_timeout():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock)
+        qemu.start()
+        t0 = time.monotonic()
+        p = subprocess.run([MDFW, "capture", "--qmp", sock, "--ram",
+                            g.ram_path, "--ram-size", "8M", "--shm",
+                            g.shm_path, "--out", g.out, "--timeout", "1"],
+                           capture_output=True, text=True, timeout=30)
+        check(p.returncode == 2 and "within 1 s" in p.stderr, p.stderr)
+        check(time.monotonic() - t0 < 10, "took too long")
+        check(not os.path.exists(g.out), "output written without trigger")
+
+
+def qemu_goes_away():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, hangup=True)
+        qemu.start()
+        rc, _, err = finish(capture(g, sock), qemu)
+        check(rc == 2 and "closed the QMP connection" in err, err)
+
+
+def no_socket():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        t0 = time.monotonic()
+        rc, _, err = finish(capture(g, sock, "--connect-timeout", "1"))
+        dt = time.monotonic() - t0
+        check(rc == 2 and "cannot connect" in err and sock in err, err)
+        check(0.9 <= dt < 10, "retried for %.2f s" % dt)
+        # Missing RAM file: refused before even connecting.
+        os.unlink(g.ram_path)
+        rc, _, err = finish(capture(g, sock))
+        check(rc == 2 and g.ram_path in err, err)
+
+
+if __name__ == "__main__":
+    tap = Tap()
+    for t in (watchdog_late_socket_and_quit, panic_then_late_stop,
+              already_stopped, bar2_option_skips_query_pci,
+              no_ivshmem_in_query_pci, event_timeout, qemu_goes_away,
+              no_socket):
+        tap.run(t)
+    tap.exit()
