@@ -14,35 +14,28 @@
 #include <linux/errno.h>
 #include <linux/types.h>
 
-/*
- * Predefined region IDs and their names. A name is what a backend shows
- * the firmware (Qualcomm firmware names its output files after it), so it
- * must fit KMEMDUMP_NAME_LEN including the NUL and use only [a-z0-9_].
- */
-#define KMEMDUMP_PREDEFINED_IDS(X)				\
-	X(LINUX_BANNER,		"linux_banner")			\
-	X(COREIMAGE_ELF,	"elf_header")			\
-	X(COREIMAGE_VMCOREINFO,	"vmcoreinfo")
-
+/* Region names fit this, NUL included (Qualcomm's table limit). */
 #define KMEMDUMP_NAME_LEN	16
 
-#define __KMEMDUMP_ENUM(id, name)	KMEMDUMP_ID_##id,
 /**
  * enum kmemdump_uid - identifier of a registered region
  * @KMEMDUMP_ID_NO_ID: ask kmemdump to allocate a free ID from the dynamic
  *	range and return it
+ * @KMEMDUMP_ID_LINUX_BANNER: linux_banner, registered by init/version.c
+ * @KMEMDUMP_ID_COREIMAGE_ELF: ELF core header describing the regions
+ * @KMEMDUMP_ID_COREIMAGE_VMCOREINFO: the vmcoreinfo note's text
  * @KMEMDUMP_ID_DYNAMIC_START: first ID of the dynamic range
  *
- * The predefined IDs (KMEMDUMP_ID_LINUX_BANNER, ...) come from
- * KMEMDUMP_PREDEFINED_IDS() and are reserved for one well-known region each.
+ * Each predefined ID is reserved for one well-known region and has a
+ * fixed name, see kmemdump_id_name().
  */
 enum kmemdump_uid {
 	KMEMDUMP_ID_NO_ID = 0,
-	KMEMDUMP_PREDEFINED_IDS(__KMEMDUMP_ENUM)
+	KMEMDUMP_ID_LINUX_BANNER,
+	KMEMDUMP_ID_COREIMAGE_ELF,
+	KMEMDUMP_ID_COREIMAGE_VMCOREINFO,
 	KMEMDUMP_ID_DYNAMIC_START,
 };
-
-#undef __KMEMDUMP_ENUM
 
 struct kmemdump_backend;
 
@@ -58,7 +51,7 @@ struct kmemdump_backend;
  * Both callbacks are mandatory. They are called with kmemdump's spinlock
  * held and interrupts disabled: they must not sleep and must not call back
  * into kmemdump. A backend that needs the physical pages behind a region
- * uses kmemdump_for_each_chunk(); @vaddr may be in vmalloc space.
+ * uses kmemdump_walk_chunks(); @vaddr may be in vmalloc space.
  */
 struct kmemdump_backend {
 	const char *name;
@@ -68,18 +61,6 @@ struct kmemdump_backend {
 	int (*unregister_region)(struct kmemdump_backend *be,
 				 enum kmemdump_uid id);
 };
-
-/**
- * typedef kmemdump_chunk_fn - callback for kmemdump_for_each_chunk()
- * @phys: physical address of a chunk
- * @vaddr: kernel virtual address of the same chunk
- * @len: length of the chunk in bytes
- * @arg: the caller's argument
- *
- * Return: 0 to continue the walk, anything else stops it and is returned.
- */
-typedef int (*kmemdump_chunk_fn)(phys_addr_t phys, const void *vaddr,
-				 size_t len, void *arg);
 
 /*
  * Static annotation record, one per annotated variable, collected in the
@@ -102,8 +83,10 @@ int kmemdump_register_id(enum kmemdump_uid id, const void *vaddr, size_t size);
 int kmemdump_unregister(enum kmemdump_uid id);
 int kmemdump_register_backend(struct kmemdump_backend *be);
 int kmemdump_unregister_backend(struct kmemdump_backend *be);
-int kmemdump_for_each_chunk(const void *vaddr, size_t size,
-			    kmemdump_chunk_fn fn, void *arg);
+int kmemdump_walk_chunks(const void *vaddr, size_t size,
+			    int (*fn)(phys_addr_t phys, const void *vaddr,
+				      size_t len, void *arg),
+			    void *arg);
 int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len);
 
 void *kmemdump_kmalloc(enum kmemdump_uid id, size_t size, gfp_t flags);
@@ -167,7 +150,9 @@ static inline int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	((void)(id), memblock_alloc(size, align))
 #define kmemdump_memblock_free(p, size)		memblock_free(p, size)
 
-#define __KMEMDUMP_RECORD(_id, _addr, _size)	static_assert(1)
+/* Still type-checks the annotation, emits nothing. */
+#define __KMEMDUMP_RECORD(_id, _addr, _size)				\
+	static_assert(sizeof(_id) && sizeof(_addr) && sizeof(_size))
 
 #endif /* CONFIG_KMEMDUMP */
 

@@ -89,7 +89,7 @@ EXPORT_SYMBOL_GPL(kmemdump_kfree);
  * @size: bytes to allocate (0 is refused)
  *
  * The pages are physically scattered: backends see them through
- * kmemdump_for_each_chunk(). Free with kmemdump_vfree().
+ * kmemdump_walk_chunks(). Free with kmemdump_vfree().
  *
  * Context: may sleep.
  * Return: as kmemdump_kmalloc().

@@ -76,6 +76,7 @@ static struct notifier_block kmemdump_module_nb = {
 };
 #endif
 
+/* Early, so that built-in regions exist before any backend probes. */
 static int __init kmemdump_annotations_init(void)
 {
 	kmemdump_annotations_register(__start_kmemdump,
@@ -87,5 +88,4 @@ static int __init kmemdump_annotations_init(void)
 	return 0;
 #endif
 }
-/* Early, so that built-in regions exist before any backend probes. */
 core_initcall(kmemdump_annotations_init);

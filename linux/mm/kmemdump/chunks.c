@@ -6,6 +6,7 @@
  * memory is mapped page by page from anywhere in RAM.
  */
 
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/vmalloc.h>
@@ -32,7 +33,9 @@ static bool kmemdump_in_linear_map(unsigned long start, unsigned long last)
 }
 
 static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
-				 kmemdump_chunk_fn fn, void *arg)
+				 int (*fn)(phys_addr_t phys, const void *vaddr,
+					   size_t len, void *arg),
+				 void *arg)
 {
 	unsigned long p = start, chunk_va = 0;
 	phys_addr_t chunk_pa = 0;
@@ -65,11 +68,12 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
 }
 
 /**
- * kmemdump_for_each_chunk() - walk the physical memory behind a range
+ * kmemdump_walk_chunks() - walk the physical memory behind a range
  * @vaddr: start of the range
  * @size: length of the range in bytes
- * @fn: called once per physically contiguous chunk, in virtual address
- *	order; NULL only validates the range
+ * @fn: called as fn(phys, vaddr, len, @arg) once per physically
+ *	contiguous chunk, in virtual address order; a non-zero return stops
+ *	the walk. NULL only validates the range
  * @arg: passed to @fn
  *
  * Kernel image and linear-map ranges are one chunk. vmalloc and module
@@ -81,8 +85,10 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
  * kernel image, linear-map, vmalloc or module memory (user addresses,
  * holes, unmapped pages); otherwise the first non-zero value @fn returned.
  */
-int kmemdump_for_each_chunk(const void *vaddr, size_t size,
-			    kmemdump_chunk_fn fn, void *arg)
+int kmemdump_walk_chunks(const void *vaddr, size_t size,
+			    int (*fn)(phys_addr_t phys, const void *vaddr,
+				      size_t len, void *arg),
+			    void *arg)
 {
 	unsigned long start = (unsigned long)vaddr, last;
 
@@ -98,4 +104,4 @@ int kmemdump_for_each_chunk(const void *vaddr, size_t size,
 		return kmemdump_walk_vmalloc(start, last, fn, arg);
 	return -EFAULT;
 }
-EXPORT_SYMBOL_GPL(kmemdump_for_each_chunk);
+EXPORT_SYMBOL_GPL(kmemdump_walk_chunks);

@@ -28,7 +28,7 @@ static int kmemdump_regions_show(struct seq_file *m, void *v)
 	seq_printf(m, "backend: %s\n", backend);
 	seq_printf(m, "regions: %u/%u\n", kmemdump_nr_regions(),
 		   CONFIG_KMEMDUMP_MAX_REGIONS);
-	kmemdump_for_each_region(kmemdump_show_region, m);
+	kmemdump_walk_regions(kmemdump_show_region, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kmemdump_regions);

@@ -15,13 +15,12 @@ struct kmemdump_region {
 	size_t size;
 };
 
-typedef void (*kmemdump_region_fn)(const struct kmemdump_region *r,
-				   void *arg);
-
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 			    size_t size, unsigned int flags);
 int kmemdump_unregister_alloc(const void *vaddr);
-void kmemdump_for_each_region(kmemdump_region_fn fn, void *arg);
+void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
+					 void *arg),
+			       void *arg);
 void kmemdump_backend_name(char *buf, size_t len);
 unsigned int kmemdump_nr_regions(void);
 

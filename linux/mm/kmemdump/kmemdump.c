@@ -47,11 +47,14 @@ static struct kmemdump_backend kmemdump_default_backend = {
 
 static struct kmemdump_backend *kmemdump_backend = &kmemdump_default_backend;
 
+/* What backends show the firmware: [a-z0-9_], under KMEMDUMP_NAME_LEN. */
 static const char * const kmemdump_predefined_names[] = {
-#define __KMEMDUMP_NAME(id, name) [KMEMDUMP_ID_##id] = name,
-	KMEMDUMP_PREDEFINED_IDS(__KMEMDUMP_NAME)
-#undef __KMEMDUMP_NAME
+	[KMEMDUMP_ID_LINUX_BANNER] = "linux_banner",
+	[KMEMDUMP_ID_COREIMAGE_ELF] = "elf_header",
+	[KMEMDUMP_ID_COREIMAGE_VMCOREINFO] = "vmcoreinfo",
 };
+
+static_assert(ARRAY_SIZE(kmemdump_predefined_names) == KMEMDUMP_ID_DYNAMIC_START);
 
 /**
  * kmemdump_id_name() - the human-readable name of a region ID
@@ -148,7 +151,7 @@ int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 	if ((unsigned int)id >= KMEMDUMP_ID_DYNAMIC_START)
 		return -EINVAL;
 	/* Rejects NULL, size 0, wrap-around and memory we cannot translate. */
-	ret = kmemdump_for_each_chunk(vaddr, size, NULL, NULL);
+	ret = kmemdump_walk_chunks(vaddr, size, NULL, NULL);
 	if (ret)
 		return ret;
 
@@ -335,7 +338,9 @@ out:
 EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
 
 /* Call @fn for every region, in table order, under the lock. */
-void kmemdump_for_each_region(kmemdump_region_fn fn, void *arg)
+void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
+					 void *arg),
+			       void *arg)
 {
 	unsigned long irqflags;
 	unsigned int i;
@@ -346,7 +351,7 @@ void kmemdump_for_each_region(kmemdump_region_fn fn, void *arg)
 			fn(&kmemdump_regions[i], arg);
 	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 }
-EXPORT_SYMBOL_IF_KUNIT(kmemdump_for_each_region);
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_walk_regions);
 
 void kmemdump_backend_name(char *buf, size_t len)
 {

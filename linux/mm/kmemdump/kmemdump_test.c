@@ -51,7 +51,8 @@ static int fake_register(struct kmemdump_backend *be, enum kmemdump_uid id,
 	f->calls++;
 	if (f->fail_at && ++f->reg_calls == f->fail_at)
 		return f->fail_err;
-	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX || f->map[id].present) {
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX ||
+	    f->map[id].present) {
 		f->errors++;
 		return -EINVAL;
 	}
@@ -67,7 +68,8 @@ static int fake_unregister(struct kmemdump_backend *be, enum kmemdump_uid id)
 	struct fake_backend *f = to_fake(be);
 
 	f->calls++;
-	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX || !f->map[id].present) {
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX ||
+	    !f->map[id].present) {
 		f->errors++;
 		return -ENOENT;
 	}
@@ -106,7 +108,7 @@ static void expect_mirror(struct kunit *test, struct fake_backend *f)
 {
 	struct mirror_check c = { .f = f };
 
-	kmemdump_for_each_region(mirror_check_one, &c);
+	kmemdump_walk_regions(mirror_check_one, &c);
 	KUNIT_EXPECT_EQ(test, c.mismatches, 0);
 	KUNIT_EXPECT_EQ(test, c.seen, f->nr_present);
 	KUNIT_EXPECT_EQ(test, f->errors, 0);
@@ -134,7 +136,7 @@ static unsigned int lookup(enum kmemdump_uid id, const void *vaddr,
 {
 	struct region_lookup l = { .id = id, .vaddr = vaddr };
 
-	kmemdump_for_each_region(region_lookup_one, &l);
+	kmemdump_walk_regions(region_lookup_one, &l);
 	if (out)
 		*out = l.found;
 	return l.matches;
@@ -430,13 +432,13 @@ static void kmemdump_test_chunks_linear(struct kunit *test)
 	char *k = kunit_kmalloc(test, 100, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, k);
-	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(k, 100, chunk_record, &log), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(k, 100, chunk_record, &log), 0);
 	KUNIT_EXPECT_EQ(test, log.n, 1);
 	KUNIT_EXPECT_EQ(test, log.pa[0], virt_to_phys(k));
 	KUNIT_EXPECT_EQ(test, log.len[0], 100);
 
 	memset(&log, 0, sizeof(log));
-	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(test_buf, 10, chunk_record,
+	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(test_buf, 10, chunk_record,
 						      &log), 0);
 	KUNIT_EXPECT_EQ(test, log.n, 1);
 	KUNIT_EXPECT_EQ(test, log.pa[0], __pa_symbol(test_buf));
@@ -453,7 +455,7 @@ static void kmemdump_test_chunks_vmalloc(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	/* Start mid-page to exercise partial first and last pages. */
-	KUNIT_ASSERT_EQ(test, kmemdump_for_each_chunk(v + 50, size,
+	KUNIT_ASSERT_EQ(test, kmemdump_walk_chunks(v + 50, size,
 						      chunk_record, &log), 0);
 	KUNIT_EXPECT_EQ(test, log.total, size);
 
@@ -475,15 +477,15 @@ static void kmemdump_test_chunks_vmalloc(struct kunit *test)
 				offset_in_page(va));
 		if (i)
 			KUNIT_EXPECT_PTR_EQ(test, log.va[i],
-				(const void *)((const char *)log.va[i - 1] +
-					       log.len[i - 1]));
+					    (const void *)((const char *)log.va[i - 1] +
+							   log.len[i - 1]));
 	}
 	KUNIT_EXPECT_PTR_EQ(test, log.va[0], (const void *)(v + 50));
 
 	/* The callback's error stops the walk and comes back. */
 	memset(&log, 0, sizeof(log));
 	log.fail_at = 1;
-	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(v, size, chunk_record,
+	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(v, size, chunk_record,
 						      &log), -E2BIG);
 	vfree(v);
 }
@@ -496,17 +498,46 @@ struct alloc_case {
 	bool zeroed;
 };
 
-static void *a_kmalloc(size_t s) { return kmemdump_kmalloc(KMEMDUMP_ID_NO_ID, s, GFP_KERNEL); }
-static void *a_kzalloc(size_t s) { return kmemdump_kzalloc(KMEMDUMP_ID_NO_ID, s, GFP_KERNEL); }
-static void *a_vmalloc(size_t s) { return kmemdump_vmalloc(KMEMDUMP_ID_NO_ID, s); }
-static void *a_vzalloc(size_t s) { return kmemdump_vzalloc(KMEMDUMP_ID_NO_ID, s); }
+static void *a_kmalloc(size_t s)
+{
+	return kmemdump_kmalloc(KMEMDUMP_ID_NO_ID, s, GFP_KERNEL);
+}
+
+static void *a_kzalloc(size_t s)
+{
+	return kmemdump_kzalloc(KMEMDUMP_ID_NO_ID, s, GFP_KERNEL);
+}
+
+static void *a_vmalloc(size_t s)
+{
+	return kmemdump_vmalloc(KMEMDUMP_ID_NO_ID, s);
+}
+
+static void *a_vzalloc(size_t s)
+{
+	return kmemdump_vzalloc(KMEMDUMP_ID_NO_ID, s);
+}
+
+/* Order 1: the size is fixed by alloc_cases[]. */
 static void *a_pages(size_t s)
 {
 	return (void *)kmemdump_get_free_pages(KMEMDUMP_ID_NO_ID, GFP_KERNEL, 1);
 }
-static void f_kfree(void *p) { kmemdump_kfree(p); }
-static void f_vfree(void *p) { kmemdump_vfree(p); }
-static void f_pages(void *p) { kmemdump_free_pages((unsigned long)p, 1); }
+
+static void f_kfree(void *p)
+{
+	kmemdump_kfree(p);
+}
+
+static void f_vfree(void *p)
+{
+	kmemdump_vfree(p);
+}
+
+static void f_pages(void *p)
+{
+	kmemdump_free_pages((unsigned long)p, 1);
+}
 
 static const struct alloc_case alloc_cases[] = {
 	{ "kmalloc", a_kmalloc, f_kfree, 300, false },
@@ -520,6 +551,7 @@ static void alloc_case_desc(const struct alloc_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(alloc, alloc_cases, alloc_case_desc);
 
 static void kmemdump_test_alloc_wrappers(struct kunit *test)
@@ -541,7 +573,7 @@ static void kmemdump_test_alloc_wrappers(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, fake_a.map[r.id].present);
 	if (c->zeroed)
 		KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, c->size));
-	KUNIT_EXPECT_EQ(test, kmemdump_for_each_chunk(p, c->size, chunk_record,
+	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(p, c->size, chunk_record,
 						      &log), 0);
 	KUNIT_EXPECT_EQ(test, log.total, c->size);
 
@@ -599,7 +631,7 @@ static int __init kmemdump_test_memblock_setup(char *unused)
 }
 __setup("kmemdump_test_memblock", kmemdump_test_memblock_setup);
 
-static void kmemdump_test_memblock(struct kunit *test)
+static void kmemdump_test_memblock_wrappers(struct kunit *test)
 {
 	struct kmemdump_region r;
 
@@ -734,7 +766,7 @@ static struct kunit_case kmemdump_test_cases[] = {
 	KUNIT_CASE_PARAM(kmemdump_test_alloc_wrappers, alloc_gen_params),
 	KUNIT_CASE(kmemdump_test_alloc_zero_size),
 #ifndef MODULE
-	KUNIT_CASE(kmemdump_test_memblock),
+	KUNIT_CASE(kmemdump_test_memblock_wrappers),
 #endif
 	KUNIT_CASE(kmemdump_test_id_name),
 	KUNIT_CASE_SLOW(kmemdump_test_concurrency),
@@ -746,6 +778,7 @@ static struct kunit_suite kmemdump_test_suite = {
 	.init = kmemdump_test_init,
 	.test_cases = kmemdump_test_cases,
 };
+
 kunit_test_suite(kmemdump_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for kmemdump");
