@@ -98,7 +98,7 @@ int kmemdump_walk_chunks(const void *vaddr, size_t size,
 	if (kmemdump_in_image(start, last))
 		return fn ? fn(__pa_symbol(start), vaddr, size, arg) : 0;
 	if (kmemdump_in_linear_map(start, last))
-		return fn ? fn(virt_to_phys(vaddr), vaddr, size, arg) : 0;
+		return fn ? fn(__pa(start), vaddr, size, arg) : 0;
 	if (is_vmalloc_or_module_addr(vaddr) &&
 	    is_vmalloc_or_module_addr((void *)last))
 		return kmemdump_walk_vmalloc(start, last, fn, arg);

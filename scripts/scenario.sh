@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# One run of the seed's scenario on the QEMU "board":
+#   scenario.sh RUNDIR panic|lockup [RAM] [BELOW_4G] [EXTRA]
+# The firmware (tools/mdfw) initialises the minidump table in the ivshmem
+# file, QEMU boots the guest with the watchdog and pvpanic set to pause,
+# the guest registers its regions and freezes, mdfw captures the dump into
+# RUNDIR/dump, and tests/scenario/verify.py checks it (its ok/not ok lines
+# are this script's output). Exit status: verify.py's, or 2 if the run
+# itself broke.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0}
+MDFW=$TOP/tools/mdfw/build/mdfw
+rm -rf "$run"; mkdir -p "$run/initrd/scenario"
+cp "$TOP/tests/scenario/run.sh" "$run/initrd/scenario/"
+"$TOP/scripts/mkinitramfs.sh" "$run/initramfs.cpio.gz" "$run/initrd" || exit 2
+"$MDFW" init --shm "$run/shm.img" --shm-size 1M > "$run/mdfw-init.log" 2>&1 || exit 2
+
+machine=memory-backend=mem${below:+,max-ram-below-4g=$below}
+marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
+KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
+	"$run/initramfs.cpio.gz" \
+	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.marker=$marker kunit.enable=0 panic=0" \
+	-machine "$machine" \
+	-object "memory-backend-file,id=mem,size=$ram,mem-path=$run/ram.img,share=on" \
+	-object "memory-backend-file,id=shm,size=1M,mem-path=$run/shm.img,share=on" \
+	-device ivshmem-plain,memdev=shm \
+	-device i6300esb -action watchdog=pause \
+	-device pvpanic-pci -action panic=pause \
+	-qmp "unix:$run/qmp.sock,server=on,wait=off" &
+qemu=$!
+"$MDFW" capture --qmp "$run/qmp.sock" --ram "$run/ram.img" --ram-size "$ram" \
+	${below:+--below-4g "$below"} --shm "$run/shm.img" --out "$run/dump" \
+	--timeout 500 --quit > "$run/mdfw.log" 2>&1
+echo "mdfw exit $?" >> "$run/mdfw.log"
+wait $qemu
+rm -f "$run/ram.img"   # the guest's whole RAM: not worth keeping
+python3 "$TOP/tests/scenario/verify.py" "$run" "$freeze"

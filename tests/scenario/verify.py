@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Check a captured minidump against what the guest said it registered.
+
+Usage: verify.py RUNDIR MODE
+RUNDIR holds console.log (the guest's serial console) and dump/ (what
+tools/mdfw wrote). Prints one "ok|not ok scenario.MODE.CHECK" line per
+check; exit status 1 if any failed."""
+import os
+import re
+import sys
+
+rundir, mode = sys.argv[1], sys.argv[2]
+dump = os.path.join(rundir, 'dump')
+console = open(os.path.join(rundir, 'console.log'), 'rb').read().decode('utf-8', 'replace')
+failed = 0
+
+
+def check(name, cond, why=''):
+    global failed
+    print(f"{'ok' if cond else 'not ok'} scenario.{mode}.{name}" + ('' if cond else f'  # {why}'))
+    failed |= not cond
+
+
+def manifest():
+    rows = []
+    path = os.path.join(dump, 'manifest.tsv')
+    if not os.path.exists(path):
+        return rows
+    lines = [l for l in open(path).read().splitlines() if l and not l.startswith('#')]
+    head = lines[0].split('\t')
+    for l in lines[1:]:
+        rows.append(dict(zip(head, l.split('\t'))))
+    return rows
+
+
+def region_bytes(name):
+    """A region's bytes: its entries concatenated in seq order."""
+    parts = sorted((int(r['seq']), r['file']) for r in rows
+                   if r['name'] == name and r['status'] == 'ok')
+    if not parts or [p[0] for p in parts] != list(range(len(parts))):
+        return None
+    return b''.join(open(os.path.join(dump, f), 'rb').read() for _, f in parts)
+
+
+def pattern(n):
+    return bytes((i * 131 + (i >> 12) * 17 + 7) & 0xff for i in range(n))
+
+
+rows = manifest()
+check('manifest', len(rows) > 0, 'no manifest.tsv or empty')
+cap = {}
+if os.path.exists(os.path.join(dump, 'capture.txt')):
+    for l in open(os.path.join(dump, 'capture.txt')):
+        if '=' in l:
+            k, v = l.rstrip('\n').split('=', 1)
+            cap[k] = v
+want = {'panic': 'GUEST_PANICKED', 'lockup': 'WATCHDOG'}[mode]
+check('trigger', cap.get('trigger') == want, f"trigger {cap.get('trigger')}, want {want}")
+check('last-words', 'KMD-LAST-WORDS: freezing by ' + mode in console, 'guest never got to the freeze')
+check('no-guest-errors', 'KMD-ERROR' not in console, 'guest reported KMD-ERROR')
+
+m = re.search(r'KMD-VERSION: (.*?)\r?\n', console)
+banner = region_bytes('linux_banner')
+check('banner', m is not None and banner == (m.group(1) + '\n').encode() + b'\0',
+      f'captured {banner!r:.80}')
+
+regs = re.findall(r'kmemdump_scenario: region (\S+) (\d+) (\S+) phys (0x[0-9a-f]+)', console)
+byname = {}
+for name, size, what, phys in regs:
+    byname.setdefault(what, []).append((name, int(size), int(phys, 16)))
+marker = re.search(r'kmd\.marker=(\S+)', console)
+mk = byname.get('marker', [])
+check('marker', len(mk) == 1 and marker is not None and
+      region_bytes(mk[0][0]) == marker.group(1).encode() + b'\0', f'marker regions {mk}')
+vm = byname.get('vmalloc', [])
+vb = region_bytes(vm[0][0]) if vm else None
+check('vmalloc-byte-exact', len(vm) == 1 and vm[0][1] >= 3 * 4096 and vb == pattern(vm[0][1]),
+      f'{vm} -> {len(vb) if vb else None} bytes')
+if vm:
+    n = len([r for r in rows if r['name'] == vm[0][0]])
+    print(f'# vmalloc region {vm[0][0]}: {vm[0][1]} bytes in {n} table entries')
+allbytes = b''.join(open(os.path.join(dump, r['file']), 'rb').read() for r in rows
+                    if r['status'] == 'ok')
+check('unregistered-absent', b'KMEMDUMP-GONE-REGION' not in allbytes,
+      'a region freed before the freeze was dumped')
+
+ex = byname.get('extra', [])
+refused = re.findall(r'kmemdump_scenario: not registered extra', console)
+if ex or refused:
+    # Each extra region holds "extra-NNN" padded with NULs to its size.
+    seen, wrong = set(), []
+    for n, size, _ in ex:
+        b = region_bytes(n)
+        k = b[6:9] if b else b''
+        if (b is None or len(b) != size or not k.isdigit() or
+                b != b'extra-' + k + bytes(size - 9) or k in seen):
+            wrong.append(n)
+        seen.add(k)
+    check('extra-regions', not wrong, f'{len(wrong)} registered regions missing or wrong: {wrong[:5]}')
+    print(f'# extra regions: {len(ex)} registered and captured byte-exact, '
+          f'{len(refused)} refused by the kernel (table full)')
+high = [r for r in rows if r['status'] == 'ok' and int(r['address'], 16) >= 1 << 32]
+print(f'# {len(rows)} table entries, {len(high)} above 4 GiB')
+if os.environ.get('KMD_EXPECT_HIGH'):
+    check('above-4g', len(high) > 0 and vb == pattern(vm[0][1]) if vm else False,
+          'no region above 4 GiB captured')
+sys.exit(1 if failed else 0)
