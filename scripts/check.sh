@@ -39,6 +39,7 @@ step deps "$OUT/deps.log" "$TOP/scripts/deps.sh" || finish
 step kernel-build "$OUT/kernel-build.log" "$TOP/scripts/kernel-build.sh" || finish
 step modules-build "$OUT/modules-build.log" "$TOP/scripts/modules-build.sh"
 step kmemdump-disabled-build "$OUT/nocfg.log" "$TOP/scripts/kernel-build.sh" --nocfg
+step w1-no-new-warnings "$OUT/w1.log" "$TOP/scripts/kernel-build.sh" --w1
 "$TOP/scripts/series.sh" --check "$OUT/series" | tee -a "$RES"
 
 # Test guest: built-in KUnit suites run at boot, then tests/guest/t-*.sh.
@@ -65,6 +66,22 @@ if grep -E 'BUG:|WARNING:|KASAN|possible circular|inconsistent lock|Call Trace' 
 else
 	record ok guest-no-splats
 fi
+
+# The seed's scenario on the QEMU board (tools/mdfw is the firmware).
+make -s -C "$TOP/tools/mdfw" > "$OUT/mdfw-build.log" 2>&1 ||
+	record "not ok" mdfw-build "see $OUT/mdfw-build.log"
+scenario() { # scenario NAME FREEZE RAM BELOW_4G EXTRA
+	local name=$1; shift
+	"$TOP/scripts/scenario.sh" "$OUT/scenario-$name" "$@" > "$OUT/scenario-$name.txt" 2>&1
+	grep -E '^(not )?ok |^# ' "$OUT/scenario-$name.txt" |
+		sed -E "s/^(not ok|ok) scenario\.[a-z]+\./\1 scenario.$name./" | tee -a "$RES"
+	grep -qE '^(not )?ok ' "$OUT/scenario-$name.txt" ||
+		record "not ok" "scenario.$name" "no result, see $OUT/scenario-$name"
+}
+scenario panic panic 512M "" 0
+scenario lockup lockup 512M "" 0
+KMD_EXPECT_HIGH=1 scenario above-4g panic 1G 256M 0
+scenario 200-regions panic 512M "" 200
 
 # Host tools.
 if [ -d "$TOP/tools/mdfw" ]; then

@@ -4,6 +4,7 @@
 # in build/obj. Incremental: the object tree and ccache are kept.
 #   kernel-build.sh          build bzImage, vmlinux and modules
 #   kernel-build.sh --nocfg  check: CONFIG_KMEMDUMP=n still compiles every call site
+#   kernel-build.sh --w1     check: our C files compile without W=1 warnings
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,7 +36,10 @@ configure() { # configure OBJDIR FRAGMENT...
 
 if [ "${1:-}" = --nocfg ]; then
 	# Build every object that includes <linux/kmemdump.h> with kmemdump off.
-	configure "$KOBJ_N" "$frag" "$TOP/tests/config/kmemdump-off.config"
+	# Same kernel minus kmemdump and what depends on it.
+	mkdir -p "$KOBJ_N"
+	grep -v -E 'KMEMDUMP|MINIDUMP' "$frag" > "$KOBJ_N/base.config"
+	configure "$KOBJ_N" "$KOBJ_N/base.config" "$TOP/tests/config/kmemdump-off.config"
 	objs=$(cd "$KSRC" && grep -rl --include='*.c' 'linux/kmemdump.h' \
 		init kernel mm lib drivers | grep -v '^mm/kmemdump/' | sed 's/\.c$/.o/')
 	log "CONFIG_KMEMDUMP=n: building $(echo $objs | wc -w) call-site objects"
@@ -44,6 +48,18 @@ if [ "${1:-}" = --nocfg ]; then
 fi
 
 configure "$KOBJ" "$frag"
+
+if [ "${1:-}" = --w1 ]; then
+	# Compile every C file the change adds or edits with W=1, to assembly
+	# so that the object files of the real build stay untouched. Any
+	# warning fails.
+	srcs=$( (cd "$TOP/linux" && find . -name '*.c' | sed 's|^\./||')
+		sed -n 's|^+++ b/\([^[:space:]]*\.c\).*|\1|p' "$TOP"/patches/*.patch)
+	log "W=1: $(echo $srcs | wc -w) files"
+	kmake "$KOBJ" W=1 $(echo "$srcs" | sed 's/\.c$/.s/') 2>&1 | tee "$KOBJ/w1.log"
+	! grep -q 'warning:' "$KOBJ/w1.log"
+	exit
+fi
 log "building kernel in $KOBJ"
 kmake "$KOBJ" bzImage modules
 log "kernel ready: $KOBJ/arch/x86/boot/bzImage"

@@ -30,6 +30,11 @@ KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
 	-device pvpanic-pci -action panic=pause \
 	-qmp "unix:$run/qmp.sock,server=on,wait=off" &
 qemu=$!
+# QEMU creates the RAM file and the QMP socket as it starts.
+for _ in $(seq 100); do
+	[ -S "$run/qmp.sock" ] && [ -f "$run/ram.img" ] && break
+	sleep 0.2
+done
 "$MDFW" capture --qmp "$run/qmp.sock" --ram "$run/ram.img" --ram-size "$ram" \
 	${below:+--below-4g "$below"} --shm "$run/shm.img" --out "$run/dump" \
 	--timeout 500 --quit > "$run/mdfw.log" 2>&1

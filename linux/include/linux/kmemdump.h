@@ -84,9 +84,9 @@ int kmemdump_unregister(enum kmemdump_uid id);
 int kmemdump_register_backend(struct kmemdump_backend *be);
 int kmemdump_unregister_backend(struct kmemdump_backend *be);
 int kmemdump_walk_chunks(const void *vaddr, size_t size,
-			    int (*fn)(phys_addr_t phys, const void *vaddr,
-				      size_t len, void *arg),
-			    void *arg);
+			 int (*fn)(phys_addr_t phys, const void *vaddr,
+				   size_t len, void *arg),
+			 void *arg);
 int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len);
 
 void *kmemdump_kmalloc(enum kmemdump_uid id, size_t size, gfp_t flags);

@@ -86,9 +86,9 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
  * holes, unmapped pages); otherwise the first non-zero value @fn returned.
  */
 int kmemdump_walk_chunks(const void *vaddr, size_t size,
-			    int (*fn)(phys_addr_t phys, const void *vaddr,
-				      size_t len, void *arg),
-			    void *arg)
+			 int (*fn)(phys_addr_t phys, const void *vaddr,
+				   size_t len, void *arg),
+			 void *arg)
 {
 	unsigned long start = (unsigned long)vaddr, last;
 

@@ -19,7 +19,7 @@ int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 			    size_t size, unsigned int flags);
 int kmemdump_unregister_alloc(const void *vaddr);
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
-					 void *arg),
+				      void *arg),
 			       void *arg);
 void kmemdump_backend_name(char *buf, size_t len);
 unsigned int kmemdump_nr_regions(void);

@@ -339,7 +339,7 @@ EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
 
 /* Call @fn for every region, in table order, under the lock. */
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
-					 void *arg),
+				      void *arg),
 			       void *arg)
 {
 	unsigned long irqflags;

@@ -440,7 +440,7 @@ static void kmemdump_test_chunks_linear(struct kunit *test)
 
 	memset(&log, 0, sizeof(log));
 	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(test_buf, 10, chunk_record,
-						      &log), 0);
+						   &log), 0);
 	KUNIT_EXPECT_EQ(test, log.n, 1);
 	KUNIT_EXPECT_EQ(test, log.pa[0], __pa_symbol(test_buf));
 }
@@ -457,7 +457,7 @@ static void kmemdump_test_chunks_vmalloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	/* Start mid-page to exercise partial first and last pages. */
 	KUNIT_ASSERT_EQ(test, kmemdump_walk_chunks(v + 50, size,
-						      chunk_record, &log), 0);
+						   chunk_record, &log), 0);
 	KUNIT_EXPECT_EQ(test, log.total, size);
 
 	/* Expected chunking, computed page by page. */
@@ -487,7 +487,7 @@ static void kmemdump_test_chunks_vmalloc(struct kunit *test)
 	memset(&log, 0, sizeof(log));
 	log.fail_at = 1;
 	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(v, size, chunk_record,
-						      &log), -E2BIG);
+						   &log), -E2BIG);
 	vfree(v);
 }
 
@@ -575,7 +575,7 @@ static void kmemdump_test_alloc_wrappers(struct kunit *test)
 	if (c->zeroed)
 		KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, c->size));
 	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(p, c->size, chunk_record,
-						      &log), 0);
+						   &log), 0);
 	KUNIT_EXPECT_EQ(test, log.total, c->size);
 
 	/* fake_unregister reads the memory: KASAN catches free-before-unregister. */
