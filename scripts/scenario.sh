@@ -21,7 +21,7 @@ machine=memory-backend=mem${below:+,max-ram-below-4g=$below}
 marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
 KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
 	"$run/initramfs.cpio.gz" \
-	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.marker=$marker kunit.enable=0 panic=0" \
+	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers" \
 	-machine "$machine" \
 	-object "memory-backend-file,id=mem,size=$ram,mem-path=$run/ram.img,share=on" \
 	-object "memory-backend-file,id=shm,size=1M,mem-path=$run/shm.img,share=on" \
@@ -40,5 +40,5 @@ done
 	--timeout 500 --quit > "$run/mdfw.log" 2>&1
 echo "mdfw exit $?" >> "$run/mdfw.log"
 wait $qemu
-rm -f "$run/ram.img"   # the guest's whole RAM: not worth keeping
+[ -n "${KMD_KEEP_RAM:-}" ] || rm -f "$run/ram.img"   # the guest's whole RAM: not worth keeping
 python3 "$TOP/tests/scenario/verify.py" "$run" "$freeze"

@@ -17,6 +17,8 @@ insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" ||
 	echo "KMD-ERROR: insmod failed"
 head -2 /sys/kernel/debug/kmemdump/regions
 echo "KMD-LAST-WORDS: freezing by $freeze"
+# The same words in the kernel log, where the debuggers look for them.
+echo "kmemdump-marker: last words before freeze ($freeze)" > /dev/kmsg
 sleep 2
 echo "$freeze" > /sys/kernel/debug/kmemdump_scenario/freeze
 echo "KMD-ERROR: still alive after freeze"

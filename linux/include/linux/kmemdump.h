@@ -24,6 +24,14 @@
  * @KMEMDUMP_ID_LINUX_BANNER: linux_banner, registered by init/version.c
  * @KMEMDUMP_ID_COREIMAGE_ELF: ELF core header describing the regions
  * @KMEMDUMP_ID_COREIMAGE_VMCOREINFO: the vmcoreinfo note's text
+ * @KMEMDUMP_ID_INIT_UTS_NS: init_uts_ns (kernel release, version)
+ * @KMEMDUMP_ID_PRINTK_PRB: the prb pointer to the active log ring buffer
+ * @KMEMDUMP_ID_PRINTK_RB: the active struct printk_ringbuffer
+ * @KMEMDUMP_ID_PRINTK_DESCS: its descriptor ring
+ * @KMEMDUMP_ID_PRINTK_INFOS: its record info array
+ * @KMEMDUMP_ID_PRINTK_TEXT: its text data ring
+ * @KMEMDUMP_ID_PANIC_TASK: task_struct of the task that panicked
+ * @KMEMDUMP_ID_PANIC_STACK: stack of the task that panicked
  * @KMEMDUMP_ID_DYNAMIC_START: first ID of the dynamic range
  *
  * Each predefined ID is reserved for one well-known region and has a
@@ -34,6 +42,14 @@ enum kmemdump_uid {
 	KMEMDUMP_ID_LINUX_BANNER,
 	KMEMDUMP_ID_COREIMAGE_ELF,
 	KMEMDUMP_ID_COREIMAGE_VMCOREINFO,
+	KMEMDUMP_ID_INIT_UTS_NS,
+	KMEMDUMP_ID_PRINTK_PRB,
+	KMEMDUMP_ID_PRINTK_RB,
+	KMEMDUMP_ID_PRINTK_DESCS,
+	KMEMDUMP_ID_PRINTK_INFOS,
+	KMEMDUMP_ID_PRINTK_TEXT,
+	KMEMDUMP_ID_PANIC_TASK,
+	KMEMDUMP_ID_PANIC_STACK,
 	KMEMDUMP_ID_DYNAMIC_START,
 };
 

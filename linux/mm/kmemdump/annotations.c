@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) "kmemdump: " fmt
 
 #include <linux/init.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/string.h>
@@ -79,9 +80,13 @@ static struct notifier_block kmemdump_module_nb = {
 /* Early, so that built-in regions exist before any backend probes. */
 static int __init kmemdump_annotations_init(void)
 {
-	kmemdump_annotations_register(__start_kmemdump,
-				      __stop_kmemdump - __start_kmemdump,
-				      "vmlinux");
+	unsigned int n = __stop_kmemdump - __start_kmemdump;
+	u64 t0 = ktime_get_ns();
+
+	kmemdump_annotations_register(__start_kmemdump, n, "vmlinux");
+	/* Boot cost of the static annotations, for the benchmarks. */
+	pr_info("%u static regions registered in %llu ns\n", n,
+		ktime_get_ns() - t0);
 #ifdef CONFIG_MODULES
 	return register_module_notifier(&kmemdump_module_nb);
 #else

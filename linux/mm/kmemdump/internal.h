@@ -21,7 +21,20 @@ int kmemdump_unregister_alloc(const void *vaddr);
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 				      void *arg),
 			       void *arg);
+void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *r,
+						void *arg),
+				  void *arg);
 void kmemdump_backend_name(char *buf, size_t len);
+int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,
+			      size_t size);
+
+#ifdef CONFIG_KMEMDUMP_COREIMAGE
+void kmemdump_coreimage_refresh(void);
+#else
+static inline void kmemdump_coreimage_refresh(void)
+{
+}
+#endif
 unsigned int kmemdump_nr_regions(void);
 
 #endif /* _MM_KMEMDUMP_INTERNAL_H */

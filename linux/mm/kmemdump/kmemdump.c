@@ -52,6 +52,14 @@ static const char * const kmemdump_predefined_names[] = {
 	[KMEMDUMP_ID_LINUX_BANNER] = "linux_banner",
 	[KMEMDUMP_ID_COREIMAGE_ELF] = "elf_header",
 	[KMEMDUMP_ID_COREIMAGE_VMCOREINFO] = "vmcoreinfo",
+	[KMEMDUMP_ID_INIT_UTS_NS] = "init_uts_ns",
+	[KMEMDUMP_ID_PRINTK_PRB] = "prb",
+	[KMEMDUMP_ID_PRINTK_RB] = "printk_rb",
+	[KMEMDUMP_ID_PRINTK_DESCS] = "printk_descs",
+	[KMEMDUMP_ID_PRINTK_INFOS] = "printk_infos",
+	[KMEMDUMP_ID_PRINTK_TEXT] = "printk_text",
+	[KMEMDUMP_ID_PANIC_TASK] = "panic_task",
+	[KMEMDUMP_ID_PANIC_STACK] = "panic_stack",
 };
 
 static_assert(ARRAY_SIZE(kmemdump_predefined_names) == KMEMDUMP_ID_DYNAMIC_START);
@@ -124,6 +132,7 @@ static int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr,
 	slot->size = size;
 	__set_bit(id, kmemdump_ids);
 	WRITE_ONCE(kmemdump_count, kmemdump_count + 1);
+	kmemdump_coreimage_refresh();
 	return id;
 }
 
@@ -139,6 +148,7 @@ static void kmemdump_del_locked(struct kmemdump_region *r)
 	__clear_bit(r->id, kmemdump_ids);
 	memset(r, 0, sizeof(*r));
 	WRITE_ONCE(kmemdump_count, kmemdump_count - 1);
+	kmemdump_coreimage_refresh();
 }
 
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
@@ -220,6 +230,26 @@ int kmemdump_unregister(enum kmemdump_uid id)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister);
+
+/*
+ * For the panic path: other CPUs were stopped wherever they were, maybe
+ * holding the lock, so never wait for it.
+ */
+int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,
+			      size_t size)
+{
+	unsigned long irqflags;
+	int ret;
+
+	ret = kmemdump_walk_chunks(vaddr, size, NULL, NULL);
+	if (ret)
+		return ret;
+	if (!spin_trylock_irqsave(&kmemdump_lock, irqflags))
+		return -EBUSY;
+	ret = kmemdump_add_locked(id, vaddr, size, 0);
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	return ret;
+}
 
 /* Unregister the region an allocation wrapper registered at @vaddr. */
 int kmemdump_unregister_alloc(const void *vaddr)
@@ -336,6 +366,19 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
+
+/* Call @fn for every region, in table order; the caller holds the lock. */
+void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *r,
+						void *arg),
+				  void *arg)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&kmemdump_lock);
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
+		if (kmemdump_regions[i].id)
+			fn(&kmemdump_regions[i], arg);
+}
 
 /* Call @fn for every region, in table order, under the lock. */
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
