@@ -61,11 +61,11 @@ struct kmd_name {
 
 static u8 *kmd_hdr;
 static size_t kmd_hdr_size, kmd_names_off, kmd_notes_off, kmd_notes_len;
-static Elf64_Word *kmd_prstatus_notes;	/* first NT_PRSTATUS note */
+static u32 *kmd_prstatus_notes;	/* first NT_PRSTATUS note */
 
-static Elf64_Phdr *kmd_phdrs(void)
+static struct elf64_phdr *kmd_phdrs(void)
 {
-	return (Elf64_Phdr *)(kmd_hdr + sizeof(Elf64_Ehdr));
+	return (struct elf64_phdr *)(kmd_hdr + sizeof(struct elf64_hdr));
 }
 
 struct kmd_build {
@@ -79,7 +79,7 @@ static int kmd_add_load(phys_addr_t phys, const void *vaddr, size_t len,
 			void *arg)
 {
 	struct kmd_build *b = arg;
-	Elf64_Phdr *ph = &kmd_phdrs()[1 + b->nr];
+	struct elf64_phdr *ph = &kmd_phdrs()[1 + b->nr];
 	struct kmd_names_hdr *nh = (void *)(kmd_hdr + kmd_names_off);
 	struct kmd_name *n = (struct kmd_name *)(nh + 1) + b->nr;
 
@@ -117,7 +117,7 @@ static void kmd_add_region(const struct kmemdump_region *r, void *arg)
 void kmemdump_coreimage_refresh(void)
 {
 	struct kmd_build b = { .offset = kmd_hdr_size };
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)kmd_hdr;
+	struct elf64_hdr *eh = (struct elf64_hdr *)kmd_hdr;
 	struct kmd_names_hdr *nh;
 
 	if (!kmd_hdr)
@@ -130,7 +130,7 @@ void kmemdump_coreimage_refresh(void)
 
 static void kmd_fill_ehdr(void)
 {
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)kmd_hdr;
+	struct elf64_hdr *eh = (struct elf64_hdr *)kmd_hdr;
 	struct kmd_names_hdr *nh = (void *)(kmd_hdr + kmd_names_off);
 
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -141,9 +141,9 @@ static void kmd_fill_ehdr(void)
 	eh->e_type = ET_CORE;
 	eh->e_machine = ELF_ARCH;
 	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(Elf64_Ehdr);
-	eh->e_ehsize = sizeof(Elf64_Ehdr);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phoff = sizeof(struct elf64_hdr);
+	eh->e_ehsize = sizeof(struct elf64_hdr);
+	eh->e_phentsize = sizeof(struct elf64_phdr);
 	eh->e_phnum = 1;
 	memcpy(nh->magic, "KMDNAMES", sizeof(nh->magic));
 	nh->entsize = cpu_to_le32(sizeof(struct kmd_name));
@@ -152,13 +152,13 @@ static void kmd_fill_ehdr(void)
 /* Notes: NT_PRSTATUS per possible CPU, NT_PRPSINFO, VMCOREINFO. */
 static void kmd_fill_notes(void)
 {
-	Elf64_Phdr *note = &kmd_phdrs()[0];
+	struct elf64_phdr *note = &kmd_phdrs()[0];
 	struct elf_prstatus prstatus = {};
 	struct elf_prpsinfo prpsinfo = {};
-	Elf64_Word *buf;
+	u32 *buf;
 	unsigned int cpu;
 
-	buf = (Elf64_Word *)(kmd_hdr + kmd_notes_off);
+	buf = (u32 *)(kmd_hdr + kmd_notes_off);
 	kmd_prstatus_notes = buf;
 	for_each_possible_cpu(cpu) {
 		/* Until a panic fills them: pid cpu + 1, as QEMU does. */
@@ -186,7 +186,7 @@ static int kmd_panic(struct notifier_block *nb, unsigned long action,
 {
 	struct elf_prstatus *dst;
 	struct pt_regs regs;
-	Elf64_Word *note = kmd_prstatus_notes;
+	u32 *note = kmd_prstatus_notes;
 	unsigned int cpu;
 
 	if (!kmd_hdr || !note)
@@ -194,7 +194,7 @@ static int kmd_panic(struct notifier_block *nb, unsigned long action,
 	crash_setup_regs(&regs, NULL);
 	crash_save_cpu(&regs, smp_processor_id());
 	for_each_possible_cpu(cpu) {
-		Elf64_Word *src = (Elf64_Word *)per_cpu_ptr(crash_notes, cpu);
+		u32 *src = (u32 *)per_cpu_ptr(crash_notes, cpu);
 		struct elf_note *sn = (struct elf_note *)src;
 
 		dst = (void *)note + KMD_NOTE_HDR +
@@ -227,7 +227,7 @@ static struct notifier_block kmd_panic_nb = {
 /* Early, so the header is the first region a backend gets. */
 static int __init kmemdump_coreimage_init(void)
 {
-	size_t phdrs = sizeof(Elf64_Ehdr) + (1 + KMD_MAX_LOADS) * sizeof(Elf64_Phdr);
+	size_t phdrs = sizeof(struct elf64_hdr) + (1 + KMD_MAX_LOADS) * sizeof(struct elf64_phdr);
 	size_t notes = num_possible_cpus() *
 		       KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prstatus)) +
 		       KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prpsinfo)) +
@@ -267,7 +267,7 @@ static int __init kmemdump_coreimage_notes(void)
 	memset(kmd_hdr + kmd_notes_off, 0,
 	       kmd_hdr_size - kmd_notes_len - kmd_notes_off);
 	kmd_notes_off = kmd_hdr_size - kmd_notes_len;
-	kmd_prstatus_notes = (Elf64_Word *)(kmd_hdr + kmd_notes_off);
+	kmd_prstatus_notes = (u32 *)(kmd_hdr + kmd_notes_off);
 	kmd_phdrs()[0].p_offset = kmd_notes_off;
 	if (vmcoreinfo_data)
 		kmemdump_register_id(KMEMDUMP_ID_COREIMAGE_VMCOREINFO,

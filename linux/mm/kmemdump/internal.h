@@ -22,7 +22,7 @@ void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 				      void *arg),
 			       void *arg);
 void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *r,
-						void *arg),
+					     void *arg),
 				  void *arg);
 void kmemdump_backend_name(char *buf, size_t len);
 int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,

@@ -369,7 +369,7 @@ EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
 
 /* Call @fn for every region, in table order; the caller holds the lock. */
 void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *r,
-						void *arg),
+					     void *arg),
 				  void *arg)
 {
 	unsigned int i;
