@@ -9,6 +9,9 @@ KOBJ_N=$BUILD/obj-n          # object tree of the CONFIG_KMEMDUMP=n check
 KTARBALL=${KMD_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Hash paths relative to the checkout, so that a fresh clone elsewhere
+# (CI) hits the cache filled by another one.
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=kmemdump KBUILD_BUILD_HOST=kmemdump
 JOBS=${JOBS:-$(nproc)}

@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "mdelf.h"
 #include "gpa.h"
+#include "info.h"
 #include "qmp.h"
 #include "table.h"
 #include "util.h"
@@ -51,6 +53,8 @@ static const char main_help[] =
 "  init      initialise the shared-memory file (before the guest boots)\n"
 "  capture   wait on QMP for WATCHDOG/GUEST_PANICKED, then dump\n"
 "  extract   dump offline from RAM and shm files (no QMP)\n"
+"  elf       assemble dump.elf from a directory of md_*.BIN files\n"
+"  info      list (and --check) what an ELF core dump holds\n"
 "\n"
 "Run 'mdfw COMMAND --help' for the options of a command.\n"
 "Sizes and addresses: decimal or 0x-hex, optional suffix K/M/G/T (x1024^n).\n"
@@ -65,6 +69,8 @@ static const char main_help[] =
 "                       bad-marker, bad-name, empty, overflow, out-of-ram,\n"
 "                       duplicate, overlap, too-large, io-error\n"
 "  capture.txt          key=value: trigger, capture_ms, counts, result\n"
+"  dump.elf             if the guest registered elf_header: an ELF core of\n"
+"                       all regions (see 'mdfw elf --help')\n"
 "\n";
 
 static const char init_help[] =
@@ -100,6 +106,31 @@ static const char capture_help[] =
 "                        skipped as too-large (default: the RAM size)\n"
 "  --quit                send 'quit' to QEMU when done\n";
 
+static const char elf_help[] =
+"Usage: mdfw elf --dir DIR [--out FILE]\n"
+"\n"
+"Assemble an ELF core (default DIR/dump.elf) from md_elf_header.BIN, the\n"
+"ELF core header kmemdump keeps as region elf_header, and the md files it\n"
+"names (its KMDNAMES table): ELF header, program headers with recomputed\n"
+"offsets, the name table, the notes, then each PT_LOAD's bytes. Needs\n"
+"only the md_*.BIN files (no manifest). A PT_LOAD whose md file is missing\n"
+"or has the wrong size is dropped with a warning (exit 4), never\n"
+"zero-filled. Written to a temporary file, mode 0600, fsync()ed, renamed.\n"
+"Exit 3: md_elf_header.BIN is not a valid header (nothing written).\n";
+
+static const char info_help[] =
+"Usage: mdfw info [--check] FILE\n"
+"\n"
+"List what the ELF core FILE (dump.elf, md files concatenated in table\n"
+"order, or a full QEMU dump) holds: one line per PT_LOAD (name and seq\n"
+"from the KMDNAMES table, if any), the notes and the VMCOREINFO keys the\n"
+"debuggers need, which debugger features the regions enable, and a\n"
+"per-region byte breakdown. With --check, also verify: ELF64 x86-64 core,\n"
+"PT_NOTE first and before the memory, every segment inside the file, no\n"
+"two overlapping in the file, p_filesz == p_memsz, notes well-formed,\n"
+"one VMCOREINFO with the keys drgn and crash need, NT_PRSTATUS present.\n"
+"Exit 0 if consistent, 3 with 'problem:' lines if not, 2 if unreadable.\n";
+
 static const char extract_help[] =
 "Usage: mdfw extract --ram FILE --ram-size N --shm FILE --bar2 ADDR\n"
 "                    --out DIR [--below-4g N] [--max-bytes N]\n"
@@ -108,7 +139,7 @@ static const char extract_help[] =
 "must not be running). Options as for 'capture'.\n";
 
 struct opts {
-	const char *qmp, *ram, *shm, *out;
+	const char *qmp, *ram, *shm, *out, *dir;
 	uint64_t ram_size, below_4g, bar2, shm_size;
 	uint64_t timeout_s, connect_timeout_s, max_bytes;
 	bool have_ram_size, have_bar2, have_timeout, quit;
@@ -117,7 +148,7 @@ struct opts {
 enum {
 	OPT_QMP = 256, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM,
 	OPT_SHM_SIZE, OPT_OUT, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2,
-	OPT_QUIT, OPT_MAX_BYTES, OPT_HELP,
+	OPT_QUIT, OPT_MAX_BYTES, OPT_HELP, OPT_DIR,
 };
 
 static const struct option all_options[] = {
@@ -134,11 +165,13 @@ static const struct option all_options[] = {
 	{ "quit", no_argument, NULL, OPT_QUIT },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "dir", required_argument, NULL, OPT_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* Which options each command accepts, by OPT_ value. */
 static const int init_opts[] = { OPT_SHM, OPT_SHM_SIZE, OPT_HELP, 0 };
+static const int elf_opts[] = { OPT_DIR, OPT_OUT, OPT_HELP, 0 };
 static const int extract_opts[] = {
 	OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT, OPT_BAR2,
 	OPT_MAX_BYTES, OPT_HELP, 0
@@ -210,6 +243,9 @@ static int parse_opts(int argc, char **argv, const int *accepted,
 			break;
 		case OPT_OUT:
 			o->out = optarg;
+			break;
+		case OPT_DIR:
+			o->dir = optarg;
 			break;
 		case OPT_RAM_SIZE:
 			if (num_arg(c, optarg, &o->ram_size))
@@ -415,6 +451,17 @@ static const char *result_word(int rc)
 	}
 }
 
+static bool has_elf_header(const struct md_table *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->entries[i].status == MD_ST_OK && t->entries[i].seq == 0 &&
+		    !strcmp(t->entries[i].name, "elf_header"))
+			return true;
+	return false;
+}
+
 /*
  * Read the table and write the dump. t0 is when the clock started (the
  * trigger event's arrival). Returns the process exit code.
@@ -427,7 +474,8 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	struct dump_dir dir = { .dfd = -1 };
 	struct md_source src = { 0 };
 	struct fds fds = { -1, -1 };
-	char err[512] = "", header[1024], text[2048];
+	char err[512] = "", header[1024], text[2048], elf_word[16] = "none";
+	struct mdelf_result er = { 0 };
 	uint64_t ram_file_size, shm_size, bytes = 0;
 	unsigned int io_errors = 0;
 	double ms;
@@ -507,6 +555,24 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	/* The capture is durable now: stop the clock before capture.txt. */
 	ms = (double)(mono_ns() - t0) / 1e6;
 
+	/* Derived, after the clock: the ELF core, if the guest keeps one. */
+	if (rc != MDFW_EXIT_TABLE && dir.dfd >= 0 && has_elf_header(&t)) {
+		char path[4096];
+		int erc;
+
+		snprintf(path, sizeof(path), "%s/%s", o->out, MDELF_OUT_FILE);
+		erc = mdelf_write_dump(dir.dfd, o->out, path, &er);
+		snprintf(elf_word, sizeof(elf_word), "%s",
+			 erc == MDFW_EXIT_OK ? "ok" :
+			 erc == MDFW_EXIT_PARTIAL ? "partial" : "failed");
+		if (erc != MDFW_EXIT_OK) {
+			msg("warning: %s: %s", path, erc == MDFW_EXIT_PARTIAL ?
+			    "some PT_LOADs dropped" : "not written");
+			if (rc == MDFW_EXIT_OK)
+				rc = MDFW_EXIT_PARTIAL;
+		}
+	}
+
 	snprintf(text, sizeof(text),
 		 "trigger=%s\n"
 		 "trigger_source=%s\n"
@@ -520,10 +586,15 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		 "bytes=%" PRIu64 "\n"
 		 "result=%s\n"
 		 "exit_code=%d\n"
-		 "error=%s\n",
+		 "error=%s\n"
+		 "elf=%s\n"
+		 "elf_loads=%" PRIu32 "\n"
+		 "elf_dropped=%" PRIu32 "\n"
+		 "elf_bytes=%" PRIu64 "\n",
 		 trg->event, trg->how, trg->data ? trg->data : "",
 		 ms, t.n, t.n_ok, t.n_holes, t.n_bad, t.truncated ? 1 : 0,
-		 bytes, result_word(rc), rc, err);
+		 bytes, result_word(rc), rc, err, elf_word, er.kept,
+		 er.dropped, er.file_bytes);
 	ret = dump_text_file(&dir, "capture.txt", text);
 	if (!ret)
 		ret = dump_sync_dir(&dir);
@@ -541,6 +612,10 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	printf("dumped: %" PRIu32 " regions, %" PRIu64 " bytes; %" PRIu32
 	       " holes, %" PRIu32 " bad -> %s\n", t.n_ok, bytes, t.n_holes,
 	       t.n_bad, o->out);
+	if (strcmp(elf_word, "none"))
+		printf("elf: %s/%s %s: %" PRIu32 " of %" PRIu32 " PT_LOADs, %"
+		       PRIu64 " bytes\n", o->out, MDELF_OUT_FILE, elf_word,
+		       er.kept, er.nloads, er.file_bytes);
 	printf("capture_ms: %.3f\n", ms);
 	printf("result: %s (exit %d)\n", result_word(rc), rc);
 out:
@@ -587,6 +662,72 @@ static int cmd_extract(int argc, char **argv)
 	if (require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
 		return MDFW_EXIT_USAGE;
 	return do_dump(&o, &lay, true, o.bar2, 0, &trg, t0);
+}
+
+/* ---- elf, info ------------------------------------------------------- */
+
+static int cmd_elf(int argc, char **argv)
+{
+	struct mdelf_result r;
+	char path[4096];
+	struct opts o;
+	int dfd, ret;
+
+	ret = parse_opts(argc, argv, elf_opts, elf_help, &o);
+	if (ret)
+		return ret < 0 ? MDFW_EXIT_OK : ret;
+	if (require(o.dir, "elf", "dir"))
+		return MDFW_EXIT_USAGE;
+	if (!o.out) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", o.dir,
+				     MDELF_OUT_FILE) >= sizeof(path)) {
+			msg("elf: --dir too long");
+			return MDFW_EXIT_USAGE;
+		}
+		o.out = path;
+	}
+	dfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		msg_errno(errno, "elf: %s", o.dir);
+		return MDFW_EXIT_IO;
+	}
+	ret = mdelf_write_dump(dfd, o.dir, o.out, &r);
+	close(dfd);
+	if (ret == MDFW_EXIT_OK || ret == MDFW_EXIT_PARTIAL)
+		printf("%s: %" PRIu32 " of %" PRIu32 " PT_LOADs (%" PRIu64
+		       " bytes), %" PRIu32 " dropped, %" PRIu64 " bytes\n",
+		       o.out, r.kept, r.nloads, r.load_bytes, r.dropped,
+		       r.file_bytes);
+	return ret;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	const char *file = NULL;
+	bool check = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--check")) {
+			check = true;
+		} else if (!strcmp(argv[i], "--help")) {
+			fputs(info_help, stdout);
+			return MDFW_EXIT_OK;
+		} else if (!strcmp(argv[i], "--") && i + 2 == argc) {
+			file = argv[++i];
+		} else if (argv[i][0] == '-' || file) {
+			msg("info: unexpected argument '%s' (see 'mdfw info "
+			    "--help')", argv[i]);
+			return MDFW_EXIT_USAGE;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		msg("info: no FILE (see 'mdfw info --help')");
+		return MDFW_EXIT_USAGE;
+	}
+	return mdfw_info(file, check, stdout);
 }
 
 /* ---- capture ------------------------------------------------------- */
@@ -777,6 +918,10 @@ int main(int argc, char **argv)
 		return cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(cmd, "extract"))
 		return cmd_extract(argc - 1, argv + 1);
+	if (!strcmp(cmd, "elf"))
+		return cmd_elf(argc - 1, argv + 1);
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc - 1, argv + 1);
 	msg("unknown command '%s' (try 'mdfw --help')", cmd);
 	return MDFW_EXIT_USAGE;
 }

@@ -10,8 +10,8 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 export PYTHONDONTWRITEBYTECODE=1
-unit_tests="test_gpa test_table test_misc test_fuzz"
-script_tests="test_extract.py test_qmp.py"
+unit_tests="test_gpa test_table test_misc test_fuzz test_elf"
+script_tests="test_extract.py test_qmp.py test_elf.py"
 
 n=0
 passed=0

@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Open a kmemdump minidump in the debuggers and check what they show:
+#   check-dump.sh RUNDIR VMLINUX [MODE]
+# The dump is RUNDIR/dump/dump.elf (assembled with 'mdfw elf' from
+# RUNDIR/dump if missing). MODE (default: basename of RUNDIR) names the
+# lines: "ok|not ok|skip debuggers.MODE.NAME" plus "# " details.
+#   info-check     mdfw info --check (the listing follows as '#' lines)
+#   size           dump.elf < 4 MiB, per-region breakdown
+#   crash-*        crash --minimal: log (panic message, kmsg marker), sym,
+#                  rd of linux_banner; crash-normal: normal mode (skip on
+#                  crash 8.0.2's known failure with Linux >= 6.4)
+#   drgn-*         tests/debuggers/drgn_check.py
+#   gdb-banner     gdb -batch: symbol-file -o KERNELOFFSET, core-file, p
+# If RUNDIR/full.elf exists (tests/debuggers/scenario-full.sh), the same
+# crash queries run on it and full-log compares the two kernel logs.
+# Environment: MDFW (mdfw binary), CRASH, GDB, DRGN_PYTHON (a python3 with
+# drgn, default /usr/bin/python3), KMD_MARKER (kernel-log marker).
+# Exit status: 1 if any check said "not ok", else 0.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$here/../.." && pwd)
+[ $# -ge 2 ] || { sed -n '3,22p' "$0" >&2; exit 2; }
+run=$(realpath -m "$1") vmlinux=$(realpath -m "$2") mode=${3:-$(basename "$run")}
+MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
+CRASH=${CRASH:-crash}
+GDB=${GDB:-gdb}
+DRGN_PYTHON=${DRGN_PYTHON:-/usr/bin/python3}
+MARKER=${KMD_MARKER:-kmemdump-marker: last words before freeze}
+PANIC="Kernel panic - not syncing"
+dump=$run/dump/dump.elf
+full=$run/full.elf
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+report() {	# report ok|"not ok"|skip NAME [detail...]
+	local word=$1 name=$2
+	shift 2
+	echo "$word debuggers.$mode.$name"
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
+	[ "$word" = "not ok" ] && failed=1
+	return 0
+}
+
+details() {	# details FILE [N]: the last N lines of FILE as "# " lines
+	tail -n "${2:-15}" "$1" | sed 's/^/# /'
+}
+
+if [ ! -s "$dump" ] && [ -f "$run/dump/md_elf_header.BIN" ]; then
+	"$MDFW" elf --dir "$run/dump" > "$tmp/elf.log" 2>&1
+	echo "# mdfw elf --dir: exit $?"
+	details "$tmp/elf.log"
+fi
+if [ ! -s "$dump" ]; then
+	report "not ok" dump-elf "no $dump (did the guest register elf_header?)"
+	exit 1
+fi
+report ok dump-elf "$dump"
+if [ ! -f "$vmlinux" ]; then
+	report "not ok" vmlinux "no $vmlinux"
+	exit 1
+fi
+
+# ---- mdfw info --check, size ----------------------------------------
+"$MDFW" info --check "$dump" > "$tmp/info" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then report ok info-check; else report "not ok" info-check "exit $rc"; fi
+sed 's/^/# /' "$tmp/info"
+bytes=$(stat -c %s "$dump")
+limit=$((4 << 20))
+breakdown=$(sed -n '/^regions:/,/^total:/p' "$tmp/info")
+if [ "$bytes" -lt "$limit" ]; then
+	report ok size "dump.elf: $bytes bytes (< 4 MiB)" "$breakdown"
+else
+	report "not ok" size "dump.elf: $bytes bytes, not < 4 MiB" "$breakdown"
+fi
+koff=$(sed -n 's/^vmcoreinfo: KERNELOFFSET=\([0-9a-fA-F]*\)$/\1/p' "$tmp/info" | head -1)
+if [ -n "$koff" ]; then
+	kaslr="--kaslr=0x$koff"
+	echo "# KERNELOFFSET 0x$koff (from the VMCOREINFO note)"
+else
+	kaslr="--kaslr=auto"
+	echo "# no KERNELOFFSET in VMCOREINFO; crash --kaslr=auto, gdb offset 0"
+	koff=0
+fi
+
+# ---- crash ----------------------------------------------------------
+crash_run() {	# crash_run CORE OUT [normal] < commands
+	local extra=--minimal
+	[ "${3:-}" = normal ] && extra=
+	timeout -k 5 180 "$CRASH" $extra -s "$kaslr" "$vmlinux" "$1" \
+		> "$2" 2>&1
+}
+
+# crash_log CORE OUT: 'log' output, one message per line, prefix stripped
+crash_log() {
+	printf 'log\nquit\n' | crash_run "$1" "$2.raw"
+	local rc=$?
+	sed -n 's/^\[ *[0-9]*\.[0-9]*\] //p' "$2.raw" > "$2"
+	return $rc
+}
+
+if ! command -v "$CRASH" > /dev/null; then
+	report skip crash-log "no crash binary"
+else
+	crash_log "$dump" "$tmp/log.mini"
+	n=$(wc -l < "$tmp/log.mini")
+	if grep -qF "$PANIC" "$tmp/log.mini"; then
+		report ok crash-log "$n log lines; $(grep -F "$PANIC" "$tmp/log.mini" | head -1)"
+	else
+		report "not ok" crash-log "$n log lines, no '$PANIC'"
+		details "$tmp/log.mini.raw"
+	fi
+	if grep -qF "$MARKER" "$tmp/log.mini"; then
+		report ok crash-log-marker "$(grep -F "$MARKER" "$tmp/log.mini" | head -1)"
+	else
+		report "not ok" crash-log-marker "no '$MARKER' in the log"
+	fi
+
+	printf 'sym linux_banner\nquit\n' | crash_run "$dump" "$tmp/sym"
+	if grep -qE '^[0-9a-f]+ \([A-Za-z]\) linux_banner' "$tmp/sym"; then
+		report ok crash-sym "$(grep -E 'linux_banner' "$tmp/sym" | head -1)"
+	else
+		report "not ok" crash-sym; details "$tmp/sym"
+	fi
+	printf 'rd -a linux_banner\nquit\n' | crash_run "$dump" "$tmp/rd"
+	if grep -q 'Linux version' "$tmp/rd"; then
+		report ok crash-rd "$(grep 'Linux version' "$tmp/rd" | head -1)"
+	else
+		report "not ok" crash-rd; details "$tmp/rd"
+	fi
+	printf 'sys\nquit\n' | crash_run "$dump" "$tmp/normal" normal
+	if grep -q 'RELEASE:' "$tmp/normal"; then
+		report ok crash-normal "$(grep 'RELEASE:' "$tmp/normal")"
+	else
+		why=$(grep -m1 -E '^crash: ' "$tmp/normal")
+		# crash 8.0.2 < Linux 6.4's module layout: the tool's age, shown
+		# with the same query on a full dump below when there is one.
+		report skip crash-normal "crash normal mode: ${why:-no 'sys' output} (a minidump lacks what normal mode reads; crash 8.0.2 also predates 6.12)"
+	fi
+
+	if [ -s "$full" ]; then
+		crash_log "$full" "$tmp/log.full"
+		nf=$(wc -l < "$tmp/log.full")
+		# The minidump's log ends where the frozen guest stopped; the full
+		# dump is of the same paused guest, so the texts must match.
+		if [ "$n" -gt 0 ] && cmp -s "$tmp/log.mini" "$tmp/log.full"; then
+			report ok full-log "$n log lines identical in the minidump and the full dump"
+		elif [ "$n" -gt 0 ] && [ "$nf" -ge "$n" ] &&
+		     head -n "$n" "$tmp/log.full" | cmp -s - "$tmp/log.mini"; then
+			report ok full-log "the minidump's $n log lines equal the first $n of the full dump's $nf"
+		else
+			report "not ok" full-log "minidump $n lines, full dump $nf lines; first difference:" \
+				"$(diff "$tmp/log.mini" "$tmp/log.full" | head -6)"
+		fi
+		printf 'sys\nquit\n' | crash_run "$full" "$tmp/normal.full" normal
+		if grep -q 'RELEASE:' "$tmp/normal.full"; then
+			report ok crash-normal-full "$(grep 'RELEASE:' "$tmp/normal.full")"
+		else
+			why=$(grep -m1 -E '^crash: ' "$tmp/normal.full")
+			report skip crash-normal-full "the same query on the full dump fails too: ${why:-no output}: crash 8.0.2 predates Linux 6.12 (the tool's age, not the dump)"
+		fi
+	fi
+fi
+
+# ---- drgn -----------------------------------------------------------
+if "$DRGN_PYTHON" -c 'import drgn' 2> /dev/null; then
+	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" "$MARKER" \
+		> "$tmp/drgn" 2>&1
+	cat "$tmp/drgn"
+	grep -q '^not ok' "$tmp/drgn" && failed=1
+	if [ -s "$full" ]; then
+		"$DRGN_PYTHON" "$here/drgn_check.py" "$mode.full" "$full" \
+			"$vmlinux" "$MARKER" > "$tmp/drgn.full" 2>&1
+		# For information: QEMU's paging=false dump has p_vaddr ==
+		# p_paddr, which drgn 0.0.22 cannot bootstrap from.
+		sed -e 's/^not ok /skip /' "$tmp/drgn.full"
+	fi
+else
+	report skip drgn-open "no drgn module for $DRGN_PYTHON"
+fi
+
+# ---- gdb ------------------------------------------------------------
+if command -v "$GDB" > /dev/null; then
+	timeout -k 5 120 "$GDB" -batch -nx \
+		-ex "symbol-file $vmlinux -o 0x$koff" \
+		-ex "core-file $dump" \
+		-ex 'p linux_banner' > "$tmp/gdb" 2>&1
+	if grep -q '^\$1 = .*"Linux version' "$tmp/gdb"; then
+		report ok gdb-banner "$(grep '^\$1' "$tmp/gdb" | cut -c1-120)"
+	else
+		report "not ok" gdb-banner; details "$tmp/gdb"
+	fi
+else
+	report skip gdb-banner "no gdb"
+fi
+exit $failed

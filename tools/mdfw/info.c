@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdfw info [--check] FILE: what an ELF core (dump.elf, a concatenation of
+ * md files, or a full QEMU dump) holds, and whether it is consistent.
+ *
+ * Only the ELF header, the program headers, the notes and the gap between
+ * the program headers and the first segment (where the name table is) are
+ * read; the file is untrusted and may be large.
+ */
+#include "info.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "mdelf.h"
+#include "util.h"
+
+struct seg {
+	Elf64_Phdr ph;
+	uint32_t index;		/* program header index */
+};
+
+struct info {
+	FILE *out;
+	bool check;
+	unsigned int failures;
+	uint64_t fsize;
+	uint64_t phend;		/* end of the program headers */
+	uint16_t phnum, machine, type;
+	struct seg *segs;
+	struct mdelf_load *loads;	/* the PT_LOADs, in order */
+	uint32_t nloads, nnotes_seg, nother_seg;
+	bool have_names;
+	uint64_t names_off;
+	uint8_t **note_bufs;
+	struct mdelf_notes notes;	/* summed over PT_NOTEs */
+	bool notes_ok;
+};
+
+static void fail(struct info *in, const char *fmt, ...) MDFW_PRINTF(2, 3);
+
+static void fail(struct info *in, const char *fmt, ...)
+{
+	va_list ap;
+
+	in->failures++;
+	fputs("problem: ", in->out);
+	va_start(ap, fmt);
+	vfprintf(in->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', in->out);
+}
+
+static bool get_le16(const struct mdfw_buf *b, size_t off, uint16_t *v)
+{
+	if (!buf_has(b, off, 2))
+		return false;
+	*v = (uint16_t)(b->p[off] | b->p[off + 1] << 8);
+	return true;
+}
+
+/* The file-level parse; returns 0, or an exit code on a fatal problem. */
+static int read_headers(struct info *in, int fd)
+{
+	uint8_t eh[sizeof(Elf64_Ehdr)];
+	struct mdfw_buf b = { eh, sizeof(eh) };
+	uint64_t phoff, phend;
+	uint16_t phentsize;
+	uint8_t *ph;
+	uint32_t i;
+
+	if (in->fsize < sizeof(eh) || pread_full(fd, eh, sizeof(eh), 0)) {
+		msg("info: too short for an ELF header");
+		return MDFW_EXIT_TABLE;
+	}
+	if (memcmp(eh, ELFMAG, SELFMAG) || eh[EI_CLASS] != ELFCLASS64 ||
+	    eh[EI_DATA] != ELFDATA2LSB) {
+		msg("info: not a little-endian ELF64 file");
+		return MDFW_EXIT_TABLE;
+	}
+	get_le16(&b, offsetof(Elf64_Ehdr, e_type), &in->type);
+	get_le16(&b, offsetof(Elf64_Ehdr, e_machine), &in->machine);
+	buf_get_le64(&b, offsetof(Elf64_Ehdr, e_phoff), &phoff);
+	get_le16(&b, offsetof(Elf64_Ehdr, e_phentsize), &phentsize);
+	get_le16(&b, offsetof(Elf64_Ehdr, e_phnum), &in->phnum);
+	if (in->phnum == PN_XNUM || phentsize != sizeof(Elf64_Phdr)) {
+		msg("info: e_phentsize %u, e_phnum %u: unsupported", phentsize,
+		    in->phnum);
+		return MDFW_EXIT_TABLE;
+	}
+	phend = phoff + (uint64_t)in->phnum * sizeof(Elf64_Phdr);
+	in->phend = phend;
+	if (phoff < sizeof(Elf64_Ehdr) || phoff > in->fsize ||
+	    phend > in->fsize) {
+		msg("info: program headers [0x%" PRIx64 ", 0x%" PRIx64
+		    ") outside the %" PRIu64 "-byte file", phoff, phend,
+		    in->fsize);
+		return MDFW_EXIT_TABLE;
+	}
+	ph = malloc(in->phnum * sizeof(Elf64_Phdr) + 1);
+	in->segs = calloc(in->phnum + 1u, sizeof(*in->segs));
+	in->loads = calloc(in->phnum + 1u, sizeof(*in->loads));
+	if (!ph || !in->segs || !in->loads) {
+		free(ph);
+		msg("info: out of memory");
+		return MDFW_EXIT_IO;
+	}
+	if (pread_full(fd, ph, in->phnum * sizeof(Elf64_Phdr), phoff)) {
+		free(ph);
+		msg("info: cannot read the program headers");
+		return MDFW_EXIT_IO;
+	}
+	b.p = ph;
+	b.len = in->phnum * sizeof(Elf64_Phdr);
+	for (i = 0; i < in->phnum; i++) {
+		size_t o = (size_t)i * sizeof(Elf64_Phdr);
+		Elf64_Phdr *p = &in->segs[i].ph;
+
+		buf_get_le32(&b, o + offsetof(Elf64_Phdr, p_type), &p->p_type);
+		buf_get_le32(&b, o + offsetof(Elf64_Phdr, p_flags), &p->p_flags);
+		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_offset),
+			     &p->p_offset);
+		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_vaddr), &p->p_vaddr);
+		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_paddr), &p->p_paddr);
+		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_filesz),
+			     &p->p_filesz);
+		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_memsz), &p->p_memsz);
+		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_align), &p->p_align);
+		in->segs[i].index = i;
+		if (p->p_type == PT_LOAD) {
+			struct mdelf_load *l = &in->loads[in->nloads++];
+
+			l->offset = p->p_offset;
+			l->vaddr = p->p_vaddr;
+			l->paddr = p->p_paddr;
+			l->filesz = p->p_filesz;
+			l->memsz = p->p_memsz;
+			l->flags = p->p_flags;
+		} else if (p->p_type == PT_NOTE) {
+			in->nnotes_seg++;
+		} else {
+			in->nother_seg++;
+		}
+	}
+	free(ph);
+	return 0;
+}
+
+static bool in_file(const struct info *in, uint64_t off, uint64_t len)
+{
+	return off <= in->fsize && len <= in->fsize - off;
+}
+
+static void read_notes(struct info *in, int fd)
+{
+	uint32_t i, k = 0;
+	char err[256];
+
+	in->notes_ok = true;
+	in->note_bufs = calloc(in->nnotes_seg + 1u, sizeof(*in->note_bufs));
+	if (!in->note_bufs) {
+		in->notes_ok = false;
+		return;
+	}
+	for (i = 0; i < in->phnum; i++) {
+		const Elf64_Phdr *p = &in->segs[i].ph;
+		struct mdelf_notes n;
+		uint8_t *buf;
+
+		if (p->p_type != PT_NOTE)
+			continue;
+		if (!in_file(in, p->p_offset, p->p_filesz) ||
+		    p->p_filesz > MDELF_MAX_HDR) {
+			fail(in, "PT_NOTE (phdr %" PRIu32 ") [0x%" PRIx64
+			     ", +0x%" PRIx64 ") is outside the file or too "
+			     "large", i, p->p_offset, p->p_filesz);
+			in->notes_ok = false;
+			continue;
+		}
+		buf = malloc(p->p_filesz + 1);
+		if (!buf || pread_full(fd, buf, p->p_filesz, p->p_offset)) {
+			free(buf);
+			fail(in, "PT_NOTE (phdr %" PRIu32 "): cannot read", i);
+			in->notes_ok = false;
+			continue;
+		}
+		in->note_bufs[k++] = buf;
+		if (mdelf_parse_notes(buf, p->p_filesz, &n, err, sizeof(err))) {
+			fail(in, "PT_NOTE (phdr %" PRIu32 "): %s", i, err);
+			in->notes_ok = false;
+			continue;
+		}
+		in->notes.n_notes += n.n_notes;
+		in->notes.n_prstatus += n.n_prstatus;
+		in->notes.n_prstatus_regs += n.n_prstatus_regs;
+		in->notes.n_prstatus_badsize += n.n_prstatus_badsize;
+		in->notes.n_prpsinfo += n.n_prpsinfo;
+		in->notes.n_other += n.n_other;
+		if (n.n_vmcoreinfo && !in->notes.n_vmcoreinfo) {
+			in->notes.vmcoreinfo = n.vmcoreinfo;
+			in->notes.vmcoreinfo_len = n.vmcoreinfo_len;
+		}
+		in->notes.n_vmcoreinfo += n.n_vmcoreinfo;
+	}
+}
+
+/* The name table lies between the program headers and the first segment. */
+static void read_names(struct info *in, int fd)
+{
+	uint64_t phend = in->phend;
+	uint64_t end = in->fsize;
+	uint8_t *buf;
+	char err[256];
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < in->phnum; i++) {
+		const Elf64_Phdr *p = &in->segs[i].ph;
+
+		if (p->p_filesz && p->p_offset >= phend && p->p_offset < end)
+			end = p->p_offset;
+	}
+	if (end > in->fsize || end <= phend)
+		return;
+	if (end - phend > MDELF_MAX_HDR)
+		end = phend + MDELF_MAX_HDR;
+	buf = malloc(end);
+	if (!buf || pread_full(fd, buf, end, 0)) {
+		free(buf);
+		return;
+	}
+	ret = mdelf_find_names(buf, end, phend, end, in->loads, in->nloads,
+			       &in->names_off, err, sizeof(err));
+	if (ret > 0)
+		in->have_names = true;
+	else if (ret < 0)
+		fail(in, "%s", err);
+	free(buf);
+}
+
+/* ---- the report ------------------------------------------------------- */
+
+static bool has_name(const struct info *in, const char *name, bool prefix)
+{
+	uint32_t i;
+
+	for (i = 0; i < in->nloads; i++)
+		if (prefix ? !strncmp(in->loads[i].name, name, strlen(name)) :
+			     !strcmp(in->loads[i].name, name))
+			return true;
+	return false;
+}
+
+static void feature(struct info *in, const char *what, const char *const *need)
+{
+	char missing[256] = "";
+	char have[256] = "";
+	size_t ml = 0, hl = 0;
+
+	for (; *need; need++) {
+		size_t l = strlen(*need);
+		bool prefix = l && (*need)[l - 1] == '*';
+		char name[MDELF_NAME_LEN + 2];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(prefix ? l - 1 : l),
+			 *need);
+		if (has_name(in, name, prefix))
+			hl += (size_t)snprintf(have + hl, sizeof(have) - hl,
+					       "%s%s", hl ? " " : "", *need);
+		else
+			ml += (size_t)snprintf(missing + ml,
+					       sizeof(missing) - ml, "%s%s",
+					       ml ? " " : "", *need);
+		if (hl >= sizeof(have))
+			hl = sizeof(have) - 1;
+		if (ml >= sizeof(missing))
+			ml = sizeof(missing) - 1;
+	}
+	if (!ml)
+		fprintf(in->out, "  %-16s yes  %s\n", what, have);
+	else
+		fprintf(in->out, "  %-16s no   missing %s\n", what, missing);
+}
+
+static void print_report(struct info *in, const char *path)
+{
+	static const char *const banner[] = { "linux_banner", NULL };
+	static const char *const uts[] = { "init_uts_ns", NULL };
+	static const char *const klog[] = {
+		"prb", "printk_rb*", "printk_descs", "printk_infos",
+		"printk_text", NULL
+	};
+	static const char *const panic_bt[] = { "panic_stack", NULL };
+	static const char *const keys[] = {
+		"OSRELEASE", "PAGESIZE", "KERNELOFFSET",
+		"SYMBOL(swapper_pg_dir)", "NUMBER(phys_base)", "SYMBOL(_stext)",
+		"SYMBOL(init_uts_ns)", "SYMBOL(prb)", NULL
+	};
+	uint64_t load_bytes = 0;
+	uint32_t i, j;
+
+	fprintf(in->out, "file: %s (%" PRIu64 " bytes)\n", path, in->fsize);
+	fprintf(in->out, "elf: %s %s, %u program headers: %" PRIu32
+		" PT_NOTE, %" PRIu32 " PT_LOAD, %" PRIu32 " other\n",
+		in->type == ET_CORE ? "ET_CORE" : "not ET_CORE",
+		in->machine == EM_X86_64 ? "x86-64" : "not x86-64",
+		in->phnum, in->nnotes_seg, in->nloads, in->nother_seg);
+	fprintf(in->out, "names: %s", in->have_names ?
+		"name table" : "none (no KMDNAMES table: not a kmemdump "
+		"minidump)\n");
+	if (in->have_names)
+		fprintf(in->out, " at 0x%" PRIx64 "\n", in->names_off);
+	fprintf(in->out, "loads:\n  %4s %-15s %4s %-18s %-18s %10s %s\n", "#",
+		"name", "seq", "vaddr", "paddr", "size", "offset");
+	for (i = 0; i < in->nloads; i++) {
+		const struct mdelf_load *l = &in->loads[i];
+
+		fprintf(in->out, "  %4" PRIu32 " %-15s %4" PRIu32
+			" 0x%016" PRIx64 " 0x%016" PRIx64 " %10" PRIu64
+			" 0x%" PRIx64 "\n", i + 1,
+			in->have_names ? l->name : "-", l->seq, l->vaddr,
+			l->paddr, l->filesz, l->offset);
+		load_bytes += l->filesz;
+	}
+	fprintf(in->out, "notes: %u PRSTATUS (%u with registers), %u PRPSINFO,"
+		" %u VMCOREINFO, %u other\n", in->notes.n_prstatus,
+		in->notes.n_prstatus_regs, in->notes.n_prpsinfo,
+		in->notes.n_vmcoreinfo, in->notes.n_other);
+	for (i = 0; keys[i]; i++) {
+		size_t vl;
+		const char *v = mdelf_vmcoreinfo_get(&in->notes, keys[i], &vl);
+
+		if (v)
+			fprintf(in->out, "vmcoreinfo: %s=%.*s\n", keys[i],
+				(int)(vl > 80 ? 80 : vl), v);
+		else
+			fprintf(in->out, "vmcoreinfo: %s missing\n", keys[i]);
+	}
+
+	fprintf(in->out, "features:\n");
+	if (in->have_names) {
+		feature(in, "banner", banner);
+		feature(in, "uts", uts);
+		feature(in, "kernel log", klog);
+		feature(in, "panic backtrace", panic_bt);
+	} else {
+		fprintf(in->out, "  %-16s ?    no name table (a full dump has "
+			"them all)\n", "regions");
+	}
+	if (in->notes.n_prstatus_regs)
+		fprintf(in->out, "  %-16s yes  %u PRSTATUS notes with "
+			"registers\n", "registers", in->notes.n_prstatus_regs);
+	else
+		fprintf(in->out, "  %-16s no   %s\n", "registers",
+			in->notes.n_prstatus ? "PRSTATUS registers all zero" :
+			"no PRSTATUS notes");
+	fprintf(in->out, "  %-16s %s\n", "vmcoreinfo",
+		in->notes.n_vmcoreinfo ? "yes" : "no");
+
+	/* Per-region bytes, in order of first appearance. */
+	fprintf(in->out, "regions:\n  %-15s %6s %10s\n", "name", "chunks",
+		"bytes");
+	for (i = 0; in->have_names && i < in->nloads; i++) {
+		uint64_t bytes = 0;
+		uint32_t chunks = 0;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(in->loads[j].name, in->loads[i].name))
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < in->nloads; j++) {
+			if (strcmp(in->loads[j].name, in->loads[i].name))
+				continue;
+			chunks++;
+			bytes += in->loads[j].filesz;
+		}
+		fprintf(in->out, "  %-15s %6" PRIu32 " %10" PRIu64 "\n",
+			in->loads[i].name, chunks, bytes);
+	}
+	fprintf(in->out, "total: %" PRIu64 " bytes: %" PRIu64 " in %" PRIu32
+		" PT_LOADs, %" PRIu64 " headers, name table and notes\n",
+		in->fsize, load_bytes, in->nloads,
+		in->fsize >= load_bytes ? in->fsize - load_bytes : 0);
+}
+
+/* ---- --check ------------------------------------------------------- */
+
+static int cmp_off(const void *a, const void *b)
+{
+	const struct seg *x = a, *y = b;
+
+	if (x->ph.p_offset != y->ph.p_offset)
+		return x->ph.p_offset < y->ph.p_offset ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static void run_checks(struct info *in)
+{
+	uint64_t phend = in->phend;
+	struct seg *s;
+	uint32_t i, n = 0;
+
+	if (in->type != ET_CORE)
+		fail(in, "e_type %u is not ET_CORE", in->type);
+	if (in->machine != EM_X86_64)
+		fail(in, "e_machine %u is not EM_X86_64", in->machine);
+	if (!in->phnum || in->segs[0].ph.p_type != PT_NOTE)
+		fail(in, "program header 0 is not PT_NOTE (crash expects it)");
+	if (in->nnotes_seg != 1)
+		fail(in, "%" PRIu32 " PT_NOTE segments, expected 1",
+		     in->nnotes_seg);
+	if (!in->nloads)
+		fail(in, "no PT_LOAD segments");
+
+	s = calloc(in->phnum + 1u, sizeof(*s));
+	if (!s) {
+		fail(in, "out of memory");
+		return;
+	}
+	for (i = 0; i < in->phnum; i++) {
+		const Elf64_Phdr *p = &in->segs[i].ph;
+
+		if (p->p_type == PT_LOAD && p->p_filesz != p->p_memsz)
+			fail(in, "PT_LOAD (phdr %" PRIu32 "): p_filesz 0x%"
+			     PRIx64 " != p_memsz 0x%" PRIx64, i, p->p_filesz,
+			     p->p_memsz);
+		if (p->p_type == PT_LOAD &&
+		    (p->p_vaddr + p->p_memsz < p->p_vaddr ||
+		     p->p_paddr + p->p_memsz < p->p_paddr))
+			fail(in, "PT_LOAD (phdr %" PRIu32 "): address range "
+			     "wraps around", i);
+		if (!in_file(in, p->p_offset, p->p_filesz)) {
+			fail(in, "phdr %" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64
+			     ") is outside the %" PRIu64 "-byte file", i,
+			     p->p_offset, p->p_filesz, in->fsize);
+			continue;
+		}
+		if (p->p_filesz && p->p_offset < phend)
+			fail(in, "phdr %" PRIu32 ": data at 0x%" PRIx64
+			     " overlaps the ELF/program headers", i,
+			     p->p_offset);
+		if (p->p_filesz)
+			s[n++] = in->segs[i];
+	}
+	qsort(s, n, sizeof(*s), cmp_off);
+	for (i = 1; i < n; i++)
+		if (s[i].ph.p_offset < s[i - 1].ph.p_offset +
+		    s[i - 1].ph.p_filesz)
+			fail(in, "phdr %" PRIu32 " and phdr %" PRIu32
+			     " overlap in the file (0x%" PRIx64 ")",
+			     s[i - 1].index, s[i].index, s[i].ph.p_offset);
+	/* crash and makedumpfile want the notes before the memory. */
+	for (i = 0; i < in->phnum; i++) {
+		const Elf64_Phdr *p = &in->segs[i].ph;
+
+		if (p->p_type == PT_LOAD && in->phnum &&
+		    in->segs[0].ph.p_type == PT_NOTE &&
+		    p->p_offset < in->segs[0].ph.p_offset && p->p_filesz)
+			fail(in, "PT_LOAD (phdr %" PRIu32 ") data before the "
+			     "notes", i);
+	}
+	free(s);
+
+	if (in->notes_ok) {
+		if (in->notes.n_vmcoreinfo != 1)
+			fail(in, "%u VMCOREINFO notes, expected 1",
+			     in->notes.n_vmcoreinfo);
+		for (i = 0; in->notes.n_vmcoreinfo &&
+		     mdelf_required_keys[i]; i++)
+			if (!mdelf_vmcoreinfo_get(&in->notes,
+						  mdelf_required_keys[i], NULL))
+				fail(in, "VMCOREINFO lacks %s",
+				     mdelf_required_keys[i]);
+		if (!in->notes.n_prstatus)
+			fail(in, "no NT_PRSTATUS notes");
+		if (in->notes.n_prstatus_badsize)
+			fail(in, "%u NT_PRSTATUS notes of the wrong size",
+			     in->notes.n_prstatus_badsize);
+	}
+}
+
+int mdfw_info(const char *path, bool check, FILE *out)
+{
+	struct info in = { 0 };
+	struct stat st;
+	uint32_t i;
+	int fd, rc;
+
+	in.out = out;
+	in.check = check;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		msg_errno(errno, "info: %s", path);
+		return MDFW_EXIT_IO;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		msg("info: %s: not a regular file", path);
+		close(fd);
+		return MDFW_EXIT_IO;
+	}
+	in.fsize = (uint64_t)st.st_size;
+	rc = read_headers(&in, fd);
+	if (rc)
+		goto out;
+	read_notes(&in, fd);
+	read_names(&in, fd);
+	print_report(&in, path);
+	if (check) {
+		run_checks(&in);
+		if (in.failures) {
+			fprintf(out, "check: FAILED (%u problems)\n",
+				in.failures);
+			rc = MDFW_EXIT_TABLE;
+		} else {
+			fprintf(out, "check: ok\n");
+		}
+	} else if (in.failures) {
+		rc = MDFW_EXIT_TABLE;
+	}
+out:
+	close(fd);
+	for (i = 0; in.note_bufs && i < in.nnotes_seg; i++)
+		free(in.note_bufs[i]);
+	free(in.note_bufs);
+	free(in.segs);
+	free(in.loads);
+	return rc;
+}

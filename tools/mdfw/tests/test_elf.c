@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of mdelf.c (the kernel's ELF core header region) and info.c:
+ * a valid header, notes and vmcoreinfo edge cases, and random mutations of
+ * a valid header (MDFW_FUZZ_ITERS, MDFW_FUZZ_SEED) that must be rejected
+ * or yield a header obeying the rules, never crash (run under ASan too).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "info.h"
+#include "mdelf.h"
+#include "tap.h"
+#include "util.h"
+
+#define NLOADS	5
+#define H	8192
+
+static const char *const names[NLOADS] = {
+	"linux_banner", "prb", "dyn6", "dyn6", "panic_stack"
+};
+static const uint32_t seqs[NLOADS] = { 0, 0, 0, 1, 0 };
+static const uint64_t sizes[NLOADS] = { 0x9f, 8, 4096, 4096, 16384 };
+
+static size_t put_note(uint8_t *d, const char *name, uint32_t type,
+		       const void *desc, uint32_t descsz)
+{
+	uint32_t namesz = (uint32_t)strlen(name) + 1;
+	size_t o = 12;
+
+	put_le32(d, namesz);
+	put_le32(d + 4, descsz);
+	put_le32(d + 8, type);
+	memcpy(d + o, name, namesz);
+	o += (namesz + 3) & ~3u;
+	if (descsz)
+		memcpy(d + o, desc, descsz);
+	o += (descsz + 3) & ~3u;
+	return o;
+}
+
+static const char vmci[] =
+	"OSRELEASE=6.12.0\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffffffff82e0c000\n"
+	"KERNELOFFSET=1c000000\nNUMBER(phys_base)=-335544320";
+
+/* A valid header region in buf[H]; returns the notes length. */
+static size_t build(uint8_t *buf, uint32_t reserve)
+{
+	uint8_t notes[2048] = { 0 }, pr[336] = { 0 }, ps[136] = { 0 };
+	size_t nl = 0, names_off;
+	uint64_t off = H;
+	uint32_t i;
+
+	memset(buf, 0, H);
+	for (i = 0; i < 2; i++) {
+		put_le32(pr + 32, i + 1);
+		put_le64(pr + 112 + 8 * i, 0xffffffff81000000ull + i);
+		nl += put_note(notes + nl, "CORE", NT_PRSTATUS, pr, sizeof(pr));
+	}
+	nl += put_note(notes + nl, "CORE", NT_PRPSINFO, ps, sizeof(ps));
+	nl += put_note(notes + nl, "VMCOREINFO", 0, vmci, sizeof(vmci) - 1);
+
+	memcpy(buf, ELFMAG, SELFMAG);
+	buf[EI_CLASS] = ELFCLASS64;
+	buf[EI_DATA] = ELFDATA2LSB;
+	buf[EI_VERSION] = EV_CURRENT;
+	buf[16] = ET_CORE;
+	buf[18] = EM_X86_64;
+	put_le32(buf + 20, EV_CURRENT);
+	put_le64(buf + 32, 64);
+	buf[52] = 64;
+	buf[54] = 56;
+	buf[56] = 1 + NLOADS;
+	put_le32(buf + 64, PT_NOTE);
+	put_le64(buf + 64 + 8, H - nl);
+	put_le64(buf + 64 + 32, nl);
+	put_le64(buf + 64 + 40, nl);
+	for (i = 0; i < NLOADS; i++) {
+		uint8_t *p = buf + 64 + 56 * (i + 1);
+
+		put_le32(p, PT_LOAD);
+		put_le32(p + 4, PF_R | PF_W | PF_X);
+		put_le64(p + 8, off);
+		put_le64(p + 16, 0xffffffff82000000ull + 0x10000 * i);
+		put_le64(p + 24, 0x2000000ull + 0x10000 * i);
+		put_le64(p + 32, sizes[i]);
+		put_le64(p + 40, sizes[i]);
+		off += sizes[i];
+	}
+	names_off = (64 + 56 * (size_t)reserve + 7) & ~(size_t)7;
+	memcpy(buf + names_off, MDELF_NAMES_MAGIC, 8);
+	put_le32(buf + names_off + 8, NLOADS);
+	put_le32(buf + names_off + 12, MDELF_NAMES_ENTSIZE);
+	for (i = 0; i < NLOADS; i++) {
+		uint8_t *e = buf + names_off + 16 + 24 * i;
+
+		memcpy(e, names[i], strlen(names[i]));
+		put_le32(e + 16, seqs[i]);
+	}
+	memcpy(buf + H - nl, notes, nl);
+	return nl;
+}
+
+TEST(valid_header)
+{
+	static uint8_t buf[H];
+	struct mdelf_core c;
+	char err[256] = "";
+	uint32_t reserve;
+
+	for (reserve = 1 + NLOADS; reserve < 100; reserve += 17) {
+		size_t nl = build(buf, reserve);
+
+		CHECKF(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0,
+		       "reserve %u: %s", reserve, err);
+		CHECK(c.nloads == NLOADS && c.notes_len == nl);
+		CHECK(c.notes_off == H - nl && c.bad_offset_index == -1);
+		CHECK(c.notes.n_prstatus == 2 && c.notes.n_prstatus_regs == 2);
+		CHECK(c.notes.n_prpsinfo == 1 && c.notes.n_vmcoreinfo == 1);
+		CHECK(c.loads && !strcmp(c.loads[3].name, "dyn6") &&
+		      c.loads[3].seq == 1 && c.loads[3].filesz == 4096);
+		CHECK(c.loads && c.loads[4].offset == H + 0x9f + 8 + 8192);
+		mdelf_core_free(&c);
+	}
+	/* A wrong p_offset is tolerated but flagged. */
+	build(buf, 1 + NLOADS);
+	put_le64(buf + 64 + 56 * 3 + 8, 0);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0 &&
+	      c.bad_offset_index == 3);
+	mdelf_core_free(&c);
+}
+
+TEST(notes_and_vmcoreinfo)
+{
+	uint8_t n[512] = { 0 };
+	struct mdelf_notes out;
+	char err[256];
+	size_t len, vl;
+	const char *v;
+
+	len = put_note(n, "VMCOREINFO", 0, vmci, sizeof(vmci) - 1);
+	CHECK(mdelf_parse_notes(n, len + 64, &out, err, sizeof(err)) == 0);
+	CHECK(out.n_vmcoreinfo == 1 && out.n_notes == 1);
+	v = mdelf_vmcoreinfo_get(&out, "PAGESIZE", &vl);
+	CHECK(v && vl == 4 && !memcmp(v, "4096", 4));
+	v = mdelf_vmcoreinfo_get(&out, "NUMBER(phys_base)", &vl);
+	CHECK(v && vl == 10 && !memcmp(v, "-335544320", 10));
+	CHECK(!mdelf_vmcoreinfo_get(&out, "PAGESIZ", NULL));
+	CHECK(!mdelf_vmcoreinfo_get(&out, "OSRELEASE=6", NULL));
+	CHECK(!mdelf_vmcoreinfo_get(&out, "CRASHTIME", NULL));
+	/* trailing non-zero bytes are not padding */
+	n[len + 5] = 1;
+	CHECK(mdelf_parse_notes(n, len + 8, &out, err, sizeof(err)) < 0);
+	CHECK(mdelf_parse_notes(n, len + 13, &out, err, sizeof(err)) < 0);
+	/* truncated descriptor */
+	CHECK(mdelf_parse_notes(n, len - 4, &out, err, sizeof(err)) < 0);
+	CHECK(mdelf_parse_notes(n, 0, &out, err, sizeof(err)) == 0 &&
+	      out.n_notes == 0);
+	/* PRSTATUS of another size: counted, flagged */
+	len = put_note(n, "CORE", NT_PRSTATUS, vmci, 40);
+	CHECK(mdelf_parse_notes(n, len, &out, err, sizeof(err)) == 0 &&
+	      out.n_prstatus == 1 && out.n_prstatus_badsize == 1 &&
+	      out.n_prstatus_regs == 0);
+}
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static const uint64_t edge[] = {
+	0, 1, 7, 8, 55, 56, 63, 64, 120, H - 1, H, H + 1, 0xffff, 0x10000,
+	0x7fffffff, 0xffffffff, 0x100000000ull, UINT64_MAX, UINT64_MAX - 7,
+};
+
+static void mutate(uint8_t *b, size_t len)
+{
+	unsigned int k, n = 1 + rnd() % 4;
+
+	for (k = 0; k < n; k++) {
+		size_t o = rnd() % len;
+		uint64_t v = edge[rnd() % ARRAY_SIZE(edge)];
+
+		switch (rnd() % 4) {
+		case 0:
+			b[o] ^= (uint8_t)(1u << (rnd() % 8));
+			break;
+		case 1:
+			b[o] = (uint8_t)rnd();
+			break;
+		case 2:	/* a header field */
+			o = rnd() % (64 + 56 * (1 + NLOADS) - 8);
+			o &= ~(size_t)3;
+			if (rnd() & 1)
+				put_le32(b + o, (uint32_t)v);
+			else
+				put_le64(b + o, v);
+			break;
+		default:	/* the notes or the name table */
+			o = len - 1 - rnd() % 900;
+			if (o + 4 <= len)
+				put_le32(b + o, (uint32_t)v);
+			break;
+		}
+	}
+}
+
+TEST(fuzz_header)
+{
+	static uint8_t good[H], buf[H];
+	const char *e = getenv("MDFW_FUZZ_ITERS");
+	const char *s = getenv("MDFW_FUZZ_SEED");
+	unsigned long iters = e ? strtoul(e, NULL, 0) : 50000, i;
+	unsigned long accepted = 0, rejected = 0;
+	char path[] = "/tmp/mdfw-test-elf-XXXXXX";
+	FILE *devnull = fopen("/dev/null", "w");
+	int fd = mkstemp(path), saved_err = dup(2);
+
+	/* info's messages about the mutants would flood the output. */
+	if (devnull && saved_err >= 0)
+		dup2(fileno(devnull), 2);
+	rng_state = s ? strtoull(s, NULL, 0) : 0x5eed1234abcdull;
+	printf("# seed 0x%llx, %lu iterations\n",
+	       (unsigned long long)rng_state, iters);
+	build(good, 40);
+	for (i = 0; i < iters; i++) {
+		struct mdelf_core c;
+		char err[256];
+		size_t len = H;
+		uint32_t k;
+
+		memcpy(buf, good, H);
+		mutate(buf, H);
+		if (rnd() % 16 == 0)
+			len = rnd() % H;
+		if (mdelf_parse_header(buf, len, &c, err, sizeof(err))) {
+			rejected++;
+			CHECKF(err[0] != 0, "iter %lu: no message", i);
+		} else {
+			accepted++;
+			CHECK(c.notes_off + c.notes_len <= len);
+			CHECK(c.names_off >= 64 + 56 * (uint64_t)(1 + c.nloads));
+			CHECK(c.names_off + MDELF_NAMES_HDR +
+			      (uint64_t)c.nloads * 24 <= c.notes_off);
+			for (k = 0; k < c.nloads; k++) {
+				const struct mdelf_load *l = &c.loads[k];
+				size_t nl = strlen(l->name);
+
+				CHECK(nl >= 1 && nl <= 15);
+				CHECK(strspn(l->name, "abcdefghijklmnopqrstuvwxyz"
+					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789_-") == nl);
+				CHECK(l->filesz && l->filesz == l->memsz);
+				CHECK(l->vaddr + l->filesz - 1 >= l->vaddr);
+			}
+			mdelf_core_free(&c);
+		}
+		/* info reads the same bytes as a file. */
+		if (fd >= 0 && devnull && i % 64 == 0) {
+			if (ftruncate(fd, 0) == 0 &&
+			    pwrite(fd, buf, len, 0) == (ssize_t)len) {
+				int rc = mdfw_info(path, true, devnull);
+
+				CHECKF(rc == 0 || rc == 3, "iter %lu: info %d",
+				       i, rc);
+			}
+		}
+		if (tap_case_failed) {
+			printf("# failed at iteration %lu\n", i);
+			break;
+		}
+	}
+	if (saved_err >= 0) {
+		dup2(saved_err, 2);
+		close(saved_err);
+	}
+	printf("# %lu accepted, %lu rejected\n", accepted, rejected);
+	CHECK(accepted > 0 && rejected > 0);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	if (devnull)
+		fclose(devnull);
+}
+
+TEST(info_on_header_region)
+{
+	static uint8_t buf[H];
+	char path[] = "/tmp/mdfw-test-info-XXXXXX";
+	FILE *devnull = fopen("/dev/null", "w");
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && devnull);
+	if (fd < 0 || !devnull)
+		return;
+	build(buf, 10);
+	/* The bare header: PT_LOADs point past the end of the file. */
+	CHECK(pwrite(fd, buf, H, 0) == H);
+	CHECK(mdfw_info(path, false, devnull) == 0);
+	CHECK(mdfw_info(path, true, devnull) == 3);
+	CHECK(mdfw_info("/nonexistent/x.elf", false, devnull) == 2);
+	close(fd);
+	unlink(path);
+	fclose(devnull);
+}
+
+int main(void)
+{
+	RUN(valid_header);
+	RUN(notes_and_vmcoreinfo);
+	RUN(fuzz_header);
+	RUN(info_on_header_region);
+	TAP_EXIT();
+}

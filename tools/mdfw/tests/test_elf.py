@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""End-to-end tests of 'mdfw elf', 'mdfw info' and dump.elf from 'mdfw extract',
+on md_* directories built by an independent Python encoder (mdelfgen.py)."""
+import os
+import stat
+import struct
+import tempfile
+
+import mdelfgen as G
+from mdlib import Tap, check, read_kv, run
+
+KBASE = 0xffffffff81000000
+DMAP = 0xffff888000000000
+
+
+def sample_loads():
+    L = G.Load
+    return [L("linux_banner", 0, KBASE + 0x1200000, 0x1200000,
+              b"Linux version 6.12.0-test (kmemdump)\n\0"),
+            L("init_uts_ns", 0, KBASE + 0x1300000, 0x1300000, os.urandom(400)),
+            L("prb", 0, KBASE + 0x1400000, 0x1400000, os.urandom(8)),
+            L("printk_rb_stat", 0, KBASE + 0x1400100, 0x1400100,
+              os.urandom(104)),
+            L("printk_descs", 0, KBASE + 0x1500000, 0x1500000,
+              os.urandom(4096)),
+            L("printk_infos", 0, KBASE + 0x1600000, 0x1600000,
+              os.urandom(8192)),
+            L("printk_text", 0, KBASE + 0x1700000, 0x1700000,
+              os.urandom(16384)),
+            L("dyn6", 0, 0xffffc90000010000, 0x5000, os.urandom(4096)),
+            L("dyn6", 1, 0xffffc90000011000, 0x3000, os.urandom(4096)),
+            L("dyn6", 2, 0xffffc90000012000, 0x9000, os.urandom(4096))]
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def verify_core(path, loads, hdr_notes):
+    data = read(path)
+    eh, phs, names = G.parse_core(data)
+    check(eh[1] == G.ET_CORE and eh[2] == G.EM_X86_64 and eh[5] == 64, eh)
+    check(len(phs) == 1 + len(loads), "%d phdrs" % len(phs))
+    check(phs[0][0] == G.PT_NOTE, phs[0])
+    check(data[phs[0][2]:phs[0][2] + phs[0][5]] == hdr_notes, "notes")
+    off = phs[0][2] + phs[0][5]
+    for ph, l in zip(phs[1:], loads):
+        typ, flags, poff, va, pa, fsz, msz, _ = ph
+        check(typ == G.PT_LOAD and flags == G.PF_RWX, ph)
+        check(va == l.vaddr and pa == l.paddr and fsz == msz == l.size, ph)
+        check(poff == off, "p_offset %#x != %#x" % (poff, off))
+        check(data[poff:poff + fsz] == l.data, "bytes of " + l.fname)
+        off += fsz
+    check(off == len(data), "file size %d != %d" % (len(data), off))
+    check(names == [(l.name, l.seq) for l in loads], names)
+    check(stat.S_IMODE(os.stat(path).st_mode) == 0o600, "mode")
+
+
+def elf_valid():
+    with tempfile.TemporaryDirectory() as tmp:
+        loads = sample_loads()
+        notes = G.default_notes(4)
+        hdr = G.header_region(loads, notes, max_phdrs=200, names_gap=3)
+        check(len(hdr) % 4096 == 0)
+        G.write_md_dir(tmp, hdr, loads)
+        r = run(["elf", "--dir", tmp])
+        check(r.returncode == 0, "rc %d: %s" % (r.returncode, r.stderr))
+        check("10 of 10 PT_LOADs" in r.stdout and "0 dropped" in r.stdout,
+              r.stdout)
+        out = os.path.join(tmp, "dump.elf")
+        verify_core(out, loads, b"".join(notes))
+        r = run(["info", "--check", out])
+        check(r.returncode == 0, r.stdout + r.stderr)
+        o = r.stdout
+        for want in ("check: ok", "names: name table", "linux_banner",
+                     "notes: 4 PRSTATUS (4 with registers), 1 PRPSINFO, "
+                     "1 VMCOREINFO", "vmcoreinfo: OSRELEASE=6.12.0-test",
+                     "KERNELOFFSET=0"):
+            check(want in o, "missing %r in\n%s" % (want, o))
+        feats = {l.split()[0]: l for l in o.splitlines()
+                 if l.startswith("  ") and (" yes " in l or " no " in l)}
+        check("yes" in feats["banner"] and "yes" in feats["uts"], feats)
+        kl = [l for l in o.splitlines() if l.startswith("  kernel log")]
+        check(kl and " yes " in kl[0], kl)
+        pb = [l for l in o.splitlines() if l.startswith("  panic backtrace")]
+        check(pb and "missing panic_stack" in pb[0], pb)
+        rg = [l for l in o.splitlines() if l.startswith("  dyn6 ")]
+        check(rg and rg[0].split()[1:] == ["3", "12288"], rg)
+        # --out elsewhere; re-running replaces the file.
+        out2 = os.path.join(tmp, "sub.elf")
+        check(run(["elf", "--dir", tmp, "--out", out2]).returncode == 0)
+        check(read(out2) == read(out), "--out differs")
+        check(run(["elf", "--dir", tmp]).returncode == 0)
+        check(read(out2) == read(out), "rerun differs")
+        # A user's concatenation in table order is an ELF core too.
+        cat = os.path.join(tmp, "cat.elf")
+        with open(cat, "wb") as f:
+            f.write(hdr + b"".join(l.data for l in loads))
+        r = run(["info", "--check", cat])
+        check(r.returncode == 0 and "dyn6" in r.stdout,
+              r.stdout + r.stderr)
+
+
+def elf_drops_bad_files():
+    with tempfile.TemporaryDirectory() as tmp:
+        loads = sample_loads()
+        hdr = G.header_region(loads)
+        G.write_md_dir(tmp, hdr, loads, skip={"md_dyn6.1.BIN"})
+        with open(os.path.join(tmp, "md_prb.BIN"), "wb") as f:
+            f.write(b"short")
+        os.mkdir(os.path.join(tmp, "md_printk_text.BIN.x"))
+        r = run(["elf", "--dir", tmp])
+        check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
+        check("md_dyn6.1.BIN" in r.stderr and "md_prb.BIN" in r.stderr and
+              "dropped" in r.stderr, r.stderr)
+        kept = [l for l in loads if l.fname not in
+                ("md_dyn6.1.BIN", "md_prb.BIN")]
+        verify_core(os.path.join(tmp, "dump.elf"), kept,
+                    b"".join(G.default_notes()))
+        r = run(["info", "--check", os.path.join(tmp, "dump.elf")])
+        check(r.returncode == 0, r.stdout)
+
+
+def elf_missing_and_io():
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run(["elf", "--dir", tmp])
+        check(r.returncode == 2 and "md_elf_header.BIN" in r.stderr,
+              r.stderr)
+        check(run(["elf", "--dir", os.path.join(tmp, "nope")]).returncode
+              == 2)
+        check(run(["elf"]).returncode == 1)
+        check(run(["elf", "--dir", tmp, "--ram", "x"]).returncode == 1)
+        r = run(["elf", "--help"])
+        check(r.returncode == 0 and "KMDNAMES" in r.stdout)
+        loads = sample_loads()[:2]
+        G.write_md_dir(tmp, G.header_region(loads), loads)
+        r = run(["elf", "--dir", tmp, "--out",
+                 os.path.join(tmp, "no/such/x.elf")])
+        check(r.returncode == 2, r.stderr)
+        # A planted symlink at the output name is replaced, not followed.
+        victim = os.path.join(tmp, "victim")
+        with open(victim, "wb") as f:
+            f.write(b"precious")
+        os.symlink(victim, os.path.join(tmp, "dump.elf"))
+        check(run(["elf", "--dir", tmp]).returncode == 0)
+        check(read(victim) == b"precious", "followed the symlink")
+        check(not os.path.islink(os.path.join(tmp, "dump.elf")))
+        # ... and one at the header's name is not read through.
+        os.unlink(os.path.join(tmp, "md_elf_header.BIN"))
+        os.symlink(os.path.join(tmp, "dump.elf"),
+                   os.path.join(tmp, "md_elf_header.BIN"))
+        check(run(["elf", "--dir", tmp]).returncode == 2)
+
+
+def corrupt_variants(loads):
+    """(description, header bytes) pairs that must be rejected."""
+    good = G.header_region(loads)
+    eh, phs, _ = G.parse_core(good)
+    names_off = good.index(G.MAGIC)
+    notes_off = phs[0][2]
+    out = []
+
+    def patch(desc, off, fmt, *vals):
+        b = bytearray(good)
+        struct.pack_into(fmt, b, off, *vals)
+        out.append((desc, bytes(b)))
+
+    out.append(("empty", b""))
+    out.append(("short", good[:63]))
+    out.append(("only phdrs", good[:64 + 56]))
+    patch("magic", 0, "<4s", b"\x7fELV")
+    patch("class32", 4, "<B", 1)
+    patch("big-endian", 5, "<B", 2)
+    patch("ET_EXEC", 16, "<H", 2)
+    patch("aarch64", 18, "<H", 183)
+    patch("phoff 0", 32, "<Q", 0)
+    patch("phoff huge", 32, "<Q", 2**64 - 8)
+    patch("phentsize", 54, "<H", 32)
+    patch("phnum 0", 56, "<H", 0)
+    patch("phnum xnum", 56, "<H", 0xffff)
+    patch("phnum past end", 56, "<H", 4000)
+    patch("phdr0 not note", 64, "<I", G.PT_LOAD)
+    patch("note off past end", 64 + 8, "<Q", len(good))
+    patch("note size wraps", 64 + 32, "<Q", 2**64 - 1)
+    patch("note inside phdrs", 64 + 8, "<Q", 64)
+    patch("note namesz huge", notes_off, "<I", 0xfffffff0)
+    patch("note descsz huge", notes_off + 4, "<I", 0xfffffffd)
+    patch("note descsz past", notes_off + 4, "<I", len(good) - notes_off)
+    patch("load type", 120, "<I", 6)
+    patch("load filesz 0", 120 + 32, "<QQ", 0, 0)
+    patch("load memsz", 120 + 40, "<Q", loads[0].size + 1)
+    patch("load vaddr wraps", 120 + 16, "<Q", 2**64 - 4)
+    patch("load paddr wraps", 120 + 24, "<Q", 2**64 - 4)
+    patch("load size sum wraps", 120 + 56 + 32, "<QQ", 2**64 - 1,
+          2**64 - 1)
+    patch("no name table", names_off, "<8s", b"KMDNAMEZ")
+    patch("names count", names_off + 8, "<I", len(loads) + 1)
+    patch("names count huge", names_off + 8, "<I", 0xffffffff)
+    patch("names entsize", names_off + 12, "<I", 32)
+    patch("name traversal", names_off + 16, "<16s", b"../../etc")
+    patch("name slash", names_off + 16, "<16s", b"a/b")
+    patch("name dot", names_off + 16, "<16s", b"a.b")
+    patch("name empty", names_off + 16, "<16s", b"")
+    patch("name unterminated", names_off + 16, "<16s", b"A" * 16)
+    # the table runs into the notes
+    b = bytearray(good)
+    struct.pack_into("<Q", b, 64 + 8, names_off + 16 + 8)
+    struct.pack_into("<Q", b, 64 + 32, len(good) - names_off - 24)
+    out.append(("names overlap notes", bytes(b)))
+    return out
+
+
+def elf_rejects_corrupt_headers():
+    loads = sample_loads()[:3]
+    for desc, hdr in corrupt_variants(loads):
+        with tempfile.TemporaryDirectory() as tmp:
+            G.write_md_dir(tmp, b"", loads)
+            with open(os.path.join(tmp, "md_elf_header.BIN"), "wb") as f:
+                f.write(hdr)
+            r = run(["elf", "--dir", tmp])
+            check(r.returncode == 3, "%s: rc %d %s" % (desc, r.returncode,
+                                                       r.stderr))
+            check("unusable ELF header" in r.stderr, desc + r.stderr)
+            check(not os.path.exists(os.path.join(tmp, "dump.elf")), desc)
+            # info on the raw header must not crash either.
+            r = run(["info", "--check",
+                     os.path.join(tmp, "md_elf_header.BIN")])
+            check(r.returncode in (0, 3), "%s: info rc %d %s" %
+                  (desc, r.returncode, r.stderr))
+
+
+def info_rejects_inconsistent_cores():
+    with tempfile.TemporaryDirectory() as tmp:
+        loads = sample_loads()[:3]
+        G.write_md_dir(tmp, G.header_region(loads), loads)
+        check(run(["elf", "--dir", tmp]).returncode == 0)
+        good = read(os.path.join(tmp, "dump.elf"))
+        _, phs, _ = G.parse_core(good)
+
+        def variant(desc, mutate, want):
+            b = bytearray(good)
+            mutate(b)
+            p = os.path.join(tmp, "v.elf")
+            with open(p, "wb") as f:
+                f.write(b)
+            r = run(["info", "--check", p])
+            check(r.returncode == 3 and want in r.stdout + r.stderr,
+                  "%s: rc %d\n%s%s" % (desc, r.returncode, r.stdout,
+                                       r.stderr))
+
+        ph2 = 64 + 56 * 2
+        variant("overlap", lambda b: struct.pack_into(
+            "<Q", b, ph2 + 8, phs[1][2] + 1), "overlap in the file")
+        variant("past end", lambda b: struct.pack_into(
+            "<Q", b, ph2 + 32, 1 << 40), "outside the")
+        variant("memsz", lambda b: struct.pack_into(
+            "<Q", b, ph2 + 40, phs[2][5] + 1), "p_memsz")
+        variant("before notes", lambda b: struct.pack_into(
+            "<Q", b, ph2 + 8, 64 + 56 * 4), "data before the notes")
+        variant("in headers", lambda b: struct.pack_into(
+            "<Q", b, ph2 + 8, 64 + 56 * 2), "overlaps the ELF")
+        no_key = good.replace(b"KERNELOFFSET=", b"KERNELOFFSEX=")
+        variant("vmcoreinfo key", lambda b: b.__setitem__(
+            slice(0, len(b)), no_key), "VMCOREINFO lacks KERNELOFFSET")
+        variant("truncated", lambda b: b.__delitem__(slice(len(b) - 10,
+                                                           len(b))),
+                "outside the")
+        variant("note garbage", lambda b: struct.pack_into(
+            "<I", b, phs[0][2] + 4, 0x7fffffff), "exceeds the segment")
+        variant("not elf", lambda b: b.__setitem__(slice(0, 4), b"\0ELF"),
+                "not a little-endian ELF64")
+        r = run(["info", os.path.join(tmp, "nope.elf")])
+        check(r.returncode == 2, r.stderr)
+        check(run(["info"]).returncode == 1)
+        check(run(["info", "a", "b"]).returncode == 1)
+        check(run(["info", "--help"]).returncode == 0)
+
+
+def extract_writes_dump_elf():
+    """mdfw extract on a fake guest whose table has elf_header first."""
+    import test_extract as T
+    with tempfile.TemporaryDirectory() as tmp:
+        regions = [("linux_banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000,
+                                                       0x1000),
+                   ("dyn4", 1, 0x7000, 0x800)]
+        for corrupt in (False, True):
+            sub = os.path.join(tmp, str(corrupt))
+            os.mkdir(sub)
+            g0 = T.Guest(sub, [])     # just for its RAM contents
+            loads = [G.Load(n, s, DMAP + a, a, g0.slice(a, sz))
+                     for n, s, a, sz in regions]
+            hdr = bytearray(G.header_region(loads))
+            if corrupt:
+                hdr[0] = 0
+            ents = [("elf_header", 0, 0x100000, len(hdr))] + regions
+            g = T.Guest(sub, ents)
+            g.ram[0x100000:0x100000 + len(hdr)] = hdr
+            for n, s, a, sz in regions:
+                g.ram[a:a + sz] = g0.slice(a, sz)
+            with open(g.ram_path, "wb") as f:
+                f.write(g.ram)
+            r = g.extract()
+            kv = read_kv(os.path.join(g.out, "capture.txt"))
+            out = os.path.join(g.out, "dump.elf")
+            if not corrupt:
+                check(r.returncode == 0, r.stderr)
+                check(kv["elf"] == "ok" and kv["elf_loads"] == "3", kv)
+                verify_core(out, loads, b"".join(G.default_notes()))
+                check("elf: " in r.stdout and "3 of 3" in r.stdout, r.stdout)
+            else:
+                check(r.returncode == 4, "rc %d" % r.returncode)
+                check(kv["elf"] == "failed" and kv["exit_code"] == "4", kv)
+                check(not os.path.exists(out))
+                check("unusable ELF header" in r.stderr, r.stderr)
+
+
+if __name__ == "__main__":
+    tap = Tap()
+    for t in (elf_valid, elf_drops_bad_files, elf_missing_and_io,
+              elf_rejects_corrupt_headers, info_rejects_inconsistent_cores,
+              extract_writes_dump_elf):
+        tap.run(t)
+    tap.exit()
