@@ -78,10 +78,20 @@ scenario() { # scenario NAME FREEZE RAM BELOW_4G EXTRA
 	grep -qE '^(not )?ok ' "$OUT/scenario-$name.txt" ||
 		record "not ok" "scenario.$name" "no result, see $OUT/scenario-$name"
 }
-scenario panic panic 512M "" 0
-scenario lockup lockup 512M "" 0
+KMD_FULL_DUMP=1 scenario panic panic 512M "" 0
+KMD_FULL_DUMP=1 scenario lockup lockup 512M "" 0
 KMD_EXPECT_HIGH=1 scenario above-4g panic 1G 256M 0
 scenario 200-regions panic 512M "" 200
+
+# The panic and lockup dumps in crash, drgn and gdb, against the full dump.
+for m in panic lockup; do
+	"$TOP/tests/debuggers/check-dump.sh" "$OUT/scenario-$m" "$OUT/scenario-$m/vmlinux" "$m" \
+		> "$OUT/debuggers-$m.txt" 2>&1
+	grep -E '^(not ok|ok|skip) ' "$OUT/debuggers-$m.txt" | tee -a "$RES"
+	grep -qE '^(not )?ok ' "$OUT/debuggers-$m.txt" ||
+		record "not ok" "debuggers.$m" "no result, see $OUT/debuggers-$m.txt"
+	rm -f "$OUT/scenario-$m/full.elf"   # hundreds of MiB, compared already
+done
 
 # Host tools.
 if [ -d "$TOP/tools/mdfw" ]; then

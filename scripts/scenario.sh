@@ -8,6 +8,10 @@
 # RUNDIR/dump, and tests/scenario/verify.py checks it (its ok/not ok lines
 # are this script's output). Exit status: verify.py's, or 2 if the run
 # itself broke.
+# KMD_FULL_DUMP=1: also take QEMU's full dump-guest-memory of the same
+# frozen guest into RUNDIR/full.elf (with -device vmcoreinfo, through a
+# second QMP socket since mdfw holds the first), for comparison, and copy
+# the booted vmlinux to RUNDIR/vmlinux. KMD_KEEP_RAM=1 keeps the RAM file.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0}
@@ -17,6 +21,8 @@ cp "$TOP/tests/scenario/run.sh" "$run/initrd/scenario/"
 "$TOP/scripts/mkinitramfs.sh" "$run/initramfs.cpio.gz" "$run/initrd" || exit 2
 "$MDFW" init --shm "$run/shm.img" --shm-size 1M > "$run/mdfw-init.log" 2>&1 || exit 2
 
+quit=--quit   # with a full dump to take, QEMU must stay up after mdfw
+[ -n "${KMD_FULL_DUMP:-}" ] && quit=
 machine=memory-backend=mem${below:+,max-ram-below-4g=$below}
 marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
 KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
@@ -28,7 +34,8 @@ KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
 	-device ivshmem-plain,memdev=shm \
 	-device i6300esb -action watchdog=pause \
 	-device pvpanic-pci -action panic=pause \
-	-qmp "unix:$run/qmp.sock,server=on,wait=off" &
+	-qmp "unix:$run/qmp.sock,server=on,wait=off" \
+	${KMD_FULL_DUMP:+-device vmcoreinfo -qmp "unix:$run/qmp2.sock,server=on,wait=off"} &
 qemu=$!
 # QEMU creates the RAM file and the QMP socket as it starts.
 for _ in $(seq 100); do
@@ -37,8 +44,14 @@ for _ in $(seq 100); do
 done
 "$MDFW" capture --qmp "$run/qmp.sock" --ram "$run/ram.img" --ram-size "$ram" \
 	${below:+--below-4g "$below"} --shm "$run/shm.img" --out "$run/dump" \
-	--timeout 500 --quit > "$run/mdfw.log" 2>&1
+	--timeout 500 $quit > "$run/mdfw.log" 2>&1
 echo "mdfw exit $?" >> "$run/mdfw.log"
+if [ -n "${KMD_FULL_DUMP:-}" ]; then
+	cp "$KOBJ/vmlinux" "$run/vmlinux"
+	python3 "$TOP/tests/debuggers/qmp_dump.py" "$run/qmp2.sock" "$run/full.elf" \
+		--quit > "$run/qmp_dump.log" 2>&1 ||
+		echo "not ok scenario.$freeze.full-dump  # see $run/qmp_dump.log"
+fi
 wait $qemu
 [ -n "${KMD_KEEP_RAM:-}" ] || rm -f "$run/ram.img"   # the guest's whole RAM: not worth keeping
 python3 "$TOP/tests/scenario/verify.py" "$run" "$freeze"

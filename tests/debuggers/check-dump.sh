@@ -12,7 +12,7 @@
 #                  crash 8.0.2's known failure with Linux >= 6.4)
 #   drgn-*         tests/debuggers/drgn_check.py
 #   gdb-banner     gdb -batch: symbol-file -o KERNELOFFSET, core-file, p
-# If RUNDIR/full.elf exists (tests/debuggers/scenario-full.sh), the same
+# If RUNDIR/full.elf exists (KMD_FULL_DUMP=1 scripts/scenario.sh), the same
 # crash queries run on it and full-log compares the two kernel logs.
 # Environment: MDFW (mdfw binary), CRASH, GDB, DRGN_PYTHON (a python3 with
 # drgn, default /usr/bin/python3), KMD_MARKER (kernel-log marker).

@@ -10,14 +10,39 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
   drgn-printk      the printk records read (count), the panic message and
                    MARKER (default "kmemdump-marker: last words before
                    freeze") among them
-  drgn-backtrace   prog.crashed_thread().stack_trace() has panic frames
+  drgn-backtrace   the panicking task's stack trace has panic frames: the
+                   task is the dump's panic_task region (kmemdump registers
+                   it at panic); drgn takes its registers from the
+                   NT_PRSTATUS of the CPU it ran on. Without that region,
+                   prog.crashed_thread() is tried.
 Exit status 0 unless something ran and failed ('skip' is not a failure).
 """
 import os
+import struct
 import sys
 
 MARKER = "kmemdump-marker: last words before freeze"
 PANIC = "Kernel panic - not syncing"
+
+
+def region_vaddr(core, name):
+    """p_vaddr of the PT_LOAD kmemdump's name table calls NAME, or None."""
+    with open(core, "rb") as f:
+        hdr = f.read(1 << 20)
+    phoff, = struct.unpack_from("<Q", hdr, 32)
+    phnum, = struct.unpack_from("<H", hdr, 56)
+    at = hdr.find(b"KMDNAMES", phoff + 56 * phnum)
+    if at < 0:
+        return None
+    count, entsize = struct.unpack_from("<II", hdr, at + 8)
+    loads = [struct.unpack_from("<IIQQQQQQ", hdr, phoff + 56 * i)
+             for i in range(phnum)]
+    loads = [ph for ph in loads if ph[0] == 1]   # PT_LOAD
+    for i in range(min(count, len(loads))):
+        ent = hdr[at + 16 + i * entsize:at + 16 + i * entsize + 16]
+        if ent.split(b"\0")[0].decode(errors="replace") == name:
+            return loads[i][3]
+    return None
 
 
 def main():
@@ -90,8 +115,16 @@ def main():
 
     # backtrace of the crashed thread
     try:
-        thread = prog.crashed_thread()
-        trace = thread.stack_trace()
+        task_addr = region_vaddr(core, "panic_task")
+        if task_addr is not None:
+            task = drgn.Object(prog, "struct task_struct *", value=task_addr)
+            trace = prog.stack_trace(task)
+            who = "panic_task pid %d (%s)" % (task.pid.value_(),
+                                              task.comm.string_().decode())
+        else:
+            thread = prog.crashed_thread()
+            trace = thread.stack_trace()
+            who = "crashed thread tid %s" % thread.tid
         frames = []
         for f in trace:
             try:
@@ -99,8 +132,8 @@ def main():
             except Exception:  # noqa: BLE001
                 frames.append("?")
         panicky = [f for f in frames if f and ("panic" in f)]
-        detail = "thread tid %s: %d frames: %s" % (
-            thread.tid, len(frames), " <- ".join(map(str, frames[:16])))
+        detail = "%s: %d frames: %s" % (
+            who, len(frames), " <- ".join(map(str, frames[:16])))
         if panicky:
             report("ok", "backtrace", detail)
         else:
