@@ -54,11 +54,11 @@ else
 fi
 kunit=$BUILD/linux/tools/testing/kunit/kunit.py
 sed '/KMD-GUEST-TESTS-BEGIN/,$d' "$OUT/console.log" > "$OUT/kunit.log"
-python3 "$kunit" parse --json "$OUT/kunit.json" "$OUT/kunit.log" > "$OUT/kunit.txt" 2>&1
+python3 "$kunit" parse --json="$OUT/kunit.json" "$OUT/kunit.log" > "$OUT/kunit.txt" 2>&1
 python3 "$TOP/scripts/ktap-count.py" kunit. < "$OUT/kunit.json" | tee -a "$RES"
 grep -q '^ok kunit\.kmemdump\.' "$RES" || record "not ok" kunit.kmemdump "suite did not run"
 sed -n '/KMD-GUEST-TESTS-BEGIN/,/KMD-GUEST-TESTS-END/p' "$OUT/console.log" > "$OUT/guest.log"
-python3 "$kunit" parse --json "$OUT/guest.json" "$OUT/guest.log" > "$OUT/guest.txt" 2>&1
+python3 "$kunit" parse --json="$OUT/guest.json" "$OUT/guest.log" > "$OUT/guest.txt" 2>&1
 python3 "$TOP/scripts/ktap-count.py" "" < "$OUT/guest.json" | tee -a "$RES"
 # Splats anywhere in the boot fail the run, whichever test caused them.
 if grep -E 'BUG:|WARNING:|KASAN|possible circular|inconsistent lock|Call Trace' "$OUT/console.log" > "$OUT/splats.txt"; then
