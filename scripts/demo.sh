@@ -33,6 +33,13 @@ awk -F'\t' '!/^#/ && $1 != "index" { printf "  %-14s seq %-2s %-18s %7s bytes  %
 echo
 echo "== md_linux_banner.BIN"
 tr -d '\0' < "$run/dump/md_linux_banner.BIN"
+m=$(grep -a -o 'kmemdump_scenario: region [a-z0-9_]* [0-9]* marker' "$run/console.log" | awk '{print $3}')
+echo
+echo "== the marker region md_$m.BIN (what the guest wrote there)"
+tr -d '\0' < "$run/dump/md_$m.BIN"; echo
+echo
+echo "== dump.elf: $(stat -c %s "$run/dump/dump.elf") bytes, a core file; open it with"
+echo "   crash --minimal --kaslr=auto build/obj/vmlinux $run/dump/dump.elf"
 echo
 echo "== files: $run/dump/ ($(du -sh --apparent-size "$run/dump" | cut -f1), $(ls "$run/dump" | grep -c '^md_') region files)"
 echo "== capture time: $(sed -n 's/^capture_ms=//p' "$run/dump/capture.txt") ms from the $(sed -n 's/^trigger=//p' "$run/dump/capture.txt") event to the files synced"
