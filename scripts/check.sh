@@ -70,7 +70,7 @@ fi
 # The seed's scenario on the QEMU board (tools/mdfw is the firmware).
 make -s -C "$TOP/tools/mdfw" > "$OUT/mdfw-build.log" 2>&1 ||
 	record "not ok" mdfw-build "see $OUT/mdfw-build.log"
-scenario() { # scenario NAME FREEZE RAM BELOW_4G EXTRA
+scenario() { # scenario NAME FREEZE RAM BELOW_4G EXTRA [STORM]
 	local name=$1; shift
 	"$TOP/scripts/scenario.sh" "$OUT/scenario-$name" "$@" > "$OUT/scenario-$name.txt" 2>&1
 	grep -E '^(not )?ok |^# ' "$OUT/scenario-$name.txt" |
@@ -82,6 +82,7 @@ KMD_FULL_DUMP=1 scenario panic panic 512M "" 0
 KMD_FULL_DUMP=1 scenario lockup lockup 512M "" 0
 KMD_EXPECT_HIGH=1 scenario above-4g panic 1G 256M 0
 scenario 200-regions panic 512M "" 200
+scenario storm panic 512M "" 0 4
 
 # The panic and lockup dumps in crash, drgn and gdb, against the full dump.
 for m in panic lockup; do

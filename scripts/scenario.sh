@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # One run of the seed's scenario on the QEMU "board":
-#   scenario.sh RUNDIR panic|lockup [RAM] [BELOW_4G] [EXTRA]
+#   scenario.sh RUNDIR panic|lockup [RAM] [BELOW_4G] [EXTRA] [STORM]
 # The firmware (tools/mdfw) initialises the minidump table in the ivshmem
 # file, QEMU boots the guest with the watchdog and pvpanic set to pause,
 # the guest registers its regions and freezes, mdfw captures the dump into
@@ -14,7 +14,7 @@
 # the booted vmlinux to RUNDIR/vmlinux. KMD_KEEP_RAM=1 keeps the RAM file.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0}
+run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0} storm=${6:-0}
 MDFW=$TOP/tools/mdfw/build/mdfw
 rm -rf "$run"; mkdir -p "$run/initrd/scenario"
 cp "$TOP/tests/scenario/run.sh" "$run/initrd/scenario/"
@@ -27,7 +27,7 @@ machine=memory-backend=mem${below:+,max-ram-below-4g=$below}
 marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
 KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
 	"$run/initramfs.cpio.gz" \
-	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers" \
+	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.storm=$storm kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers" \
 	-machine "$machine" \
 	-object "memory-backend-file,id=mem,size=$ram,mem-path=$run/ram.img,share=on" \
 	-object "memory-backend-file,id=shm,size=1M,mem-path=$run/shm.img,share=on" \

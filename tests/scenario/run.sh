@@ -1,19 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the scenario (run by /init with kmd.mode=scenario): feed the
 # watchdog, register the scenario's regions, then freeze as the kernel
-# command line asks (kmd.freeze=panic|lockup, kmd.extra=N, kmd.marker=STR).
-freeze=panic extra=0 marker=KMEMDUMP-MARKER
+# command line asks (kmd.freeze=panic|lockup, kmd.extra=N, kmd.storm=N,
+# kmd.marker=STR).
+freeze=panic extra=0 storm=0 marker=KMEMDUMP-MARKER
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	kmd.freeze=*) freeze=${arg#kmd.freeze=};;
 	kmd.extra=*) extra=${arg#kmd.extra=};;
 	kmd.marker=*) marker=${arg#kmd.marker=};;
+	kmd.storm=*) storm=${arg#kmd.storm=};;
 	esac
 done
 echo "KMD-VERSION: $(cat /proc/version)"
 # Feed the i6300esb every second; it fires 4 s after the last feed.
 watchdog -T 4 -t 1 /dev/watchdog || echo "KMD-ERROR: cannot start the watchdog daemon"
-insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" ||
+# What was registered before the scenario's own regions (id name size addr).
+sed -n '3,$p' /sys/kernel/debug/kmemdump/regions | sed 's/^/KMD-REGION-BEFORE: /'
+insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" storm="$storm" ||
 	echo "KMD-ERROR: insmod failed"
 head -2 /sys/kernel/debug/kmemdump/regions
 echo "KMD-LAST-WORDS: freezing by $freeze"

@@ -100,6 +100,21 @@ if ex or refused:
     check('extra-regions', not wrong, f'{len(wrong)} registered regions missing or wrong: {wrong[:5]}')
     print(f'# extra regions: {len(ex)} registered and captured byte-exact, '
           f'{len(refused)} refused by the kernel (table full)')
+# Any other captured region must be a storm buffer, whole and consistent:
+# a half-written or stale entry marked valid would show up here.
+known = ({r[0] for r in regs} | {'panic_task', 'panic_stack'} |
+         set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
+storm = [r for r in rows if r['status'] == 'ok' and r['name'] not in known]
+if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
+    torn = []
+    for r in storm:
+        b = open(os.path.join(dump, r['file']), 'rb').read()
+        m2 = re.match(rb'storm-\d+-', b)
+        if not m2 or len(b) != 256 or b != (m2.group(0) * 256)[:256]:
+            torn.append(r['name'])
+    check('storm-entries-whole', not torn, f'{len(torn)} entries not a whole storm buffer: {torn[:5]}')
+    print(f'# storm: {len(storm)} storm buffers caught mid-flight, all whole' if not torn else
+          f'# storm: {len(torn)} of {len(storm)} torn')
 high = [r for r in rows if r['status'] == 'ok' and int(r['address'], 16) >= 1 << 32]
 print(f'# {len(rows)} table entries, {len(high)} above 4 GiB')
 if os.environ.get('KMD_EXPECT_HIGH'):

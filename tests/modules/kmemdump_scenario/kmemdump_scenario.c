@@ -6,6 +6,9 @@
  *   marker=STR   a kmalloc region holding STR (NUL included)
  *   vpages=N     a vmalloc region of N pages filled with a known pattern
  *   extra=N      N more 64-byte regions "extra-NNN", to fill the table
+ *   storm=N      N kthreads register and unregister 256-byte buffers
+ *                "storm-T-" repeated (T: thread) until the freeze, so the
+ *                firmware catches the table in the middle of updates
  *
  * A region is also registered (by a wrapper) and freed again before the
  * freeze: it must not be in the dump. A region that cannot be registered
@@ -19,8 +22,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/kmemdump.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -34,6 +39,11 @@ static unsigned int vpages = 4;
 module_param(vpages, uint, 0400);
 static unsigned int extra;
 module_param(extra, uint, 0400);
+static unsigned int storm;
+module_param(storm, uint, 0400);
+
+#define STORM_SIZE	256
+#define STORM_MAX	8
 
 #define EXTRA_SIZE	64
 
@@ -65,6 +75,36 @@ static int track(void *p, size_t size, const char *what)
 	pr_info("region %s %zu %s phys %pa\n", name, size, what, &pa);
 	return id;
 }
+
+/* Keep the table changing until the kernel freezes. */
+static int storm_thread(void *arg)
+{
+	unsigned long t = (unsigned long)arg;
+	char prefix[16];
+	size_t n, i;
+	char *buf;
+	int id;
+
+	n = snprintf(prefix, sizeof(prefix), "storm-%lu-", t);
+	while (!kthread_should_stop()) {
+		buf = kmalloc(STORM_SIZE, GFP_KERNEL);
+		if (!buf)
+			continue;
+		for (i = 0; i < STORM_SIZE; i++)
+			buf[i] = prefix[i % n];
+		id = kmemdump_register(buf, STORM_SIZE);
+		/* Odd rounds hold the region a while, so some are caught. */
+		if (id > 0 && (id & 1))
+			usleep_range(50, 100);
+		if (id > 0)
+			kmemdump_unregister(id);
+		kfree(buf);
+		cond_resched();
+	}
+	return 0;
+}
+
+static struct task_struct *storm_tasks[STORM_MAX];
 
 static void lockup_cpu(void *unused)
 {
@@ -128,6 +168,10 @@ static int __init scenario_init(void)
 		extra_ids[i] = track(extra_bufs[i], EXTRA_SIZE, "extra");
 	}
 
+	for (i = 0; i < min(storm, STORM_MAX); i++)
+		storm_tasks[i] = kthread_run(storm_thread, (void *)i,
+					     "kmemdump_storm/%zu", i);
+
 	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("freeze", 0200, dir, NULL, &freeze_fops);
 	return 0;
@@ -146,6 +190,9 @@ static void __exit scenario_exit(void)
 	unsigned int i;
 
 	debugfs_remove(dir);
+	for (i = 0; i < STORM_MAX; i++)
+		if (!IS_ERR_OR_NULL(storm_tasks[i]))
+			kthread_stop(storm_tasks[i]);
 	for (i = 0; i < extra; i++) {
 		if (extra_ids[i] > 0)
 			kmemdump_unregister(extra_ids[i]);
