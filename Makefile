@@ -25,3 +25,6 @@ series:
 
 tools:
 	$(MAKE) -C tools/mdfw
+
+bench:
+	@scripts/bench.sh

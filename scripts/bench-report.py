@@ -315,7 +315,7 @@ def cmd_report(argv):
     opt = dict(zip(argv[2::2], argv[3::2]))
     sizes = opt.get("--sizes", "256M 1G 4G").split()
     runs = int(opt.get("--runs", 5))
-    elapsed = opt.get("--elapsed")
+    elapsed = None if opt.get("--resumed") else opt.get("--elapsed")
     series = [("kmemdump", "kmemdump (mdfw)"), ("full", "dump-guest-memory ELF"),
               ("d31elf", "makedumpfile -d 31 -E"), ("d31lzo", "makedumpfile -d 31 -l (LZO)")]
     per_size = []
@@ -370,7 +370,9 @@ def cmd_report(argv):
              f"pvpanic pauses the VM), every tool on the same frozen VM, {runs} runs (boots) "
              f"per RAM size. Time: from the pause event to the dump fsynced (file and directory); "
              f"median [min–max]. Full-dump pipelines: dump-guest-memory, then makedumpfile on "
-             f"its output (the makedumpfile rows' time includes the full dump's).\n")
+             f"its output (the makedumpfile rows' time includes the full dump's; makedumpfile alone "
+             f"is in results.json). dump-guest-memory's ELF also holds the device memory QEMU maps "
+             f"as RAM (16 MiB VGA, the 1 MiB ivshmem BAR, the BIOS).\n")
     L.append("| RAM | capture | dump bytes | × kmemdump | capture time | × kmemdump | kernel log | banner/uts | panic backtrace |")
     L.append("|---|---|---:|---:|---:|---:|:-:|:-:|:-:|")
     for size, cols in per_size:
@@ -546,13 +548,13 @@ def cmd_report(argv):
          "from the pause event to the dump fsynced; median [min–max]. Readable: what "
          "crash 8.0.2 `--minimal` shows (`log`, `rd -a linux_banner`).", ""]
     S += cap + [""]
-    S += ["![dump size against guest RAM](bench/dump-size.png)", "",
-          "![capture time against guest RAM](bench/capture-time.png)", ""]
+    S += ["![dump size against guest RAM](docs/bench/dump-size.png)", "",
+          "![capture time against guest RAM](docs/bench/capture-time.png)", ""]
     S += tg + [""]
     S += ["Kernel-side costs (register/unregister, backend replay, memory), the physical "
-          "floor and how each figure is measured: [docs/bench/results.md](bench/results.md). "
+          "floor and how each figure is measured: [docs/bench/results.md](docs/bench/results.md). "
           "Reproduce with `make bench` (about "
-          + (f"{round(int(elapsed) / 60)} min" if elapsed else "20 min")
+          + (f"{round(int(elapsed) / 60)} min" if elapsed else "10 min")
           + " on 2 cores; results in out/bench/).", ""]
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write("\n".join(S))

@@ -36,7 +36,10 @@ done
 	die "no kmemdump_scenario.ko: run scripts/modules-build.sh"
 [ -x "$MDFW" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
 
-rm -rf "$OUT/runs" "$OUT/initrd"
+# BENCH_RESUME=1 keeps the capture runs already complete (e.g. after QEMU
+# was killed from outside) and only does the missing ones.
+[ -n "${BENCH_RESUME:-}" ] || rm -rf "$OUT/runs"
+rm -rf "$OUT/initrd"
 mkdir -p "$OUT/runs" "$OUT/initrd/scenario" "$OUT/initrd/lib/modules"
 cleanup() { rm -f "$SHMDIR/$tag".*; }
 trap cleanup EXIT
@@ -52,26 +55,33 @@ kmake "$KOBJ" M="$OUT/modules/kmemdump_bench" W=1 modules >"$OUT/modules/build.l
 	{ cat "$OUT/modules/build.log" >&2; die "kmemdump_bench.ko does not build"; }
 # Snapshot the kernel and modules: build/ may be rebuilt while we run, and
 # the dumps must be opened with the vmlinux that made them.
+# BENCH_RESUME keeps the snapshot the kept runs were made with.
 snap=$OUT/snap
-rm -rf "$snap"; mkdir -p "$snap/obj/arch/x86/boot" "$snap/modules"
-cp "$KOBJ/arch/x86/boot/bzImage" "$snap/obj/arch/x86/boot/"
-cp "$KOBJ/vmlinux" "$snap/obj/"
-for ko in "$BUILD"/modules/*/*.ko; do
-	n=$(basename "$(dirname "$ko")")
-	[ "$n" = kmemdump_bench ] && continue
-	mkdir -p "$snap/modules/$n"; cp "$ko" "$snap/modules/$n/"
-done
+if [ -z "${BENCH_RESUME:-}" ] || [ ! -f "$snap/obj/vmlinux" ]; then
+	rm -rf "$snap"; mkdir -p "$snap/obj/arch/x86/boot" "$snap/modules"
+	cp "$KOBJ/arch/x86/boot/bzImage" "$snap/obj/arch/x86/boot/"
+	cp "$KOBJ/vmlinux" "$snap/obj/"
+	for ko in "$BUILD"/modules/*/*.ko; do
+		n=$(basename "$(dirname "$ko")")
+		[ "$n" = kmemdump_bench ] && continue
+		mkdir -p "$snap/modules/$n"; cp "$ko" "$snap/modules/$n/"
+	done
+	cp "$OUT/modules/kmemdump_bench/kmemdump_bench.ko" "$snap/"
+fi
 export KMD_BUILD=$snap
 BUILD=$snap KOBJ=$snap/obj
 cp "$TOP/tests/bench/run.sh" "$OUT/initrd/scenario/run.sh"
-cp "$OUT/modules/kmemdump_bench/kmemdump_bench.ko" "$OUT/initrd/lib/modules/"
+cp "$snap/kmemdump_bench.ko" "$OUT/initrd/lib/modules/"
 "$TOP/scripts/mkinitramfs.sh" "$OUT/initramfs.cpio.gz" "$OUT/initrd" || die "initramfs"
 
 # --- kernel-side costs ------------------------------------------------------
 log "kernel bench (guest without ivshmem: default backend)"
-KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$OUT/runs/kernel-console.log" 600 \
-	"$OUT/initramfs.cpio.gz" "kmd.mode=scenario kmd.bench=kernel kunit.enable=0" ||
-	log "kernel bench guest: exit $?"
+for attempt in 1 2 3; do
+	KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$OUT/runs/kernel-console.log" 600 \
+		"$OUT/initramfs.cpio.gz" "kmd.mode=scenario kmd.bench=kernel kunit.enable=0" ||
+		log "kernel bench guest: exit $?"
+	grep -aq KMD-BENCH-END "$OUT/runs/kernel-console.log" && break
+done
 nm --size-sort -S "$KOBJ/vmlinux" | grep -iE 'kmemdump|qcom_md|kmd_' > "$OUT/runs/nm.txt"
 
 # --- capture runs -----------------------------------------------------------
@@ -123,17 +133,29 @@ capture_run() { # capture_run RAM N
 	return 0
 }
 
+complete() { # a run with every capture
+	[ -f "$1/dump/capture.txt" ] && [ -f "$1/dgm.json" ] && [ -f "$1/mdf-lzo.json" ] &&
+		grep -q '"ok": true' "$1/mdf-lzo.json"
+}
 for ram in $SIZES; do
 	for n in $(seq "$RUNS"); do
-		log "capture $ram run $n/$RUNS"
-		capture_run "$ram" "$n" || log "capture $ram run $n failed"
+		complete "$OUT/runs/$ram-$n" && { log "capture $ram run $n: kept"; continue; }
+		# A run that breaks (QEMU killed from outside, ...) is redone, twice at most.
+		for attempt in 1 2 3; do
+			log "capture $ram run $n/$RUNS$([ $attempt -gt 1 ] && echo " (retry $((attempt - 1)))")"
+			rm -rf "$OUT/runs/$ram-$n"
+			capture_run "$ram" "$n" && complete "$OUT/runs/$ram-$n" && break
+			log "capture $ram run $n failed (attempt $attempt)"
+		done
 	done
 done
 
 # --- report -----------------------------------------------------------------
 end=$(date +%s)
+# A resumed run's duration says nothing about a full one: left out.
 python3 "$TOP/scripts/bench-report.py" report "$OUT" "$KOBJ/vmlinux" \
-	--sizes "$SIZES" --runs "$RUNS" --elapsed $((end - start)) || die "report failed"
+	--sizes "$SIZES" --runs "$RUNS" ${BENCH_RESUME:+--resumed 1} --elapsed $((end - start)) ||
+	die "report failed"
 mkdir -p "$TOP/docs/bench"
 cp "$OUT/results.md" "$OUT"/*.png "$OUT"/*.tsv "$TOP/docs/bench/"
 cp "$OUT/summary.md" "$TOP/docs/bench/README.md"
