@@ -115,6 +115,35 @@ if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
     check('storm-entries-whole', not torn, f'{len(torn)} entries not a whole storm buffer: {torn[:5]}')
     print(f'# storm: {len(storm)} storm buffers caught mid-flight, all whole' if not torn else
           f'# storm: {len(torn)} of {len(storm)} torn')
+# Qualcomm users build a core by concatenating the blobs in table order:
+# the ELF header region's offsets must make that a valid core.
+if any(r['name'] == 'elf_header' for r in rows):
+    import subprocess
+    cat = os.path.join(rundir, 'concatenated.elf')
+    with open(cat, 'wb') as f:
+        for r in rows:
+            if r['status'] == 'ok':
+                f.write(open(os.path.join(dump, r['file']), 'rb').read())
+    mdfw = os.path.join(os.path.dirname(__file__), '../../tools/mdfw/build/mdfw')
+    res = subprocess.run([mdfw, 'info', '--check', cat], capture_output=True, text=True)
+    # And each PT_LOAD's bytes there are its own region's, by name.
+    import struct
+    core = open(cat, 'rb').read()
+    phnum, = struct.unpack_from('<H', core, 56)
+    phs = [struct.unpack_from('<IIQQQQQQ', core, 64 + 56 * i) for i in range(phnum)]
+    loads = [ph for ph in phs if ph[0] == 1]
+    at = core.find(b'KMDNAMES', 64 + 56 * phnum)
+    wrong = []
+    for i, ph in enumerate(loads):
+        ent = core[at + 16 + 24 * i:at + 40 + 24 * i]
+        name, seq = ent[:16].split(b'\0')[0].decode(), struct.unpack_from('<I', ent, 16)[0]
+        path = os.path.join(dump, f'md_{name}.BIN' if seq == 0 else f'md_{name}.{seq}.BIN')
+        if not os.path.exists(path) or core[ph[2]:ph[2] + ph[5]] != open(path, 'rb').read():
+            wrong.append(f'{name}.{seq}')
+    check('concatenated-core', res.returncode == 0 and rows[0]['name'] == 'elf_header'
+          and at > 0 and not wrong,
+          f'{wrong[:5]} ' + ' '.join((res.stdout + res.stderr).strip().splitlines()[-1:]))
+    os.unlink(cat)
 high = [r for r in rows if r['status'] == 'ok' and int(r['address'], 16) >= 1 << 32]
 print(f'# {len(rows)} table entries, {len(high)} above 4 GiB')
 if os.environ.get('KMD_EXPECT_HIGH'):

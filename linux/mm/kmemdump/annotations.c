@@ -9,7 +9,7 @@
 #define pr_fmt(fmt) "kmemdump: " fmt
 
 #include <linux/init.h>
-#include <linux/ktime.h>
+#include <linux/sched/clock.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/string.h>
@@ -81,12 +81,12 @@ static struct notifier_block kmemdump_module_nb = {
 static int __init kmemdump_annotations_init(void)
 {
 	unsigned int n = __stop_kmemdump - __start_kmemdump;
-	u64 t0 = ktime_get_ns();
+	u64 t0 = local_clock();
 
 	kmemdump_annotations_register(__start_kmemdump, n, "vmlinux");
 	/* Boot cost of the static annotations, for the benchmarks. */
 	pr_info("%u static regions registered in %llu ns\n", n,
-		ktime_get_ns() - t0);
+		local_clock() - t0);
 #ifdef CONFIG_MODULES
 	return register_module_notifier(&kmemdump_module_nb);
 #else

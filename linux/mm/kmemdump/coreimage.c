@@ -14,9 +14,9 @@
  * chunk of each PT_LOAD, so a tool can also rebuild the file from region
  * files in any order.
  *
- * The phdrs are rewritten under kmemdump's lock after every change to the
- * table. A firmware that reads this region in the middle of a rewrite can
- * see a torn phdr array; the region data themselves are unaffected.
+ * The phdrs follow every change to the table, under kmemdump's lock. A
+ * firmware that reads this region in the middle of a change can see the
+ * phdr array half moved; the region data themselves are unaffected.
  *
  * At panic, the registers of every CPU (saved into crash_notes by the NMI
  * shootdown when booted with crash_kexec_post_notifiers, and here for the
@@ -68,23 +68,48 @@ static struct elf64_phdr *kmd_phdrs(void)
 	return (struct elf64_phdr *)(kmd_hdr + sizeof(struct elf64_hdr));
 }
 
+/*
+ * PT_LOADs follow kmemdump's slot order, which is also the order a
+ * table-based backend fills its entries in, so that blobs copied in table
+ * order and laid end to end match the offsets. A new region's chunks are
+ * inserted at its slot's place, a removed region's are cut out, and the
+ * offsets after them shift: each change walks the chunks of one region
+ * only, plus a memmove. kmd_load_slot (kernel memory only) remembers the
+ * slot each PT_LOAD belongs to. All of it runs under kmemdump's lock.
+ */
+static unsigned int kmd_nr_loads;
+static u64 kmd_end;			/* file offset after the last PT_LOAD */
+static unsigned int kmd_load_slot[KMD_MAX_LOADS];
+static bool kmd_ready;			/* header built: follow changes */
+
 struct kmd_build {
 	unsigned int nr;
 	u64 offset;
 	enum kmemdump_uid id;
+	unsigned int slot;
 	unsigned int seq;
 };
+
+static struct kmd_name *kmd_names(void)
+{
+	return (struct kmd_name *)(kmd_hdr + kmd_names_off +
+				   sizeof(struct kmd_names_hdr));
+}
+
+static int kmd_count_load(phys_addr_t phys, const void *vaddr, size_t len,
+			  void *arg)
+{
+	(*(unsigned int *)arg)++;
+	return 0;
+}
 
 static int kmd_add_load(phys_addr_t phys, const void *vaddr, size_t len,
 			void *arg)
 {
 	struct kmd_build *b = arg;
 	struct elf64_phdr *ph = &kmd_phdrs()[1 + b->nr];
-	struct kmd_names_hdr *nh = (void *)(kmd_hdr + kmd_names_off);
-	struct kmd_name *n = (struct kmd_name *)(nh + 1) + b->nr;
+	struct kmd_name *n = &kmd_names()[b->nr];
 
-	if (b->nr == KMD_MAX_LOADS)
-		return -ENOSPC;
 	ph->p_type = PT_LOAD;
 	ph->p_flags = PF_R | PF_W | PF_X;
 	ph->p_offset = b->offset;
@@ -96,36 +121,95 @@ static int kmd_add_load(phys_addr_t phys, const void *vaddr, size_t len,
 	memset(n, 0, sizeof(*n));
 	kmemdump_id_name(b->id, n->name, sizeof(n->name));
 	n->seq = cpu_to_le32(b->seq++);
+	kmd_load_slot[b->nr] = b->slot;
 	b->offset += len;
 	b->nr++;
 	return 0;
 }
 
-static void kmd_add_region(const struct kmemdump_region *r, void *arg)
+static void kmd_publish(void)
 {
-	struct kmd_build *b = arg;
+	struct kmd_names_hdr *nh = (void *)(kmd_hdr + kmd_names_off);
+	struct elf64_hdr *eh = (struct elf64_hdr *)kmd_hdr;
 
-	if (r->id == KMEMDUMP_ID_COREIMAGE_ELF)
-		return;
-	b->id = r->id;
-	b->seq = 0;
-	if (kmemdump_walk_chunks(r->vaddr, r->size, kmd_add_load, b))
-		pr_warn_ratelimited("core image: no room for region %d\n", r->id);
+	/* Entries first, then the counts that make readers look at them. */
+	wmb();
+	nh->count = cpu_to_le32(kmd_nr_loads);
+	WRITE_ONCE(eh->e_phnum, 1 + kmd_nr_loads);
 }
 
-/* Rewrite the phdrs and the name table; called under kmemdump's lock. */
-void kmemdump_coreimage_refresh(void)
+/* Move PT_LOADs [from, nr) to start at @to, shifting offsets by @delta. */
+static void kmd_move_loads(unsigned int from, unsigned int to, s64 delta)
 {
-	struct kmd_build b = { .offset = kmd_hdr_size };
-	struct elf64_hdr *eh = (struct elf64_hdr *)kmd_hdr;
-	struct kmd_names_hdr *nh;
+	struct elf64_phdr *ph = kmd_phdrs() + 1;
+	unsigned int n = kmd_nr_loads - from, i;
 
-	if (!kmd_hdr)
+	memmove(&ph[to], &ph[from], n * sizeof(*ph));
+	memmove(&kmd_names()[to], &kmd_names()[from],
+		n * sizeof(struct kmd_name));
+	memmove(&kmd_load_slot[to], &kmd_load_slot[from],
+		n * sizeof(*kmd_load_slot));
+	for (i = to; i < to + n; i++)
+		ph[i].p_offset += delta;
+}
+
+/* Region @r was registered in @slot: insert its chunks. */
+void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot)
+{
+	struct elf64_phdr *ph = kmd_phdrs() + 1;
+	struct kmd_build b = { .id = r->id, .slot = slot };
+	unsigned int at, k = 0;
+
+	if (!kmd_ready || r->id == KMEMDUMP_ID_COREIMAGE_ELF)
 		return;
-	kmemdump_walk_regions_locked(kmd_add_region, &b);
-	nh = (void *)(kmd_hdr + kmd_names_off);
-	nh->count = cpu_to_le32(b.nr);
-	eh->e_phnum = 1 + b.nr;
+	kmemdump_walk_chunks(r->vaddr, r->size, kmd_count_load, &k);
+	if (kmd_nr_loads + k > KMD_MAX_LOADS) {
+		pr_warn_ratelimited("core image: no room for region %d\n", r->id);
+		return;
+	}
+	for (at = 0; at < kmd_nr_loads && kmd_load_slot[at] < slot; at++)
+		;
+	b.nr = at;
+	b.offset = at < kmd_nr_loads ? ph[at].p_offset : kmd_end;
+	/* Readers see the old count until the new entries are complete. */
+	kmd_move_loads(at, at + k, r->size);
+	kmemdump_walk_chunks(r->vaddr, r->size, kmd_add_load, &b);
+	kmd_nr_loads += k;
+	kmd_end += r->size;
+	kmd_publish();
+}
+
+/* The region in @slot is going away: cut its chunks out. */
+void kmemdump_coreimage_del(unsigned int slot)
+{
+	struct elf64_phdr *ph = kmd_phdrs() + 1;
+	unsigned int i, k;
+	u64 gone = 0;
+
+	if (!kmd_ready)
+		return;
+	for (i = 0; i < kmd_nr_loads && kmd_load_slot[i] != slot; i++)
+		;
+	for (k = i; k < kmd_nr_loads && kmd_load_slot[k] == slot; k++)
+		gone += ph[k].p_filesz;
+	if (k == i)
+		return;
+	kmd_move_loads(k, i, -(s64)gone);
+	kmd_nr_loads -= k - i;
+	kmd_end -= gone;
+	kmd_publish();
+}
+
+/*
+ * Take in what was registered before the header existed (memblock users,
+ * early annotations). Runs under the lock, so no registration can slip
+ * between this walk and the hooks taking over; the header's own region
+ * is always there, so this runs at least once.
+ */
+static void kmd_add_existing(const struct kmemdump_region *r, void *arg)
+{
+	kmd_ready = true;
+	kmemdump_coreimage_add(r, kmemdump_region_slot(r));
 }
 
 static void kmd_fill_ehdr(void)
@@ -250,6 +334,8 @@ static int __init kmemdump_coreimage_init(void)
 		kmd_hdr = NULL;
 		return ret;
 	}
+	kmd_end = kmd_hdr_size;
+	kmemdump_walk_regions(kmd_add_existing, NULL);
 	atomic_notifier_chain_register(&panic_notifier_list, &kmd_panic_nb);
 	return 0;
 }

@@ -21,17 +21,21 @@ int kmemdump_unregister_alloc(const void *vaddr);
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 				      void *arg),
 			       void *arg);
-void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *r,
-					     void *arg),
-				  void *arg);
 void kmemdump_backend_name(char *buf, size_t len);
+unsigned int kmemdump_region_slot(const struct kmemdump_region *r);
 int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,
 			      size_t size);
 
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
-void kmemdump_coreimage_refresh(void);
+void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot);
+void kmemdump_coreimage_del(unsigned int slot);
 #else
-static inline void kmemdump_coreimage_refresh(void)
+static inline void kmemdump_coreimage_add(const struct kmemdump_region *r,
+					  unsigned int slot)
+{
+}
+
+static inline void kmemdump_coreimage_del(unsigned int slot)
 {
 }
 #endif

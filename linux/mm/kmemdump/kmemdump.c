@@ -89,6 +89,11 @@ int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len)
 }
 EXPORT_SYMBOL_GPL(kmemdump_id_name);
 
+unsigned int kmemdump_region_slot(const struct kmemdump_region *r)
+{
+	return r - kmemdump_regions;
+}
+
 static struct kmemdump_region *kmemdump_find(enum kmemdump_uid id)
 {
 	unsigned int i;
@@ -132,7 +137,7 @@ static int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr,
 	slot->size = size;
 	__set_bit(id, kmemdump_ids);
 	WRITE_ONCE(kmemdump_count, kmemdump_count + 1);
-	kmemdump_coreimage_refresh();
+	kmemdump_coreimage_add(slot, kmemdump_region_slot(slot));
 	return id;
 }
 
@@ -145,10 +150,10 @@ static void kmemdump_del_locked(struct kmemdump_region *r)
 	if (ret)
 		pr_warn("backend %s failed to unregister region %d: %d\n",
 			kmemdump_backend->name, r->id, ret);
+	kmemdump_coreimage_del(kmemdump_region_slot(r));
 	__clear_bit(r->id, kmemdump_ids);
 	memset(r, 0, sizeof(*r));
 	WRITE_ONCE(kmemdump_count, kmemdump_count - 1);
-	kmemdump_coreimage_refresh();
 }
 
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
@@ -366,19 +371,6 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
-
-/* Call @fn for every region, in table order; the caller holds the lock. */
-void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *r,
-					     void *arg),
-				  void *arg)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&kmemdump_lock);
-	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
-		if (kmemdump_regions[i].id)
-			fn(&kmemdump_regions[i], arg);
-}
 
 /* Call @fn for every region, in table order, under the lock. */
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
