@@ -27,7 +27,13 @@ CRASH=${CRASH:-crash}
 GDB=${GDB:-gdb}
 DRGN_PYTHON=${DRGN_PYTHON:-/usr/bin/python3}
 MARKER=${KMD_MARKER:-kmemdump-marker: last words before freeze}
-PANIC="Kernel panic - not syncing"
+# The freeze's own line in the kernel log: panic() prints one; the
+# scenario's lockup prints one before every CPU stops.
+case $mode in
+lockup*) PANIC="hard lockup: all CPUs spin with interrupts off";;
+*) PANIC="Kernel panic - not syncing";;
+esac
+export KMD_FREEZE_LINE=$PANIC
 dump=$run/dump/dump.elf
 full=$run/full.elf
 tmp=$(mktemp -d)

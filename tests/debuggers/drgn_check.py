@@ -22,7 +22,8 @@ import struct
 import sys
 
 MARKER = "kmemdump-marker: last words before freeze"
-PANIC = "Kernel panic - not syncing"
+# The freeze's line in the log (check-dump.sh sets it per freeze mode).
+PANIC = os.environ.get("KMD_FREEZE_LINE", "Kernel panic - not syncing")
 
 
 def region_vaddr(core, name):
