@@ -39,6 +39,7 @@
 #include <linux/string.h>
 #include <linux/utsname.h>
 #include <linux/vmcore_info.h>
+#include <kunit/visibility.h>
 
 #include "internal.h"
 
@@ -307,6 +308,14 @@ static struct notifier_block kmd_panic_nb = {
 	.notifier_call = kmd_panic,
 	.priority = INT_MAX,
 };
+
+/* For the KUnit test: the header as firmware would copy it. */
+const void *kmemdump_coreimage_header(size_t *size)
+{
+	*size = kmd_hdr_size;
+	return kmd_hdr;
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_coreimage_header);
 
 /* Early, so the header is the first region a backend gets. */
 static int __init kmemdump_coreimage_init(void)

@@ -29,6 +29,7 @@ int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot);
 void kmemdump_coreimage_del(unsigned int slot);
+const void *kmemdump_coreimage_header(size_t *size);
 #else
 static inline void kmemdump_coreimage_add(const struct kmemdump_region *r,
 					  unsigned int slot)

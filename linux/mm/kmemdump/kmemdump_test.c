@@ -11,6 +11,7 @@
 
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/elf.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
@@ -19,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/unaligned.h>
 
 #include "internal.h"
 
@@ -674,6 +676,115 @@ static void kmemdump_test_id_name(struct kunit *test)
 					       sizeof(buf)), -EINVAL);
 }
 
+#ifdef CONFIG_KMEMDUMP_COREIMAGE
+struct coreimage_view {
+	const struct elf64_hdr *eh;
+	const struct elf64_phdr *ph;	/* PT_LOADs: ph[0 .. nr) */
+	const u8 *names;		/* their 24-byte name entries */
+	unsigned int nr;
+	size_t size;
+};
+
+static void coreimage_view(struct kunit *test, struct coreimage_view *v)
+{
+	const u8 *hdr = kmemdump_coreimage_header(&v->size);
+	const u8 *at;
+
+	KUNIT_ASSERT_NOT_NULL(test, hdr);
+	v->eh = (const void *)hdr;
+	KUNIT_ASSERT_EQ(test, memcmp(v->eh->e_ident, ELFMAG, SELFMAG), 0);
+	KUNIT_ASSERT_EQ(test, v->eh->e_type, ET_CORE);
+	v->ph = (const struct elf64_phdr *)(hdr + v->eh->e_phoff) + 1;
+	KUNIT_ASSERT_EQ(test, v->ph[-1].p_type, PT_NOTE);
+	v->nr = v->eh->e_phnum - 1;
+	at = memchr(hdr + v->eh->e_phoff, 'K', v->size - v->eh->e_phoff);
+	while (at && memcmp(at, "KMDNAMES", 8))
+		at = memchr(at + 1, 'K', hdr + v->size - at - 1);
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	KUNIT_ASSERT_EQ(test, get_unaligned_le32(at + 8), v->nr);
+	v->names = at + 16;
+}
+
+/* Index of the first PT_LOAD at @vaddr, or -1. */
+static int coreimage_find(const struct coreimage_view *v, const void *vaddr)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nr; i++)
+		if (v->ph[i].p_vaddr == (unsigned long)vaddr)
+			return i;
+	return -1;
+}
+
+/* PT_LOADs are laid end to end after the header, each with its name. */
+static void coreimage_expect_consistent(struct kunit *test,
+					const struct coreimage_view *v)
+{
+	u64 off = v->size;
+	unsigned int i;
+
+	for (i = 0; i < v->nr; i++) {
+		KUNIT_EXPECT_EQ(test, v->ph[i].p_type, PT_LOAD);
+		KUNIT_EXPECT_EQ(test, v->ph[i].p_offset, off);
+		KUNIT_EXPECT_EQ(test, v->ph[i].p_filesz, v->ph[i].p_memsz);
+		off += v->ph[i].p_filesz;
+	}
+}
+
+static void kmemdump_test_coreimage(struct kunit *test)
+{
+	struct coreimage_view v;
+	char name[KMEMDUMP_NAME_LEN];
+	int lin, vm, i, j, before;
+	char *p;
+
+	coreimage_view(test, &v);
+	before = v.nr;
+	coreimage_expect_consistent(test, &v);
+
+	p = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	lin = kmemdump_register(test_buf, 100);
+	vm = kmemdump_register(p, 3 * PAGE_SIZE);
+	KUNIT_ASSERT_GT(test, lin, 0);
+	KUNIT_ASSERT_GT(test, vm, 0);
+
+	coreimage_view(test, &v);
+	coreimage_expect_consistent(test, &v);
+	i = coreimage_find(&v, test_buf);
+	KUNIT_ASSERT_GE(test, i, 0);
+	KUNIT_EXPECT_EQ(test, v.ph[i].p_paddr, __pa_symbol(test_buf));
+	KUNIT_EXPECT_EQ(test, v.ph[i].p_filesz, 100);
+	kmemdump_id_name(lin, name, sizeof(name));
+	KUNIT_EXPECT_STREQ(test, (const char *)v.names + 24 * i, name);
+	/* The vmalloc region: one PT_LOAD per physical chunk, seq 0, 1, ... */
+	j = coreimage_find(&v, p);
+	KUNIT_ASSERT_GE(test, j, 0);
+	kmemdump_id_name(vm, name, sizeof(name));
+	for (i = j; i < v.nr && !strcmp((const char *)v.names + 24 * i, name); i++) {
+		const char *va = (const char *)v.ph[i].p_vaddr;
+
+		KUNIT_EXPECT_EQ(test, get_unaligned_le32(v.names + 24 * i + 16), i - j);
+		KUNIT_EXPECT_EQ(test, v.ph[i].p_paddr,
+				page_to_phys(vmalloc_to_page(va)));
+	}
+	KUNIT_EXPECT_EQ(test, v.ph[i - 1].p_vaddr + v.ph[i - 1].p_filesz,
+			(unsigned long)p + 3 * PAGE_SIZE);
+
+	/* Cut out again; what follows moves down, still end to end. */
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(lin), 0);
+	coreimage_view(test, &v);
+	coreimage_expect_consistent(test, &v);
+	KUNIT_EXPECT_LT(test, coreimage_find(&v, test_buf), 0);
+	KUNIT_EXPECT_GE(test, coreimage_find(&v, p), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(vm), 0);
+	coreimage_view(test, &v);
+	KUNIT_EXPECT_EQ(test, v.nr, before);
+	KUNIT_EXPECT_LT(test, coreimage_find(&v, p), 0);
+	vfree(p);
+}
+#endif
+
 #define STRESS_THREADS	4
 #define STRESS_SWAPS	200
 
@@ -774,6 +885,9 @@ static struct kunit_case kmemdump_test_cases[] = {
 	KUNIT_CASE(kmemdump_test_memblock_wrappers),
 #endif
 	KUNIT_CASE(kmemdump_test_id_name),
+#ifdef CONFIG_KMEMDUMP_COREIMAGE
+	KUNIT_CASE(kmemdump_test_coreimage),
+#endif
 	KUNIT_CASE_SLOW(kmemdump_test_concurrency),
 	{}
 };
