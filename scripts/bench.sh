@@ -27,14 +27,15 @@ MDFW=$TOP/tools/mdfw/build/mdfw
 SHMDIR=${BENCH_SHMDIR:-/dev/shm}
 tag=kmd-bench-$$
 
+# Build whatever is missing (incremental: seconds when all is there).
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/kernel-build.sh" > "$BUILD/bench-build.log" 2>&1 ||
+	die "kernel build failed, see $BUILD/bench-build.log"
+"$TOP/scripts/modules-build.sh" || die "test modules do not build"
+make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
 for t in qemu-system-x86_64 makedumpfile gnuplot python3 nm; do
 	command -v $t >/dev/null || die "$t not found (Debian: qemu-system-x86, makedumpfile, gnuplot-nox, binutils)"
 done
-[ -f "$KOBJ/arch/x86/boot/bzImage" ] && [ -f "$KOBJ/vmlinux" ] ||
-	die "no kernel in $KOBJ: run make kernel (or make check) first"
-[ -f "$BUILD/modules/kmemdump_scenario/kmemdump_scenario.ko" ] ||
-	die "no kmemdump_scenario.ko: run scripts/modules-build.sh"
-[ -x "$MDFW" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
 
 # BENCH_RESUME=1 keeps the capture runs already complete (e.g. after QEMU
 # was killed from outside) and only does the missing ones.
