@@ -29,6 +29,7 @@ tag=kmd-bench-$$
 
 # Build whatever is missing (incremental: seconds when all is there).
 "$TOP/scripts/deps.sh"
+mkdir -p "$BUILD"
 "$TOP/scripts/kernel-build.sh" > "$BUILD/bench-build.log" 2>&1 ||
 	die "kernel build failed, see $BUILD/bench-build.log"
 "$TOP/scripts/modules-build.sh" || die "test modules do not build"

@@ -12,10 +12,12 @@ run=$TOP/out/demo-$freeze
 
 log "preparing (packages, kernel, modules, firmware tool)"
 "$TOP/scripts/deps.sh"
+mkdir -p "$BUILD"
 "$TOP/scripts/kernel-build.sh" > "$BUILD/demo-build.log" 2>&1 ||
 	die "kernel build failed, see $BUILD/demo-build.log"
 "$TOP/scripts/modules-build.sh"
 make -s -C "$TOP/tools/mdfw" >/dev/null
+mkdir -p "$TOP/out"
 log "booting the guest; it will freeze by $freeze and the firmware will capture"
 set +e
 "$TOP/scripts/scenario.sh" "$run" "$freeze" > "$run.verify" 2>&1
