@@ -24,15 +24,8 @@ import os
 import sys
 import time
 
+from fsync import fsync_path
 from qmp import Qmp
-
-
-def fsync_path(path, directory=False):
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def main():

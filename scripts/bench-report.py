@@ -16,13 +16,7 @@ import subprocess
 import sys
 import time
 
-
-def fsync_path(path, directory=False):
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+from fsync import fsync_path
 
 
 def cmd_timed(argv):
