@@ -18,8 +18,11 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
 Exit status 0 unless something ran and failed ('skip' is not a failure).
 """
 import os
-import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "../../scripts"))
+from kmdcore import pt_loads  # noqa: E402
 
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
@@ -29,21 +32,8 @@ PANIC = os.environ.get("KMD_FREEZE_LINE", "Kernel panic - not syncing")
 def region_vaddr(core, name):
     """p_vaddr of the PT_LOAD kmemdump's name table calls NAME, or None."""
     with open(core, "rb") as f:
-        hdr = f.read(1 << 20)
-    phoff, = struct.unpack_from("<Q", hdr, 32)
-    phnum, = struct.unpack_from("<H", hdr, 56)
-    at = hdr.find(b"KMDNAMES", phoff + 56 * phnum)
-    if at < 0:
-        return None
-    count, entsize = struct.unpack_from("<II", hdr, at + 8)
-    loads = [struct.unpack_from("<IIQQQQQQ", hdr, phoff + 56 * i)
-             for i in range(phnum)]
-    loads = [ph for ph in loads if ph[0] == 1]   # PT_LOAD
-    for i in range(min(count, len(loads))):
-        ent = hdr[at + 16 + i * entsize:at + 16 + i * entsize + 16]
-        if ent.split(b"\0")[0].decode(errors="replace") == name:
-            return loads[i][3]
-    return None
+        loads = pt_loads(f.read(1 << 20))
+    return next((ld["vaddr"] for ld in loads if ld["name"] == name), None)
 
 
 def main():

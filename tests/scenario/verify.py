@@ -10,6 +10,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../scripts'))
+from kmdcore import blob_name, pt_loads  # noqa: E402
+
 rundir, mode = sys.argv[1], sys.argv[2]
 dump = os.path.join(rundir, 'dump')
 console = open(os.path.join(rundir, 'console.log'), 'rb').read().decode('utf-8', 'replace')
@@ -127,21 +130,16 @@ if any(r['name'] == 'elf_header' for r in rows):
     mdfw = os.path.join(os.path.dirname(__file__), '../../tools/mdfw/build/mdfw')
     res = subprocess.run([mdfw, 'info', '--check', cat], capture_output=True, text=True)
     # And each PT_LOAD's bytes there are its own region's, by name.
-    import struct
     core = open(cat, 'rb').read()
-    phnum, = struct.unpack_from('<H', core, 56)
-    phs = [struct.unpack_from('<IIQQQQQQ', core, 64 + 56 * i) for i in range(phnum)]
-    loads = [ph for ph in phs if ph[0] == 1]
-    at = core.find(b'KMDNAMES', 64 + 56 * phnum)
+    loads = pt_loads(core)
     wrong = []
-    for i, ph in enumerate(loads):
-        ent = core[at + 16 + 24 * i:at + 40 + 24 * i]
-        name, seq = ent[:16].split(b'\0')[0].decode(), struct.unpack_from('<I', ent, 16)[0]
-        path = os.path.join(dump, f'md_{name}.BIN' if seq == 0 else f'md_{name}.{seq}.BIN')
-        if not os.path.exists(path) or core[ph[2]:ph[2] + ph[5]] != open(path, 'rb').read():
-            wrong.append(f'{name}.{seq}')
+    for ld in loads:
+        path = os.path.join(dump, blob_name(ld['name'], ld['seq'])) if ld['name'] else ''
+        if not os.path.exists(path) or \
+                core[ld['offset']:ld['offset'] + ld['size']] != open(path, 'rb').read():
+            wrong.append(f"{ld['name']}.{ld['seq']}")
     check('concatenated-core', res.returncode == 0 and rows[0]['name'] == 'elf_header'
-          and at > 0 and not wrong,
+          and loads and not wrong,
           f'{wrong[:5]} ' + ' '.join((res.stdout + res.stderr).strip().splitlines()[-1:]))
     os.unlink(cat)
 high = [r for r in rows if r['status'] == 'ok' and int(r['address'], 16) >= 1 << 32]
