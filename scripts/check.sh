@@ -83,6 +83,13 @@ KMD_FULL_DUMP=1 scenario lockup lockup 512M "" 0
 KMD_EXPECT_HIGH=1 scenario above-4g panic 1G 256M 0
 scenario 200-regions panic 512M "" 200
 scenario storm panic 512M "" 0 4
+# Random instants (issue 8): the host pauses a guest whose every CPU
+# registers and unregisters regions, 100 times, and checks each capture.
+"$TOP/scripts/random-instant.sh" "$OUT/scenario-random-instant" \
+	> "$OUT/scenario-random-instant.txt" 2>&1
+grep -E '^(not )?ok |^# ' "$OUT/scenario-random-instant.txt" | tee -a "$RES"
+grep -qE '^(not )?ok ' "$OUT/scenario-random-instant.txt" ||
+	record "not ok" scenario.random-instant "no result, see $OUT/scenario-random-instant.txt"
 
 # The panic and lockup dumps in crash, drgn and gdb, against the full dump.
 for m in panic lockup; do

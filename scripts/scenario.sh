@@ -15,7 +15,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0} storm=${6:-0}
-MDFW=$TOP/tools/mdfw/build/mdfw
+MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
 rm -rf "$run"; mkdir -p "$run/initrd/scenario"
 cp "$TOP/tests/scenario/run.sh" "$run/initrd/scenario/"
 "$TOP/scripts/mkinitramfs.sh" "$run/initramfs.cpio.gz" "$run/initrd" || exit 2

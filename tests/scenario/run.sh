@@ -2,14 +2,16 @@
 # Guest side of the scenario (run by /init with kmd.mode=scenario): feed the
 # watchdog, register the scenario's regions, then freeze as the kernel
 # command line asks (kmd.freeze=panic|lockup, kmd.extra=N, kmd.storm=N,
-# kmd.marker=STR).
-freeze=panic extra=0 storm=0 marker=KMEMDUMP-MARKER
+# kmd.marker=STR). kmd.freeze=none (random-instant): start the per-CPU
+# storm (kmd.pcpu_storm=1) and never freeze; the host pauses the machine.
+freeze=panic extra=0 storm=0 pcpu=0 marker=KMEMDUMP-MARKER
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	kmd.freeze=*) freeze=${arg#kmd.freeze=};;
 	kmd.extra=*) extra=${arg#kmd.extra=};;
 	kmd.marker=*) marker=${arg#kmd.marker=};;
 	kmd.storm=*) storm=${arg#kmd.storm=};;
+	kmd.pcpu_storm=*) pcpu=${arg#kmd.pcpu_storm=};;
 	esac
 done
 echo "KMD-VERSION: $(cat /proc/version)"
@@ -17,9 +19,14 @@ echo "KMD-VERSION: $(cat /proc/version)"
 watchdog -T 4 -t 1 /dev/watchdog || echo "KMD-ERROR: cannot start the watchdog daemon"
 # What was registered before the scenario's own regions (id name size addr).
 sed -n '3,$p' /sys/kernel/debug/kmemdump/regions | sed 's/^/KMD-REGION-BEFORE: /'
-insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" storm="$storm" ||
+insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" storm="$storm" \
+	pcpu_storm="$pcpu" ||
 	echo "KMD-ERROR: insmod failed"
 head -2 /sys/kernel/debug/kmemdump/regions
+if [ "$freeze" = none ]; then
+	echo "KMD-STORM-RUNNING"
+	while :; do sleep 1000; done
+fi
 echo "KMD-LAST-WORDS: freezing by $freeze"
 # The same words in the kernel log, where the debuggers look for them.
 echo "kmemdump-marker: last words before freeze ($freeze)" > /dev/kmsg

@@ -9,6 +9,12 @@
  *   storm=N      N kthreads register and unregister 256-byte buffers
  *                "storm-T-" repeated (T: thread) until the freeze, so the
  *                firmware catches the table in the middle of updates
+ *   pcpu_storm=1 one kthread bound to every online CPU registers and
+ *                unregisters self-describing kmalloc and multi-page
+ *                vmalloc buffers without end, and keeps its state (what
+ *                it has registered, whether it is inside a kmemdump call)
+ *                in a registered region "stormstate", for a host that
+ *                pauses the machine at random instants (see below)
  *
  * A region is also registered (by a wrapper) and freed again before the
  * freeze: it must not be in the dump. A region that cannot be registered
@@ -25,9 +31,12 @@
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/kmemdump.h>
+#include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -41,6 +50,8 @@ static unsigned int extra;
 module_param(extra, uint, 0400);
 static unsigned int storm;
 module_param(storm, uint, 0400);
+static bool pcpu_storm;
+module_param(pcpu_storm, bool, 0400);
 
 #define STORM_SIZE	256
 #define STORM_MAX	8
@@ -105,6 +116,230 @@ static int storm_thread(void *arg)
 }
 
 static struct task_struct *storm_tasks[STORM_MAX];
+
+/*
+ * The per-CPU storm (pcpu_storm=1), for tests/scenario/random_instant.py.
+ *
+ * Every buffer describes itself: at each 4 KiB offset from its start a
+ * 32-byte block header (le64 PCS_MAGIC, le32 cpu, le32 len, le64 nonce,
+ * le32 block number, le32 number of blocks), everywhere else the le64
+ * word at buffer offset o (o a multiple of 8) is nonce ^ (o * PCS_GOLD),
+ * the last word cut at len. The nonce is random, one per registration.
+ * A buffer is filled before it is registered and not written again until
+ * it is unregistered; vmalloc buffers start page aligned, so every
+ * physically contiguous chunk starts with a block header.
+ *
+ * The state region (struct pcs_state, registered once) says, per CPU,
+ * which buffers are registered under which ID and nonce, and whether the
+ * thread is inside kmemdump_register() or kmemdump_unregister() (inside:
+ * PCS_IN_REG or PCS_IN_UNREG | slot): the host reads it from the same
+ * capture as the table. The thread writes a slot's nonce and len before
+ * registering, its ID after kmemdump_register() returned, and clears it
+ * after kmemdump_unregister() returned, so a region the host finds in the
+ * table always has a slot with its nonce; a slot without ID is a
+ * registration in progress.
+ */
+#define PCS_MAGIC	0x4d524f5453444d4bULL	/* "KMDSTORM" */
+#define PCS_GOLD	0x9e3779b97f4a7c15ULL
+#define PCS_SLOTS	3
+#define PCS_BLOCK	4096
+#define PCS_IN_REG	0x100
+#define PCS_IN_UNREG	0x200
+
+struct pcs_slot {
+	__le32 id;		/* 0: not (yet) registered */
+	__le32 len;
+	__le64 nonce;		/* 0: slot empty */
+	__le64 vaddr;
+	__le64 kind;		/* 1 kmalloc, 2 vmalloc */
+};
+
+struct pcs_cpu {
+	__le64 inside;		/* 0, PCS_IN_REG | slot, PCS_IN_UNREG | slot */
+	__le64 rounds;		/* registrations done */
+	__le64 failures;	/* registrations refused */
+	__le64 reserved;
+	struct pcs_slot slot[PCS_SLOTS];
+};
+
+struct pcs_state {
+	__le64 magic;		/* PCS_MAGIC */
+	__le32 nr_cpus;		/* entries in cpu[] */
+	__le32 slots;		/* PCS_SLOTS */
+	__le32 cpu_size;	/* sizeof(struct pcs_cpu) */
+	__le32 reserved;
+	struct pcs_cpu cpu[];
+};
+
+static struct pcs_state *pcs_state;
+static int pcs_state_id;
+static struct task_struct **pcs_tasks;
+static void *pcs_bufs[NR_CPUS][PCS_SLOTS];
+
+static void pcs_fill(u8 *buf, size_t len, unsigned int cpu, u64 nonce)
+{
+	unsigned int nblocks = DIV_ROUND_UP(len, PCS_BLOCK);
+	size_t o;
+
+	for (o = 0; o < len; o += 8) {
+		u64 w = nonce ^ (o * PCS_GOLD);
+		__le64 lw = cpu_to_le64(w);
+
+		memcpy(buf + o, &lw, min_t(size_t, 8, len - o));
+	}
+	for (o = 0; o < len; o += PCS_BLOCK) {
+		struct {
+			__le64 magic;
+			__le32 cpu, len;
+			__le64 nonce;
+			__le32 block, nblocks;
+		} h = {
+			.magic = cpu_to_le64(PCS_MAGIC),
+			.cpu = cpu_to_le32(cpu),
+			.len = cpu_to_le32(len),
+			.nonce = cpu_to_le64(nonce),
+			.block = cpu_to_le32(o / PCS_BLOCK),
+			.nblocks = cpu_to_le32(nblocks),
+		};
+
+		memcpy(buf + o, &h, min_t(size_t, sizeof(h), len - o));
+	}
+}
+
+static void pcs_free(void *p)
+{
+	if (is_vmalloc_addr(p))
+		vfree(p);
+	else
+		kfree(p);
+}
+
+/* Unregister and free slot @k of @cpu, if it holds a buffer. */
+static void pcs_drop(unsigned int cpu, unsigned int k)
+{
+	struct pcs_cpu *st = &pcs_state->cpu[cpu];
+	struct pcs_slot *s = &st->slot[k];
+
+	if (!pcs_bufs[cpu][k])
+		return;
+	WRITE_ONCE(st->inside, cpu_to_le64(PCS_IN_UNREG | k));
+	barrier();
+	kmemdump_unregister(le32_to_cpu(s->id));
+	barrier();
+	WRITE_ONCE(s->id, 0);
+	WRITE_ONCE(s->nonce, 0);
+	WRITE_ONCE(st->inside, 0);
+	barrier();
+	pcs_free(pcs_bufs[cpu][k]);
+	pcs_bufs[cpu][k] = NULL;
+}
+
+static int pcs_thread(void *arg)
+{
+	unsigned int cpu = (unsigned long)arg, k = 0;
+	struct pcs_cpu *st = &pcs_state->cpu[cpu];
+
+	while (!kthread_should_stop()) {
+		struct pcs_slot *s = &st->slot[k];
+		bool vm = get_random_u32_below(2);
+		size_t len;
+		u64 nonce;
+		void *buf;
+		int id;
+
+		pcs_drop(cpu, k);
+		if (vm) {
+			/* 2-6 pages, the last one partly used */
+			len = (2 + get_random_u32_below(5)) * PAGE_SIZE -
+			      get_random_u32_below(PAGE_SIZE / 2);
+			buf = vmalloc(len);
+		} else {
+			len = 64 + get_random_u32_below(3 * PAGE_SIZE);
+			buf = kmalloc(len, GFP_KERNEL);
+		}
+		if (!buf) {
+			msleep(1);
+			continue;
+		}
+		nonce = get_random_u64() | 1;
+		pcs_fill(buf, len, cpu, nonce);
+		WRITE_ONCE(s->len, cpu_to_le32(len));
+		WRITE_ONCE(s->vaddr, cpu_to_le64((unsigned long)buf));
+		WRITE_ONCE(s->kind, cpu_to_le64(vm ? 2 : 1));
+		WRITE_ONCE(s->nonce, cpu_to_le64(nonce));
+		barrier();
+		WRITE_ONCE(st->inside, cpu_to_le64(PCS_IN_REG | k));
+		barrier();
+		id = kmemdump_register(buf, len);
+		barrier();
+		if (id > 0) {
+			WRITE_ONCE(s->id, cpu_to_le32(id));
+			pcs_bufs[cpu][k] = buf;
+			WRITE_ONCE(st->rounds, cpu_to_le64(le64_to_cpu(st->rounds) + 1));
+		} else {
+			WRITE_ONCE(s->nonce, 0);
+			WRITE_ONCE(st->failures,
+				   cpu_to_le64(le64_to_cpu(st->failures) + 1));
+		}
+		WRITE_ONCE(st->inside, 0);
+		barrier();
+		if (id <= 0)
+			pcs_free(buf);
+		k = (k + 1) % PCS_SLOTS;
+		cond_resched();
+	}
+	for (k = 0; k < PCS_SLOTS; k++)
+		pcs_drop(cpu, k);
+	return 0;
+}
+
+static int pcs_start(void)
+{
+	size_t size = struct_size(pcs_state, cpu, nr_cpu_ids);
+	unsigned int cpu, n = 0;
+
+	pcs_state = kzalloc(size, GFP_KERNEL);
+	pcs_tasks = kcalloc(nr_cpu_ids, sizeof(*pcs_tasks), GFP_KERNEL);
+	if (!pcs_state || !pcs_tasks)
+		return -ENOMEM;
+	pcs_state->magic = cpu_to_le64(PCS_MAGIC);
+	pcs_state->nr_cpus = cpu_to_le32(nr_cpu_ids);
+	pcs_state->slots = cpu_to_le32(PCS_SLOTS);
+	pcs_state->cpu_size = cpu_to_le32(sizeof(struct pcs_cpu));
+	pcs_state_id = track(pcs_state, size, "stormstate");
+	if (pcs_state_id < 0)
+		return pcs_state_id;
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		t = kthread_create_on_cpu(pcs_thread, (void *)(unsigned long)cpu,
+					  cpu, "kmemdump_pcs/%u");
+		if (IS_ERR(t)) {
+			pr_info("not started pcpu storm thread %u: %ld\n",
+				cpu, PTR_ERR(t));
+			continue;
+		}
+		pcs_tasks[cpu] = t;
+		wake_up_process(t);
+		n++;
+	}
+	pr_info("pcpu storm: %u threads on %u online CPUs, %d slots each\n",
+		n, num_online_cpus(), PCS_SLOTS);
+	return 0;
+}
+
+static void pcs_stop(void)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; pcs_tasks && cpu < nr_cpu_ids; cpu++)
+		if (pcs_tasks[cpu])
+			kthread_stop(pcs_tasks[cpu]);
+	kfree(pcs_tasks);
+	if (pcs_state_id > 0)
+		kmemdump_unregister(pcs_state_id);
+	kfree(pcs_state);
+}
 
 static void lockup_cpu(void *unused)
 {
@@ -172,6 +407,12 @@ static int __init scenario_init(void)
 		storm_tasks[i] = kthread_run(storm_thread, (void *)i,
 					     "kmemdump_storm/%zu", i);
 
+	if (pcpu_storm) {
+		ret = pcs_start();
+		if (ret)
+			pr_info("pcpu storm not started: %d\n", ret);
+	}
+
 	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("freeze", 0200, dir, NULL, &freeze_fops);
 	return 0;
@@ -190,6 +431,8 @@ static void __exit scenario_exit(void)
 	unsigned int i;
 
 	debugfs_remove(dir);
+	if (pcpu_storm)
+		pcs_stop();
 	for (i = 0; i < STORM_MAX; i++)
 		if (!IS_ERR_OR_NULL(storm_tasks[i]))
 			kthread_stop(storm_tasks[i]);
