@@ -2,7 +2,8 @@
 """Read the PT_LOADs of a kmemdump core and the names kmemdump gave them.
 
 The kernel's ELF header region carries, after its program headers, a table
-"KMDNAMES" (le32 count, le32 entsize, then {char name[16]; le32 seq; le32})
+"KMDNAMES" (le32 count, le32 entsize, le64 generation, then
+{char name[16]; le32 seq; le32})
 with the region name and chunk number of each PT_LOAD, in phdr order; the
 region's bytes are in md_<name>.BIN (seq 0) or md_<name>.<seq>.BIN.
 Shared by tests/scenario/verify.py and tests/debuggers/drgn_check.py."""
@@ -23,10 +24,18 @@ def pt_loads(core):
         return loads
     count, entsize = struct.unpack_from('<II', core, at + 8)
     for i, load in enumerate(loads[:count]):
-        ent = core[at + 16 + i * entsize:at + 16 + (i + 1) * entsize]
+        ent = core[at + 24 + i * entsize:at + 24 + (i + 1) * entsize]
         load['name'] = ent[:16].split(b'\0')[0].decode(errors='replace')
         load['seq'], = struct.unpack_from('<I', ent, 16)
     return loads
+
+
+def generation(core):
+    """The generation of the header in bytes CORE, or None."""
+    phoff, = struct.unpack_from('<Q', core, 32)
+    phnum, = struct.unpack_from('<H', core, 56)
+    at = core.find(b'KMDNAMES', phoff + 56 * phnum)
+    return None if at < 0 else struct.unpack_from('<Q', core, at + 16)[0]
 
 
 def blob_name(name, seq):

@@ -3,10 +3,12 @@
 # rmmod: no region may outlive the module's memory.
 set -e
 R=/sys/kernel/debug/kmemdump/regions
-count() { sed -n 's/^regions: \([0-9]*\)\/.*/\1/p' $R; }
+# Regions other than the page-table pages kmemdump adds for them (pgt<n>).
+count() { awk 'NR > 2 && $2 !~ /^pgt[0-9]+$/ { n++ } END { print n + 0 }' $R; }
+pgts() { awk 'NR > 2 && $2 ~ /^pgt[0-9]+$/ { n++ } END { print n + 0 }' $R; }
 has_size() { awk -v s="$1" 'NR > 2 && $3 == s { f = 1 } END { exit !f }' $R; }
 
-before=$(count)
+before=$(count) pgt_before=$(pgts)
 ! has_size 4093 && ! has_size 1234 || { echo "test sizes already present"; exit 1; }
 insmod /lib/modules/kmemdump_modtest.ko
 echo "after insmod: $(count) regions (before: $before)"
@@ -16,4 +18,6 @@ has_size 1234 || { echo "1234-byte region missing"; exit 1; }
 rmmod kmemdump_modtest
 echo "after rmmod: $(count) regions"
 [ "$(count)" -eq "$before" ] || { echo "regions left behind"; cat $R; exit 1; }
+# The page-table pages of module space go with the module's regions.
+[ "$(pgts)" -eq "$pgt_before" ] || { echo "page-table pages left behind"; cat $R; exit 1; }
 ! has_size 4093 && ! has_size 1234 || { echo "module regions survive rmmod"; exit 1; }

@@ -5,8 +5,9 @@
  *
  * The device's BAR 2 is memory that a host program can also map. Before
  * the guest boots, the host plays boot firmware and initialises a minidump
- * table of contents at offset 0. This driver puts the APSS region array
- * right after it and publishes kmemdump's regions there. When the guest
+ * table of contents at offset 0. This driver puts the two APSS region
+ * arrays (see the update protocol in qcom_minidump_table.c) at offset
+ * 4096 and publishes kmemdump's regions there. When the guest
  * panics or freezes, the host reads the table and copies the regions out
  * of guest RAM.
  *
@@ -68,16 +69,18 @@ static int kmemdump_ivshmem_probe(struct pci_dev *pdev,
 		dev_info(&pdev->dev, "no shared memory BAR, not binding\n");
 		return -ENODEV;
 	}
-	if (len < KMEMDUMP_IVSHMEM_ARRAY_OFFSET + sizeof(struct qcom_md_region)) {
+	if (len < KMEMDUMP_IVSHMEM_ARRAY_OFFSET +
+		  4 * sizeof(struct qcom_md_region)) {
 		dev_info(&pdev->dev, "shared memory too small for a minidump table (%pa bytes), not binding\n",
 			 &len);
 		return -ENODEV;
 	}
+	/* Two arrays of @capacity entries: the table is double-buffered. */
 	capacity = min_t(resource_size_t, max_entries,
 			 (len - KMEMDUMP_IVSHMEM_ARRAY_OFFSET) /
-			 sizeof(struct qcom_md_region));
-	if (!capacity) {
-		dev_err(&pdev->dev, "max_entries is 0, not binding\n");
+			 (2 * sizeof(struct qcom_md_region)));
+	if (capacity < 2) {
+		dev_err(&pdev->dev, "max_entries is below 2, not binding\n");
 		return -EINVAL;
 	}
 
@@ -92,7 +95,7 @@ static int kmemdump_ivshmem_probe(struct pci_dev *pdev,
 	 * the host sees the guest's stores without any flushing).
 	 */
 	map_len = KMEMDUMP_IVSHMEM_ARRAY_OFFSET +
-		  capacity * sizeof(struct qcom_md_region);
+		  2 * capacity * sizeof(struct qcom_md_region);
 	shm = devm_memremap(&pdev->dev, start, map_len, MEMREMAP_WB);
 	if (IS_ERR(shm))
 		return dev_err_probe(&pdev->dev, PTR_ERR(shm),

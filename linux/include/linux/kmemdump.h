@@ -59,15 +59,28 @@ struct kmemdump_backend;
  * struct kmemdump_backend - a facility that publishes regions to firmware
  * @name: short name shown in debugfs and in kernel messages
  * @register_region: publish region @id covering [@vaddr, @vaddr + @size).
- *	Return 0 or a negative errno; on error kmemdump does not register the
- *	region (or, during replay, refuses the backend).
+ *	Return 0 or a negative errno; on error the backend must be left as
+ *	it was, and kmemdump does not register the region (or, during
+ *	replay, refuses the backend).
  * @unregister_region: withdraw region @id. kmemdump forgets the region
  *	whatever this returns; an error is only logged.
+ * @chunk_position: optional. Where the backend placed chunk @seq of region
+ *	@id (see kmemdump_walk_chunks() for the chunks): an index that sorts
+ *	the chunks in the order the firmware lays their copies out, such as
+ *	a table entry number. The core image orders its PT_LOADs by it, so
+ *	that the firmware's copies laid end to end form the core file.
+ *	Return the index, or a negative errno if the chunk is unknown.
+ * @commit: optional. Make everything changed by the register_region() and
+ *	unregister_region() calls since the previous commit visible to the
+ *	firmware at once. kmemdump calls it once at the end of every
+ *	operation (register, unregister, replay), after the core image was
+ *	updated. A backend without @commit publishes each change as it comes.
  *
- * Both callbacks are mandatory. They are called with kmemdump's spinlock
- * held and interrupts disabled: they must not sleep and must not call back
- * into kmemdump. A backend that needs the physical pages behind a region
- * uses kmemdump_walk_chunks(); @vaddr may be in vmalloc space.
+ * @register_region and @unregister_region are mandatory. All callbacks
+ * are called with kmemdump's spinlock held and interrupts disabled: they
+ * must not sleep and must not call back into kmemdump, except for
+ * kmemdump_walk_chunks() and kmemdump_id_name(); @vaddr may be in vmalloc
+ * space.
  */
 struct kmemdump_backend {
 	const char *name;
@@ -76,6 +89,9 @@ struct kmemdump_backend {
 			       size_t size);
 	int (*unregister_region)(struct kmemdump_backend *be,
 				 enum kmemdump_uid id);
+	int (*chunk_position)(struct kmemdump_backend *be,
+			      enum kmemdump_uid id, unsigned int seq);
+	void (*commit)(struct kmemdump_backend *be);
 };
 
 /*
@@ -94,6 +110,13 @@ struct kmemdump_annotation {
 
 /* Largest ID + 1: the dynamic range holds one ID per table slot. */
 #define KMEMDUMP_ID_MAX	(KMEMDUMP_ID_DYNAMIC_START + CONFIG_KMEMDUMP_MAX_REGIONS)
+/*
+ * kmemdump itself registers the page-table pages that translate the
+ * regions' addresses, under IDs [KMEMDUMP_ID_MAX, KMEMDUMP_ID_END) named
+ * "pgt<n>". Backends see them like any other ID; callers cannot use them.
+ */
+#define KMEMDUMP_MAX_PGTABLES	64
+#define KMEMDUMP_ID_END		(KMEMDUMP_ID_MAX + KMEMDUMP_MAX_PGTABLES)
 
 int kmemdump_register_id(enum kmemdump_uid id, const void *vaddr, size_t size);
 int kmemdump_unregister(enum kmemdump_uid id);
@@ -117,6 +140,15 @@ void kmemdump_free_pages(unsigned long addr, unsigned int order);
 void *kmemdump_memblock_alloc(enum kmemdump_uid id, phys_addr_t size,
 			      phys_addr_t align);
 void kmemdump_memblock_free(void *p, size_t size);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void kmemdump_shared_store(const void *addr, size_t len);
+#else
+/* Writers of memory the firmware reads call this after each store. */
+static inline void kmemdump_shared_store(const void *addr, size_t len)
+{
+}
+#endif
 
 /*
  * The record is writable (it remembers the ID kmemdump assigned) and

@@ -6,22 +6,41 @@
  *
  *   [ELF header][phdrs: PT_NOTE, one PT_LOAD per chunk][name table][notes]
  *
- * The PT_NOTE covers the last bytes of this region: one NT_PRSTATUS per
- * possible CPU, NT_PRPSINFO and VMCOREINFO. PT_LOAD i has p_offset = size
- * of this region + the sizes of PT_LOADs 0..i-1, so the region files laid
- * end to end after this one, in table order, form the core file. The name
- * table (outside every segment, ignored by debuggers) names the region and
- * chunk of each PT_LOAD, so a tool can also rebuild the file from region
- * files in any order.
- *
- * The phdrs follow every change to the table, under kmemdump's lock. A
- * firmware that reads this region in the middle of a change can see the
- * phdr array half moved; the region data themselves are unaffected.
+ * The PT_NOTE covers the last bytes of the region: one NT_PRSTATUS per
+ * possible CPU, NT_PRPSINFO and VMCOREINFO. The name table (outside every
+ * segment, ignored by debuggers) names the region and chunk of each
+ * PT_LOAD and carries the generation of this header.
  *
  * At panic, the registers of every CPU (saved into crash_notes by the NMI
  * shootdown when booted with crash_kexec_post_notifiers, and here for the
  * panicking CPU) are copied into the NT_PRSTATUS notes, and the panicking
  * task and its stack are registered, so that a backtrace works.
+ */
+
+/**
+ * DOC: core image ordering and publication
+ *
+ * Ordering. PT_LOAD i describes the i-th chunk in the order the backend
+ * placed the chunks (&kmemdump_backend.chunk_position: the table entry for
+ * a minidump table), and its p_offset is the size of the header region
+ * plus the sizes of PT_LOADs 0..i-1. The backend puts the header region
+ * first. So the firmware's copies of the entries, laid end to end in table
+ * order, are the core file; that holds for any sequence of registrations,
+ * because the order is the backend's own and not a second, independent
+ * allocation. With the default backend (nothing publishes), slot order
+ * stands in until a real backend arrives and the image is re-sorted.
+ *
+ * Publication. The authoritative description lives in kernel memory
+ * (kmd_loads[], kmd_notes) and is never read back from the shared copy.
+ * There are two header buffers. An operation under kmemdump's lock
+ * changes the kernel copy; the commit then writes the complete new header
+ * into the buffer that is not published, with the generation one higher,
+ * and re-points the header region at it. That re-pointing is part of the
+ * same backend transaction as the table changes of the operation, which
+ * the backend makes visible with one store. Firmware therefore finds, at
+ * any instant, a table and a header of one generation: the buffer it is
+ * pointed at is never written while it is published, and the buffer being
+ * written is not pointed at. The generation tells two states apart.
  */
 
 #define pr_fmt(fmt) "kmemdump: " fmt
@@ -36,6 +55,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
 #include <linux/vmcore_info.h>
@@ -50,8 +70,9 @@
 
 struct kmd_names_hdr {
 	char magic[8];		/* "KMDNAMES" */
-	__le32 count;
+	__le32 count;		/* = number of PT_LOADs */
 	__le32 entsize;
+	__le64 generation;	/* one higher with every published change */
 };
 
 struct kmd_name {
@@ -60,191 +81,250 @@ struct kmd_name {
 	__le32 reserved;
 };
 
-static u8 *kmd_hdr;
-static size_t kmd_hdr_size, kmd_names_off, kmd_notes_off, kmd_notes_len;
-static u32 *kmd_prstatus_notes;	/* first NT_PRSTATUS note */
-
-static struct elf64_phdr *kmd_phdrs(void)
-{
-	return (struct elf64_phdr *)(kmd_hdr + sizeof(struct elf64_hdr));
-}
-
-/*
- * PT_LOADs follow kmemdump's slot order, which is also the order a
- * table-based backend fills its entries in, so that blobs copied in table
- * order and laid end to end match the offsets. A new region's chunks are
- * inserted at its slot's place, a removed region's are cut out, and the
- * offsets after them shift: each change walks the chunks of one region
- * only, plus a memmove. kmd_load_slot (kernel memory only) remembers the
- * slot each PT_LOAD belongs to. All of it runs under kmemdump's lock.
- */
-static unsigned int kmd_nr_loads;
-static u64 kmd_end;			/* file offset after the last PT_LOAD */
-static unsigned int kmd_load_slot[KMD_MAX_LOADS];
-static bool kmd_ready;			/* header built: follow changes */
-
-struct kmd_build {
-	unsigned int nr;
-	u64 offset;
+/* One PT_LOAD, kept in kernel memory, sorted by key. */
+struct kmd_load {
+	u64 key;
+	u64 vaddr;
+	u64 paddr;
+	u64 size;
 	enum kmemdump_uid id;
 	unsigned int slot;
 	unsigned int seq;
 };
 
-static struct kmd_name *kmd_names(void)
+static struct kmd_load kmd_loads[KMD_MAX_LOADS];
+static unsigned int kmd_nr_loads;
+static bool kmd_ready;			/* header registered: follow changes */
+static bool kmd_dirty;			/* kernel copy ahead of the published one */
+static u64 kmd_generation;
+
+static u8 *kmd_buf[2];
+static unsigned int kmd_cur;		/* the buffer the header region points at */
+static size_t kmd_hdr_size, kmd_names_off;
+
+/* The notes, kernel copy; each buffer remembers which version it holds. */
+static u8 *kmd_notes;
+static size_t kmd_notes_max, kmd_notes_len;
+static unsigned int kmd_notes_ver = 1, kmd_buf_notes_ver[2];
+
+static struct elf64_phdr *kmd_phdrs(u8 *buf)
 {
-	return (struct kmd_name *)(kmd_hdr + kmd_names_off +
+	return (struct elf64_phdr *)(buf + sizeof(struct elf64_hdr));
+}
+
+static struct kmd_names_hdr *kmd_names_hdr(u8 *buf)
+{
+	return (struct kmd_names_hdr *)(buf + kmd_names_off);
+}
+
+static struct kmd_name *kmd_names(u8 *buf)
+{
+	return (struct kmd_name *)(buf + kmd_names_off +
 				   sizeof(struct kmd_names_hdr));
 }
 
-static int kmd_count_load(phys_addr_t phys, const void *vaddr, size_t len,
-			  void *arg)
+static int kmd_count_chunk(phys_addr_t phys, const void *vaddr, size_t len,
+			   void *arg)
 {
 	(*(unsigned int *)arg)++;
 	return 0;
 }
 
+/* Can the region at @vaddr get a PT_LOAD per chunk? Checked before adding. */
+int kmemdump_coreimage_room(const void *vaddr, size_t size)
+{
+	unsigned int k = 0;
+
+	if (!kmd_ready)
+		return 0;
+	kmemdump_walk_chunks(vaddr, size, kmd_count_chunk, &k);
+	return kmd_nr_loads + k > KMD_MAX_LOADS ? -ENOSPC : 0;
+}
+
+struct kmd_add {
+	const struct kmemdump_region *r;
+	unsigned int slot;
+	unsigned int seq;
+};
+
+/* First load whose key is above @key. */
+static unsigned int kmd_insert_pos(u64 key)
+{
+	unsigned int lo = 0, hi = kmd_nr_loads;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (kmd_loads[mid].key <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int kmd_add_load(phys_addr_t phys, const void *vaddr, size_t len,
 			void *arg)
 {
-	struct kmd_build *b = arg;
-	struct elf64_phdr *ph = &kmd_phdrs()[1 + b->nr];
-	struct kmd_name *n = &kmd_names()[b->nr];
+	struct kmd_add *a = arg;
+	struct kmd_load *l;
+	u64 key;
+	unsigned int at;
 
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_W | PF_X;
-	ph->p_offset = b->offset;
-	ph->p_vaddr = (unsigned long)vaddr;
-	ph->p_paddr = phys;
-	ph->p_filesz = len;
-	ph->p_memsz = len;
-	ph->p_align = 0;
-	memset(n, 0, sizeof(*n));
-	kmemdump_id_name(b->id, n->name, sizeof(n->name));
-	n->seq = cpu_to_le32(b->seq++);
-	kmd_load_slot[b->nr] = b->slot;
-	b->offset += len;
-	b->nr++;
+	if (WARN_ON_ONCE(kmd_nr_loads == KMD_MAX_LOADS))
+		return -ENOSPC;
+	key = kmemdump_chunk_key_locked(a->r->id, a->slot, a->seq);
+	at = kmd_insert_pos(key);
+	memmove(&kmd_loads[at + 1], &kmd_loads[at],
+		(kmd_nr_loads - at) * sizeof(*l));
+	l = &kmd_loads[at];
+	l->key = key;
+	l->vaddr = (unsigned long)vaddr;
+	l->paddr = phys;
+	l->size = len;
+	l->id = a->r->id;
+	l->slot = a->slot;
+	l->seq = a->seq++;
+	kmd_nr_loads++;
 	return 0;
 }
 
-static void kmd_publish(void)
-{
-	struct kmd_names_hdr *nh = (void *)(kmd_hdr + kmd_names_off);
-	struct elf64_hdr *eh = (struct elf64_hdr *)kmd_hdr;
-
-	/* Entries first, then the counts that make readers look at them. */
-	wmb();
-	nh->count = cpu_to_le32(kmd_nr_loads);
-	WRITE_ONCE(eh->e_phnum, 1 + kmd_nr_loads);
-}
-
-/* Move PT_LOADs [from, nr) to start at @to, shifting offsets by @delta. */
-static void kmd_move_loads(unsigned int from, unsigned int to, s64 delta)
-{
-	struct elf64_phdr *ph = kmd_phdrs() + 1;
-	unsigned int n = kmd_nr_loads - from, i;
-
-	memmove(&ph[to], &ph[from], n * sizeof(*ph));
-	memmove(&kmd_names()[to], &kmd_names()[from],
-		n * sizeof(struct kmd_name));
-	memmove(&kmd_load_slot[to], &kmd_load_slot[from],
-		n * sizeof(*kmd_load_slot));
-	for (i = to; i < to + n; i++)
-		ph[i].p_offset += delta;
-}
-
-/* Region @r was registered in @slot: insert its chunks. */
+/* Region @r was registered in @slot: add its chunks where they belong. */
 void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot)
 {
-	struct elf64_phdr *ph = kmd_phdrs() + 1;
-	struct kmd_build b = { .id = r->id, .slot = slot };
-	unsigned int at, k = 0;
+	struct kmd_add a = { .r = r, .slot = slot };
 
 	if (!kmd_ready || r->id == KMEMDUMP_ID_COREIMAGE_ELF)
 		return;
-	kmemdump_walk_chunks(r->vaddr, r->size, kmd_count_load, &k);
-	if (kmd_nr_loads + k > KMD_MAX_LOADS) {
-		pr_warn_ratelimited("core image: no room for region %d\n", r->id);
-		return;
-	}
-	for (at = 0; at < kmd_nr_loads && kmd_load_slot[at] < slot; at++)
-		;
-	b.nr = at;
-	b.offset = at < kmd_nr_loads ? ph[at].p_offset : kmd_end;
-	/* Readers see the old count until the new entries are complete. */
-	kmd_move_loads(at, at + k, r->size);
-	kmemdump_walk_chunks(r->vaddr, r->size, kmd_add_load, &b);
-	kmd_nr_loads += k;
-	kmd_end += r->size;
-	kmd_publish();
+	kmemdump_walk_chunks(r->vaddr, r->size, kmd_add_load, &a);
+	kmd_dirty = true;
 }
 
-/* The region in @slot is going away: cut its chunks out. */
-void kmemdump_coreimage_del(unsigned int slot)
+/* Region @id is going away: drop its chunks. */
+void kmemdump_coreimage_del(enum kmemdump_uid id)
 {
-	struct elf64_phdr *ph = kmd_phdrs() + 1;
-	unsigned int i, k;
-	u64 gone = 0;
+	unsigned int i, n = 0;
 
 	if (!kmd_ready)
 		return;
-	for (i = 0; i < kmd_nr_loads && kmd_load_slot[i] != slot; i++)
-		;
-	for (k = i; k < kmd_nr_loads && kmd_load_slot[k] == slot; k++)
-		gone += ph[k].p_filesz;
-	if (k == i)
+	for (i = 0; i < kmd_nr_loads; i++)
+		if (kmd_loads[i].id != id)
+			kmd_loads[n++] = kmd_loads[i];
+	if (n != kmd_nr_loads)
+		kmd_dirty = true;
+	kmd_nr_loads = n;
+}
+
+static int kmd_cmp_key(const void *a, const void *b)
+{
+	const struct kmd_load *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The backend changed: ask it where every chunk is now, and re-sort. */
+void kmemdump_coreimage_rebuild(void)
+{
+	unsigned int i;
+
+	bool moved = false;
+	u64 key;
+
+	if (!kmd_ready)
 		return;
-	kmd_move_loads(k, i, -(s64)gone);
-	kmd_nr_loads -= k - i;
-	kmd_end -= gone;
-	kmd_publish();
+	for (i = 0; i < kmd_nr_loads; i++) {
+		key = kmemdump_chunk_key_locked(kmd_loads[i].id,
+						kmd_loads[i].slot,
+						kmd_loads[i].seq);
+		moved |= key != kmd_loads[i].key;
+		kmd_loads[i].key = key;
+	}
+	if (!moved)
+		return;
+	sort(kmd_loads, kmd_nr_loads, sizeof(*kmd_loads), kmd_cmp_key, NULL);
+	kmd_dirty = true;
+}
+
+/* Write @len bytes at @dst in the unpublished buffer. */
+static void kmd_put(void *dst, const void *src, size_t len)
+{
+	memcpy(dst, src, len);
+	kmemdump_shared_store(dst, len);
+}
+
+/* Write the whole kernel copy into buffer @n. */
+static void kmd_write_buf(unsigned int n)
+{
+	u8 *buf = kmd_buf[n];
+	struct elf64_phdr *ph = kmd_phdrs(buf), p = {};
+	struct kmd_names_hdr *nh = kmd_names_hdr(buf);
+	struct kmd_name *names = kmd_names(buf), nm;
+	struct elf64_hdr *eh = (struct elf64_hdr *)buf;
+	u16 phnum = 1 + kmd_nr_loads;
+	__le64 gen = cpu_to_le64(kmd_generation);
+	__le32 count = cpu_to_le32(kmd_nr_loads);
+	u64 off = kmd_hdr_size;
+	unsigned int i;
+
+	p.p_type = PT_NOTE;
+	p.p_offset = kmd_hdr_size - kmd_notes_len;
+	p.p_filesz = kmd_notes_len;
+	p.p_memsz = kmd_notes_len;
+	kmd_put(&ph[0], &p, sizeof(p));
+	for (i = 0; i < kmd_nr_loads; i++) {
+		const struct kmd_load *l = &kmd_loads[i];
+
+		p.p_type = PT_LOAD;
+		p.p_flags = PF_R | PF_W | PF_X;
+		p.p_offset = off;
+		p.p_vaddr = l->vaddr;
+		p.p_paddr = l->paddr;
+		p.p_filesz = l->size;
+		p.p_memsz = l->size;
+		kmd_put(&ph[1 + i], &p, sizeof(p));
+		memset(&nm, 0, sizeof(nm));
+		kmemdump_id_name(l->id, nm.name, sizeof(nm.name));
+		nm.seq = cpu_to_le32(l->seq);
+		kmd_put(&names[i], &nm, sizeof(nm));
+		off += l->size;
+	}
+	kmd_put(&nh->count, &count, sizeof(count));
+	kmd_put(&nh->generation, &gen, sizeof(gen));
+	kmd_put(&eh->e_phnum, &phnum, sizeof(phnum));
+	if (kmd_buf_notes_ver[n] != kmd_notes_ver) {
+		kmd_put(buf + kmd_hdr_size - kmd_notes_len, kmd_notes,
+			kmd_notes_len);
+		kmd_buf_notes_ver[n] = kmd_notes_ver;
+	}
 }
 
 /*
- * Take in what was registered before the header existed (memblock users,
- * early annotations). Runs under the lock, so no registration can slip
- * between this walk and the hooks taking over; the header's own region
- * is always there, so this runs at least once.
+ * End of an operation, lock held: if the kernel copy changed, write it
+ * into the unpublished buffer and switch the header region to it, inside
+ * the backend's transaction (the backend commits after this).
  */
-static void kmd_add_existing(const struct kmemdump_region *r, void *arg)
+void kmemdump_coreimage_commit(void)
 {
-	kmd_ready = true;
-	kmemdump_coreimage_add(r, kmemdump_region_slot(r));
-}
+	unsigned int n = kmd_cur ^ 1;
 
-static void kmd_fill_ehdr(void)
-{
-	struct elf64_hdr *eh = (struct elf64_hdr *)kmd_hdr;
-	struct kmd_names_hdr *nh = (void *)(kmd_hdr + kmd_names_off);
-
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELF_DATA;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_ident[EI_OSABI] = ELF_OSABI;
-	eh->e_type = ET_CORE;
-	eh->e_machine = ELF_ARCH;
-	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(struct elf64_hdr);
-	eh->e_ehsize = sizeof(struct elf64_hdr);
-	eh->e_phentsize = sizeof(struct elf64_phdr);
-	eh->e_phnum = 1;
-	memcpy(nh->magic, "KMDNAMES", sizeof(nh->magic));
-	nh->entsize = cpu_to_le32(sizeof(struct kmd_name));
+	if (!kmd_ready || !kmd_dirty)
+		return;
+	kmd_generation++;
+	kmd_write_buf(n);
+	if (kmemdump_move_locked(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[n]))
+		return;		/* the old buffer stays published, intact */
+	kmd_cur = n;
+	kmd_dirty = false;
 }
 
 /* Notes: NT_PRSTATUS per possible CPU, NT_PRPSINFO, VMCOREINFO. */
 static void kmd_fill_notes(void)
 {
-	struct elf64_phdr *note = &kmd_phdrs()[0];
 	struct elf_prstatus prstatus = {};
 	struct elf_prpsinfo prpsinfo = {};
-	u32 *buf;
+	u32 *buf = (u32 *)kmd_notes;
 	unsigned int cpu;
 
-	buf = (u32 *)(kmd_hdr + kmd_notes_off);
-	kmd_prstatus_notes = buf;
 	for_each_possible_cpu(cpu) {
 		/* Until a panic fills them: pid cpu + 1, as QEMU does. */
 		prstatus.common.pr_pid = cpu + 1;
@@ -259,28 +339,22 @@ static void kmd_fill_notes(void)
 	if (vmcoreinfo_data && vmcoreinfo_size)
 		buf = append_elf_note(buf, VMCOREINFO_NOTE_NAME, 0,
 				      vmcoreinfo_data, vmcoreinfo_size);
-	note->p_type = PT_NOTE;
-	note->p_offset = kmd_notes_off;
-	note->p_filesz = (u8 *)buf - (kmd_hdr + kmd_notes_off);
-	note->p_memsz = note->p_filesz;
-	kmd_notes_len = note->p_filesz;
+	kmd_notes_len = (u8 *)buf - kmd_notes;
+	kmd_notes_ver++;
+	kmd_dirty = true;
 }
 
-static int kmd_panic(struct notifier_block *nb, unsigned long action,
-		     void *data)
+/* Under the lock, at panic: registers into the notes, the task and stack. */
+static void kmd_panic_locked(void *unused)
 {
-	struct elf_prstatus *dst;
-	struct pt_regs regs;
-	u32 *note = kmd_prstatus_notes;
+	u32 *note = (u32 *)kmd_notes;
 	unsigned int cpu;
+	int ret;
 
-	if (!kmd_hdr || !note)
-		return NOTIFY_DONE;
-	crash_setup_regs(&regs, NULL);
-	crash_save_cpu(&regs, smp_processor_id());
 	for_each_possible_cpu(cpu) {
 		u32 *src = (u32 *)per_cpu_ptr(crash_notes, cpu);
 		struct elf_note *sn = (struct elf_note *)src;
+		struct elf_prstatus *dst;
 
 		dst = (void *)note + KMD_NOTE_HDR +
 		      ALIGN(sizeof(CRASH_CORE_NOTE_NAME), 4);
@@ -292,11 +366,42 @@ static int kmd_panic(struct notifier_block *nb, unsigned long action,
 		note = (void *)note + KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME,
 						    sizeof(*dst));
 	}
+	kmd_notes_ver++;
+	kmd_dirty = true;
+
+	ret = kmemdump_walk_chunks(current, sizeof(*current), NULL, NULL);
+	if (!ret)
+		ret = kmemdump_add_locked(KMEMDUMP_ID_PANIC_TASK, current,
+					  sizeof(*current), 0);
+	if (ret < 0)
+		pr_emerg("panic: cannot register the panicking task: %d\n", ret);
+	ret = kmemdump_walk_chunks(task_stack_page(current), THREAD_SIZE,
+				   NULL, NULL);
+	if (!ret)
+		ret = kmemdump_add_locked(KMEMDUMP_ID_PANIC_STACK,
+					  task_stack_page(current),
+					  THREAD_SIZE, 0);
+	if (ret < 0)
+		pr_emerg("panic: cannot register the panicking stack: %d\n", ret);
+}
+
+/*
+ * Static, not on the stack: crash_setup_regs()' pushf/pop would address a
+ * stack operand with the stack pointer moved. Only the panicking CPU
+ * gets here.
+ */
+static struct pt_regs kmd_panic_regs;
+
+static int kmd_panic(struct notifier_block *nb, unsigned long action,
+		     void *data)
+{
+	if (!kmd_ready)
+		return NOTIFY_DONE;
+	crash_setup_regs(&kmd_panic_regs, NULL);
+	crash_save_cpu(&kmd_panic_regs, smp_processor_id());
 	/* The lock may be held by a stopped CPU: never wait for it here. */
-	kmemdump_register_trylock(KMEMDUMP_ID_PANIC_TASK, current,
-				  sizeof(*current));
-	kmemdump_register_trylock(KMEMDUMP_ID_PANIC_STACK,
-				  task_stack_page(current), THREAD_SIZE);
+	if (kmemdump_trylocked_call(kmd_panic_locked, NULL))
+		pr_emerg("panic: registry busy: registers, panicking task and stack not published\n");
 	return NOTIFY_DONE;
 }
 
@@ -309,61 +414,102 @@ static struct notifier_block kmd_panic_nb = {
 	.priority = INT_MAX,
 };
 
-/* For the KUnit test: the header as firmware would copy it. */
+/* For the KUnit test: the header as firmware would copy it now. */
 const void *kmemdump_coreimage_header(size_t *size)
 {
 	*size = kmd_hdr_size;
-	return kmd_hdr;
+	return kmd_buf[kmd_cur];
 }
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_coreimage_header);
 
-/* Early, so the header is the first region a backend gets. */
+static void kmd_fill_ehdr(u8 *buf)
+{
+	struct elf64_hdr *eh = (struct elf64_hdr *)buf;
+	struct kmd_names_hdr *nh = kmd_names_hdr(buf);
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELF_DATA;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_ident[EI_OSABI] = ELF_OSABI;
+	eh->e_type = ET_CORE;
+	eh->e_machine = ELF_ARCH;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = sizeof(struct elf64_hdr);
+	eh->e_ehsize = sizeof(struct elf64_hdr);
+	eh->e_phentsize = sizeof(struct elf64_phdr);
+	memcpy(nh->magic, "KMDNAMES", sizeof(nh->magic));
+	nh->entsize = cpu_to_le32(sizeof(struct kmd_name));
+}
+
+static void kmd_add_existing(const struct kmemdump_region *r, void *arg)
+{
+	kmemdump_coreimage_add(r, kmemdump_region_slot(r));
+}
+
+/*
+ * Take in what was registered before the header existed (memblock users,
+ * early annotations), under the lock, so no registration slips between
+ * this walk and the hooks taking over.
+ */
+static void kmd_enable(void *unused)
+{
+	kmd_ready = true;
+	kmemdump_for_each_region_locked(kmd_add_existing, NULL);
+	kmd_fill_notes();
+}
+
+/* Early, so the header is registered before any backend can probe. */
 static int __init kmemdump_coreimage_init(void)
 {
-	size_t phdrs = sizeof(struct elf64_hdr) + (1 + KMD_MAX_LOADS) * sizeof(struct elf64_phdr);
-	size_t notes = num_possible_cpus() *
-		       KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prstatus)) +
-		       KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prpsinfo)) +
-		       KMD_NOTE_SIZE(VMCOREINFO_NOTE_NAME, VMCOREINFO_BYTES);
+	size_t phdrs = sizeof(struct elf64_hdr) +
+		       (1 + KMD_MAX_LOADS) * sizeof(struct elf64_phdr);
 	int ret;
 
+	kmd_notes_max = num_possible_cpus() *
+			KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prstatus)) +
+			KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prpsinfo)) +
+			KMD_NOTE_SIZE(VMCOREINFO_NOTE_NAME, VMCOREINFO_BYTES);
 	kmd_names_off = ALIGN(phdrs, 8);
 	kmd_hdr_size = PAGE_ALIGN(kmd_names_off + sizeof(struct kmd_names_hdr) +
-				  KMD_MAX_LOADS * sizeof(struct kmd_name) + notes);
-	kmd_notes_off = kmd_hdr_size - notes;
-	kmd_hdr = kzalloc(kmd_hdr_size, GFP_KERNEL);
-	if (!kmd_hdr)
-		return -ENOMEM;
-	kmd_fill_ehdr();
-	ret = kmemdump_register_id(KMEMDUMP_ID_COREIMAGE_ELF, kmd_hdr,
-				   kmd_hdr_size);
-	if (ret < 0) {
-		pr_warn("core image: cannot register the ELF header: %d\n", ret);
-		kfree(kmd_hdr);
-		kmd_hdr = NULL;
-		return ret;
+				  KMD_MAX_LOADS * sizeof(struct kmd_name) +
+				  kmd_notes_max);
+	kmd_buf[0] = kzalloc(kmd_hdr_size, GFP_KERNEL);
+	kmd_buf[1] = kzalloc(kmd_hdr_size, GFP_KERNEL);
+	kmd_notes = kzalloc(kmd_notes_max, GFP_KERNEL);
+	if (!kmd_buf[0] || !kmd_buf[1] || !kmd_notes) {
+		ret = -ENOMEM;
+		goto fail;
 	}
-	kmd_end = kmd_hdr_size;
-	kmemdump_walk_regions(kmd_add_existing, NULL);
+	kmd_fill_ehdr(kmd_buf[0]);
+	kmd_fill_ehdr(kmd_buf[1]);
+	ret = kmemdump_register_id(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[0],
+				   kmd_hdr_size);
+	if (ret < 0)
+		goto fail;
+	kmemdump_locked_call(kmd_enable, NULL);
 	atomic_notifier_chain_register(&panic_notifier_list, &kmd_panic_nb);
 	return 0;
+fail:
+	pr_warn("core image: cannot set up the ELF header: %d\n", ret);
+	kfree(kmd_buf[0]);
+	kfree(kmd_buf[1]);
+	kfree(kmd_notes);
+	return ret;
 }
 pure_initcall(kmemdump_coreimage_init);
+
+static void kmd_refill_notes(void *unused)
+{
+	kmd_fill_notes();
+}
 
 /* vmcoreinfo is complete once the initcalls ran: now write the notes. */
 static int __init kmemdump_coreimage_notes(void)
 {
-	if (!kmd_hdr)
+	if (!kmd_ready)
 		return 0;
-	kmd_fill_notes();
-	/* Notes must end exactly at the end of the region. */
-	memmove(kmd_hdr + kmd_hdr_size - kmd_notes_len,
-		kmd_hdr + kmd_notes_off, kmd_notes_len);
-	memset(kmd_hdr + kmd_notes_off, 0,
-	       kmd_hdr_size - kmd_notes_len - kmd_notes_off);
-	kmd_notes_off = kmd_hdr_size - kmd_notes_len;
-	kmd_prstatus_notes = (u32 *)(kmd_hdr + kmd_notes_off);
-	kmd_phdrs()[0].p_offset = kmd_notes_off;
+	kmemdump_locked_call(kmd_refill_notes, NULL);
 	if (vmcoreinfo_data)
 		kmemdump_register_id(KMEMDUMP_ID_COREIMAGE_VMCOREINFO,
 				     vmcoreinfo_data, vmcoreinfo_size);

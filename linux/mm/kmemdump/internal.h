@@ -7,6 +7,8 @@
 
 /* Region registered by an allocation wrapper: freed by address. */
 #define KMEMDUMP_REGION_ALLOC	BIT(0)
+/* Page-table page registered by kmemdump itself (see pgtable.c). */
+#define KMEMDUMP_REGION_PGTABLE	BIT(1)
 
 struct kmemdump_region {
 	enum kmemdump_uid id;	/* KMEMDUMP_ID_NO_ID: free slot */
@@ -23,23 +25,60 @@ void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 			       void *arg);
 void kmemdump_backend_name(char *buf, size_t len);
 unsigned int kmemdump_region_slot(const struct kmemdump_region *r);
-int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,
-			      size_t size);
+unsigned int kmemdump_nr_regions(void);
+
+/*
+ * Run @fn under kmemdump's lock, then publish what it changed (one
+ * commit). The trylock form is for the panic path: a stopped CPU may hold
+ * the lock; it returns -EBUSY without calling @fn.
+ */
+void kmemdump_locked_call(void (*fn)(void *arg), void *arg);
+int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg);
+/* With the lock held (inside @fn above or a backend/core-image hook). */
+int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
+			unsigned int flags);
+void kmemdump_for_each_region_locked(void (*fn)(const struct kmemdump_region *r,
+						void *arg),
+				     void *arg);
+const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);
+u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
+			      unsigned int seq);
+int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr);
+int kmemdump_del_id_locked(enum kmemdump_uid id);
 
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
+int kmemdump_coreimage_room(const void *vaddr, size_t size);
 void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot);
-void kmemdump_coreimage_del(unsigned int slot);
+void kmemdump_coreimage_del(enum kmemdump_uid id);
+void kmemdump_coreimage_rebuild(void);
+void kmemdump_coreimage_commit(void);
 const void *kmemdump_coreimage_header(size_t *size);
 #else
+static inline int kmemdump_coreimage_room(const void *vaddr, size_t size)
+{
+	return 0;
+}
+
 static inline void kmemdump_coreimage_add(const struct kmemdump_region *r,
 					  unsigned int slot)
 {
 }
 
-static inline void kmemdump_coreimage_del(unsigned int slot)
+static inline void kmemdump_coreimage_del(enum kmemdump_uid id)
+{
+}
+
+static inline void kmemdump_coreimage_rebuild(void)
+{
+}
+
+static inline void kmemdump_coreimage_commit(void)
 {
 }
 #endif
-unsigned int kmemdump_nr_regions(void);
+
+/* Page-table pages behind the regions (pgtable.c). */
+int kmemdump_pgtable_get(const struct kmemdump_region *r);
+void kmemdump_pgtable_put(const struct kmemdump_region *r);
 
 #endif /* _MM_KMEMDUMP_INTERNAL_H */

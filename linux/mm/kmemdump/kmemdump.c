@@ -7,6 +7,11 @@
  * table, the ID bitmap and every backend callback, so a backend always sees
  * the exact sequence of changes the table went through, including while it
  * is being replaced.
+ *
+ * Every operation is one transaction: the backend stages its changes, the
+ * core image (coreimage.c) follows the placement the backend reports, and
+ * one commit at the end publishes both, so that firmware reading at any
+ * instant sees the state before the operation or the state after it.
  */
 
 #define pr_fmt(fmt) "kmemdump: " fmt
@@ -16,14 +21,17 @@
 #include <linux/lockdep.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
 
 static DEFINE_SPINLOCK(kmemdump_lock);
 static struct kmemdump_region kmemdump_regions[CONFIG_KMEMDUMP_MAX_REGIONS];
-static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_MAX);
+static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_END);
 static unsigned int kmemdump_count;
+/* Dynamic IDs go round: a stale ID does not name the next owner's region. */
+static unsigned int kmemdump_next_id = KMEMDUMP_ID_DYNAMIC_START;
 
 static int kmemdump_noop_register(struct kmemdump_backend *be,
 				  enum kmemdump_uid id, const void *vaddr,
@@ -70,7 +78,8 @@ static_assert(ARRAY_SIZE(kmemdump_predefined_names) == KMEMDUMP_ID_DYNAMIC_START
  * @buf: where to write the name
  * @len: size of @buf; KMEMDUMP_NAME_LEN always suffices
  *
- * Predefined IDs have fixed names; dynamic IDs are named "dyn<id>".
+ * Predefined IDs have fixed names; dynamic IDs are named "dyn<id>", the
+ * page-table pages kmemdump registers "pgt<n>".
  * The name depends on the ID alone, so it needs no lock.
  *
  * Return: 0, -EINVAL for an ID out of range, -ENOSPC if @buf is too small.
@@ -79,12 +88,14 @@ int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len)
 {
 	int n;
 
-	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX)
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_END)
 		return -EINVAL;
 	if (id < KMEMDUMP_ID_DYNAMIC_START)
 		n = snprintf(buf, len, "%s", kmemdump_predefined_names[id]);
-	else
+	else if (id < KMEMDUMP_ID_MAX)
 		n = snprintf(buf, len, "dyn%u", (unsigned int)id);
+	else
+		n = snprintf(buf, len, "pgt%u", (unsigned int)id - KMEMDUMP_ID_MAX);
 	return n < len ? 0 : -ENOSPC;
 }
 EXPORT_SYMBOL_GPL(kmemdump_id_name);
@@ -92,6 +103,12 @@ EXPORT_SYMBOL_GPL(kmemdump_id_name);
 unsigned int kmemdump_region_slot(const struct kmemdump_region *r)
 {
 	return r - kmemdump_regions;
+}
+
+const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot)
+{
+	lockdep_assert_held(&kmemdump_lock);
+	return &kmemdump_regions[slot];
 }
 
 static struct kmemdump_region *kmemdump_find(enum kmemdump_uid id)
@@ -105,9 +122,85 @@ static struct kmemdump_region *kmemdump_find(enum kmemdump_uid id)
 	return NULL;
 }
 
-/* Register with the table, then the backend; caller validated the range. */
-static int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr,
-			       size_t size, unsigned int flags)
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * kmemdump_shared_store() - a store to memory the firmware reads was made
+ * @addr: first byte written
+ * @len: number of bytes written
+ *
+ * Does nothing. Writers of the shared table and of the core image call it
+ * after each store so that a KUnit test can replace it (static stub) and
+ * look at what firmware would see at that instant.
+ */
+void kmemdump_shared_store(const void *addr, size_t len)
+{
+	KUNIT_STATIC_STUB_REDIRECT(kmemdump_shared_store, addr, len);
+}
+EXPORT_SYMBOL_GPL(kmemdump_shared_store);
+#endif
+
+/*
+ * Sort key of chunk @seq of the region in @slot: where the backend placed
+ * it, or, for a backend that does not say (the default one), slot order.
+ */
+u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
+			      unsigned int seq)
+{
+	struct kmemdump_backend *be = kmemdump_backend;
+	int pos;
+
+	lockdep_assert_held(&kmemdump_lock);
+	if (be->chunk_position) {
+		pos = be->chunk_position(be, id, seq);
+		if (pos >= 0)
+			return pos;
+		WARN_ONCE(1, "backend %s lost chunk %u of region %d\n",
+			  be->name, seq, id);
+	}
+	return BIT_ULL(63) | (u64)slot << 32 | seq;
+}
+
+/* Publish what the current operation changed: core image, then backend. */
+static void kmemdump_commit_locked(void)
+{
+	lockdep_assert_held(&kmemdump_lock);
+	kmemdump_coreimage_commit();
+	if (kmemdump_backend->commit)
+		kmemdump_backend->commit(kmemdump_backend);
+}
+
+static int kmemdump_alloc_id(void)
+{
+	unsigned int id;
+
+	/* The dynamic range has a slot's worth of IDs: one is free. */
+	id = find_next_zero_bit(kmemdump_ids, KMEMDUMP_ID_MAX, kmemdump_next_id);
+	if (id >= KMEMDUMP_ID_MAX)
+		id = find_next_zero_bit(kmemdump_ids, KMEMDUMP_ID_MAX,
+					KMEMDUMP_ID_DYNAMIC_START);
+	if (WARN_ON_ONCE(id >= KMEMDUMP_ID_MAX))
+		return -ENOSPC;
+	kmemdump_next_id = id + 1 < KMEMDUMP_ID_MAX ? id + 1 :
+			   KMEMDUMP_ID_DYNAMIC_START;
+	return id;
+}
+
+static void kmemdump_del_locked(struct kmemdump_region *r);
+
+/* The header is never translated; page-table pages need no page tables. */
+static bool kmemdump_needs_pgtables(const struct kmemdump_region *r)
+{
+	return r->id != KMEMDUMP_ID_COREIMAGE_ELF &&
+	       !(r->flags & KMEMDUMP_REGION_PGTABLE);
+}
+
+/*
+ * Register with the backend, the table and the core image, then the
+ * page-table pages behind the region; caller validated the range and
+ * commits. On error nothing changed.
+ */
+int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
+			unsigned int flags)
 {
 	struct kmemdump_region *slot;
 	int ret;
@@ -116,14 +209,16 @@ static int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr,
 	if (kmemdump_count == ARRAY_SIZE(kmemdump_regions))
 		return -ENOSPC;
 	if (id == KMEMDUMP_ID_NO_ID) {
-		/* The dynamic range has a slot's worth of IDs: one is free. */
-		id = find_next_zero_bit(kmemdump_ids, KMEMDUMP_ID_MAX,
-					KMEMDUMP_ID_DYNAMIC_START);
-		if (WARN_ON_ONCE(id >= KMEMDUMP_ID_MAX))
-			return -ENOSPC;
+		ret = kmemdump_alloc_id();
+		if (ret < 0)
+			return ret;
+		id = ret;
 	} else if (test_bit(id, kmemdump_ids)) {
 		return -EEXIST;
 	}
+	ret = kmemdump_coreimage_room(vaddr, size);
+	if (ret)
+		return ret;
 
 	ret = kmemdump_backend->register_region(kmemdump_backend, id, vaddr,
 						size);
@@ -138,6 +233,13 @@ static int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr,
 	__set_bit(id, kmemdump_ids);
 	WRITE_ONCE(kmemdump_count, kmemdump_count + 1);
 	kmemdump_coreimage_add(slot, kmemdump_region_slot(slot));
+	if (kmemdump_needs_pgtables(slot)) {
+		ret = kmemdump_pgtable_get(slot);
+		if (ret) {
+			kmemdump_del_locked(slot);
+			return ret;
+		}
+	}
 	return id;
 }
 
@@ -150,10 +252,87 @@ static void kmemdump_del_locked(struct kmemdump_region *r)
 	if (ret)
 		pr_warn("backend %s failed to unregister region %d: %d\n",
 			kmemdump_backend->name, r->id, ret);
-	kmemdump_coreimage_del(kmemdump_region_slot(r));
+	kmemdump_coreimage_del(r->id);
+	if (kmemdump_needs_pgtables(r))
+		kmemdump_pgtable_put(r);
 	__clear_bit(r->id, kmemdump_ids);
 	memset(r, 0, sizeof(*r));
 	WRITE_ONCE(kmemdump_count, kmemdump_count - 1);
+}
+
+int kmemdump_del_id_locked(enum kmemdump_uid id)
+{
+	struct kmemdump_region *r;
+
+	lockdep_assert_held(&kmemdump_lock);
+	if (!test_bit(id, kmemdump_ids))
+		return -ENOENT;
+	r = kmemdump_find(id);
+	kmemdump_del_locked(r);
+	return 0;
+}
+
+/*
+ * Point region @id at a new copy of itself, same size (the core image
+ * switching header buffers). Within the current transaction: the backend
+ * publishes the new address together with everything else.
+ */
+int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr)
+{
+	struct kmemdump_backend *be = kmemdump_backend;
+	struct kmemdump_region *r;
+	int ret;
+
+	lockdep_assert_held(&kmemdump_lock);
+	if (!test_bit(id, kmemdump_ids))
+		return -ENOENT;
+	r = kmemdump_find(id);
+	be->unregister_region(be, id);
+	ret = be->register_region(be, id, vaddr, r->size);
+	if (ret) {
+		/* Keep what the backend had; the caller keeps the old copy. */
+		WARN_ONCE(1, "backend %s cannot move region %d: %d\n",
+			  be->name, id, ret);
+		if (be->register_region(be, id, r->vaddr, r->size))
+			pr_err("backend %s lost region %d\n", be->name, id);
+		return ret;
+	}
+	r->vaddr = vaddr;
+	return 0;
+}
+
+void kmemdump_for_each_region_locked(void (*fn)(const struct kmemdump_region *r,
+						void *arg),
+				     void *arg)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&kmemdump_lock);
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
+		if (kmemdump_regions[i].id)
+			fn(&kmemdump_regions[i], arg);
+}
+
+void kmemdump_locked_call(void (*fn)(void *arg), void *arg)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	fn(arg);
+	kmemdump_commit_locked();
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+}
+
+int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg)
+{
+	unsigned long irqflags;
+
+	if (!spin_trylock_irqsave(&kmemdump_lock, irqflags))
+		return -EBUSY;
+	fn(arg);
+	kmemdump_commit_locked();
+	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	return 0;
 }
 
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
@@ -172,6 +351,8 @@ int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 
 	spin_lock_irqsave(&kmemdump_lock, irqflags);
 	ret = kmemdump_add_locked(id, vaddr, size, flags);
+	if (ret > 0)
+		kmemdump_commit_locked();
 	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	return ret;
 }
@@ -184,7 +365,8 @@ EXPORT_SYMBOL_IF_KUNIT(kmemdump_register_flags);
  *	memory (physically scattered memory is fine)
  * @size: length of the region in bytes
  *
- * The region is recorded and handed to the active backend. It stays
+ * The region is recorded and handed to the active backend, together with
+ * the page-table pages needed to translate its addresses. It stays
  * registered until kmemdump_unregister(): the caller must unregister it
  * before the memory is freed.
  *
@@ -195,7 +377,8 @@ EXPORT_SYMBOL_IF_KUNIT(kmemdump_register_flags);
  *  * -EFAULT: the range is not mapped kernel memory (user addresses,
  *    holes, unmapped vmalloc pages);
  *  * -EEXIST: @id is already registered;
- *  * -ENOSPC: all CONFIG_KMEMDUMP_MAX_REGIONS slots are in use;
+ *  * -ENOSPC: all CONFIG_KMEMDUMP_MAX_REGIONS slots are in use (page-table
+ *    pages count too), or the core image has no room for the region;
  *  * any error returned by the backend, which then does not have the region.
  *
  * On error nothing changed.
@@ -218,43 +401,20 @@ EXPORT_SYMBOL_GPL(kmemdump_register_id);
  */
 int kmemdump_unregister(enum kmemdump_uid id)
 {
-	struct kmemdump_region *r;
 	unsigned long irqflags;
-	int ret = -ENOENT;
+	int ret;
 
 	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX)
 		return -EINVAL;
 
 	spin_lock_irqsave(&kmemdump_lock, irqflags);
-	if (test_bit(id, kmemdump_ids)) {
-		r = kmemdump_find(id);
-		kmemdump_del_locked(r);
-		ret = 0;
-	}
+	ret = kmemdump_del_id_locked(id);
+	if (!ret)
+		kmemdump_commit_locked();
 	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister);
-
-/*
- * For the panic path: other CPUs were stopped wherever they were, maybe
- * holding the lock, so never wait for it.
- */
-int kmemdump_register_trylock(enum kmemdump_uid id, const void *vaddr,
-			      size_t size)
-{
-	unsigned long irqflags;
-	int ret;
-
-	ret = kmemdump_walk_chunks(vaddr, size, NULL, NULL);
-	if (ret)
-		return ret;
-	if (!spin_trylock_irqsave(&kmemdump_lock, irqflags))
-		return -EBUSY;
-	ret = kmemdump_add_locked(id, vaddr, size, 0);
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
-	return ret;
-}
 
 /* Unregister the region an allocation wrapper registered at @vaddr. */
 int kmemdump_unregister_alloc(const void *vaddr)
@@ -270,6 +430,7 @@ int kmemdump_unregister_alloc(const void *vaddr)
 		if (r->id && (r->flags & KMEMDUMP_REGION_ALLOC) &&
 		    r->vaddr == vaddr) {
 			kmemdump_del_locked(r);
+			kmemdump_commit_locked();
 			ret = 0;
 			break;
 		}
@@ -278,14 +439,36 @@ int kmemdump_unregister_alloc(const void *vaddr)
 	return ret;
 }
 
+/*
+ * Withdraw from @be the regions in slots below @upto, and @extra (a region
+ * it was given out of slot order, or NULL), then publish that.
+ */
+static void kmemdump_withdraw(struct kmemdump_backend *be, unsigned int upto,
+			      const struct kmemdump_region *extra)
+{
+	unsigned int i;
+
+	for (i = 0; i < upto; i++)
+		if (kmemdump_regions[i].id && &kmemdump_regions[i] != extra)
+			be->unregister_region(be, kmemdump_regions[i].id);
+	if (extra)
+		be->unregister_region(be, extra->id);
+	if (be->commit)
+		be->commit(be);
+}
+
 /**
  * kmemdump_register_backend() - make @be the backend that publishes regions
  * @be: the backend; it must stay valid until kmemdump_unregister_backend()
  *
- * Every region registered so far is replayed into @be, in table order.
- * If @be fails one of them, the regions it accepted are unregistered from
- * it again, the previous (default) backend stays active and the error is
- * returned: a backend either has every region or is not in use.
+ * Every region registered so far is replayed into @be: the core image's
+ * ELF header first, so that it is the first thing the firmware finds,
+ * then the others in slot order. The core image is then reordered to
+ * follow the placement @be reports, and everything is published with one
+ * commit. If @be fails one of them, the regions it accepted are
+ * unregistered from it again, the previous (default) backend stays active
+ * and the error is returned: a backend either has every region or is not
+ * in use.
  *
  * Context: any context but NMI; @be's callbacks run under a spinlock.
  * Return: 0, -EINVAL if @be lacks a name or a callback, -EBUSY if a backend
@@ -293,8 +476,10 @@ int kmemdump_unregister_alloc(const void *vaddr)
  */
 int kmemdump_register_backend(struct kmemdump_backend *be)
 {
+	struct kmemdump_region *elf;
+	char active[KMEMDUMP_NAME_LEN] = "";
 	unsigned long irqflags;
-	unsigned int i, done;
+	unsigned int i = 0;
 	int ret = 0;
 
 	if (!be || !be->name || !be->register_region || !be->unregister_region)
@@ -302,31 +487,38 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 
 	spin_lock_irqsave(&kmemdump_lock, irqflags);
 	if (kmemdump_backend != &kmemdump_default_backend) {
+		strscpy(active, kmemdump_backend->name, sizeof(active));
 		ret = -EBUSY;
 		goto out;
 	}
-	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
+	elf = test_bit(KMEMDUMP_ID_COREIMAGE_ELF, kmemdump_ids) ?
+	      kmemdump_find(KMEMDUMP_ID_COREIMAGE_ELF) : NULL;
+	if (elf) {
+		ret = be->register_region(be, elf->id, elf->vaddr, elf->size);
+		if (ret)
+			elf = NULL;	/* not accepted: nothing to roll back */
+	}
+	for (i = 0; !ret && i < ARRAY_SIZE(kmemdump_regions); i++) {
 		struct kmemdump_region *r = &kmemdump_regions[i];
 
-		if (!r->id)
+		if (!r->id || r == elf)
 			continue;
 		ret = be->register_region(be, r->id, r->vaddr, r->size);
 		if (ret)
 			break;
 	}
 	if (ret) {
-		/* Roll back: withdraw what @be accepted before slot i. */
-		for (done = 0; done < i; done++)
-			if (kmemdump_regions[done].id)
-				be->unregister_region(be, kmemdump_regions[done].id);
+		/* Withdraw what @be accepted: the header, slots before i. */
+		kmemdump_withdraw(be, i, elf);
 		goto out;
 	}
 	kmemdump_backend = be;
+	kmemdump_coreimage_rebuild();
+	kmemdump_commit_locked();
 out:
 	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	if (ret == -EBUSY)
-		pr_warn("backend %s refused: %s is active\n", be->name,
-			kmemdump_backend->name);
+		pr_warn("backend %s refused: %s is active\n", be->name, active);
 	else if (ret)
 		pr_warn("backend %s failed to take the regions: %d\n",
 			be->name, ret);
@@ -340,10 +532,10 @@ EXPORT_SYMBOL_GPL(kmemdump_register_backend);
  * kmemdump_unregister_backend() - stop using @be
  * @be: the active backend
  *
- * Every region is first unregistered from @be; then the default no-op
- * backend takes over. The regions stay registered with kmemdump and are
- * replayed into the next backend. After this returns, kmemdump never calls
- * @be again, so @be may be freed.
+ * Every region is first unregistered from @be, which publishes the empty
+ * table; then the default no-op backend takes over. The regions stay
+ * registered with kmemdump and are replayed into the next backend. After
+ * this returns, kmemdump never calls @be again, so @be may be freed.
  *
  * Context: any context but NMI; @be's callbacks run under a spinlock.
  * Return: 0, or -EINVAL if @be is not the active backend.
@@ -351,7 +543,6 @@ EXPORT_SYMBOL_GPL(kmemdump_register_backend);
 int kmemdump_unregister_backend(struct kmemdump_backend *be)
 {
 	unsigned long irqflags;
-	unsigned int i;
 	int ret = 0;
 
 	spin_lock_irqsave(&kmemdump_lock, irqflags);
@@ -360,10 +551,10 @@ int kmemdump_unregister_backend(struct kmemdump_backend *be)
 		ret = -EINVAL;
 		goto out;
 	}
-	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
-		if (kmemdump_regions[i].id)
-			be->unregister_region(be, kmemdump_regions[i].id);
+	kmemdump_withdraw(be, ARRAY_SIZE(kmemdump_regions), NULL);
 	kmemdump_backend = &kmemdump_default_backend;
+	kmemdump_coreimage_rebuild();
+	kmemdump_commit_locked();
 out:
 	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	if (!ret)

@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/panic.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <linux/unaligned.h>
@@ -32,7 +33,7 @@ struct fake_backend {
 		bool present;
 		const void *vaddr;
 		size_t size;
-	} map[KMEMDUMP_ID_MAX];
+	} map[KMEMDUMP_ID_END];
 	unsigned int nr_present;
 	unsigned int calls;	/* register + unregister callbacks */
 	unsigned int errors;	/* protocol violations seen */
@@ -54,7 +55,7 @@ static int fake_register(struct kmemdump_backend *be, enum kmemdump_uid id,
 	f->calls++;
 	if (f->fail_at && ++f->reg_calls == f->fail_at)
 		return f->fail_err;
-	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX ||
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_END ||
 	    f->map[id].present) {
 		f->errors++;
 		return -EINVAL;
@@ -71,7 +72,7 @@ static int fake_unregister(struct kmemdump_backend *be, enum kmemdump_uid id)
 	struct fake_backend *f = to_fake(be);
 
 	f->calls++;
-	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX ||
+	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_END ||
 	    !f->map[id].present) {
 		f->errors++;
 		return -ENOENT;
@@ -89,6 +90,24 @@ static void fake_init(struct fake_backend *f, const char *name)
 	f->be.name = name;
 	f->be.register_region = fake_register;
 	f->be.unregister_region = fake_unregister;
+}
+
+static void fake_unregister_action(void *arg)
+{
+	struct fake_backend *f = arg;
+
+	/* -EINVAL when the test already took it out: that is fine. */
+	kmemdump_unregister_backend(&f->be);
+}
+
+/* Make @f the backend; an aborted test still takes it out again. */
+static int fake_attach(struct kunit *test, struct fake_backend *f)
+{
+	int ret = kmemdump_register_backend(&f->be);
+
+	if (!ret)
+		ret = kunit_add_action_or_reset(test, fake_unregister_action, f);
+	return ret;
 }
 
 /* Does the fake hold exactly what kmemdump holds? */
@@ -208,7 +227,7 @@ static void kmemdump_test_bad_input(struct kunit *test)
 	void *v;
 
 	fake_init(&fake_a, "fake_a");
-	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
 
 	KUNIT_EXPECT_EQ(test, kmemdump_register(NULL, 8), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kmemdump_register(test_buf, 0), -EINVAL);
@@ -246,12 +265,17 @@ static void kmemdump_test_no_id_reuse(struct kunit *test)
 	b = kmemdump_register(test_buf, 8);
 	KUNIT_ASSERT_GT(test, a, 0);
 	KUNIT_ASSERT_GT(test, b, 0);
-	/* IDs are handed out lowest first ... */
-	KUNIT_EXPECT_LT(test, a, b);
+	KUNIT_EXPECT_NE(test, a, b);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(a), 0);
-	/* ... so the ID just freed comes back. */
+	/*
+	 * IDs go round: the ID just freed is not handed out again at once,
+	 * so a stale unregister(a) cannot remove c.
+	 */
 	c = kmemdump_register(test_buf, 8);
-	KUNIT_EXPECT_EQ(test, c, a);
+	KUNIT_ASSERT_GT(test, c, 0);
+	KUNIT_EXPECT_NE(test, c, a);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(a), -ENOENT);
+	KUNIT_EXPECT_EQ(test, lookup(c, NULL, NULL), 1);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(b), 0);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(c), 0);
 }
@@ -278,11 +302,12 @@ static void kmemdump_test_table_full(struct kunit *test)
 	if (free_id < KMEMDUMP_ID_DYNAMIC_START)
 		KUNIT_EXPECT_EQ(test, kmemdump_register_id(free_id, test_buf, 1),
 				-ENOSPC);
-	/* One slot freed: NO_ID finds it. */
+	/* One slot freed: NO_ID finds it (with the next free ID). */
 	KUNIT_ASSERT_GT(test, n, 0);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[n - 1]), 0);
 	ret = kmemdump_register(test_buf, 1);
-	KUNIT_EXPECT_EQ(test, ret, ids[n - 1]);
+	KUNIT_EXPECT_GT(test, ret, 0);
+	ids[n - 1] = ret;
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[i]), 0);
 	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
@@ -290,7 +315,7 @@ static void kmemdump_test_table_full(struct kunit *test)
 
 static void kmemdump_test_backend_replay(struct kunit *test)
 {
-	unsigned int before = kmemdump_nr_regions();
+	unsigned int before = kmemdump_nr_regions(), after;
 	int early, v_id, late;
 	void *v;
 
@@ -301,11 +326,14 @@ static void kmemdump_test_backend_replay(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	v_id = kmemdump_register(v, 3 * PAGE_SIZE);
 	KUNIT_ASSERT_GT(test, v_id, 0);
+	/* Plus the page-table pages behind the vmalloc area, if new. */
+	after = kmemdump_nr_regions();
+	KUNIT_EXPECT_GE(test, after, before + 2);
 
 	fake_init(&fake_a, "fake_a");
-	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
 	KUNIT_EXPECT_FALSE(test, backend_is_default());
-	KUNIT_EXPECT_EQ(test, fake_a.nr_present, before + 2);
+	KUNIT_EXPECT_EQ(test, fake_a.nr_present, after);
 	KUNIT_EXPECT_TRUE(test, fake_a.map[early].present);
 	KUNIT_EXPECT_PTR_EQ(test, fake_a.map[v_id].vaddr, (const void *)v);
 	expect_mirror(test, &fake_a);
@@ -322,11 +350,12 @@ static void kmemdump_test_backend_replay(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
 	KUNIT_EXPECT_EQ(test, fake_a.nr_present, 0);
 	KUNIT_EXPECT_TRUE(test, backend_is_default());
-	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + 2);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), after);
 
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(late), 0);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(v_id), 0);
 	vfree(v);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
 	KUNIT_EXPECT_EQ(test, fake_a.errors, 0);
 }
 
@@ -343,7 +372,7 @@ static void kmemdump_test_backend_rules(struct kunit *test)
 
 	fake_init(&fake_a, "fake_a");
 	fake_init(&fake_b, "fake_b");
-	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
 	/* One real backend at a time. */
 	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_b.be), -EBUSY);
 	KUNIT_EXPECT_EQ(test, fake_b.calls, 0);
@@ -364,7 +393,7 @@ static void kmemdump_test_failing_replay(struct kunit *test)
 	}
 	/* Fail on the last region: all accepted ones must be rolled back. */
 	fake_init(&fake_a, "fake_a");
-	fake_a.fail_at = before + ARRAY_SIZE(ids);
+	fake_a.fail_at = kmemdump_nr_regions();
 	fake_a.fail_err = -ENOMEM;
 	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_a.be), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, fake_a.nr_present, 0);
@@ -374,7 +403,7 @@ static void kmemdump_test_failing_replay(struct kunit *test)
 
 	/* The same backend, healthy now, gets everything. */
 	fake_a.fail_at = 0;
-	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
 	expect_mirror(test, &fake_a);
 
 	/* A backend error on a live registration refuses the region. */
@@ -451,50 +480,90 @@ static void kmemdump_test_chunks_linear(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log.pa[0], __pa_symbol(test_buf));
 }
 
+#define CHUNK_TEST_PAGES	5
+
+static int cmp_pfn_desc(const void *a, const void *b)
+{
+	unsigned long pa = page_to_pfn(*(struct page * const *)a);
+	unsigned long pb = page_to_pfn(*(struct page * const *)b);
+
+	return pa < pb ? 1 : pa > pb ? -1 : 0;
+}
+
+struct chunk_test_map {
+	struct page *pages[CHUNK_TEST_PAGES];
+	char *vaddr;
+};
+
+static void chunk_test_unmap(void *arg)
+{
+	struct chunk_test_map *m = arg;
+	unsigned int i;
+
+	vunmap(m->vaddr);
+	for (i = 0; i < CHUNK_TEST_PAGES; i++)
+		__free_page(m->pages[i]);
+}
+
+/*
+ * Pages mapped in descending pfn order: no page is followed by its
+ * physical neighbour, so there is one chunk per page, whatever the page
+ * allocator returned. The expected chunks come from the pages we mapped,
+ * not from the page tables the code under test reads.
+ */
 static void kmemdump_test_chunks_vmalloc(struct kunit *test)
 {
-	const size_t size = 5 * PAGE_SIZE - 100;
+	const size_t head = 50, size = CHUNK_TEST_PAGES * PAGE_SIZE - 150;
+	struct chunk_test_map *m;
 	struct chunk_log log = {};
-	unsigned int expect = 0, i;
-	phys_addr_t prev = 0;
-	char *v = vmalloc(size + 50);
-	size_t off;
+	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	/* Start mid-page to exercise partial first and last pages. */
-	KUNIT_ASSERT_EQ(test, kmemdump_walk_chunks(v + 50, size,
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	for (i = 0; i < CHUNK_TEST_PAGES; i++) {
+		m->pages[i] = alloc_page(GFP_KERNEL);
+		if (!m->pages[i])
+			break;
+	}
+	if (i < CHUNK_TEST_PAGES) {
+		while (i--)
+			__free_page(m->pages[i]);
+		KUNIT_FAIL_AND_ABORT(test, "out of memory");
+	}
+	sort(m->pages, CHUNK_TEST_PAGES, sizeof(m->pages[0]), cmp_pfn_desc,
+	     NULL);
+	m->vaddr = vmap(m->pages, CHUNK_TEST_PAGES, VM_MAP, PAGE_KERNEL);
+	if (!m->vaddr) {
+		for (i = 0; i < CHUNK_TEST_PAGES; i++)
+			__free_page(m->pages[i]);
+		KUNIT_FAIL_AND_ABORT(test, "vmap failed");
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, chunk_test_unmap,
+							m), 0);
+
+	/* Start mid-page, end mid-page: partial first and last chunks. */
+	KUNIT_ASSERT_EQ(test, kmemdump_walk_chunks(m->vaddr + head, size,
 						   chunk_record, &log), 0);
 	KUNIT_EXPECT_EQ(test, log.total, size);
+	KUNIT_ASSERT_EQ(test, log.n, CHUNK_TEST_PAGES);
+	for (i = 0; i < CHUNK_TEST_PAGES; i++) {
+		size_t off = i ? 0 : head;
+		size_t len = PAGE_SIZE - off;
 
-	/* Expected chunking, computed page by page. */
-	for (off = 50; off < size + 50; off = ALIGN(off + 1, PAGE_SIZE)) {
-		phys_addr_t pa = page_to_phys(vmalloc_to_page(v + off)) +
-				 offset_in_page(off);
-
-		if (off == 50 || pa != prev)
-			expect++;
-		prev = page_to_phys(vmalloc_to_page(v + off)) + PAGE_SIZE;
+		if (i == CHUNK_TEST_PAGES - 1)
+			len = head + size - i * PAGE_SIZE;
+		KUNIT_EXPECT_EQ(test, log.pa[i], page_to_phys(m->pages[i]) + off);
+		KUNIT_EXPECT_PTR_EQ(test, log.va[i],
+				    (const void *)(m->vaddr + i * PAGE_SIZE + off));
+		KUNIT_EXPECT_EQ(test, log.len[i], len);
 	}
-	KUNIT_EXPECT_EQ(test, log.n, expect);
-	for (i = 0; i < min_t(unsigned int, log.n, ARRAY_SIZE(log.pa)); i++) {
-		const char *va = log.va[i];
-
-		KUNIT_EXPECT_EQ(test, log.pa[i],
-				page_to_phys(vmalloc_to_page(va)) +
-				offset_in_page(va));
-		if (i)
-			KUNIT_EXPECT_PTR_EQ(test, log.va[i],
-					    (const void *)((const char *)log.va[i - 1] +
-							   log.len[i - 1]));
-	}
-	KUNIT_EXPECT_PTR_EQ(test, log.va[0], (const void *)(v + 50));
 
 	/* The callback's error stops the walk and comes back. */
 	memset(&log, 0, sizeof(log));
-	log.fail_at = 1;
-	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(v, size, chunk_record,
+	log.fail_at = 2;
+	KUNIT_EXPECT_EQ(test, kmemdump_walk_chunks(m->vaddr, size, chunk_record,
 						   &log), -E2BIG);
-	vfree(v);
+	KUNIT_EXPECT_EQ(test, log.n, 1);
 }
 
 struct alloc_case {
@@ -570,7 +639,7 @@ static void kmemdump_test_alloc_wrappers(struct kunit *test)
 	char *p;
 
 	fake_init(&fake_a, "fake_a");
-	KUNIT_ASSERT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
 
 	p = c->alloc(c->size);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -672,7 +741,11 @@ static void kmemdump_test_id_name(struct kunit *test)
 			-ENOSPC);
 	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_NO_ID, buf,
 					       sizeof(buf)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_MAX, buf,
+	/* kmemdump's own page-table pages, after the dynamic range. */
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_MAX + 1, buf,
+					       sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "pgt1");
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_END, buf,
 					       sizeof(buf)), -EINVAL);
 }
 
@@ -683,6 +756,7 @@ struct coreimage_view {
 	const u8 *names;		/* their 24-byte name entries */
 	unsigned int nr;
 	size_t size;
+	u64 generation;
 };
 
 static void coreimage_view(struct kunit *test, struct coreimage_view *v)
@@ -702,7 +776,8 @@ static void coreimage_view(struct kunit *test, struct coreimage_view *v)
 		at = memchr(at + 1, 'K', hdr + v->size - at - 1);
 	KUNIT_ASSERT_NOT_NULL(test, at);
 	KUNIT_ASSERT_EQ(test, get_unaligned_le32(at + 8), v->nr);
-	v->names = at + 16;
+	v->generation = get_unaligned_le64(at + 16);
+	v->names = at + 24;
 }
 
 /* Index of the first PT_LOAD at @vaddr, or -1. */
@@ -835,14 +910,14 @@ static void kmemdump_test_concurrency(struct kunit *test)
 	for (i = 0; i < STRESS_SWAPS; i++) {
 		struct fake_backend *f = i & 1 ? &fake_b : &fake_a;
 
-		KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&f->be), 0);
+		KUNIT_EXPECT_EQ(test, fake_attach(test, f), 0);
 		usleep_range(50, 100);
 		KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&f->be), 0);
 		/* Once out, a backend holds nothing. */
 		KUNIT_EXPECT_EQ(test, f->nr_present, 0);
 	}
 	/* Leave fake_a in while the threads finish, then compare. */
-	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_a.be), 0);
+	KUNIT_EXPECT_EQ(test, fake_attach(test, &fake_a), 0);
 	atomic_set(&ctx->stop, 1);
 	for (i = 0; i < STRESS_THREADS; i++) {
 		kthread_stop(tasks[i]);

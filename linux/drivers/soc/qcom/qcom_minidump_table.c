@@ -31,63 +31,59 @@
  * The firmware reads the table at an arbitrary instant: the kernel may
  * have frozen in the middle of an update, on any CPU, with interrupts off.
  * It never takes a lock and never waits for the kernel. So every state the
- * kernel can leave the table in must be one the firmware interprets
- * correctly. Two rules give that:
+ * kernel can leave shared memory in must read as one complete table: the
+ * one before an update or the one after it, never a mix.
  *
- *  1. An entry whose marker is VALI is complete: its name, sequence
- *     number, address and size all describe the same chunk.
- *  2. The subsystem's region_count only covers slots that were written
- *     (slots beyond it are ignored, whatever they hold).
+ * Double buffering gives that. The APSS subsystem's region_count is fixed
+ * (the capacity of one array); there are two region arrays, and
+ * regions_baseptr points the firmware at one of them, the published one.
  *
- * Initialisation (before the backend is registered):
+ *  - The published array is never written.
+ *  - Every change (register, unregister, the core image re-pointing its
+ *    header) goes into a kernel copy, @staged. kmemdump ends each
+ *    operation with a commit, which copies @staged into the other array,
+ *    entries [0, max(new high mark, what that array held before)), so
+ *    that entries freed since are rewritten as INVA; wmb(); then switches
+ *    regions_baseptr to that array with one aligned 64-bit WRITE_ONCE().
+ *  - A firmware that read regions_baseptr before the switch reads the old
+ *    array, untouched; after it, the new array, complete.
  *
- *  - region_count = 0, then wmb(), so the firmware ignores the array
- *    while it is rewritten; a previous kernel may have left one behind;
- *  - every entry zeroed and marked INVA, the array's address, the
- *    encryption fields; wmb();
- *  - enabled = ENBL and status = 1 last.
+ * The kmemdump core image describes the regions in an ELF header whose
+ * buffer is switched inside the same commit (the header region is
+ * re-pointed at the other buffer, staged like any change), so the table
+ * and the header the firmware finds always belong to one generation.
  *
- * Adding a chunk:
+ * Layout rules, for tools that lay the copies end to end:
  *
- *  - pick a free slot: the lowest INVA slot below region_count, else slot
- *    region_count itself. A free slot is INVA, so the firmware skips it
- *    while it is being filled;
- *  - write name, seq_num, address and size; wmb();
- *  - valid = VALI; wmb();
- *  - if the slot is region_count, region_count = slot + 1.
+ *  - entry 0 belongs to the core image's ELF header (chunk 0 of
+ *    KMEMDUMP_ID_COREIMAGE_ELF) and to nothing else;
+ *  - every other chunk takes the lowest free entry from 1; a region with
+ *    several chunks (vmalloc memory is physically scattered) has entries
+ *    with its name and seq_num 0, 1, 2... in address order, wherever the
+ *    free entries are. The backend reports each chunk's entry
+ *    (&kmemdump_backend.chunk_position), and the core image orders its
+ *    PT_LOADs by it.
  *
- * Removing a region:
+ * A region is staged whole or not at all: free entries are counted before
+ * the first is written, and if writing still fails, the entries already
+ * staged are withdrawn.
  *
- *  - valid = INVA in each of its slots; wmb(). The barrier also orders the
- *    invalidation before whatever the caller does next to the memory, such
- *    as freeing it for reuse;
- *  - if that emptied the tail of the array, lower region_count past every
- *    trailing INVA slot.
- *
- * The markers and region_count are naturally aligned 32-bit words written
- * with WRITE_ONCE(), so the firmware sees either the old or the new value.
- * The other fields may tear while being written, but only in slots the
- * firmware ignores at that moment (rule 1 and 2).
- *
- * A region may need several entries (vmalloc memory is physically
- * scattered): they all carry the region's name and seq_num 0, 1, 2... in
- * address order. A region is published whole or not at all: free slots
- * are counted before the first is written, and if writing still fails,
- * the entries already written are withdrawn. The firmware may catch a
- * region half published or half withdrawn; every entry it sees as VALI is
- * still correct.
- *
- * The kernel never reads back the array: which slot belongs to which
- * region, the number of valid entries and region_count are kept in
- * &struct qcom_md_table, in kernel memory. Only the TOC's markers are
- * read, once, to check that firmware set the table up.
+ * Initialisation (before the backend is registered): region_count = 0,
+ * wmb(), so the firmware ignores whatever a previous kernel left; both
+ * arrays INVA, regions_baseptr = array 0, the encryption fields,
+ * region_count = capacity; wmb(); enabled = ENBL and status = 1 last.
  *
  * The shared memory is normal cacheable memory (SMEM, or a PCI BAR
  * mapped with memremap(MEMREMAP_WB)). wmb() orders the stores as seen by
  * other agents; it does not write them back from the caches. Qualcomm boot
  * firmware cleans the caches before it reads the table, and a hypervisor
  * reads guest memory through the same coherent view as the guest's CPUs.
+ * Every store to shared memory is followed by kmemdump_shared_store(), a
+ * no-op a KUnit test replaces to check each intermediate state.
  */
+
+/* Entry 0 is the core image's ELF header, first in the firmware's output. */
+#define QCOM_MD_HEADER_ENTRY	0
 
 static struct qcom_md_subsystem *qcom_md_apss(struct qcom_md_table *t)
 {
@@ -99,28 +95,51 @@ static struct qcom_md_table *to_qcom_md_table(struct kmemdump_backend *be)
 	return container_of(be, struct qcom_md_table, be);
 }
 
+static bool qcom_md_is_header(enum kmemdump_uid id, u32 seq)
+{
+	return id == KMEMDUMP_ID_COREIMAGE_ELF && seq == 0;
+}
+
 static bool qcom_md_has_region(struct qcom_md_table *t, enum kmemdump_uid id)
 {
 	unsigned int i;
 
-	for (i = 0; i < t->count; i++)
+	for (i = 0; i < t->hi; i++)
 		if (t->owner[i] == id)
 			return true;
 	return false;
 }
 
-/* Lowest free slot below region_count, else region_count, else -ENOSPC. */
-static int qcom_md_free_slot(struct qcom_md_table *t)
+/* Entry for chunk @seq of @id: entry 0 for the header, else lowest free. */
+static int qcom_md_free_slot(struct qcom_md_table *t, enum kmemdump_uid id,
+			     u32 seq)
 {
 	unsigned int i;
 
-	for (i = 0; i < t->count; i++)
+	if (qcom_md_is_header(id, seq))
+		return t->owner[QCOM_MD_HEADER_ENTRY] ? -EEXIST :
+		       QCOM_MD_HEADER_ENTRY;
+	for (i = QCOM_MD_HEADER_ENTRY + 1; i < t->capacity; i++)
 		if (t->owner[i] == KMEMDUMP_ID_NO_ID)
 			return i;
-	return t->count < t->capacity ? t->count : -ENOSPC;
+	return -ENOSPC;
 }
 
-/* State of one region being published, chunk by chunk. */
+/* Free entries a region other than the header can take. */
+static unsigned int qcom_md_free_entries(struct qcom_md_table *t)
+{
+	unsigned int header = t->owner[QCOM_MD_HEADER_ENTRY] ? 1 : 0;
+
+	return t->capacity - 1 - (t->used - header);
+}
+
+static void qcom_md_set_free(struct qcom_md_region *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->valid = cpu_to_le32(QCOM_MD_REGION_INVALID);
+}
+
+/* State of one region being staged, chunk by chunk. */
 struct qcom_md_add {
 	struct qcom_md_table *t;
 	enum kmemdump_uid id;
@@ -145,30 +164,20 @@ static int qcom_md_add_chunk(phys_addr_t phys, const void *vaddr, size_t len,
 	struct qcom_md_region *e;
 	int slot;
 
-	slot = qcom_md_free_slot(t);
+	slot = qcom_md_free_slot(t, a->id, a->seq);
 	if (slot < 0)
 		return slot;
-	e = &t->regions[slot];
-
-	/* The slot is INVA: the firmware skips it while it is incomplete. */
+	e = &t->staged[slot];
 	memcpy(e->name, a->name, sizeof(e->name));
 	e->seq_num = cpu_to_le32(a->seq);
 	e->address = cpu_to_le64(phys);
 	e->size = cpu_to_le64(len);
-	/* All fields before the marker that makes the firmware use them. */
-	wmb();
-	WRITE_ONCE(e->valid, cpu_to_le32(QCOM_MD_REGION_VALID));
-
+	e->valid = cpu_to_le32(QCOM_MD_REGION_VALID);
 	t->owner[slot] = a->id;
 	t->used++;
+	t->hi = max_t(unsigned int, t->hi, slot + 1);
+	t->dirty = true;
 	a->seq++;
-	if (slot == t->count) {
-		/* A complete entry before the count that covers it. */
-		wmb();
-		t->count++;
-		WRITE_ONCE(qcom_md_apss(t)->region_count,
-			   cpu_to_le32(t->count));
-	}
 	return 0;
 }
 
@@ -176,31 +185,20 @@ static int qcom_md_add_chunk(phys_addr_t phys, const void *vaddr, size_t len,
 static unsigned int qcom_md_remove(struct qcom_md_table *t,
 				   enum kmemdump_uid id)
 {
-	unsigned int i, n = 0, count = t->count;
+	unsigned int i, n = 0;
 
-	for (i = 0; i < t->count; i++) {
+	for (i = 0; i < t->hi; i++) {
 		if (t->owner[i] != id)
 			continue;
-		WRITE_ONCE(t->regions[i].valid,
-			   cpu_to_le32(QCOM_MD_REGION_INVALID));
+		qcom_md_set_free(&t->staged[i]);
 		t->owner[i] = KMEMDUMP_ID_NO_ID;
 		t->used--;
 		n++;
 	}
-	if (!n)
-		return 0;
-	/*
-	 * The firmware must stop using the entries before the caller reuses
-	 * the memory they describe, and before region_count shrinks.
-	 */
-	wmb();
-
-	while (count && t->owner[count - 1] == KMEMDUMP_ID_NO_ID)
-		count--;
-	if (count != t->count) {
-		t->count = count;
-		WRITE_ONCE(qcom_md_apss(t)->region_count, cpu_to_le32(count));
-	}
+	while (t->hi && t->owner[t->hi - 1] == KMEMDUMP_ID_NO_ID)
+		t->hi--;
+	if (n)
+		t->dirty = true;
 	return n;
 }
 
@@ -222,20 +220,22 @@ static int qcom_md_register_region(struct kmemdump_backend *be,
 	if (ret)
 		return ret;
 
-	/* Count first, so a region that does not fit is never half shown. */
+	/* Count first, so a region that does not fit is never half staged. */
 	ret = kmemdump_walk_chunks(vaddr, size, qcom_md_count_chunk, &chunks);
 	if (ret)
 		return ret;
-	if (chunks > t->capacity - t->used) {
+	if (id == KMEMDUMP_ID_COREIMAGE_ELF)
+		chunks--;	/* chunk 0 has its own entry */
+	if (chunks > qcom_md_free_entries(t)) {
 		pr_warn_ratelimited("table full: %s needs %u entries, %u of %u free\n",
-				    a.name, chunks, t->capacity - t->used,
+				    a.name, chunks, qcom_md_free_entries(t),
 				    t->capacity);
 		return -ENOSPC;
 	}
 
 	ret = kmemdump_walk_chunks(vaddr, size, qcom_md_add_chunk, &a);
 	if (ret)
-		/* All or nothing: withdraw the chunks already published. */
+		/* All or nothing: withdraw the chunks already staged. */
 		qcom_md_remove(t, id);
 	return ret;
 }
@@ -250,18 +250,55 @@ static int qcom_md_unregister_region(struct kmemdump_backend *be,
 	return qcom_md_remove(t, id) ? 0 : -ENOENT;
 }
 
+static int qcom_md_chunk_position(struct kmemdump_backend *be,
+				  enum kmemdump_uid id, unsigned int seq)
+{
+	struct qcom_md_table *t = to_qcom_md_table(be);
+	unsigned int i;
+
+	for (i = 0; i < t->hi; i++)
+		if (t->owner[i] == id &&
+		    le32_to_cpu(t->staged[i].seq_num) == seq)
+			return i;
+	return -ENOENT;
+}
+
+/* Publish @staged: fill the other array, then switch to it (see DOC). */
+static void qcom_md_commit(struct kmemdump_backend *be)
+{
+	struct qcom_md_table *t = to_qcom_md_table(be);
+	unsigned int n = t->published ^ 1, end, i;
+	struct qcom_md_subsystem *ss = qcom_md_apss(t);
+
+	if (!t->dirty)
+		return;
+	end = max(t->hi, t->written[n]);
+	for (i = 0; i < end; i++) {
+		t->regions[n][i] = t->staged[i];
+		kmemdump_shared_store(&t->regions[n][i], sizeof(t->regions[n][i]));
+	}
+	t->written[n] = t->hi;
+	/* The whole array before the pointer that makes firmware use it. */
+	wmb();
+	WRITE_ONCE(ss->regions_baseptr, cpu_to_le64(t->regions_phys[n]));
+	kmemdump_shared_store(&ss->regions_baseptr, sizeof(ss->regions_baseptr));
+	t->published = n;
+	t->dirty = false;
+}
+
 /**
  * qcom_md_table_init() - take over the APSS part of a minidump table
  * @t: the table state to set up
  * @name: name of the kmemdump backend, shown in debugfs and messages
  * @toc: the global table of contents, mapped, 8-byte aligned
- * @regions: memory for the APSS region array, mapped, 8-byte aligned,
- *	@capacity entries long; it must not overlap @toc
+ * @regions: memory for the two APSS region arrays, mapped, 8-byte
+ *	aligned, 2 * @capacity entries long (array 0, then array 1); it must
+ *	not overlap @toc
  * @regions_phys: physical address of @regions as the firmware sees it
- * @capacity: number of entries @regions holds
+ * @capacity: number of entries of each array
  *
  * Checks that firmware initialised @toc, then writes the APSS subsystem
- * header and an empty region array (see the DOC section above for the
+ * header and two empty region arrays (see the DOC section above for the
  * order). Nothing is written to shared memory unless the check passes, so
  * calling this on memory meant for something else does no harm.
  *
@@ -269,19 +306,21 @@ static int qcom_md_unregister_region(struct kmemdump_backend *be,
  * and qcom_md_table_destroy() when done with @t.
  *
  * Context: process context; allocates memory.
- * Return: 0; -EINVAL for a NULL or misaligned argument or @capacity 0;
- * -ENODEV if @toc does not hold a firmware-initialised table of contents
- * (status 1, revision 1, enabled "ENBL"); -ENOMEM.
+ * Return: 0; -EINVAL for a NULL or misaligned argument or @capacity below
+ * 2 (the header's entry and one more); -ENODEV if @toc does not hold a
+ * firmware-initialised table of contents (status 1, revision 1, enabled
+ * "ENBL"); -ENOMEM.
  */
 int qcom_md_table_init(struct qcom_md_table *t, const char *name, void *toc,
 		       void *regions, phys_addr_t regions_phys,
 		       unsigned int capacity)
 {
+	struct qcom_md_region *arrays = regions;
 	struct qcom_md_subsystem *ss;
 	struct qcom_md_toc *mt = toc;
 	unsigned int i;
 
-	if (!t || !name || !toc || !regions || !capacity ||
+	if (!t || !name || !toc || !regions || capacity < 2 ||
 	    !IS_ALIGNED((unsigned long)toc, 8) ||
 	    !IS_ALIGNED((unsigned long)regions, 8) ||
 	    !IS_ALIGNED(regions_phys, 8))
@@ -294,31 +333,41 @@ int qcom_md_table_init(struct qcom_md_table *t, const char *name, void *toc,
 
 	memset(t, 0, sizeof(*t));
 	t->owner = kcalloc(capacity, sizeof(*t->owner), GFP_KERNEL);
-	if (!t->owner)
+	t->staged = kcalloc(capacity, sizeof(*t->staged), GFP_KERNEL);
+	if (!t->owner || !t->staged) {
+		kfree(t->owner);
+		kfree(t->staged);
 		return -ENOMEM;
+	}
 	t->be.name = name;
 	t->be.register_region = qcom_md_register_region;
 	t->be.unregister_region = qcom_md_unregister_region;
+	t->be.chunk_position = qcom_md_chunk_position;
+	t->be.commit = qcom_md_commit;
 	t->toc = mt;
-	t->regions = regions;
-	t->regions_phys = regions_phys;
+	t->regions[0] = arrays;
+	t->regions[1] = arrays + capacity;
+	t->regions_phys[0] = regions_phys;
+	t->regions_phys[1] = regions_phys + capacity * sizeof(*arrays);
 	t->capacity = capacity;
+	for (i = 0; i < capacity; i++)
+		qcom_md_set_free(&t->staged[i]);
 
 	ss = qcom_md_apss(t);
 	WRITE_ONCE(ss->region_count, 0);
 	/*
 	 * A previous kernel may have left entries: region_count 0 hides them
-	 * before the array and its address are rewritten.
+	 * before the arrays and their address are rewritten.
 	 */
 	wmb();
-	memset(t->regions, 0, array_size(capacity, sizeof(*t->regions)));
-	for (i = 0; i < capacity; i++)
-		t->regions[i].valid = cpu_to_le32(QCOM_MD_REGION_INVALID);
+	for (i = 0; i < 2 * capacity; i++)
+		qcom_md_set_free(&arrays[i]);
 	ss->regions_baseptr = cpu_to_le64(regions_phys);
 	ss->encryption_status = 0;
 	ss->encryption_required = cpu_to_le32(QCOM_MD_ENCR_NOTREQ);
 	ss->reserved = 0;
-	/* The header and the empty array before the markers announcing them. */
+	ss->region_count = cpu_to_le32(capacity);
+	/* The header and the empty arrays before the markers announcing them. */
 	wmb();
 	WRITE_ONCE(ss->enabled, cpu_to_le32(QCOM_MD_ENABLED));
 	WRITE_ONCE(ss->status, cpu_to_le32(QCOM_MD_SS_STATUS_INIT));
@@ -331,14 +380,16 @@ EXPORT_SYMBOL_GPL(qcom_md_table_init);
  * @t: a table whose backend is not registered (any more)
  *
  * The shared memory is left as it is: after the backend was unregistered
- * it holds no valid entry and region_count is 0.
+ * the published array holds no valid entry.
  */
 void qcom_md_table_destroy(struct qcom_md_table *t)
 {
 	/* Entries left: the backend is still registered and would use @t. */
 	WARN_ON(t->used);
 	kfree(t->owner);
+	kfree(t->staged);
 	t->owner = NULL;
+	t->staged = NULL;
 }
 EXPORT_SYMBOL_GPL(qcom_md_table_destroy);
 
@@ -363,7 +414,7 @@ EXPORT_SYMBOL_GPL(qcom_md_table_register_backend);
  * qcom_md_table_unregister_backend() - stop publishing regions in @t
  * @t: a table whose backend is registered
  *
- * Every entry is withdrawn and region_count drops to 0. After this
+ * Every entry is withdrawn and the empty table published. After this
  * returns kmemdump no longer calls into @t, so the shared memory may be
  * unmapped and @t destroyed.
  *

@@ -105,27 +105,37 @@ static_assert(offsetof(struct qcom_md_toc, subsys) == 16);
  * @be: the kmemdump backend; register it with
  *	qcom_md_table_register_backend()
  * @toc: the TOC in shared memory
- * @regions: the APSS region array in shared memory
- * @regions_phys: physical address of @regions, as firmware sees it
- * @capacity: number of entries @regions can hold
- * @count: the region_count last written to the TOC
- * @used: number of valid entries
- * @owner: per slot, the kmemdump ID whose chunk the slot holds, or
- *	%KMEMDUMP_ID_NO_ID for a free (invalid) slot. Kept in kernel memory
- *	so that the kernel never acts on what it reads back from memory
- *	other agents can write.
+ * @regions: the two APSS region arrays in shared memory; the TOC points
+ *	the firmware at one of them
+ * @regions_phys: physical addresses of @regions, as firmware sees them
+ * @capacity: number of entries each array holds (the region_count the
+ *	firmware examines)
+ * @published: index of the array the TOC points at
+ * @written: per array, how many leading entries may be valid in it
+ * @used: number of valid entries in @staged
+ * @hi: entries at and past @hi are free in @staged
+ * @dirty: @staged differs from the published array
+ * @staged: kernel copy of the table the next commit publishes
+ * @owner: per entry of @staged, the kmemdump ID whose chunk it holds, or
+ *	%KMEMDUMP_ID_NO_ID for a free (invalid) entry.
  *
- * The backend callbacks are serialised by kmemdump's lock; nothing else
- * may change the table while the backend is registered.
+ * The kernel never acts on what it reads back from memory other agents
+ * can write: @staged and @owner, in kernel memory, are authoritative. The
+ * backend callbacks are serialised by kmemdump's lock; nothing else may
+ * change the table while the backend is registered.
  */
 struct qcom_md_table {
 	struct kmemdump_backend be;
 	struct qcom_md_toc *toc;
-	struct qcom_md_region *regions;
-	phys_addr_t regions_phys;
+	struct qcom_md_region *regions[2];
+	phys_addr_t regions_phys[2];
 	unsigned int capacity;
-	unsigned int count;
+	unsigned int published;
+	unsigned int written[2];
 	unsigned int used;
+	unsigned int hi;
+	bool dirty;
+	struct qcom_md_region *staged;
 	enum kmemdump_uid *owner;
 };
 
