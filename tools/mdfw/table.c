@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "util.h"
@@ -117,8 +118,11 @@ void md_entry_describe(const struct md_entry *e, char *out, size_t len)
 			 e->seq, e->addr, e->size);
 		break;
 	case MD_ST_DUPLICATE:
-		snprintf(out, len, "%s.%" PRIu32 ": same name and seq as entry %"
-			 PRIu32, name, e->seq, e->other);
+		snprintf(out, len, "%s.%" PRIu32 ": same name%s and seq as "
+			 "entry %" PRIu32 "%s", name, e->seq,
+			 e->case_only ? " (ignoring case)" : "", e->other,
+			 e->case_only ? ": the file names would collide on "
+			 "a case-insensitive file system" : "");
 		break;
 	case MD_ST_OVERLAP:
 		snprintf(out, len, "%s.%" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64
@@ -252,9 +256,15 @@ static void check_entry(struct md_table *t, uint32_t i,
 
 		if (o->status != MD_ST_OK)
 			continue;
-		if (o->seq == e->seq && !strcmp(o->name, e->name)) {
+		/*
+		 * Ignoring case: md_Foo.BIN and md_foo.BIN are one file on
+		 * a case-insensitive file system, so the second would
+		 * overwrite the first.
+		 */
+		if (o->seq == e->seq && !strcasecmp(o->name, e->name)) {
 			e->status = MD_ST_DUPLICATE;
 			e->other = j;
+			e->case_only = strcmp(o->name, e->name) != 0;
 			return;
 		}
 	}

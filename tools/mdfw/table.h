@@ -62,7 +62,7 @@ enum md_status {
 	MD_ST_EMPTY,		/* size 0 */
 	MD_ST_OVERFLOW,		/* address + size wraps */
 	MD_ST_OUT_OF_RAM,	/* not entirely inside one guest RAM range */
-	MD_ST_DUPLICATE,	/* (name, seq) already accepted */
+	MD_ST_DUPLICATE,	/* (name, seq) already accepted, ignoring case */
 	MD_ST_OVERLAP,		/* overlaps an accepted entry */
 	MD_ST_TOO_LARGE,	/* would exceed the total dump size cap */
 	MD_ST_IO_ERROR,		/* set by the dumper: copying failed */
@@ -78,6 +78,7 @@ struct md_entry {
 	uint64_t size;
 	enum md_status status;
 	uint32_t other;		/* DUPLICATE/OVERLAP: index of earlier entry */
+	bool case_only;		/* DUPLICATE: the names differ in case only */
 	uint64_t file_off;	/* OK: offset in the RAM file */
 };
 

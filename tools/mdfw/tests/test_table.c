@@ -390,6 +390,7 @@ TEST(duplicate_name_seq)
 	fx_region(&fx, 2, "Kx", 0, VALI, 0x30000, 0x1000);	/* dup of 0 */
 	fx_region(&fx, 3, "Ky", 0, VALI, 0x40000, 0x1000);
 	fx_region(&fx, 4, "KX", 0, VALI, 0x50000, 0x1000);	/* case */
+	fx_region(&fx, 6, "kY", 1, VALI, 0x60000, 0x1000);	/* other seq */
 	/* Identical to 1: duplicate is reported before overlap. */
 	fx_region(&fx, 5, "Kx", 1, VALI, 0x20000, 0x1000);
 	CHECK(parse() == 0);
@@ -397,9 +398,15 @@ TEST(duplicate_name_seq)
 	CHECK(t.entries[2].status == MD_ST_DUPLICATE &&
 	      t.entries[2].other == 0);
 	CHECK(t.entries[3].status == MD_ST_OK);
-	CHECK(t.entries[4].status == MD_ST_OK);
+	/* Differs in case only: would collide on a case-insensitive FS. */
+	CHECK(t.entries[4].status == MD_ST_DUPLICATE &&
+	      t.entries[4].other == 0 && t.entries[4].case_only);
+	CHECK(!t.entries[2].case_only);
 	CHECK(t.entries[5].status == MD_ST_DUPLICATE &&
 	      t.entries[5].other == 1);
+	CHECK(t.entries[6].status == MD_ST_OK);
+	md_entry_describe(&t.entries[4], err, sizeof(err));
+	CHECK(strstr(err, "ignoring case") && strstr(err, "entry 0"));
 }
 
 TEST(total_size_cap)
