@@ -41,6 +41,7 @@ int dump_open_dir(struct dump_dir *d, const char *path)
 	d->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->dfd < 0)
 		return -errno;
+	out_check_dir(d->dfd, path);
 
 	/*
 	 * Files of an earlier capture would sit next to ours; we do not
@@ -73,46 +74,20 @@ void dump_close_dir(struct dump_dir *d)
 	d->dfd = -1;
 }
 
-/* Create/truncate name in the output directory with mode 0600. */
-static int create_file(struct dump_dir *d, const char *name)
-{
-	/* O_NOFOLLOW: never write through a planted symlink. */
-	int fd = openat(d->dfd, name, O_WRONLY | O_CREAT | O_TRUNC |
-			O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return -errno;
-	/* The mode argument only applies to new files (and umask). */
-	if (fchmod(fd, 0600)) {
-		int ret = -errno;
-
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-static int finish_file(int fd)
-{
-	int ret = 0;
-
-	if (fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
-}
-
 static int copy_region(struct dump_dir *d, const struct md_entry *e,
-		       int ram_fd, uint8_t *buf, const char *name)
+		       int ram_fd, uint8_t *buf, const char *name,
+		       const uint8_t *mem)
 {
+	char tmp[OUT_TMP_NAME_MAX];
 	uint64_t done = 0;
 	int fd, ret = 0;
 
-	fd = create_file(d, name);
+	fd = out_create(d->dfd, tmp);
 	if (fd < 0)
 		return fd;
-	while (done < e->size) {
+	if (mem)	/* already read (the ELF header region): write that */
+		ret = write_full(fd, mem, (size_t)e->size);
+	while (!mem && done < e->size) {
 		size_t n = e->size - done < COPY_CHUNK ?
 			   (size_t)(e->size - done) : COPY_CHUNK;
 
@@ -125,14 +100,15 @@ static int copy_region(struct dump_dir *d, const struct md_entry *e,
 		done += n;
 	}
 	if (ret) {
-		close(fd);
+		out_abort(d->dfd, fd, tmp);
 		return ret;
 	}
-	return finish_file(fd);
+	return out_commit(d->dfd, fd, tmp, name);
 }
 
 unsigned int dump_regions(struct dump_dir *d, struct md_table *t, int ram_fd,
-			  uint64_t *bytes)
+			  uint64_t *bytes, uint32_t mem_index,
+			  const uint8_t *mem)
 {
 	unsigned int failed = 0;
 	uint8_t *buf;
@@ -148,10 +124,12 @@ unsigned int dump_regions(struct dump_dir *d, struct md_table *t, int ram_fd,
 		if (e->status != MD_ST_OK)
 			continue;
 		dump_file_name(e, name);
-		ret = buf ? copy_region(d, e, ram_fd, buf, name) : -ENOMEM;
+		ret = buf ? copy_region(d, e, ram_fd, buf, name,
+					mem && i == mem_index ? mem : NULL) :
+			    -ENOMEM;
 		if (ret) {
 			msg("entry %" PRIu32 ": writing %s/%s: %s", i, d->path,
-			    name, strerror(-ret));
+			    name, out_strerror(-ret));
 			e->status = MD_ST_IO_ERROR;
 			t->n_ok--;
 			t->n_bad++;
@@ -168,7 +146,7 @@ static int write_via_temp(struct dump_dir *d, const char *name,
 			  int (*fill)(FILE *f, const void *arg),
 			  const void *arg)
 {
-	char tmp[256];
+	char tmp[OUT_TMP_NAME_MAX];
 	FILE *f;
 	int fd, ret;
 
@@ -176,32 +154,34 @@ static int write_via_temp(struct dump_dir *d, const char *name,
 	 * Temp file + rename: a reader never sees a half-written manifest
 	 * under the final name, even if we are killed mid-way.
 	 */
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = create_file(d, tmp);
+	fd = out_create(d->dfd, tmp);
 	if (fd < 0)
 		return fd;
 	f = fdopen(fd, "w");
 	if (!f) {
 		ret = -errno;
-		close(fd);
-		goto out_unlink;
+		out_abort(d->dfd, fd, tmp);
+		return ret;
 	}
 	ret = fill(f, arg);
 	if (fflush(f) && !ret)
 		ret = -errno;
 	if (ferror(f) && !ret)
 		ret = -EIO;
-	if (!ret && fsync(fileno(f)))
+	if (ret) {
+		fclose(f);
+		out_abort(d->dfd, -1, tmp);
+		return ret;
+	}
+	/* out_commit fsyncs and closes the descriptor; then free the FILE. */
+	fd = dup(fileno(f));
+	fclose(f);
+	if (fd < 0) {
 		ret = -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && renameat(d->dfd, tmp, d->dfd, name))
-		ret = -errno;
-	if (!ret)
-		return 0;
-out_unlink:
-	unlinkat(d->dfd, tmp, 0);
-	return ret;
+		out_abort(d->dfd, -1, tmp);
+		return ret;
+	}
+	return out_commit(d->dfd, fd, tmp, name);
 }
 
 static void put_comment_lines(FILE *f, const char *text)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Writing a capture: one file per accepted region, manifest.tsv and
- * capture.txt, all mode 0600 in a 0700 directory, all fsync()ed.
+ * capture.txt, all mode 0600 in a 0700 directory, all fsync()ed, each
+ * created under a fresh name and renamed into place.
  */
 #ifndef MDFW_DUMP_H
 #define MDFW_DUMP_H
@@ -28,12 +29,16 @@ int dump_open_dir(struct dump_dir *d, const char *path);
 void dump_close_dir(struct dump_dir *d);
 
 /*
- * Copy every MD_ST_OK entry of t out of the RAM file. An entry whose copy
- * fails is marked MD_ST_IO_ERROR (and reported); the others go on.
- * Returns the number of such failures; *bytes gets the bytes written.
+ * Copy every MD_ST_OK entry of t out of the RAM file, each to a fresh
+ * temporary file renamed into place (see out_create()). Entry mem_index,
+ * if mem is not NULL, is written from mem (its bytes, already read) rather
+ * than read again. An entry whose copy fails is marked MD_ST_IO_ERROR (and
+ * reported); the others go on. Returns the number of such failures;
+ * *bytes gets the bytes written.
  */
 unsigned int dump_regions(struct dump_dir *d, struct md_table *t, int ram_fd,
-			  uint64_t *bytes);
+			  uint64_t *bytes, uint32_t mem_index,
+			  const uint8_t *mem);
 
 /*
  * Write manifest.tsv: "# " comment lines from header (may be NULL; each
@@ -43,7 +48,7 @@ unsigned int dump_regions(struct dump_dir *d, struct md_table *t, int ram_fd,
 int dump_manifest(struct dump_dir *d, const struct md_table *t,
 		  const char *header);
 
-/* Write a small text file atomically (temp file, fsync, rename). */
+/* Write a text file atomically (temp file, fsync, rename). */
 int dump_text_file(struct dump_dir *d, const char *name, const char *text);
 
 /* fsync the directory so the new names are durable. */

@@ -28,6 +28,23 @@ struct seg {
 	uint32_t index;		/* program header index */
 };
 
+/*
+ * Kinds of problems. A hostile core can have 65535 bad program headers:
+ * each kind is reported once, as its first message and a count.
+ */
+enum pk {
+	PK_NOTE_RANGE, PK_NOTE_READ, PK_NOTE_PARSE, PK_NOTES_TOTAL, PK_NAMES,
+	PK_TYPE, PK_MACHINE, PK_PHDR0, PK_NNOTES, PK_NOLOADS, PK_MEMSZ,
+	PK_WRAP, PK_OUTSIDE, PK_IN_HEADERS, PK_OVERLAP, PK_BEFORE_NOTES,
+	PK_VMCI_COUNT, PK_VMCI_KEYS, PK_NO_PRSTATUS, PK_PRSTATUS_SIZE, PK_OOM,
+	PK_N
+};
+
+struct problem {
+	unsigned long count;
+	char first[384];
+};
+
 struct info {
 	FILE *out;
 	bool check;
@@ -41,22 +58,42 @@ struct info {
 	bool have_names;
 	uint64_t names_off;
 	uint8_t **note_bufs;
+	uint64_t generation;
 	struct mdelf_notes notes;	/* summed over PT_NOTEs */
 	bool notes_ok;
+	struct problem problems[PK_N];
 };
 
-static void fail(struct info *in, const char *fmt, ...) MDFW_PRINTF(2, 3);
+static void fail(struct info *in, enum pk kind, const char *fmt, ...)
+	MDFW_PRINTF(3, 4);
 
-static void fail(struct info *in, const char *fmt, ...)
+/* Record a problem; print_problems() shows each kind once, counted. */
+static void fail(struct info *in, enum pk kind, const char *fmt, ...)
 {
+	struct problem *p = &in->problems[kind];
 	va_list ap;
 
 	in->failures++;
-	fputs("problem: ", in->out);
+	if (p->count++)
+		return;
 	va_start(ap, fmt);
-	vfprintf(in->out, fmt, ap);
+	vsnprintf(p->first, sizeof(p->first), fmt, ap);
 	va_end(ap);
-	fputc('\n', in->out);
+}
+
+static void print_problems(struct info *in)
+{
+	unsigned int k;
+
+	for (k = 0; k < PK_N; k++) {
+		const struct problem *p = &in->problems[k];
+
+		if (p->count == 1)
+			fprintf(in->out, "problem: %s\n", p->first);
+		else if (p->count > 1)
+			fprintf(in->out, "problem: %s (and %lu more like it)\n",
+				p->first, p->count - 1);
+	}
 }
 
 static bool get_le16(const struct mdfw_buf *b, size_t off, uint16_t *v)
@@ -161,6 +198,7 @@ static bool in_file(const struct info *in, uint64_t off, uint64_t len)
 
 static void read_notes(struct info *in, int fd)
 {
+	uint64_t total = 0;
 	uint32_t i, k = 0;
 	char err[256];
 
@@ -179,22 +217,34 @@ static void read_notes(struct info *in, int fd)
 			continue;
 		if (!in_file(in, p->p_offset, p->p_filesz) ||
 		    p->p_filesz > MDELF_MAX_HDR) {
-			fail(in, "PT_NOTE (phdr %" PRIu32 ") [0x%" PRIx64
-			     ", +0x%" PRIx64 ") is outside the file or too "
-			     "large", i, p->p_offset, p->p_filesz);
+			fail(in, PK_NOTE_RANGE, "PT_NOTE (phdr %" PRIu32
+			     ") [0x%" PRIx64 ", +0x%" PRIx64 ") is outside "
+			     "the file or too large", i, p->p_offset,
+			     p->p_filesz);
 			in->notes_ok = false;
 			continue;
 		}
+		/* All notes together are capped too, not just each one. */
+		if (p->p_filesz > MDELF_MAX_NOTES_TOTAL - total) {
+			fail(in, PK_NOTES_TOTAL, "PT_NOTE (phdr %" PRIu32
+			     "): the notes exceed %u MiB in total; not read",
+			     i, MDELF_MAX_NOTES_TOTAL >> 20);
+			in->notes_ok = false;
+			continue;
+		}
+		total += p->p_filesz;
 		buf = malloc(p->p_filesz + 1);
 		if (!buf || pread_full(fd, buf, p->p_filesz, p->p_offset)) {
 			free(buf);
-			fail(in, "PT_NOTE (phdr %" PRIu32 "): cannot read", i);
+			fail(in, PK_NOTE_READ, "PT_NOTE (phdr %" PRIu32
+			     "): cannot read", i);
 			in->notes_ok = false;
 			continue;
 		}
 		in->note_bufs[k++] = buf;
 		if (mdelf_parse_notes(buf, p->p_filesz, &n, err, sizeof(err))) {
-			fail(in, "PT_NOTE (phdr %" PRIu32 "): %s", i, err);
+			fail(in, PK_NOTE_PARSE, "PT_NOTE (phdr %" PRIu32 "): %s",
+			     i, err);
 			in->notes_ok = false;
 			continue;
 		}
@@ -212,10 +262,13 @@ static void read_notes(struct info *in, int fd)
 	}
 }
 
-/* The name table lies between the program headers and the first segment. */
+/*
+ * The name table lies between the program headers and the first segment:
+ * read that gap only (at most MDELF_MAX_HDR bytes), never from offset 0.
+ */
 static void read_names(struct info *in, int fd)
 {
-	uint64_t phend = in->phend;
+	uint64_t start = (in->phend + 7) & ~UINT64_C(7);
 	uint64_t end = in->fsize;
 	uint8_t *buf;
 	char err[256];
@@ -225,24 +278,29 @@ static void read_names(struct info *in, int fd)
 	for (i = 0; i < in->phnum; i++) {
 		const Elf64_Phdr *p = &in->segs[i].ph;
 
-		if (p->p_filesz && p->p_offset >= phend && p->p_offset < end)
+		if (p->p_filesz && p->p_offset >= in->phend && p->p_offset < end)
 			end = p->p_offset;
 	}
-	if (end > in->fsize || end <= phend)
+	if (in->phend > UINT64_MAX - 7 || end > in->fsize || end <= start)
 		return;
-	if (end - phend > MDELF_MAX_HDR)
-		end = phend + MDELF_MAX_HDR;
-	buf = malloc(end);
-	if (!buf || pread_full(fd, buf, end, 0)) {
+	if (end - start > MDELF_MAX_HDR)
+		end = start + MDELF_MAX_HDR;
+	buf = malloc((size_t)(end - start));
+	if (!buf || pread_full(fd, buf, (size_t)(end - start), start)) {
 		free(buf);
 		return;
 	}
-	ret = mdelf_find_names(buf, end, phend, end, in->loads, in->nloads,
-			       &in->names_off, err, sizeof(err));
-	if (ret > 0)
+	/* start is 8-aligned: offsets in buf align like file offsets. */
+	ret = mdelf_find_names(buf, (size_t)(end - start), 0,
+			       (size_t)(end - start), in->loads, in->nloads,
+			       &in->names_off, &in->generation, err,
+			       sizeof(err));
+	if (ret > 0) {
 		in->have_names = true;
-	else if (ret < 0)
-		fail(in, "%s", err);
+		in->names_off += start;
+	} else if (ret < 0) {
+		fail(in, PK_NAMES, "%s", err);
+	}
 	free(buf);
 }
 
@@ -290,6 +348,70 @@ static void feature(struct info *in, const char *what, const char *const *need)
 		fprintf(in->out, "  %-16s no   missing %s\n", what, missing);
 }
 
+struct region_sum {
+	const char *name;
+	uint32_t first;		/* index of its first PT_LOAD */
+	uint32_t chunks;
+	uint64_t bytes;
+};
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	const struct region_sum *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int cmp_by_first(const void *a, const void *b)
+{
+	const struct region_sum *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Bytes per region name, in order of first appearance. Sorting makes it
+ * O(n log n): a core may have 65535 PT_LOADs.
+ */
+static void print_regions(struct info *in)
+{
+	struct region_sum *r;
+	uint32_t i, n = 0;
+
+	fprintf(in->out, "regions:\n  %-15s %6s %10s\n", "name", "chunks",
+		"bytes");
+	if (!in->have_names || !in->nloads)
+		return;
+	r = calloc(in->nloads, sizeof(*r));
+	if (!r) {
+		fail(in, PK_OOM, "out of memory");
+		return;
+	}
+	for (i = 0; i < in->nloads; i++) {
+		r[i].name = in->loads[i].name;
+		r[i].first = i;
+		r[i].chunks = 1;
+		r[i].bytes = in->loads[i].filesz;
+	}
+	qsort(r, in->nloads, sizeof(*r), cmp_by_name);
+	for (i = 0; i < in->nloads; i++) {
+		if (n && !strcmp(r[n - 1].name, r[i].name)) {
+			r[n - 1].chunks++;
+			r[n - 1].bytes += r[i].bytes;
+		} else {
+			r[n++] = r[i];
+		}
+	}
+	qsort(r, n, sizeof(*r), cmp_by_first);
+	for (i = 0; i < n; i++)
+		fprintf(in->out, "  %-15s %6" PRIu32 " %10" PRIu64 "\n",
+			r[i].name, r[i].chunks, r[i].bytes);
+	free(r);
+}
+
 static void print_report(struct info *in, const char *path)
 {
 	static const char *const banner[] = { "linux_banner", NULL };
@@ -305,7 +427,7 @@ static void print_report(struct info *in, const char *path)
 		"SYMBOL(init_uts_ns)", "SYMBOL(prb)", NULL
 	};
 	uint64_t load_bytes = 0;
-	uint32_t i, j;
+	uint32_t i;
 
 	fprintf(in->out, "file: %s (%" PRIu64 " bytes)\n", path, in->fsize);
 	fprintf(in->out, "elf: %s %s, %u program headers: %" PRIu32
@@ -317,7 +439,8 @@ static void print_report(struct info *in, const char *path)
 		"name table" : "none (no KMDNAMES table: not a kmemdump "
 		"minidump)\n");
 	if (in->have_names)
-		fprintf(in->out, " at 0x%" PRIx64 "\n", in->names_off);
+		fprintf(in->out, " at 0x%" PRIx64 ", generation %" PRIu64 "\n",
+			in->names_off, in->generation);
 	fprintf(in->out, "loads:\n  %4s %-15s %4s %-18s %-18s %10s %s\n", "#",
 		"name", "seq", "vaddr", "paddr", "size", "offset");
 	for (i = 0; i < in->nloads; i++) {
@@ -338,9 +461,13 @@ static void print_report(struct info *in, const char *path)
 		size_t vl;
 		const char *v = mdelf_vmcoreinfo_get(&in->notes, keys[i], &vl);
 
+		char esc[80 * 4 + 1];
+
+		/* Guest text: no raw control characters to the terminal. */
 		if (v)
-			fprintf(in->out, "vmcoreinfo: %s=%.*s\n", keys[i],
-				(int)(vl > 80 ? 80 : vl), v);
+			fprintf(in->out, "vmcoreinfo: %s=%s\n", keys[i],
+				escape_bytes(v, vl > 80 ? 80 : vl, esc,
+					     sizeof(esc)));
 		else
 			fprintf(in->out, "vmcoreinfo: %s missing\n", keys[i]);
 	}
@@ -365,27 +492,7 @@ static void print_report(struct info *in, const char *path)
 	fprintf(in->out, "  %-16s %s\n", "vmcoreinfo",
 		in->notes.n_vmcoreinfo ? "yes" : "no");
 
-	/* Per-region bytes, in order of first appearance. */
-	fprintf(in->out, "regions:\n  %-15s %6s %10s\n", "name", "chunks",
-		"bytes");
-	for (i = 0; in->have_names && i < in->nloads; i++) {
-		uint64_t bytes = 0;
-		uint32_t chunks = 0;
-
-		for (j = 0; j < i; j++)
-			if (!strcmp(in->loads[j].name, in->loads[i].name))
-				break;
-		if (j < i)
-			continue;
-		for (j = i; j < in->nloads; j++) {
-			if (strcmp(in->loads[j].name, in->loads[i].name))
-				continue;
-			chunks++;
-			bytes += in->loads[j].filesz;
-		}
-		fprintf(in->out, "  %-15s %6" PRIu32 " %10" PRIu64 "\n",
-			in->loads[i].name, chunks, bytes);
-	}
+	print_regions(in);
 	fprintf(in->out, "total: %" PRIu64 " bytes: %" PRIu64 " in %" PRIu32
 		" PT_LOADs, %" PRIu64 " headers, name table and notes\n",
 		in->fsize, load_bytes, in->nloads,
@@ -410,42 +517,42 @@ static void run_checks(struct info *in)
 	uint32_t i, n = 0;
 
 	if (in->type != ET_CORE)
-		fail(in, "e_type %u is not ET_CORE", in->type);
+		fail(in, PK_TYPE, "e_type %u is not ET_CORE", in->type);
 	if (in->machine != EM_X86_64)
-		fail(in, "e_machine %u is not EM_X86_64", in->machine);
+		fail(in, PK_MACHINE, "e_machine %u is not EM_X86_64", in->machine);
 	if (!in->phnum || in->segs[0].ph.p_type != PT_NOTE)
-		fail(in, "program header 0 is not PT_NOTE (crash expects it)");
+		fail(in, PK_PHDR0, "program header 0 is not PT_NOTE (crash expects it)");
 	if (in->nnotes_seg != 1)
-		fail(in, "%" PRIu32 " PT_NOTE segments, expected 1",
+		fail(in, PK_NNOTES, "%" PRIu32 " PT_NOTE segments, expected 1",
 		     in->nnotes_seg);
 	if (!in->nloads)
-		fail(in, "no PT_LOAD segments");
+		fail(in, PK_NOLOADS, "no PT_LOAD segments");
 
 	s = calloc(in->phnum + 1u, sizeof(*s));
 	if (!s) {
-		fail(in, "out of memory");
+		fail(in, PK_OOM, "out of memory");
 		return;
 	}
 	for (i = 0; i < in->phnum; i++) {
 		const Elf64_Phdr *p = &in->segs[i].ph;
 
 		if (p->p_type == PT_LOAD && p->p_filesz != p->p_memsz)
-			fail(in, "PT_LOAD (phdr %" PRIu32 "): p_filesz 0x%"
+			fail(in, PK_MEMSZ, "PT_LOAD (phdr %" PRIu32 "): p_filesz 0x%"
 			     PRIx64 " != p_memsz 0x%" PRIx64, i, p->p_filesz,
 			     p->p_memsz);
 		if (p->p_type == PT_LOAD &&
 		    (p->p_vaddr + p->p_memsz < p->p_vaddr ||
 		     p->p_paddr + p->p_memsz < p->p_paddr))
-			fail(in, "PT_LOAD (phdr %" PRIu32 "): address range "
+			fail(in, PK_WRAP, "PT_LOAD (phdr %" PRIu32 "): address range "
 			     "wraps around", i);
 		if (!in_file(in, p->p_offset, p->p_filesz)) {
-			fail(in, "phdr %" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64
+			fail(in, PK_OUTSIDE, "phdr %" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64
 			     ") is outside the %" PRIu64 "-byte file", i,
 			     p->p_offset, p->p_filesz, in->fsize);
 			continue;
 		}
 		if (p->p_filesz && p->p_offset < phend)
-			fail(in, "phdr %" PRIu32 ": data at 0x%" PRIx64
+			fail(in, PK_IN_HEADERS, "phdr %" PRIu32 ": data at 0x%" PRIx64
 			     " overlaps the ELF/program headers", i,
 			     p->p_offset);
 		if (p->p_filesz)
@@ -455,7 +562,7 @@ static void run_checks(struct info *in)
 	for (i = 1; i < n; i++)
 		if (s[i].ph.p_offset < s[i - 1].ph.p_offset +
 		    s[i - 1].ph.p_filesz)
-			fail(in, "phdr %" PRIu32 " and phdr %" PRIu32
+			fail(in, PK_OVERLAP, "phdr %" PRIu32 " and phdr %" PRIu32
 			     " overlap in the file (0x%" PRIx64 ")",
 			     s[i - 1].index, s[i].index, s[i].ph.p_offset);
 	/* crash and makedumpfile want the notes before the memory. */
@@ -465,26 +572,33 @@ static void run_checks(struct info *in)
 		if (p->p_type == PT_LOAD && in->phnum &&
 		    in->segs[0].ph.p_type == PT_NOTE &&
 		    p->p_offset < in->segs[0].ph.p_offset && p->p_filesz)
-			fail(in, "PT_LOAD (phdr %" PRIu32 ") data before the "
+			fail(in, PK_BEFORE_NOTES, "PT_LOAD (phdr %" PRIu32 ") data before the "
 			     "notes", i);
 	}
 	free(s);
 
 	if (in->notes_ok) {
+		char lacks[256] = "";
+		size_t ll = 0;
+
 		if (in->notes.n_vmcoreinfo != 1)
-			fail(in, "%u VMCOREINFO notes, expected 1",
-			     in->notes.n_vmcoreinfo);
+			fail(in, PK_VMCI_COUNT, "%u VMCOREINFO notes, expected "
+			     "1", in->notes.n_vmcoreinfo);
 		for (i = 0; in->notes.n_vmcoreinfo &&
 		     mdelf_required_keys[i]; i++)
 			if (!mdelf_vmcoreinfo_get(&in->notes,
 						  mdelf_required_keys[i], NULL))
-				fail(in, "VMCOREINFO lacks %s",
-				     mdelf_required_keys[i]);
+				ll += (size_t)snprintf(lacks + ll,
+						       sizeof(lacks) - ll,
+						       "%s%s", ll ? " " : "",
+						       mdelf_required_keys[i]);
+		if (ll)
+			fail(in, PK_VMCI_KEYS, "VMCOREINFO lacks %s", lacks);
 		if (!in->notes.n_prstatus)
-			fail(in, "no NT_PRSTATUS notes");
+			fail(in, PK_NO_PRSTATUS, "no NT_PRSTATUS notes");
 		if (in->notes.n_prstatus_badsize)
-			fail(in, "%u NT_PRSTATUS notes of the wrong size",
-			     in->notes.n_prstatus_badsize);
+			fail(in, PK_PRSTATUS_SIZE, "%u NT_PRSTATUS notes of "
+			     "the wrong size", in->notes.n_prstatus_badsize);
 	}
 }
 
@@ -514,8 +628,10 @@ int mdfw_info(const char *path, bool check, FILE *out)
 	read_notes(&in, fd);
 	read_names(&in, fd);
 	print_report(&in, path);
-	if (check) {
+	if (check)
 		run_checks(&in);
+	print_problems(&in);
+	if (check) {
 		if (in.failures) {
 			fprintf(out, "check: FAILED (%u problems)\n",
 				in.failures);

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "table.h"
 #include "util.h"
 
 _Static_assert(sizeof(Elf64_Ehdr) == 64, "Elf64_Ehdr");
@@ -228,12 +228,63 @@ const char *mdelf_vmcoreinfo_get(const struct mdelf_notes *n, const char *key,
 
 /* ---- name table ------------------------------------------------------- */
 
+static int cmp_load_name(const void *a, const void *b)
+{
+	const struct mdelf_load *x = *(const struct mdelf_load *const *)a;
+	const struct mdelf_load *y = *(const struct mdelf_load *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * No (name, seq) twice: each PT_LOAD's bytes are one md file, and a header
+ * naming one file many times would make dump.elf copy it many times.
+ * Sorting keeps this O(n log n) for 65535 PT_LOADs.
+ */
+static int names_unique(const struct mdelf_load *loads, uint32_t n,
+			char *err, size_t errlen)
+{
+	const struct mdelf_load **v;
+	uint32_t i;
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	v = malloc((size_t)n * sizeof(*v));
+	if (!v) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = &loads[i];
+	qsort(v, n, sizeof(*v), cmp_load_name);
+	for (i = 1; i < n; i++) {
+		if (v[i]->seq == v[i - 1]->seq &&
+		    !strcmp(v[i]->name, v[i - 1]->name)) {
+			set_err(err, errlen, "name table entries %td and %td "
+				"both name %s seq %" PRIu32 " (a repeated "
+				"(name, seq) is refused)", v[i - 1] - loads,
+				v[i] - loads, v[i]->name, v[i]->seq);
+			ret = -1;
+			break;
+		}
+	}
+	free(v);
+	return ret;
+}
+
 int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 		     struct mdelf_load *loads, uint32_t nloads, uint64_t *off,
-		     char *err, size_t errlen)
+		     uint64_t *generation, char *err, size_t errlen)
 {
 	struct mdfw_buf b = { p, len };
 	uint32_t count = 0, entsize = 0, i;
+	uint64_t gen = 0;
 	size_t o, need;
 
 	if (to > len)
@@ -248,6 +299,7 @@ int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 		return 0;
 	buf_get_le32(&b, o + 8, &count);
 	buf_get_le32(&b, o + 12, &entsize);
+	buf_get_le64(&b, o + 16, &gen);
 	if (count != nloads) {
 		set_err(err, errlen, "name table at 0x%zx: count %" PRIu32
 			" but %" PRIu32 " PT_LOADs", o, count, nloads);
@@ -290,7 +342,10 @@ int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 		memcpy(loads[i].name, name, l + 1);
 		buf_get_le32(&b, e + MDELF_NAME_LEN, &loads[i].seq);
 	}
+	if (names_unique(loads, count, err, errlen))
+		return -1;
 	*off = o;
+	*generation = gen;
 	return 1;
 }
 
@@ -437,8 +492,8 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 	}
 
 	ret = mdelf_find_names(p, len, (size_t)phend, (size_t)c->notes_off,
-			       c->loads, c->nloads, &c->names_off, nerr,
-			       sizeof(nerr));
+			       c->loads, c->nloads, &c->names_off,
+			       &c->generation, nerr, sizeof(nerr));
 	if (ret < 0) {
 		set_err(err, errlen, "%s", nerr);
 		goto fail;
@@ -462,7 +517,100 @@ void mdelf_core_free(struct mdelf_core *c)
 	c->nloads = 0;
 }
 
-/* ---- assembling dump.elf ---------------------------------------------- */
+/* ---- the consistency rule --------------------------------------------- */
+
+int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
+		uint32_t nv, char *err, size_t errlen)
+{
+	uint64_t expect;
+	uint32_t k;
+
+	if (nv == 0) {
+		set_err(err, errlen, "no valid table entry");
+		return -1;
+	}
+	if (strcmp(v[0].name, MDELF_HDR_NAME) || v[0].seq != 0) {
+		set_err(err, errlen, "the first valid table entry (index %"
+			PRIu32 ") is %s seq %" PRIu32 ", not %s seq 0",
+			v[0].index, v[0].name, v[0].seq, MDELF_HDR_NAME);
+		return -1;
+	}
+	expect = v[0].size;
+	for (k = 0; k < c->nloads; k++) {
+		const struct mdelf_load *l = &c->loads[k];
+		const struct mdelf_tentry *e;
+
+		if (k + 1 >= nv) {
+			set_err(err, errlen, "PT_LOAD %" PRIu32 " (%s seq %"
+				PRIu32 ") has no valid table entry (%" PRIu32
+				" after %s)", k + 1, l->name, l->seq, nv - 1,
+				MDELF_HDR_NAME);
+			return -1;
+		}
+		e = &v[k + 1];
+		if (strcmp(e->name, l->name) || e->seq != l->seq) {
+			set_err(err, errlen, "PT_LOAD %" PRIu32 " is %s seq %"
+				PRIu32 " but valid table entry %" PRIu32
+				" (index %" PRIu32 ") is %s seq %" PRIu32,
+				k + 1, l->name, l->seq, k + 1, e->index,
+				e->name, e->seq);
+			return -1;
+		}
+		if (e->addr != l->paddr) {
+			set_err(err, errlen, "PT_LOAD %" PRIu32 " (%s seq %"
+				PRIu32 "): p_paddr 0x%" PRIx64 " but the table "
+				"entry (index %" PRIu32 ") has address 0x%"
+				PRIx64, k + 1, l->name, l->seq, l->paddr,
+				e->index, e->addr);
+			return -1;
+		}
+		if (e->size != l->filesz) {
+			set_err(err, errlen, "PT_LOAD %" PRIu32 " (%s seq %"
+				PRIu32 "): p_filesz 0x%" PRIx64 " but the table "
+				"entry (index %" PRIu32 ") has size 0x%" PRIx64,
+				k + 1, l->name, l->seq, l->filesz, e->index,
+				e->size);
+			return -1;
+		}
+		if (l->offset != expect) {
+			set_err(err, errlen, "PT_LOAD %" PRIu32 " (%s seq %"
+				PRIu32 "): p_offset 0x%" PRIx64 ", expected 0x%"
+				PRIx64 " (%s)", k + 1, l->name, l->seq,
+				l->offset, expect, k ? "previous p_offset + "
+				"p_filesz" : "the elf_header entry's size");
+			return -1;
+		}
+		if (l->filesz > UINT64_MAX - expect) {
+			set_err(err, errlen, "PT_LOAD %" PRIu32 ": offsets "
+				"wrap around", k + 1);
+			return -1;
+		}
+		expect += l->filesz;
+	}
+	if (nv > c->nloads + 1) {
+		const struct mdelf_tentry *e = &v[c->nloads + 1];
+
+		set_err(err, errlen, "valid table entry %" PRIu32 " (index %"
+			PRIu32 ", %s seq %" PRIu32 ") has no PT_LOAD (the "
+			"header has %" PRIu32 ")", c->nloads + 1, e->index,
+			e->name, e->seq, c->nloads);
+		return -1;
+	}
+	return 0;
+}
+
+void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
+		       const char *inconsistency)
+{
+	if (inconsistency)
+		snprintf(out, len, "header: generation %" PRIu64
+			 ": INCONSISTENT: %s", c->generation, inconsistency);
+	else
+		snprintf(out, len, "header: generation %" PRIu64 ", %" PRIu32
+			 " loads, consistent", c->generation, c->nloads);
+}
+
+/* ---- manifest.tsv ----------------------------------------------------- */
 
 /* Read a whole regular file (at most max bytes) from dfd. 0 or -errno. */
 static int read_small_file(int dfd, const char *name, size_t max,
@@ -472,7 +620,7 @@ static int read_small_file(int dfd, const char *name, size_t max,
 	uint8_t *buf;
 	int fd, ret;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -480,14 +628,14 @@ static int read_small_file(int dfd, const char *name, size_t max,
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
+		ret = -MDFW_ENOTREG;
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {
 		ret = -EFBIG;
 		goto out;
 	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto out;
@@ -497,6 +645,7 @@ static int read_small_file(int dfd, const char *name, size_t max,
 		free(buf);
 		goto out;
 	}
+	buf[st.st_size] = 0;
 	*out = buf;
 	*outlen = (size_t)st.st_size;
 out:
@@ -504,147 +653,251 @@ out:
 	return ret;
 }
 
-/* Open an md file for a PT_LOAD; -1 (with a warning) if unusable. */
-static int open_load(int dfd, const char *src_path, uint32_t idx,
-		     const struct mdelf_load *l)
+static bool parse_dec(const char *s, uint64_t max, uint64_t *v)
 {
-	char fn[64];
-	struct stat st;
-	int fd;
+	uint64_t x = 0;
 
-	mdelf_file_name(l, fn, sizeof(fn));
-	fd = openat(dfd, fn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		msg("warning: %s: PT_LOAD %" PRIu32 " (vaddr 0x%" PRIx64
-		    ", 0x%" PRIx64 " bytes): %s/%s: %s; dropped",
-		    MDELF_OUT_FILE, idx, l->vaddr, l->filesz, src_path, fn,
-		    strerror(errno));
-		return -1;
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != l->filesz) {
-		msg("warning: %s: PT_LOAD %" PRIu32 " (vaddr 0x%" PRIx64
-		    "): %s/%s is %s%jd bytes, expected 0x%" PRIx64 "; dropped",
-		    MDELF_OUT_FILE, idx, l->vaddr, src_path, fn,
-		    S_ISREG(st.st_mode) ? "" : "not a regular file, ",
-		    (intmax_t)st.st_size, l->filesz);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	*v = x;
+	return true;
 }
 
-static int copy_fd(int out, int in, uint64_t size, uint8_t *buf)
+static bool parse_hex(const char *s, uint64_t *v)
 {
-	uint64_t done = 0;
-	int ret;
+	uint64_t x = 0;
 
-	while (done < size) {
-		size_t n = size - done < COPY_CHUNK ? (size_t)(size - done) :
-			   COPY_CHUNK;
+	if (s[0] != '0' || s[1] != 'x' || !s[2] || strlen(s) > 18)
+		return false;
+	for (s += 2; *s; s++) {
+		unsigned int d;
 
-		ret = pread_full(in, buf, n, done);
-		if (ret)
-			return ret;
-		ret = write_full(out, buf, n);
-		if (ret)
-			return ret;
-		done += n;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else
+			return false;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return true;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 1 || n >= MDELF_NAME_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!name_char_ok(s[i]))
+			return false;
+	return true;
+}
+
+#define MANIFEST_MAGIC	"# mdfw manifest v1"
+#define MANIFEST_COLS	"index\tname\tseq\taddress\tsize\tstatus\tfile"
+
+/* One row: 0, or -1 with err. */
+static int parse_row(char *line, uint32_t want_index, struct mdelf_tentry *e,
+		     bool *valid, char *err, size_t errlen)
+{
+	char *f[7], *save = NULL, fn[64];
+	uint64_t index, seq;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		f[i] = strtok_r(i ? NULL : line, "\t", &save);
+		if (!f[i])
+			break;
+	}
+	if (i < 7 || strtok_r(NULL, "\t", &save)) {
+		set_err(err, errlen, "not 7 tab-separated fields");
+		return -1;
+	}
+	if (!parse_dec(f[0], UINT32_MAX, &index) || index != want_index) {
+		set_err(err, errlen, "index is not %" PRIu32, want_index);
+		return -1;
+	}
+	if (strlen(f[1]) >= MDELF_TNAME_LEN) {
+		set_err(err, errlen, "name too long");
+		return -1;
+	}
+	if (!parse_dec(f[2], UINT32_MAX, &seq) || !parse_hex(f[3], &e->addr) ||
+	    !parse_hex(f[4], &e->size)) {
+		set_err(err, errlen, "bad seq, address or size");
+		return -1;
+	}
+	memset(e->name, 0, sizeof(e->name));
+	strcpy(e->name, f[1]);
+	e->index = (uint32_t)index;
+	e->seq = (uint32_t)seq;
+	e->file_off = 0;
+	e->ok = !strcmp(f[5], md_status_str(MD_ST_OK));
+	*valid = strcmp(f[5], md_status_str(MD_ST_HOLE)) &&
+		 strcmp(f[5], md_status_str(MD_ST_BAD_MARKER));
+	for (i = 0; i <= MD_ST_IO_ERROR; i++)
+		if (!strcmp(f[5], md_status_str((enum md_status)i)))
+			break;
+	if (i > MD_ST_IO_ERROR) {
+		set_err(err, errlen, "unknown status");
+		return -1;
+	}
+	if (!e->ok) {
+		if (strcmp(f[6], "-")) {
+			set_err(err, errlen, "a file for an entry not dumped");
+			return -1;
+		}
+		return 0;
+	}
+	if (!valid_name(e->name)) {
+		set_err(err, errlen, "dumped entry with a bad name");
+		return -1;
+	}
+	snprintf(fn, sizeof(fn), seq ? "md_%s.%" PRIu64 ".BIN" : "md_%s.BIN",
+		 e->name, seq);
+	if (strcmp(f[6], fn)) {
+		set_err(err, errlen, "file is not %s", fn);
+		return -1;
 	}
 	return 0;
 }
 
-/* Copy a kept PT_LOAD's md file; it must still have the checked size. */
-static int copy_load(int dfd, const struct mdelf_load *l, int ofd,
-		     uint8_t *buf)
+int mdelf_read_manifest(int dfd, struct mdelf_tentry **vout, uint32_t *nv,
+			char *err, size_t errlen)
 {
-	struct stat st;
-	char fn[64];
-	int fd, ret;
+	struct mdelf_tentry *v = NULL;
+	uint8_t *buf = NULL;
+	char *p, *end, rerr[128];
+	uint32_t rows = 0, n = 0, lineno = 0;
+	bool cols = false;
+	size_t len;
+	int ret;
 
-	mdelf_file_name(l, fn, sizeof(fn));
-	fd = openat(dfd, fn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		ret = -errno;
-	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != l->filesz)
-		ret = -ESTALE;	/* changed since we looked */
-	else
-		ret = copy_fd(ofd, fd, l->filesz, buf);
-	close(fd);
-	return ret;
+	*vout = NULL;
+	*nv = 0;
+	ret = read_small_file(dfd, "manifest.tsv", MDELF_MAX_MANIFEST, &buf,
+			      &len);
+	if (ret) {
+		set_err(err, errlen, "%s", ret == -EFBIG ?
+			"larger than 1 MiB" : out_strerror(-ret));
+		return MDFW_EXIT_IO;
+	}
+	if (memchr(buf, 0, len) || !len || buf[len - 1] != '\n') {
+		set_err(err, errlen, "not a text file ending in a newline");
+		goto bad;
+	}
+	v = calloc(MD_MAX_REGIONS, sizeof(*v));
+	if (!v) {
+		set_err(err, errlen, "out of memory");
+		free(buf);
+		return MDFW_EXIT_IO;
+	}
+	for (p = (char *)buf; p < (char *)buf + len; p = end + 1) {
+		bool valid;
+
+		end = strchr(p, '\n');
+		*end = 0;
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(p, MANIFEST_MAGIC)) {
+				set_err(err, errlen, "line 1 is not \"%s\"",
+					MANIFEST_MAGIC);
+				goto bad;
+			}
+			continue;
+		}
+		if (!cols) {
+			if (p[0] == '#')
+				continue;
+			if (strcmp(p, MANIFEST_COLS)) {
+				set_err(err, errlen, "line %" PRIu32 ": not "
+					"the column header", lineno);
+				goto bad;
+			}
+			cols = true;
+			continue;
+		}
+		if (rows >= MD_MAX_REGIONS) {
+			set_err(err, errlen, "more than %u entries",
+				MD_MAX_REGIONS);
+			goto bad;
+		}
+		if (parse_row(p, rows, &v[n], &valid, rerr, sizeof(rerr))) {
+			set_err(err, errlen, "line %" PRIu32 ": %s", lineno,
+				rerr);
+			goto bad;
+		}
+		rows++;
+		if (valid)
+			n++;
+	}
+	if (!cols) {
+		set_err(err, errlen, "no column header");
+		goto bad;
+	}
+	free(buf);
+	*vout = v;
+	*nv = n;
+	return 0;
+bad:
+	free(v);
+	free(buf);
+	return MDFW_EXIT_TABLE;
 }
 
-int mdelf_write_dump(int src_dfd, const char *src_path, const char *out_path,
+/* ---- writing dump.elf ------------------------------------------------- */
+
+int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
+		     const bool *keep, const struct mdelf_source *src,
+		     int odfd, const char *oname, uint64_t max_bytes,
 		     struct mdelf_result *r)
 {
-	struct mdelf_core c;
-	uint8_t *hdr = NULL, *out = NULL, *buf = NULL;
-	size_t hlen = 0, olen, names_off, notes_off, phend;
-	char err[512], tmp[4096], *dcopy = NULL, *bcopy = NULL;
-	const char *dname, *bname;
-	uint64_t data_off;
-	uint32_t i, k;
-	bool *keep = NULL;
-	int ofd = -1, odfd = -1, ret, rc;
+	char tmp[OUT_TMP_NAME_MAX];
+	size_t olen, names_off, notes_off, phend;
+	uint8_t *out = NULL, *buf = NULL;
+	uint64_t data_off, total;
+	uint32_t i, k, kept = 0;
+	int ofd = -1, ret;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 
-	memset(r, 0, sizeof(*r));
-	ret = read_small_file(src_dfd, MDELF_HDR_FILE, MDELF_MAX_HDR, &hdr,
-			      &hlen);
-	if (ret) {
-		msg("%s/%s: %s", src_path, MDELF_HDR_FILE,
-		    ret == -EFBIG ? "larger than 64 MiB" :
-		    ret == -EINVAL ? "not a regular file" : strerror(-ret));
-		return MDFW_EXIT_IO;
-	}
-	if (mdelf_parse_header(hdr, hlen, &c, err, sizeof(err))) {
-		msg("%s/%s: unusable ELF header: %s", src_path, MDELF_HDR_FILE,
-		    err);
-		free(hdr);
-		return MDFW_EXIT_TABLE;
-	}
-	if (c.bad_offset_index >= 0)
-		msg("warning: %s/%s: PT_LOAD %ld: p_offset is not the header "
-		    "size plus the sizes of the PT_LOADs before it; offsets "
-		    "are recomputed anyway", src_path, MDELF_HDR_FILE,
-		    c.bad_offset_index);
-	r->nloads = c.nloads;
-
-	rc = MDFW_EXIT_IO;
-	keep = calloc(c.nloads ? c.nloads : 1, sizeof(*keep));
-	buf = malloc(COPY_CHUNK);
-	if (!keep || !buf) {
-		msg("%s: out of memory", MDELF_OUT_FILE);
-		goto out;
-	}
-	/* Which md files are there with the right size (closed again: there
-	 * may be more PT_LOADs than we may open files). */
-	for (i = 0; i < c.nloads; i++) {
-		int fd = open_load(src_dfd, src_path, i + 1, &c.loads[i]);
-
-		if (fd >= 0) {
-			close(fd);
-			keep[i] = true;
-			r->kept++;
-			r->load_bytes += c.loads[i].filesz;
-		} else {
-			r->dropped++;
+	r->nloads = c->nloads;
+	r->generation = c->generation;
+	r->kept = 0;
+	r->load_bytes = 0;
+	r->file_bytes = 0;
+	r->too_large = false;
+	for (i = 0; i < c->nloads; i++) {
+		if (keep[i]) {
+			kept++;
+			r->load_bytes += c->loads[i].filesz;
 		}
 	}
 
 	/* Layout: Ehdr, phdrs, name table, notes, then the loads. */
-	phend = sizeof(Elf64_Ehdr) + (size_t)(1 + r->kept) * sizeof(Elf64_Phdr);
+	phend = sizeof(Elf64_Ehdr) + (size_t)(1 + kept) * sizeof(Elf64_Phdr);
 	names_off = (phend + 7) & ~(size_t)7;
 	notes_off = names_off + MDELF_NAMES_HDR +
-		    (size_t)r->kept * MDELF_NAMES_ENTSIZE;
-	olen = notes_off + (size_t)c.notes_len;
+		    (size_t)kept * MDELF_NAMES_ENTSIZE;
+	olen = notes_off + (size_t)c->notes_len;
+	total = olen + r->load_bytes;	/* loads are in RAM: no overflow */
+	if (total > max_bytes) {
+		r->too_large = true;
+		r->file_bytes = total;
+		return 0;
+	}
 	out = calloc(1, olen);
-	if (!out) {
-		msg("%s: out of memory", MDELF_OUT_FILE);
-		goto out;
+	buf = malloc(COPY_CHUNK);
+	if (!out || !buf) {
+		ret = -ENOMEM;
+		goto fail;
 	}
 	memset(&eh, 0, sizeof(eh));
 	memcpy(eh.e_ident, hdr, EI_NIDENT);
@@ -654,24 +907,25 @@ int mdelf_write_dump(int src_dfd, const char *src_path, const char *out_path,
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (uint16_t)(1 + r->kept);
+	eh.e_phnum = (uint16_t)(1 + kept);
 	put_ehdr(out, &eh);
 
 	memset(&ph, 0, sizeof(ph));
 	ph.p_type = PT_NOTE;
 	ph.p_offset = notes_off;
-	ph.p_filesz = c.notes_len;
+	ph.p_filesz = c->notes_len;
 	ph.p_align = 4;
 	put_phdr(out + sizeof(Elf64_Ehdr), &ph);
 
 	memcpy(out + names_off, MDELF_NAMES_MAGIC, 8);
-	put_le32(out + names_off + 8, r->kept);
+	put_le32(out + names_off + 8, kept);
 	put_le32(out + names_off + 12, MDELF_NAMES_ENTSIZE);
-	memcpy(out + notes_off, hdr + c.notes_off, (size_t)c.notes_len);
+	put_le64(out + names_off + 16, c->generation);
+	memcpy(out + notes_off, hdr + c->notes_off, (size_t)c->notes_len);
 
 	data_off = olen;
-	for (i = 0, k = 0; i < c.nloads; i++) {
-		const struct mdelf_load *l = &c.loads[i];
+	for (i = 0, k = 0; i < c->nloads; i++) {
+		const struct mdelf_load *l = &c->loads[i];
 		uint8_t *e;
 
 		if (!keep[i])
@@ -690,74 +944,229 @@ int mdelf_write_dump(int src_dfd, const char *src_path, const char *out_path,
 		    (size_t)k * MDELF_NAMES_ENTSIZE;
 		memcpy(e, l->name, strlen(l->name));
 		put_le32(e + MDELF_NAME_LEN, l->seq);
-		data_off += l->filesz;	/* sum of md files: no overflow */
+		data_off += l->filesz;
 		k++;
 	}
 
-	/* Temporary file next to the output, then rename. */
-	dcopy = strdup(out_path);
-	bcopy = strdup(out_path);
-	if (!dcopy || !bcopy) {
+	ofd = out_create(odfd, tmp);
+	if (ofd < 0) {
+		ret = ofd;
+		ofd = -1;
+		goto fail;
+	}
+	ret = write_full(ofd, out, olen);
+	for (i = 0; !ret && i < c->nloads; i++)
+		if (keep[i])
+			ret = src->copy(src->ctx, c, i, ofd, buf, COPY_CHUNK);
+	if (ret) {
+		out_abort(odfd, ofd, tmp);
+		goto fail;
+	}
+	ret = out_commit(odfd, ofd, tmp, oname);
+	if (!ret && fsync(odfd))
+		ret = -errno;
+	if (ret)
+		goto fail;
+	r->kept = kept;
+	r->file_bytes = data_off;
+	free(out);
+	free(buf);
+	return 0;
+fail:
+	msg("writing %s: %s", oname, out_strerror(-ret));
+	free(out);
+	free(buf);
+	return ret;
+}
+
+/* ---- mdfw elf: from a dump directory ----------------------------------- */
+
+#define MAX_DROP_WARNINGS	5
+
+/* Can PT_LOAD idx (1-based) be taken from its md file? Warn if not. */
+static bool load_usable(int dfd, const char *src_path, uint32_t idx,
+			const struct mdelf_load *l, unsigned int *warned)
+{
+	char fn[64], why[160];
+	struct stat st;
+	int fd;
+
+	mdelf_file_name(l, fn, sizeof(fn));
+	fd = openat(dfd, fn, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	} else if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof(why), "not a regular file");
+	} else if ((uint64_t)st.st_size != l->filesz) {
+		snprintf(why, sizeof(why), "%jd bytes, expected 0x%" PRIx64,
+			 (intmax_t)st.st_size, l->filesz);
+	} else {
+		close(fd);
+		return true;
+	}
+	if (fd >= 0)
+		close(fd);
+	if ((*warned)++ < MAX_DROP_WARNINGS)
+		msg("warning: %s: PT_LOAD %" PRIu32 " (vaddr 0x%" PRIx64
+		    ", 0x%" PRIx64 " bytes): %s/%s: %s; dropped",
+		    MDELF_OUT_FILE, idx, l->vaddr, l->filesz, src_path, fn,
+		    why);
+	return false;
+}
+
+struct dir_src {
+	int dfd;
+};
+
+static int copy_fd(int out, int in, uint64_t size, uint8_t *buf,
+		   size_t buflen, uint64_t in_off)
+{
+	uint64_t done = 0;
+	int ret;
+
+	while (done < size) {
+		size_t n = size - done < buflen ? (size_t)(size - done) :
+			   buflen;
+
+		ret = pread_full(in, buf, n, in_off + done);
+		if (ret)
+			return ret;
+		ret = write_full(out, buf, n);
+		if (ret)
+			return ret;
+		done += n;
+	}
+	return 0;
+}
+
+/* Copy a kept PT_LOAD's md file; it must still have the checked size. */
+static int dir_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
+		    int out, uint8_t *buf, size_t buflen)
+{
+	const struct mdelf_load *l = &c->loads[k];
+	const struct dir_src *s = ctx;
+	struct stat st;
+	char fn[64];
+	int fd, ret;
+
+	mdelf_file_name(l, fn, sizeof(fn));
+	fd = openat(s->dfd, fn, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != l->filesz)
+		ret = -ESTALE;	/* changed since we looked */
+	else
+		ret = copy_fd(out, fd, l->filesz, buf, buflen, 0);
+	close(fd);
+	return ret;
+}
+
+int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
+		   const char *oname, uint64_t max_bytes,
+		   struct mdelf_result *r)
+{
+	struct mdelf_core c = { 0 };
+	struct mdelf_tentry *v = NULL;
+	struct dir_src ds = { src_dfd };
+	struct mdelf_source src = { dir_copy, &ds };
+	char err[512], line[700];
+	uint8_t *hdr = NULL;
+	unsigned int warned = 0;
+	bool *keep = NULL;
+	uint32_t nv, i;
+	size_t hlen = 0;
+	int ret, rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = mdelf_read_manifest(src_dfd, &v, &nv, err, sizeof(err));
+	if (rc) {
+		msg("%s/manifest.tsv: %s%s", src_path, rc == MDFW_EXIT_TABLE ?
+		    "unusable: " : "", err);
+		return rc;
+	}
+	rc = MDFW_EXIT_IO;
+	for (i = 0; i < nv; i++)
+		if (!strcmp(v[i].name, MDELF_HDR_NAME) && v[i].seq == 0)
+			break;
+	if (i == nv) {
+		msg("%s/manifest.tsv: no valid %s entry: the guest kept no "
+		    "ELF core header", src_path, MDELF_HDR_NAME);
+		goto out;
+	}
+	if (!v[i].ok) {
+		msg("%s/manifest.tsv: the %s entry was not dumped", src_path,
+		    MDELF_HDR_NAME);
+		goto out;
+	}
+	ret = read_small_file(src_dfd, MDELF_HDR_FILE, MDELF_MAX_HDR, &hdr,
+			      &hlen);
+	if (ret) {
+		msg("%s/%s: %s", src_path, MDELF_HDR_FILE,
+		    ret == -EFBIG ? "larger than 64 MiB" : out_strerror(-ret));
+		goto out;
+	}
+	if (hlen != v[i].size) {
+		msg("%s/%s: %zu bytes, but manifest.tsv says 0x%" PRIx64
+		    " (not from this capture?)", src_path, MDELF_HDR_FILE,
+		    hlen, v[i].size);
+		goto out;
+	}
+	if (mdelf_parse_header(hdr, hlen, &c, err, sizeof(err))) {
+		msg("%s/%s: unusable ELF header: %s", src_path, MDELF_HDR_FILE,
+		    err);
+		rc = MDFW_EXIT_TABLE;
+		goto out;
+	}
+	r->nloads = c.nloads;
+	r->generation = c.generation;
+	if (mdelf_check(&c, v, nv, err, sizeof(err))) {
+		mdelf_header_line(line, sizeof(line), &c, err);
+		msg("%s; %s not written", line, MDELF_OUT_FILE);
+		rc = MDFW_EXIT_INCONSISTENT;
+		goto out;
+	}
+	mdelf_header_line(line, sizeof(line), &c, NULL);
+	printf("%s\n", line);
+
+	keep = calloc(c.nloads ? c.nloads : 1, sizeof(*keep));
+	if (!keep) {
 		msg("%s: out of memory", MDELF_OUT_FILE);
 		goto out;
 	}
-	dname = dirname(dcopy);
-	bname = basename(bcopy);
-	if (!*bname || !strcmp(bname, "/") || !strcmp(bname, ".") ||
-	    !strcmp(bname, "..")) {
-		msg("%s: not a file name", out_path);
-		rc = MDFW_EXIT_USAGE;
+	for (i = 0; i < c.nloads; i++) {
+		if (!v[i + 1].ok) {
+			if (warned++ < MAX_DROP_WARNINGS)
+				msg("warning: %s: PT_LOAD %" PRIu32 " (%s seq %"
+				    PRIu32 "): not dumped (see manifest.tsv); "
+				    "dropped", MDELF_OUT_FILE, i + 1,
+				    c.loads[i].name, c.loads[i].seq);
+			continue;
+		}
+		keep[i] = load_usable(src_dfd, src_path, i + 1, &c.loads[i],
+				      &warned);
+	}
+	if (warned > MAX_DROP_WARNINGS)
+		msg("warning: %s: %u more PT_LOADs dropped", MDELF_OUT_FILE,
+		    warned - MAX_DROP_WARNINGS);
+	if (mdelf_write_core(hdr, &c, keep, &src, odfd, oname, max_bytes, r))
+		goto out;
+	r->dropped = c.nloads - r->kept;
+	if (r->too_large) {
+		msg("warning: %s would be %" PRIu64 " bytes, more than "
+		    "--max-bytes %" PRIu64 ": not written", oname,
+		    r->file_bytes, max_bytes);
+		r->dropped = c.nloads;
+		rc = MDFW_EXIT_PARTIAL;
 		goto out;
 	}
-	odfd = open(dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (odfd < 0) {
-		msg_errno(errno, "%s", dname);
-		goto out;
-	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", bname) >=
-	    sizeof(tmp)) {
-		msg("%s: name too long", out_path);
-		goto out;
-	}
-	ofd = openat(odfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-		     O_CLOEXEC, 0600);
-	if (ofd < 0) {
-		msg_errno(errno, "%s/%s", dname, tmp);
-		goto out;
-	}
-	ret = fchmod(ofd, 0600) ? -errno : 0;
-	if (!ret)
-		ret = write_full(ofd, out, olen);
-	for (i = 0; !ret && i < c.nloads; i++)
-		if (keep[i])
-			ret = copy_load(src_dfd, &c.loads[i], ofd, buf);
-	if (!ret && fsync(ofd))
-		ret = -errno;
-	if (close(ofd) && !ret)
-		ret = -errno;
-	ofd = -1;
-	if (!ret && renameat(odfd, tmp, odfd, bname))
-		ret = -errno;
-	if (!ret && fsync(odfd))
-		ret = -errno;
-	if (ret) {
-		msg("writing %s: %s", out_path, strerror(-ret));
-		unlinkat(odfd, tmp, 0);
-		goto out;
-	}
-	r->file_bytes = data_off;
 	rc = r->dropped ? MDFW_EXIT_PARTIAL : MDFW_EXIT_OK;
 out:
-	if (ofd >= 0)
-		close(ofd);
-	if (odfd >= 0)
-		close(odfd);
 	free(keep);
-	free(buf);
-	free(out);
-	free(dcopy);
-	free(bcopy);
-	mdelf_core_free(&c);
+	free(v);
 	free(hdr);
+	mdelf_core_free(&c);
 	return rc;
 }

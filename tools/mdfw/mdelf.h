@@ -11,9 +11,17 @@
  * physically contiguous chunk of every other registered region, p_offset
  * as if the md files were concatenated after the header in table order.
  * After the (reserved) phdr space, at an 8-byte aligned offset, a name
- * table: "KMDNAMES", le32 count (= nloads), le32 entsize (= 24), then per
+ * table: "KMDNAMES", le32 count (= nloads), le32 entsize (= 24), le64
+ * generation (one more with every update the kernel publishes), then per
  * PT_LOAD { char name[16]; le32 seq; le32 reserved } naming the md file
- * (md_<name>.BIN or md_<name>.<seq>.BIN) that holds the chunk's bytes.
+ * (md_<name>.BIN or md_<name>.<seq>.BIN) that holds the chunk's bytes. No
+ * (name, seq) pair may appear twice.
+ *
+ * Protocol v2 consistency rule (mdelf_check()): the valid table entries in
+ * table order are elf_header seq 0, then one entry per PT_LOAD in PT_LOAD
+ * order with the same name and seq, address == p_paddr, size == p_filesz;
+ * PT_LOAD 1's p_offset is the elf_header entry's size and each next one
+ * the previous p_offset + p_filesz.
  *
  * Everything in it is untrusted: parsed with bounds-checked readers only.
  */
@@ -28,11 +36,16 @@
 #define MDELF_HDR_FILE		"md_elf_header.BIN"
 #define MDELF_OUT_FILE		"dump.elf"
 #define MDELF_NAMES_MAGIC	"KMDNAMES"
-#define MDELF_NAMES_HDR		16	/* magic, le32 count, le32 entsize */
+#define MDELF_NAMES_HDR		24	/* magic, count, entsize, generation */
 #define MDELF_NAMES_ENTSIZE	24
 #define MDELF_NAME_LEN		16
+#define MDELF_HDR_NAME		"elf_header"
 /* Refuse header regions (and notes/name areas of cores) above this. */
 #define MDELF_MAX_HDR		(64u << 20)
+/* mdfw info: cap on the notes of all PT_NOTE segments together. */
+#define MDELF_MAX_NOTES_TOTAL	(64u << 20)
+/* manifest.tsv larger than this is not ours. */
+#define MDELF_MAX_MANIFEST	(1u << 20)
 
 /* One PT_LOAD, with its name-table entry if there is one. */
 struct mdelf_load {
@@ -61,6 +74,7 @@ struct mdelf_core {
 	uint16_t phnum;
 	uint64_t notes_off, notes_len;
 	uint64_t names_off;
+	uint64_t generation;		/* of the name table */
 	uint32_t nloads;
 	struct mdelf_load *loads;	/* nloads entries, named */
 	struct mdelf_notes notes;
@@ -82,14 +96,15 @@ int mdelf_parse_notes(const uint8_t *p, size_t len, struct mdelf_notes *n,
 
 /*
  * Look for the name table in p[from, to) at 8-byte aligned offsets (from is
- * rounded up). Returns 1 and fills names/seqs of loads[0, nloads) and
- * *off if found and valid, 0 if there is no magic, -1 with err if a table
- * is there but invalid (wrong count or entry size, out of bounds, a name
- * that is not [A-Za-z0-9_-]{1,15}).
+ * rounded up; p must be 8-byte aligned in the file). Returns 1 and fills
+ * names/seqs of loads[0, nloads), *off and *generation if found and valid,
+ * 0 if there is no magic, -1 with err if a table is there but invalid
+ * (wrong count or entry size, out of bounds, a name that is not
+ * [A-Za-z0-9_-]{1,15}, a (name, seq) pair named twice).
  */
 int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 		     struct mdelf_load *loads, uint32_t nloads, uint64_t *off,
-		     char *err, size_t errlen);
+		     uint64_t *generation, char *err, size_t errlen);
 
 /*
  * The value of KEY in vmcoreinfo text ("KEY=VALUE\n" lines): a pointer to
@@ -104,26 +119,91 @@ extern const char *const mdelf_required_keys[];
 /* md_<name>.BIN or md_<name>.<seq>.BIN */
 void mdelf_file_name(const struct mdelf_load *l, char *out, size_t outlen);
 
-struct mdelf_result {
-	uint32_t nloads;	/* PT_LOADs in the header */
-	uint32_t kept;		/* written */
-	uint32_t dropped;	/* md file missing or wrong size */
-	uint64_t load_bytes;	/* bytes of the kept PT_LOADs */
-	uint64_t file_bytes;	/* size of the output file */
+/* A valid (VALI) table entry, as the consistency rule sees it. */
+#define MDELF_TNAME_LEN		72	/* escaped name (\xNN) + NUL */
+struct mdelf_tentry {
+	uint32_t index;			/* in the table */
+	char name[MDELF_TNAME_LEN];	/* printable form (manifest's) */
+	uint32_t seq;
+	uint64_t addr, size;
+	bool ok;			/* accepted and dumped */
+	uint64_t file_off;		/* ok: offset in the RAM file */
 };
 
 /*
- * Assemble an ELF core from the dump directory open at src_dfd (path
- * src_path, for messages): md_elf_header.BIN and the md files it names.
- * Writes out_path (relative to the current directory unless absolute)
- * through a temporary file in the same directory, mode 0600, fsync()ed,
- * then renamed, and the directory fsync()ed. Warnings go to stderr.
+ * The protocol v2 consistency rule (see the top of this file) for header c
+ * and the valid table entries v[0, nv) in table order. 0 if it holds, -1
+ * with the first mismatch in err.
+ */
+int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
+		uint32_t nv, char *err, size_t errlen);
+
+/*
+ * "header: generation G, N loads, consistent", or with inconsistency set,
+ * "header: generation G: INCONSISTENT: <inconsistency>".
+ */
+void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
+		       const char *inconsistency);
+
+/*
+ * Read manifest.tsv from the dump directory dfd: the valid entries (status
+ * neither invalid-marker nor bad-marker) in table order, ok set for those
+ * dumped ("ok", file md_<name>[.<seq>].BIN). *v is malloc()ed. Returns 0,
+ * MDFW_EXIT_TABLE if the manifest is malformed or MDFW_EXIT_IO if it
+ * cannot be read, with err set.
+ */
+int mdelf_read_manifest(int dfd, struct mdelf_tentry **v, uint32_t *nv,
+			char *err, size_t errlen);
+
+struct mdelf_result {
+	uint32_t nloads;	/* PT_LOADs in the header */
+	uint32_t kept;		/* written */
+	uint32_t dropped;	/* not dumped, md file missing or wrong size */
+	uint64_t load_bytes;	/* bytes of the kept PT_LOADs */
+	uint64_t file_bytes;	/* size of the output file */
+	uint64_t generation;
+	bool too_large;		/* would exceed max_bytes: not written */
+};
+
+/* Where the bytes of PT_LOAD k come from. */
+struct mdelf_source {
+	/* Copy PT_LOAD k (c->loads[k].filesz bytes) to out; 0 or -errno. */
+	int (*copy)(void *ctx, const struct mdelf_core *c, uint32_t k,
+		    int out, uint8_t *buf, size_t buflen);
+	void *ctx;
+};
+
+/*
+ * Write the ELF core of header c (region bytes hdr) with the PT_LOADs
+ * keep[k] as dump file oname in the directory odfd: ELF header, program
+ * headers with recomputed offsets, the name table (same generation), the
+ * notes, then the PT_LOADs' bytes from src. Created as in out_create(),
+ * fsync()ed, renamed, directory fsync()ed. If it would be larger than
+ * max_bytes (UINT64_MAX: no cap), nothing is written and r->too_large is
+ * set.
+ * Returns 0, or a negative errno (message printed).
+ */
+int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
+		     const bool *keep, const struct mdelf_source *src,
+		     int odfd, const char *oname, uint64_t max_bytes,
+		     struct mdelf_result *r);
+
+/*
+ * mdfw elf: assemble an ELF core from the dump directory src_dfd (path
+ * src_path, for messages) as its manifest.tsv lists it: md_elf_header.BIN
+ * and the md files of this capture's dumped entries; the consistency rule
+ * must hold. Writes oname in odfd (see mdelf_write_core). Prints the
+ * "header: ..." line on stdout (or on stderr if inconsistent); warnings go
+ * to stderr.
  *
  * Returns an mdfw exit code: 0 (all PT_LOADs written), 4 (written, some
- * dropped), 3 (header unusable: nothing written), 2 (I/O error, including
- * a missing md_elf_header.BIN: nothing written).
+ * dropped; or larger than max_bytes, not written), 5 (header and table
+ * inconsistent: nothing written), 3 (header or manifest unusable: nothing
+ * written), 2 (I/O error, including a missing md_elf_header.BIN or
+ * manifest.tsv: nothing written).
  */
-int mdelf_write_dump(int src_dfd, const char *src_path, const char *out_path,
-		     struct mdelf_result *r);
+int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
+		   const char *oname, uint64_t max_bytes,
+		   struct mdelf_result *r);
 
 #endif /* MDFW_MDELF_H */

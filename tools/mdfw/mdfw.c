@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,9 @@ static const struct option all_options[] = {
 
 /* Which options each command accepts, by OPT_ value. */
 static const int init_opts[] = { OPT_SHM, OPT_SHM_SIZE, OPT_HELP, 0 };
-static const int elf_opts[] = { OPT_DIR, OPT_OUT, OPT_HELP, 0 };
+static const int elf_opts[] = {
+	OPT_DIR, OPT_OUT, OPT_MAX_BYTES, OPT_HELP, 0
+};
 static const int extract_opts[] = {
 	OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT, OPT_BAR2,
 	OPT_MAX_BYTES, OPT_HELP, 0
@@ -446,20 +449,182 @@ static const char *result_word(int rc)
 		return "partial";
 	case MDFW_EXIT_TABLE:
 		return "table-unusable";
+	case MDFW_EXIT_INCONSISTENT:
+		return "inconsistent";
 	default:
 		return "io-error";
 	}
 }
 
-static bool has_elf_header(const struct md_table *t)
+/* What became of the guest's ELF core header in this capture. */
+enum hdr_state {
+	HDR_NONE,		/* no valid elf_header entry: no core image */
+	HDR_NOT_DUMPED,		/* a valid one, but rejected or not copied */
+	HDR_UNUSABLE,		/* dumped, but not a valid header */
+	HDR_INCONSISTENT,	/* valid, but the table says otherwise */
+	HDR_CONSISTENT,
+};
+
+struct hdr {
+	enum hdr_state state;
+	uint32_t index;		/* the elf_header entry */
+	uint8_t *buf;		/* its bytes, read once */
+	struct mdelf_core core;
+	struct mdelf_tentry *v;	/* the valid entries, in table order */
+	uint32_t nv;
+	char line[768];		/* "header: ..." */
+};
+
+/* Find the elf_header entry and read its bytes (before the dump). */
+static void hdr_read(struct hdr *h, const struct md_table *t, int ram_fd)
 {
+	const struct md_entry *e;
 	uint32_t i;
 
-	for (i = 0; i < t->n; i++)
-		if (t->entries[i].status == MD_ST_OK && t->entries[i].seq == 0 &&
-		    !strcmp(t->entries[i].name, "elf_header"))
-			return true;
-	return false;
+	h->state = HDR_NONE;
+	for (i = 0; i < t->n; i++) {
+		e = &t->entries[i];
+		if (e->status == MD_ST_HOLE || e->status == MD_ST_BAD_MARKER ||
+		    e->status == MD_ST_BAD_NAME || e->seq != 0 ||
+		    strcmp(e->name, MDELF_HDR_NAME))
+			continue;
+		h->index = i;
+		h->state = HDR_NOT_DUMPED;
+		if (e->status != MD_ST_OK || e->size > MDELF_MAX_HDR)
+			return;
+		h->buf = malloc((size_t)e->size);
+		if (!h->buf || pread_full(ram_fd, h->buf, (size_t)e->size,
+					  e->file_off)) {
+			free(h->buf);
+			h->buf = NULL;
+		}
+		return;
+	}
+}
+
+/* After the dump: parse the header and apply the consistency rule. */
+static void hdr_check(struct hdr *h, const struct md_table *t)
+{
+	const struct md_entry *e = h->state == HDR_NONE ? NULL :
+				   &t->entries[h->index];
+	char err[512];
+	uint32_t i;
+
+	if (!e)
+		return;
+	if (e->status != MD_ST_OK || !h->buf) {
+		snprintf(h->line, sizeof(h->line), "header: not checked: the "
+			 "%s entry (index %" PRIu32 ") was not dumped (%s)",
+			 MDELF_HDR_NAME, h->index, e->size > MDELF_MAX_HDR &&
+			 e->status == MD_ST_OK ? "larger than 64 MiB" :
+			 md_status_str(e->status));
+		h->state = HDR_NOT_DUMPED;
+		return;
+	}
+	if (mdelf_parse_header(h->buf, (size_t)e->size, &h->core, err,
+			       sizeof(err))) {
+		snprintf(h->line, sizeof(h->line), "header: unusable: %s", err);
+		h->state = HDR_UNUSABLE;
+		return;
+	}
+	h->v = calloc(t->n ? t->n : 1, sizeof(*h->v));
+	if (!h->v) {
+		snprintf(h->line, sizeof(h->line), "header: not checked: out "
+			 "of memory");
+		h->state = HDR_NOT_DUMPED;
+		return;
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct md_entry *x = &t->entries[i];
+		struct mdelf_tentry *y = &h->v[h->nv];
+
+		if (x->status == MD_ST_HOLE || x->status == MD_ST_BAD_MARKER)
+			continue;
+		y->index = i;
+		md_name_escape(x->raw_name, y->name);
+		y->seq = x->seq;
+		y->addr = x->addr;
+		y->size = x->size;
+		y->ok = x->status == MD_ST_OK;
+		y->file_off = x->file_off;
+		h->nv++;
+	}
+	if (mdelf_check(&h->core, h->v, h->nv, err, sizeof(err))) {
+		mdelf_header_line(h->line, sizeof(h->line), &h->core, err);
+		h->state = HDR_INCONSISTENT;
+	} else {
+		mdelf_header_line(h->line, sizeof(h->line), &h->core, NULL);
+		h->state = HDR_CONSISTENT;
+	}
+}
+
+static void hdr_free(struct hdr *h)
+{
+	free(h->buf);
+	free(h->v);
+	mdelf_core_free(&h->core);
+}
+
+struct ram_src {
+	int fd;
+	const struct hdr *h;
+};
+
+/* PT_LOAD k is table entry v[k + 1] (the rule holds): copy it from RAM. */
+static int ram_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
+		    int out, uint8_t *buf, size_t buflen)
+{
+	const struct ram_src *s = ctx;
+	const struct mdelf_tentry *e = &s->h->v[k + 1];
+	uint64_t done = 0, size = c->loads[k].filesz;
+	int ret;
+
+	while (done < size) {
+		size_t n = size - done < buflen ? (size_t)(size - done) : buflen;
+
+		ret = pread_full(s->fd, buf, n, e->file_off + done);
+		if (ret)
+			return ret;
+		ret = write_full(out, buf, n);
+		if (ret)
+			return ret;
+		done += n;
+	}
+	return 0;
+}
+
+/* dump.elf from this capture's entries; returns the elf= word. */
+static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
+			     uint64_t budget, struct mdelf_result *er)
+{
+	struct ram_src rs = { ram_fd, h };
+	struct mdelf_source src = { ram_copy, &rs };
+	bool *keep;
+	uint32_t k;
+
+	keep = calloc(h->core.nloads ? h->core.nloads : 1, sizeof(*keep));
+	if (!keep)
+		return "failed";
+	for (k = 0; k < h->core.nloads; k++)
+		keep[k] = h->v[k + 1].ok;
+	if (mdelf_write_core(h->buf, &h->core, keep, &src, dfd,
+			     MDELF_OUT_FILE, budget, er)) {
+		free(keep);
+		return "failed";
+	}
+	free(keep);
+	er->dropped = h->core.nloads - er->kept;
+	if (er->too_large) {
+		msg("warning: %s would be %" PRIu64 " bytes, more than the %"
+		    PRIu64 " left under the --max-bytes cap: not written",
+		    MDELF_OUT_FILE, er->file_bytes, budget);
+		return "too-large";
+	}
+	if (er->dropped)
+		msg("warning: %s: %" PRIu32 " of %" PRIu32 " PT_LOADs dropped "
+		    "(their entries were not dumped)", MDELF_OUT_FILE,
+		    er->dropped, er->nloads);
+	return er->dropped ? "partial" : "ok";
 }
 
 /*
@@ -474,10 +639,14 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	struct dump_dir dir = { .dfd = -1 };
 	struct md_source src = { 0 };
 	struct fds fds = { -1, -1 };
-	char err[512] = "", header[1024], text[2048], elf_word[16] = "none";
+	struct hdr h = { 0 };
+	char err[512] = "", *text = NULL, *header = NULL;
+	const char *elf_word = "none";
 	struct mdelf_result er = { 0 };
-	uint64_t ram_file_size, shm_size, bytes = 0;
+	uint64_t ram_file_size, shm_size, bytes = 0, cap;
 	unsigned int io_errors = 0;
+	size_t textlen = 0, headerlen = 0;
+	FILE *f;
 	double ms;
 	int rc, ret;
 
@@ -523,27 +692,37 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 
 	if (!rc) {
 		report_bad_entries(&t);
-		io_errors = dump_regions(&dir, &t, fds.ram, &bytes);
-		snprintf(header, sizeof(header),
-			 "trigger: %s\n"
-			 "table: region_count %" PRIu32 " examined %" PRIu32
-			 " capacity %" PRIu32 "%s\n"
-			 "regions_baseptr: 0x%" PRIx64 " (%s offset 0x%" PRIx64
-			 ")\n"
-			 "ram: size 0x%" PRIx64 " below_4g 0x%" PRIx64
-			 " above_4g 0x%" PRIx64,
-			 trg->event, t.region_count, t.n, t.capacity,
-			 t.truncated ? " TRUNCATED" : "", t.baseptr,
-			 t.where == MD_IN_SHM ? "shm" :
-			 t.where == MD_IN_RAM ? "ram" : "-", t.array_off,
-			 lay->ram_size, lay->below_4g, lay->above_4g);
-		ret = dump_manifest(&dir, &t, header);
+		hdr_read(&h, &t, fds.ram);
+		io_errors = dump_regions(&dir, &t, fds.ram, &bytes, h.index,
+					 h.buf);
+		hdr_check(&h, &t);
+		f = open_memstream(&header, &headerlen);
+		if (f) {
+			fprintf(f, "trigger: %s\n"
+				"table: region_count %" PRIu32 " examined %"
+				PRIu32 " capacity %" PRIu32 "%s\n"
+				"regions_baseptr: 0x%" PRIx64 " (%s offset 0x%"
+				PRIx64 ")\n"
+				"ram: size 0x%" PRIx64 " below_4g 0x%" PRIx64
+				" above_4g 0x%" PRIx64 "%s%s",
+				trg->event, t.region_count, t.n, t.capacity,
+				t.truncated ? " TRUNCATED" : "", t.baseptr,
+				t.where == MD_IN_SHM ? "shm" :
+				t.where == MD_IN_RAM ? "ram" : "-",
+				t.array_off, lay->ram_size, lay->below_4g,
+				lay->above_4g, h.line[0] ? "\n" : "", h.line);
+			fclose(f);
+		}
+		ret = header ? dump_manifest(&dir, &t, header) : -ENOMEM;
 		if (ret) {
-			msg_errno(-ret, "writing %s/manifest.tsv", o->out);
+			msg("writing %s/manifest.tsv: %s", o->out,
+			    out_strerror(-ret));
 			io_errors++;
 		}
 		if (io_errors)
 			rc = MDFW_EXIT_IO;
+		else if (h.state == HDR_INCONSISTENT)
+			rc = MDFW_EXIT_INCONSISTENT;
 		else if (t.n_bad || t.truncated)
 			rc = MDFW_EXIT_PARTIAL;
 	}
@@ -555,51 +734,69 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	/* The capture is durable now: stop the clock before capture.txt. */
 	ms = (double)(mono_ns() - t0) / 1e6;
 
-	/* Derived, after the clock: the ELF core, if the guest keeps one. */
-	if (rc != MDFW_EXIT_TABLE && dir.dfd >= 0 && has_elf_header(&t)) {
-		char path[4096];
-		int erc;
-
-		snprintf(path, sizeof(path), "%s/%s", o->out, MDELF_OUT_FILE);
-		erc = mdelf_write_dump(dir.dfd, o->out, path, &er);
-		snprintf(elf_word, sizeof(elf_word), "%s",
-			 erc == MDFW_EXIT_OK ? "ok" :
-			 erc == MDFW_EXIT_PARTIAL ? "partial" : "failed");
-		if (erc != MDFW_EXIT_OK) {
-			msg("warning: %s: %s", path, erc == MDFW_EXIT_PARTIAL ?
-			    "some PT_LOADs dropped" : "not written");
-			if (rc == MDFW_EXIT_OK)
-				rc = MDFW_EXIT_PARTIAL;
-		}
+	/*
+	 * Derived, after the clock: the ELF core, if the guest keeps one and
+	 * it agrees with the table; never from a mixed header.
+	 */
+	if (h.state == HDR_INCONSISTENT) {
+		msg("%s; %s not written", h.line, MDELF_OUT_FILE);
+		elf_word = "inconsistent";
+	} else if (h.state != HDR_NONE && h.state != HDR_CONSISTENT) {
+		msg("warning: %s; %s not written", h.line, MDELF_OUT_FILE);
+		elf_word = "failed";
+	} else if (h.state == HDR_CONSISTENT && dir.dfd >= 0) {
+		/* The region files and dump.elf share the cap. */
+		cap = o->max_bytes ? o->max_bytes :
+		      lay->ram_size > UINT64_MAX / 2 ? UINT64_MAX :
+		      2 * lay->ram_size;
+		elf_word = write_elf(&h, dir.dfd, fds.ram,
+				     cap > bytes ? cap - bytes : 0, &er);
 	}
+	if (strcmp(elf_word, "none") && strcmp(elf_word, "ok") &&
+	    strcmp(elf_word, "inconsistent") && rc == MDFW_EXIT_OK)
+		rc = MDFW_EXIT_PARTIAL;
+	if (!strcmp(elf_word, "failed") && h.state == HDR_CONSISTENT)
+		rc = MDFW_EXIT_IO;
 
-	snprintf(text, sizeof(text),
-		 "trigger=%s\n"
-		 "trigger_source=%s\n"
-		 "trigger_data=%s\n"
-		 "capture_ms=%.3f\n"
-		 "entries=%" PRIu32 "\n"
-		 "ok=%" PRIu32 "\n"
-		 "holes=%" PRIu32 "\n"
-		 "bad=%" PRIu32 "\n"
-		 "truncated=%d\n"
-		 "bytes=%" PRIu64 "\n"
-		 "result=%s\n"
-		 "exit_code=%d\n"
-		 "error=%s\n"
-		 "elf=%s\n"
-		 "elf_loads=%" PRIu32 "\n"
-		 "elf_dropped=%" PRIu32 "\n"
-		 "elf_bytes=%" PRIu64 "\n",
-		 trg->event, trg->how, trg->data ? trg->data : "",
-		 ms, t.n, t.n_ok, t.n_holes, t.n_bad, t.truncated ? 1 : 0,
-		 bytes, result_word(rc), rc, err, elf_word, er.kept,
-		 er.dropped, er.file_bytes);
-	ret = dump_text_file(&dir, "capture.txt", text);
+	/* No fixed-size buffer: long trigger data must not cut the rest. */
+	f = open_memstream(&text, &textlen);
+	if (f) {
+		fprintf(f, "trigger=%s\n"
+			"trigger_source=%s\n"
+			"trigger_data=%s\n"
+			"capture_ms=%.3f\n"
+			"entries=%" PRIu32 "\n"
+			"ok=%" PRIu32 "\n"
+			"holes=%" PRIu32 "\n"
+			"bad=%" PRIu32 "\n"
+			"truncated=%d\n"
+			"bytes=%" PRIu64 "\n",
+			trg->event, trg->how, trg->data ? trg->data : "",
+			ms, t.n, t.n_ok, t.n_holes, t.n_bad,
+			t.truncated ? 1 : 0, bytes);
+		fprintf(f, "header=%s\n", h.line[0] ? h.line + 8 : "none");
+		if (h.state == HDR_CONSISTENT || h.state == HDR_INCONSISTENT)
+			fprintf(f, "generation=%" PRIu64 "\n",
+				h.core.generation);
+		else
+			fprintf(f, "generation=\n");
+		fprintf(f, "elf=%s\n"
+			"elf_loads=%" PRIu32 "\n"
+			"elf_dropped=%" PRIu32 "\n"
+			"elf_bytes=%" PRIu64 "\n"
+			"result=%s\n"
+			"exit_code=%d\n"
+			"error=%s\n",
+			elf_word, er.kept, er.dropped,
+			er.too_large ? 0 : er.file_bytes, result_word(rc), rc,
+			err);
+		fclose(f);
+	}
+	ret = text ? dump_text_file(&dir, "capture.txt", text) : -ENOMEM;
 	if (!ret)
 		ret = dump_sync_dir(&dir);
 	if (ret) {
-		msg_errno(-ret, "writing %s/capture.txt", o->out);
+		msg("writing %s/capture.txt: %s", o->out, out_strerror(-ret));
 		rc = MDFW_EXIT_IO;
 	}
 
@@ -612,13 +809,18 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	printf("dumped: %" PRIu32 " regions, %" PRIu64 " bytes; %" PRIu32
 	       " holes, %" PRIu32 " bad -> %s\n", t.n_ok, bytes, t.n_holes,
 	       t.n_bad, o->out);
-	if (strcmp(elf_word, "none"))
+	if (h.state == HDR_CONSISTENT)
+		printf("%s\n", h.line);
+	if (!strcmp(elf_word, "ok") || !strcmp(elf_word, "partial"))
 		printf("elf: %s/%s %s: %" PRIu32 " of %" PRIu32 " PT_LOADs, %"
 		       PRIu64 " bytes\n", o->out, MDELF_OUT_FILE, elf_word,
 		       er.kept, er.nloads, er.file_bytes);
 	printf("capture_ms: %.3f\n", ms);
 	printf("result: %s (exit %d)\n", result_word(rc), rc);
 out:
+	free(text);
+	free(header);
+	hdr_free(&h);
 	dump_close_dir(&dir);
 	md_table_free(&t);
 	close(fds.ram);
@@ -669,9 +871,11 @@ static int cmd_extract(int argc, char **argv)
 static int cmd_elf(int argc, char **argv)
 {
 	struct mdelf_result r;
+	char *dcopy = NULL, *bcopy = NULL;
+	const char *dname, *bname;
 	char path[4096];
 	struct opts o;
-	int dfd, ret;
+	int dfd = -1, odfd = -1, ret;
 
 	ret = parse_opts(argc, argv, elf_opts, elf_help, &o);
 	if (ret)
@@ -686,18 +890,46 @@ static int cmd_elf(int argc, char **argv)
 		}
 		o.out = path;
 	}
+	dcopy = strdup(o.out);
+	bcopy = strdup(o.out);
+	if (!dcopy || !bcopy) {
+		ret = MDFW_EXIT_IO;
+		goto out;
+	}
+	dname = dirname(dcopy);
+	bname = basename(bcopy);
+	if (!*bname || !strcmp(bname, "/") || !strcmp(bname, ".") ||
+	    !strcmp(bname, "..")) {
+		msg("elf: %s: not a file name", o.out);
+		ret = MDFW_EXIT_USAGE;
+		goto out;
+	}
+	ret = MDFW_EXIT_IO;
 	dfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		msg_errno(errno, "elf: %s", o.dir);
-		return MDFW_EXIT_IO;
+		goto out;
 	}
-	ret = mdelf_write_dump(dfd, o.dir, o.out, &r);
-	close(dfd);
-	if (ret == MDFW_EXIT_OK || ret == MDFW_EXIT_PARTIAL)
+	odfd = open(dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (odfd < 0) {
+		msg_errno(errno, "elf: %s", dname);
+		goto out;
+	}
+	out_check_dir(odfd, dname);
+	ret = mdelf_from_dir(dfd, o.dir, odfd, bname, o.max_bytes ?
+			     o.max_bytes : UINT64_MAX, &r);
+	if ((ret == MDFW_EXIT_OK || ret == MDFW_EXIT_PARTIAL) && !r.too_large)
 		printf("%s: %" PRIu32 " of %" PRIu32 " PT_LOADs (%" PRIu64
 		       " bytes), %" PRIu32 " dropped, %" PRIu64 " bytes\n",
 		       o.out, r.kept, r.nloads, r.load_bytes, r.dropped,
 		       r.file_bytes);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (odfd >= 0)
+		close(odfd);
+	free(dcopy);
+	free(bcopy);
 	return ret;
 }
 

@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,4 +138,132 @@ int write_full(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* ---- output files ------------------------------------------------------ */
+
+int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int attempt;
+
+	for (attempt = 0; attempt < 16; attempt++) {
+		uint8_t r[8];
+		char *p;
+		size_t i;
+		int fd;
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return -EIO;
+		p = tmp + snprintf(tmp, OUT_TMP_NAME_MAX, ".mdfw-");
+		for (i = 0; i < sizeof(r); i++) {
+			*p++ = hex[r[i] >> 4];
+			*p++ = hex[r[i] & 15];
+		}
+		strcpy(p, ".tmp");
+		/*
+		 * O_EXCL: never an existing file (nor a symlink, FIFO or
+		 * device: O_EXCL|O_CREAT fails on any existing name, and
+		 * O_NOFOLLOW says so explicitly).
+		 */
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			/* umask may have removed bits, never added: fine;
+			 * but make the mode exact. */
+			if (fchmod(fd, 0600)) {
+				int ret = -errno;
+
+				out_abort(dfd, fd, tmp);
+				return ret;
+			}
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+void out_abort(int dfd, int fd, const char *tmp)
+{
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dfd, tmp, 0);
+}
+
+int out_commit(int dfd, int fd, const char *tmp, const char *name)
+{
+	struct stat st;
+	int ret = 0;
+
+	if (fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	/*
+	 * Only a regular file may be replaced. rename() itself would never
+	 * follow a symlink or open a FIFO, but whatever sits there was not
+	 * put there by us: refuse and say so rather than silently replace.
+	 */
+	if (!ret && !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    !S_ISREG(st.st_mode))
+		ret = -MDFW_ENOTREG;
+	if (!ret && renameat(dfd, tmp, dfd, name))
+		ret = -errno;
+	if (ret)
+		unlinkat(dfd, tmp, 0);
+	return ret;
+}
+
+const char *out_strerror(int err)
+{
+	if (err == MDFW_ENOTREG)
+		return "not a regular file there; refused (not opened, not "
+		       "replaced)";
+	return strerror(err);
+}
+
+void out_check_dir(int dfd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(dfd, &st))
+		return;
+	if (st.st_uid != geteuid())
+		msg("warning: output directory %s is owned by uid %u, not by "
+		    "us (uid %u): its owner can replace what we write", path,
+		    (unsigned int)st.st_uid, (unsigned int)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		msg("warning: output directory %s is %s-writable (mode %04o): "
+		    "others can replace what we write", path,
+		    st.st_mode & S_IWOTH ? "world" : "group",
+		    (unsigned int)(st.st_mode & 07777));
+}
+
+char *escape_bytes(const char *s, size_t n, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if (!len)
+		return out;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= len)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= len)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -15,6 +15,7 @@ enum mdfw_exit {
 	MDFW_EXIT_IO = 2,	/* I/O or QMP failure, timeout, QEMU gone */
 	MDFW_EXIT_TABLE = 3,	/* no usable TOC/subsystem: nothing dumped */
 	MDFW_EXIT_PARTIAL = 4,	/* dump written, some entries bad/skipped */
+	MDFW_EXIT_INCONSISTENT = 5,	/* ELF header and table disagree */
 };
 
 #if defined(__GNUC__)
@@ -41,6 +42,40 @@ uint64_t mono_ns(void);
 /* Full-length pread/write; return 0 or a negative errno. Short pread = -EIO. */
 int pread_full(int fd, void *buf, size_t len, uint64_t off);
 int write_full(int fd, const void *buf, size_t len);
+
+/*
+ * Output files. Every file mdfw writes is created under a fresh,
+ * unpredictable name (".mdfw-<16 hex>.tmp") in the directory dfd with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, so nothing planted in the
+ * directory (symlink, hard link, FIFO, another user's file) is ever opened
+ * for writing; then renamed into place by out_commit().
+ */
+#define OUT_TMP_NAME_MAX	32
+/* errno-style code for "a non-regular file is at the final name". */
+#define MDFW_ENOTREG		4096
+
+/* Create the temporary file; its name goes to tmp. fd or negative errno. */
+int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX]);
+/*
+ * fsync and close fd (always closed), then rename tmp to name in dfd,
+ * refusing (-MDFW_ENOTREG) if something other than a regular file is at
+ * name; the temporary file is removed on any failure. 0 or negative errno.
+ */
+int out_commit(int dfd, int fd, const char *tmp, const char *name);
+/* Remove a temporary file after a failure (closes fd if >= 0). */
+void out_abort(int dfd, int fd, const char *tmp);
+/* strerror() that also knows MDFW_ENOTREG. */
+const char *out_strerror(int err);
+/* Warn on stderr if the directory is not ours or is group/world-writable. */
+void out_check_dir(int dfd, const char *path);
+
+/*
+ * Printable copy of the n bytes at s in out[len]: bytes outside 0x20-0x7e
+ * and the backslash become \xNN (so no control character or terminal
+ * escape sequence gets through); cut short if out is full; always
+ * NUL-terminated. Returns out.
+ */
+char *escape_bytes(const char *s, size_t n, char *out, size_t len);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

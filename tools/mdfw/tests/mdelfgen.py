@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Independent encoder of kmemdump's ELF core header region (md_elf_header.BIN)
-and of md_* dump directories, for tests (see tools/mdfw/mdelf.h).
+and of md_* dump directories, for tests (see tools/mdfw/mdelf.h): protocol
+v2, name table "KMDNAMES", le32 count, le32 entsize 24, le64 generation.
 
     loads = [Load("linux_banner", 0, vaddr, paddr, data), ...]
     hdr = header_region(loads, notes=[prstatus(1, regs), prpsinfo(),
-                                      vmcoreinfo(text)])
-    write_md_dir(path, hdr, loads)
+                                      vmcoreinfo(text)], generation=7)
+    write_md_dir(path, hdr, loads)     # md files + manifest.tsv
 """
 import os
 import struct
@@ -78,11 +79,12 @@ def default_notes(ncpus=2):
 
 
 def header_region(loads, notes=None, max_phdrs=None, page=4096,
-                  names=True, names_gap=0, ehdr_patch=None):
+                  names=True, names_gap=0, ehdr_patch=None, generation=1):
     """The bytes of md_elf_header.BIN as the kernel lays it out.
 
     max_phdrs: phdr slots reserved (>= 1 + len(loads)); names_gap: extra
-    8-byte words between the reserved phdr space and the name table."""
+    8-byte words between the reserved phdr space and the name table;
+    generation: the name table's update counter."""
     notes = default_notes() if notes is None else notes
     notes_b = b"".join(notes)
     nph = 1 + len(loads)
@@ -90,7 +92,8 @@ def header_region(loads, notes=None, max_phdrs=None, page=4096,
     names_off = (64 + 56 * slots + 7) // 8 * 8 + 8 * names_gap
     table = b""
     if names:
-        table = MAGIC + struct.pack("<II", len(loads), 24) + b"".join(
+        table = MAGIC + struct.pack("<IIQ", len(loads), 24,
+                                    generation) + b"".join(
             struct.pack("<16sII", l.name.encode(), l.seq, 0) for l in loads)
     used = names_off + len(table) + len(notes_b)
     H = (used + page - 1) // page * page
@@ -114,8 +117,28 @@ def header_region(loads, notes=None, max_phdrs=None, page=4096,
     return bytes(buf)
 
 
-def write_md_dir(path, hdr, loads, skip=()):
-    """md_elf_header.BIN plus one md file per load (except names in skip)."""
+HDR_PADDR = 0x100000
+
+
+def manifest_text(rows):
+    """manifest.tsv as mdfw writes it; rows: (name, seq, addr, size, status)
+    in table order (file column derived: md file if status is ok)."""
+    out = ["# mdfw manifest v1", "# written by mdelfgen.py",
+           "index\tname\tseq\taddress\tsize\tstatus\tfile"]
+    for i, (name, seq, addr, size, st) in enumerate(rows):
+        fn = "-"
+        if st == "ok":
+            fn = "md_%s.BIN" % name if seq == 0 else "md_%s.%d.BIN" % (
+                name, seq)
+        out.append("%d\t%s\t%d\t%#x\t%#x\t%s\t%s" % (i, name, seq, addr,
+                                                     size, st, fn))
+    return "\n".join(out) + "\n"
+
+
+def write_md_dir(path, hdr, loads, skip=(), manifest=True, rows=None):
+    """md_elf_header.BIN plus one md file per load (except names in skip),
+    and manifest.tsv listing elf_header then the loads, all "ok" (or rows,
+    see manifest_text), unless manifest is False."""
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "md_elf_header.BIN"), "wb") as f:
         f.write(hdr)
@@ -124,23 +147,32 @@ def write_md_dir(path, hdr, loads, skip=()):
             continue
         with open(os.path.join(path, l.fname), "wb") as f:
             f.write(l.data)
+    if rows is None:
+        rows = [("elf_header", 0, HDR_PADDR, len(hdr), "ok")] + [
+            (l.name, l.seq, l.paddr, l.size, "ok") for l in loads]
+    if manifest:
+        with open(os.path.join(path, "manifest.tsv"), "w") as f:
+            f.write(manifest_text(rows))
 
 
-def parse_core(data):
-    """(ehdr tuple, [phdr tuples], name table list or None) of an ELF core."""
+def parse_core(data, want_generation=False):
+    """(ehdr tuple, [phdr tuples], name table list or None) of an ELF core,
+    plus the name table's generation (or None) if want_generation."""
     eh = EHDR.unpack_from(data, 0)
     phoff, phnum = eh[5], eh[10]
     phs = [PHDR.unpack_from(data, phoff + 56 * i) for i in range(phnum)]
     first = min([p[2] for p in phs if p[5]] + [len(data)])
-    names = None
+    names = gen = None
     o = (phoff + 56 * phnum + 7) // 8 * 8
-    while o + 16 <= first:
+    while o + 24 <= first:
         if data[o:o + 8] == MAGIC:
-            n, _ = struct.unpack_from("<II", data, o + 8)
+            n, _, gen = struct.unpack_from("<IIQ", data, o + 8)
             names = []
             for i in range(n):
-                nm, seq, _ = struct.unpack_from("<16sII", data, o + 16 + 24 * i)
+                nm, seq, _ = struct.unpack_from("<16sII", data, o + 24 + 24 * i)
                 names.append((nm.rstrip(b"\0").decode(), seq))
             break
         o += 8
+    if want_generation:
+        return eh, phs, names, gen
     return eh, phs, names

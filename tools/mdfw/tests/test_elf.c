@@ -20,6 +20,7 @@
 
 #define NLOADS	5
 #define H	8192
+#define GENERATION	UINT64_C(0x100000007)
 
 static const char *const names[NLOADS] = {
 	"linux_banner", "prb", "dyn6", "dyn6", "panic_stack"
@@ -96,8 +97,9 @@ static size_t build(uint8_t *buf, uint32_t reserve)
 	memcpy(buf + names_off, MDELF_NAMES_MAGIC, 8);
 	put_le32(buf + names_off + 8, NLOADS);
 	put_le32(buf + names_off + 12, MDELF_NAMES_ENTSIZE);
+	put_le64(buf + names_off + 16, GENERATION);
 	for (i = 0; i < NLOADS; i++) {
-		uint8_t *e = buf + names_off + 16 + 24 * i;
+		uint8_t *e = buf + names_off + 24 + 24 * i;
 
 		memcpy(e, names[i], strlen(names[i]));
 		put_le32(e + 16, seqs[i]);
@@ -122,6 +124,7 @@ TEST(valid_header)
 		CHECK(c.notes_off == H - nl && c.bad_offset_index == -1);
 		CHECK(c.notes.n_prstatus == 2 && c.notes.n_prstatus_regs == 2);
 		CHECK(c.notes.n_prpsinfo == 1 && c.notes.n_vmcoreinfo == 1);
+		CHECK(c.generation == GENERATION);
 		CHECK(c.loads && !strcmp(c.loads[3].name, "dyn6") &&
 		      c.loads[3].seq == 1 && c.loads[3].filesz == 4096);
 		CHECK(c.loads && c.loads[4].offset == H + 0x9f + 8 + 8192);
@@ -315,11 +318,88 @@ TEST(info_on_header_region)
 	fclose(devnull);
 }
 
+/* The valid table entries that match build()'s header exactly. */
+static uint32_t table_for(struct mdelf_tentry *v)
+{
+	uint32_t i;
+
+	memset(v, 0, sizeof(*v) * (NLOADS + 2));
+	strcpy(v[0].name, "elf_header");
+	v[0].size = H;
+	v[0].addr = 0x100000;
+	for (i = 0; i < NLOADS; i++) {
+		strcpy(v[i + 1].name, names[i]);
+		v[i + 1].seq = seqs[i];
+		v[i + 1].addr = 0x2000000ull + 0x10000 * i;
+		v[i + 1].size = sizes[i];
+		v[i + 1].index = i + 1;
+		v[i + 1].ok = true;
+	}
+	return NLOADS + 1;
+}
+
+TEST(consistency_rule)
+{
+	static uint8_t buf[H];
+	struct mdelf_tentry v[NLOADS + 2], t;
+	struct mdelf_core c;
+	char err[512] = "";
+	uint32_t n;
+
+	build(buf, 1 + NLOADS);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	n = table_for(v);
+	CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == 0, "%s", err);
+	/* An entry rejected by mdfw (not ok) still matches: not a mismatch. */
+	v[3].ok = false;
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == 0);
+
+#define MISMATCH(what, expect)						\
+	do {								\
+		n = table_for(v);					\
+		what;							\
+		err[0] = 0;						\
+		CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&	\
+		       strstr(err, expect), "%s: %s", #what, err);	\
+	} while (0)
+	MISMATCH(n++; strcpy(v[n - 1].name, "extra"), "has no PT_LOAD");
+	MISMATCH(n--, "PT_LOAD 5 (panic_stack seq 0) has no valid table");
+	MISMATCH(t = v[1]; v[1] = v[2]; v[2] = t,
+		 "PT_LOAD 1 is linux_banner seq 0 but");
+	MISMATCH(v[2].addr++, "p_paddr 0x2010000 but");
+	MISMATCH(v[4].size--, "p_filesz 0x1000 but");
+	MISMATCH(v[4].seq = 2, "is dyn6 seq 2");
+	MISMATCH(strcpy(v[5].name, "panic_stacK"), "is panic_stacK");
+	MISMATCH(v[0].size = H + 1, "PT_LOAD 1 (linux_banner seq 0): p_offset");
+	MISMATCH(t = v[0]; v[0] = v[1]; v[1] = t,
+		 "first valid table entry (index 1) is linux_banner");
+	MISMATCH(v[0].seq = 1, "is elf_header seq 1, not elf_header seq 0");
+	MISMATCH(n = 0, "no valid table entry");
+	mdelf_core_free(&c);
+
+	/* A p_offset off the concatenation rule. */
+	build(buf, 1 + NLOADS);
+	put_le64(buf + 64 + 56 * 3 + 8, H + 0x9f + 8 + 1);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	n = table_for(v);
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
+	      strstr(err, "PT_LOAD 3 (dyn6 seq 0): p_offset"));
+	mdelf_core_free(&c);
+
+	/* Repeated (name, seq) in the name table: header refused. */
+	build(buf, 1 + NLOADS);
+	memcpy(buf + ((64 + 56 * (1 + NLOADS) + 7) & ~7) + 24 + 24 * 3,
+	       "dyn6\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == -1 &&
+	      strstr(err, "both name dyn6 seq 0"));
+}
+
 int main(void)
 {
 	RUN(valid_header);
 	RUN(notes_and_vmcoreinfo);
 	RUN(fuzz_header);
 	RUN(info_on_header_region);
+	RUN(consistency_rule);
 	TAP_EXIT();
 }

@@ -126,6 +126,11 @@ def elf_drops_bad_files():
 def elf_missing_and_io():
     with tempfile.TemporaryDirectory() as tmp:
         r = run(["elf", "--dir", tmp])
+        check(r.returncode == 2 and "manifest.tsv" in r.stderr, r.stderr)
+        with open(os.path.join(tmp, "manifest.tsv"), "w") as f:
+            f.write(G.manifest_text([("elf_header", 0, 0x1000, 4096,
+                                      "ok")]))
+        r = run(["elf", "--dir", tmp])
         check(r.returncode == 2 and "md_elf_header.BIN" in r.stderr,
               r.stderr)
         check(run(["elf", "--dir", os.path.join(tmp, "nope")]).returncode
@@ -139,14 +144,21 @@ def elf_missing_and_io():
         r = run(["elf", "--dir", tmp, "--out",
                  os.path.join(tmp, "no/such/x.elf")])
         check(r.returncode == 2, r.stderr)
-        # A planted symlink at the output name is replaced, not followed.
+        # A planted symlink at the output name is refused: neither
+        # followed nor replaced; no temporary file is left behind.
         victim = os.path.join(tmp, "victim")
         with open(victim, "wb") as f:
             f.write(b"precious")
         os.symlink(victim, os.path.join(tmp, "dump.elf"))
-        check(run(["elf", "--dir", tmp]).returncode == 0)
+        r = run(["elf", "--dir", tmp])
+        check(r.returncode == 2 and "not a regular file" in r.stderr,
+              "rc %d %s" % (r.returncode, r.stderr))
         check(read(victim) == b"precious", "followed the symlink")
-        check(not os.path.islink(os.path.join(tmp, "dump.elf")))
+        check(os.path.islink(os.path.join(tmp, "dump.elf")), "replaced")
+        check(not [f for f in os.listdir(tmp) if f.endswith(".tmp")],
+              os.listdir(tmp))
+        os.unlink(os.path.join(tmp, "dump.elf"))
+        check(run(["elf", "--dir", tmp]).returncode == 0)
         # ... and one at the header's name is not read through.
         os.unlink(os.path.join(tmp, "md_elf_header.BIN"))
         os.symlink(os.path.join(tmp, "dump.elf"),
@@ -199,15 +211,18 @@ def corrupt_variants(loads):
     patch("names count", names_off + 8, "<I", len(loads) + 1)
     patch("names count huge", names_off + 8, "<I", 0xffffffff)
     patch("names entsize", names_off + 12, "<I", 32)
-    patch("name traversal", names_off + 16, "<16s", b"../../etc")
-    patch("name slash", names_off + 16, "<16s", b"a/b")
-    patch("name dot", names_off + 16, "<16s", b"a.b")
-    patch("name empty", names_off + 16, "<16s", b"")
-    patch("name unterminated", names_off + 16, "<16s", b"A" * 16)
+    patch("name traversal", names_off + 24, "<16s", b"../../etc")
+    patch("name slash", names_off + 24, "<16s", b"a/b")
+    patch("name dot", names_off + 24, "<16s", b"a.b")
+    patch("name empty", names_off + 24, "<16s", b"")
+    patch("name unterminated", names_off + 24, "<16s", b"A" * 16)
+    # entry 1 names the same (name, seq) as entry 0
+    patch("repeated name", names_off + 48, "<16sI", loads[0].name.encode(),
+          loads[0].seq)
     # the table runs into the notes
     b = bytearray(good)
-    struct.pack_into("<Q", b, 64 + 8, names_off + 16 + 8)
-    struct.pack_into("<Q", b, 64 + 32, len(good) - names_off - 24)
+    struct.pack_into("<Q", b, 64 + 8, names_off + 24 + 8)
+    struct.pack_into("<Q", b, 64 + 32, len(good) - names_off - 32)
     out.append(("names overlap notes", bytes(b)))
     return out
 
@@ -216,9 +231,7 @@ def elf_rejects_corrupt_headers():
     loads = sample_loads()[:3]
     for desc, hdr in corrupt_variants(loads):
         with tempfile.TemporaryDirectory() as tmp:
-            G.write_md_dir(tmp, b"", loads)
-            with open(os.path.join(tmp, "md_elf_header.BIN"), "wb") as f:
-                f.write(hdr)
+            G.write_md_dir(tmp, hdr, loads)
             r = run(["elf", "--dir", tmp])
             check(r.returncode == 3, "%s: rc %d %s" % (desc, r.returncode,
                                                        r.stderr))
@@ -313,13 +326,234 @@ def extract_writes_dump_elf():
                 check(r.returncode == 4, "rc %d" % r.returncode)
                 check(kv["elf"] == "failed" and kv["exit_code"] == "4", kv)
                 check(not os.path.exists(out))
-                check("unusable ELF header" in r.stderr, r.stderr)
+                check("header: unusable: no ELF magic" in r.stderr, r.stderr)
+                check(kv["header"] == "unusable: no ELF magic", kv)
+
+
+# ---- protocol v2: the header and the table must agree -------------------
+
+HDR_AT = 0x100000
+REGIONS = [("linux_banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000, 0x1000),
+           ("dyn4", 1, 0x7000, 0x800)]
+
+
+def core_guest(tmp, regions=REGIONS, table=None, hdr_patch=None, gen=5):
+    """A fake guest whose ELF header region (at HDR_AT) describes regions;
+    table(hent) gives the table entries (default: hent + regions)."""
+    import test_extract as T
+    loads = [G.Load(n, s, DMAP + a, a, bytes(sz)) for n, s, a, sz in regions]
+    hdr = bytearray(G.header_region(loads, generation=gen))
+    if hdr_patch:
+        hdr_patch(hdr)
+    hent = ("elf_header", 0, HDR_AT, len(hdr))
+    ents = [hent] + list(regions) if table is None else table(hent)
+    g = T.Guest(tmp, ents)
+    g.ram[HDR_AT:HDR_AT + len(hdr)] = hdr
+    with open(g.ram_path, "wb") as f:
+        f.write(g.ram)
+    for l in loads:
+        try:
+            l.data = g.slice(l.paddr, l.size)
+        except ValueError:
+            pass            # not RAM: never dumped
+    return g, loads
+
+
+def consistent_capture_accepted():
+    with tempfile.TemporaryDirectory() as tmp:
+        # An INVA hole between the entries is not an entry at all.
+        g, loads = core_guest(tmp, table=lambda h: [
+            h, REGIONS[0], ("gone", 0, 0, 0, {"valid": 0x494E5641})] +
+            REGIONS[1:])
+        r = g.extract()
+        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
+        line = "header: generation 5, 3 loads, consistent"
+        check(line in r.stdout, r.stdout)
+        kv = read_kv(os.path.join(g.out, "capture.txt"))
+        check(kv["header"] == "generation 5, 3 loads, consistent" and
+              kv["generation"] == "5" and kv["elf"] == "ok", kv)
+        with open(os.path.join(g.out, "manifest.tsv")) as f:
+            check("# " + line + "\n" in f.read(), "manifest comment")
+        out = os.path.join(g.out, "dump.elf")
+        verify_core(out, loads, b"".join(G.default_notes()))
+        check(G.parse_core(read(out), True)[3] == 5, "generation in dump")
+        first = read(out)
+        # mdfw elf from the files and the manifest: the same core.
+        os.unlink(out)
+        r = run(["elf", "--dir", g.out])
+        check(r.returncode == 0 and line in r.stdout, r.stdout + r.stderr)
+        check(read(out) == first, "elf --dir differs from extract")
+        r = run(["info", out])
+        check("generation 5" in r.stdout, r.stdout)
+
+
+def mismatch_variants():
+    """(description, core_guest kwargs, expected text) of inconsistent
+    captures: each must be refused with exit 5 and no dump.elf."""
+    R = REGIONS
+
+    def ph(i, field, value):       # patch PT_LOAD i (1-based) of the header
+        o = {"offset": 8, "paddr": 24, "filesz": 32}[field]
+        return lambda h: struct.pack_into("<Q", h, 64 + 56 * i + o, value)
+
+    return [
+        ("extra valid entry", dict(table=lambda h: [h] + R + [
+            ("extra", 0, 0x9000, 0x100)]),
+         "valid table entry 4 (index 4, extra seq 0) has no PT_LOAD"),
+        ("missing entry", dict(table=lambda h: [h] + R[:2]),
+         "PT_LOAD 3 (dyn4 seq 1) has no valid table entry"),
+        ("reordered entries", dict(table=lambda h: [h, R[1], R[0], R[2]]),
+         "PT_LOAD 1 is linux_banner seq 0 but valid table entry 1"),
+        ("wrong address", dict(table=lambda h: [h, R[0], (
+            "dyn4", 0, 0x6000, 0x1000), R[2]]), "p_paddr 0x5000 but"),
+        ("wrong size", dict(table=lambda h: [h, R[0], (
+            "dyn4", 0, 0x5000, 0xfff), R[2]]), "p_filesz 0x1000 but"),
+        ("wrong seq", dict(table=lambda h: [h, R[0], R[1], (
+            "dyn4", 2, 0x7000, 0x800)]), "is dyn4 seq 2"),
+        ("wrong name", dict(table=lambda h: [h, ("linux_banneR", 0, 0x3000,
+                                                 0x9f)] + R[1:]),
+         "is linux_banneR seq 0"),
+        ("wrong first offset", dict(hdr_patch=ph(1, "offset", 0)),
+         "PT_LOAD 1 (linux_banner seq 0): p_offset 0x0"),
+        ("wrong next offset", dict(hdr_patch=ph(3, "offset", 0x10000)),
+         "PT_LOAD 3 (dyn4 seq 1): p_offset 0x10000"),
+        ("header not first", dict(table=lambda h: [R[0], h] + R[1:]),
+         "first valid table entry (index 0) is linux_banner seq 0, not "
+         "elf_header"),
+        ("paddr in the header wrong", dict(hdr_patch=ph(2, "paddr", 0x5800)),
+         "p_paddr 0x5800"),
+    ]
+
+
+def inconsistent_captures_refused():
+    for desc, kw, want in mismatch_variants():
+        with tempfile.TemporaryDirectory() as tmp:
+            g, _ = core_guest(tmp, **kw)
+            r = g.extract()
+            out = os.path.join(g.out, "dump.elf")
+            check(r.returncode == 5, "%s: rc %d %s" % (desc, r.returncode,
+                                                       r.stderr))
+            check("header: generation 5: INCONSISTENT: " in r.stderr and
+                  want in r.stderr, "%s: %s" % (desc, r.stderr))
+            check(not os.path.exists(out), desc + ": dump.elf written")
+            kv = read_kv(os.path.join(g.out, "capture.txt"))
+            check(kv["header"].startswith("generation 5: INCONSISTENT: ")
+                  and want in kv["header"] and kv["exit_code"] == "5" and
+                  kv["result"] == "inconsistent" and
+                  kv["elf"] == "inconsistent", "%s: %s" % (desc, kv))
+            with open(os.path.join(g.out, "manifest.tsv")) as f:
+                check("# header: generation 5: INCONSISTENT" in f.read(),
+                      desc + ": manifest")
+            # mdfw elf from the same files + manifest refuses it too.
+            r = run(["elf", "--dir", g.out])
+            check(r.returncode == 5 and want in r.stderr and
+                  not os.path.exists(out), "%s: elf --dir rc %d %s" %
+                  (desc, r.returncode, r.stderr))
+
+
+def rejected_entry_is_not_inconsistent():
+    """An entry mdfw rejects (here: not RAM) keeps today's rule: exit 4,
+    its PT_LOAD dropped, the rest written; the header is consistent."""
+    with tempfile.TemporaryDirectory() as tmp:
+        regs = REGIONS + [("dyn9", 0, 0xd0000000, 0x1000)]
+        g, loads = core_guest(tmp, regions=regs)
+        r = g.extract()
+        check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
+        check("header: generation 5, 4 loads, consistent" in r.stdout,
+              r.stdout)
+        kv = read_kv(os.path.join(g.out, "capture.txt"))
+        check(kv["elf"] == "partial" and kv["elf_loads"] == "3" and
+              kv["elf_dropped"] == "1", kv)
+        verify_core(os.path.join(g.out, "dump.elf"), loads[:3],
+                    b"".join(G.default_notes()))
+
+
+def stale_md_files_not_used():
+    """A second capture into the same directory: dump.elf holds only this
+    capture's entries, never an md file left by the first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        g, loads = core_guest(os.path.join(tmp), regions=REGIONS)
+        check(g.extract().returncode == 0)
+        stale = read(os.path.join(g.out, "md_dyn4.1.BIN"))
+        # Now dyn4.1 is not in RAM (table and header agree): rejected.
+        sub = os.path.join(tmp, "2")
+        os.mkdir(sub)
+        regs = REGIONS[:2] + [("dyn4", 1, 0xd0000000, 0x800)]
+        g2, loads2 = core_guest(sub, regions=regs)
+        g2.out = g.out
+        r = g2.extract()
+        check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
+        check(read(os.path.join(g.out, "md_dyn4.1.BIN")) == stale)
+        out = os.path.join(g.out, "dump.elf")
+        verify_core(out, loads2[:2], b"".join(G.default_notes()))
+        check(stale not in read(out), "stale bytes in dump.elf")
+        # mdfw elf goes by the manifest, not by what files exist.
+        os.unlink(out)
+        r = run(["elf", "--dir", g.out])
+        check(r.returncode == 4 and "not dumped" in r.stderr, r.stderr)
+        verify_core(out, loads2[:2], b"".join(G.default_notes()))
+
+
+def disk_fill_self_references_refused():
+    """A 64 KiB header whose 300 PT_LOADs all name the header itself used
+    to make a 19.7 MB dump.elf under --max-bytes 0x20000."""
+    with tempfile.TemporaryDirectory() as tmp:
+        n = 300
+        fake = [G.Load("elf_header", 0, DMAP + HDR_AT, HDR_AT,
+                       bytes(0x10000))] * n
+        hdr = bytearray(G.header_region(fake, page=0x10000))
+        check(len(hdr) == 0x10000, len(hdr))
+        import test_extract as T
+        g = T.Guest(tmp, [("elf_header", 0, HDR_AT, len(hdr))])
+        g.ram[HDR_AT:HDR_AT + len(hdr)] = hdr
+        with open(g.ram_path, "wb") as f:
+            f.write(g.ram)
+        r = g.extract("--max-bytes", "0x20000")
+        check(r.returncode == 4 and "repeated" in r.stderr,
+              "rc %d %s" % (r.returncode, r.stderr))
+        check(not os.path.exists(os.path.join(g.out, "dump.elf")))
+        total = sum(os.path.getsize(os.path.join(g.out, f))
+                    for f in os.listdir(g.out))
+        check(total < 0x20000 + 8192, "wrote %d bytes" % total)
+        r = run(["elf", "--dir", g.out])
+        check(r.returncode == 3 and "repeated" in r.stderr, r.stderr)
+        check(not os.path.exists(os.path.join(g.out, "dump.elf")))
+
+
+def dump_elf_counts_against_max_bytes():
+    with tempfile.TemporaryDirectory() as tmp:
+        g, loads = core_guest(tmp)
+        check(g.extract().returncode == 0)
+        md = sum(os.path.getsize(os.path.join(g.out, f))
+                 for f in os.listdir(g.out) if f.startswith("md_"))
+        elf = os.path.getsize(os.path.join(g.out, "dump.elf"))
+        # Exactly enough for both: written.
+        for cap, ok in ((md + elf, True), (md + elf - 1, False)):
+            os.unlink(os.path.join(g.out, "dump.elf"))
+            r = g.extract("--max-bytes", str(cap))
+            kv = read_kv(os.path.join(g.out, "capture.txt"))
+            if ok:
+                check(r.returncode == 0 and kv["elf"] == "ok", r.stderr)
+            else:
+                check(r.returncode == 4 and kv["elf"] == "too-large" and
+                      "--max-bytes" in r.stderr, "rc %d %s %s" % (
+                          r.returncode, r.stderr, kv))
+                check(not os.path.exists(os.path.join(g.out, "dump.elf")))
+        r = run(["elf", "--dir", g.out, "--max-bytes", str(elf - 1)])
+        check(r.returncode == 4 and not os.path.exists(
+            os.path.join(g.out, "dump.elf")), r.stderr)
+        r = run(["elf", "--dir", g.out, "--max-bytes", str(elf)])
+        check(r.returncode == 0, r.stderr)
 
 
 if __name__ == "__main__":
     tap = Tap()
     for t in (elf_valid, elf_drops_bad_files, elf_missing_and_io,
               elf_rejects_corrupt_headers, info_rejects_inconsistent_cores,
-              extract_writes_dump_elf):
+              extract_writes_dump_elf, consistent_capture_accepted,
+              inconsistent_captures_refused,
+              rejected_entry_is_not_inconsistent, stale_md_files_not_used,
+              disk_fill_self_references_refused,
+              dump_elf_counts_against_max_bytes):
         tap.run(t)
     tap.exit()

@@ -46,11 +46,11 @@ class Guest:
         with open(self.shm_path, "wb") as f:
             f.write(shm)
 
-    def extract(self, *extra):
+    def extract(self, *extra, **kw):
         return run(["extract", "--ram", self.ram_path, "--ram-size",
                     str(RAM_SIZE), "--below-4g", "4M", "--shm",
                     self.shm_path, "--bar2", hex(BAR2), "--out", self.out]
-                   + list(extra))
+                   + list(extra), **kw)
 
     def slice(self, addr, size):
         off = self.lay.file_off(addr)
@@ -296,10 +296,144 @@ def usage_and_io_errors():
         check(r.returncode == 2, r.stderr)
 
 
+# ---- hostile output directories ------------------------------------------
+
+TEMP_NAMES = (".manifest.tsv.tmp", ".capture.txt.tmp", ".dump.elf.tmp")
+
+
+def victim_file(tmp, mode=0o644):
+    v = os.path.join(tmp, "victim")
+    with open(v, "wb") as f:
+        f.write(b"precious")
+    os.chmod(v, mode)
+    return v
+
+
+def check_victim(v, mode=0o644):
+    with open(v, "rb") as f:
+        check(f.read() == b"precious", "written through a link")
+    st = os.stat(v)
+    check(stat.S_IMODE(st.st_mode) == mode, "victim chmod'ed to %o" %
+          stat.S_IMODE(st.st_mode))
+
+
+def hard_links_not_written_through():
+    """Hard links planted at an md name, at the final names and at the
+    old fixed temporary names: the linked file keeps its bytes and mode."""
+    with tempfile.TemporaryDirectory() as tmp:
+        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100), ("Kb", 0, 0x2000, 0x10)])
+        os.mkdir(g.out, 0o700)
+        v = victim_file(tmp)
+        for n in ("md_Ka.BIN", "manifest.tsv", "capture.txt") + TEMP_NAMES:
+            os.link(v, os.path.join(g.out, n))
+        r = g.extract()
+        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
+        check_victim(v)
+        p = os.path.join(g.out, "md_Ka.BIN")
+        with open(p, "rb") as f:
+            check(f.read() == g.slice(0x1000, 0x100))
+        st = os.stat(p)
+        check(st.st_nlink == 1 and stat.S_IMODE(st.st_mode) == 0o600,
+              "md_Ka.BIN: links %d mode %o" % (st.st_nlink, st.st_mode))
+        check(os.stat(os.path.join(g.out, "manifest.tsv")).st_nlink == 1)
+        # Nothing of ours left under a temporary name.
+        left = [f for f in os.listdir(g.out) if f.startswith(".mdfw-")]
+        check(not left, left)
+
+
+def other_users_file_replaced_not_reused():
+    """As root: a pre-existing md file owned by another user is not
+    written into (it would keep its owner and get guest memory)."""
+    if os.geteuid() != 0:
+        print("# not root: ownership part skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
+        os.mkdir(g.out, 0o700)
+        p = os.path.join(g.out, "md_Ka.BIN")
+        with open(p, "wb") as f:
+            f.write(b"precious")
+        os.chmod(p, 0o644)
+        os.chown(p, 65534, 65534)
+        keep = os.path.join(tmp, "keep")
+        os.link(p, keep)
+        r = g.extract()
+        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
+        st = os.stat(p)
+        check(st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o600,
+              "uid %d mode %o" % (st.st_uid, st.st_mode))
+        check(os.stat(keep).st_uid == 65534)
+        check_victim(keep)
+
+
+def fifos_refused_not_opened():
+    """A FIFO at an output name used to hang mdfw forever."""
+    import subprocess
+    for name, rc in (("md_Ka.BIN", 2), ("manifest.tsv", 2),
+                     ("capture.txt", 2)) + tuple((n, 0) for n in TEMP_NAMES):
+        with tempfile.TemporaryDirectory() as tmp:
+            g = Guest(tmp, [("Ka", 0, 0x1000, 0x100),
+                            ("Kb", 0, 0x2000, 0x10)])
+            os.mkdir(g.out, 0o700)
+            fifo = os.path.join(g.out, name)
+            os.mkfifo(fifo, 0o600)
+            try:
+                r = g.extract(timeout=20)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("%s: hung on the FIFO" % name)
+            check(r.returncode == rc, "%s: rc %d %s" % (name, r.returncode,
+                                                        r.stderr))
+            check(stat.S_ISFIFO(os.lstat(fifo).st_mode), name + " replaced")
+            if rc:
+                check("not a regular file" in r.stderr, r.stderr)
+            with open(os.path.join(g.out, "md_Kb.BIN"), "rb") as f:
+                check(f.read() == g.slice(0x2000, 0x10), name)
+
+
+def output_dir_warnings():
+    with tempfile.TemporaryDirectory() as tmp:
+        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
+        os.mkdir(g.out)
+        os.chmod(g.out, 0o777)
+        r = g.extract()
+        check(r.returncode == 0 and "world-writable" in r.stderr, r.stderr)
+        os.chmod(g.out, 0o770)
+        r = g.extract()
+        check("group-writable" in r.stderr, r.stderr)
+        os.chmod(g.out, 0o700)
+        r = g.extract()
+        check("writable" not in r.stderr and "owned" not in r.stderr,
+              r.stderr)
+        if os.geteuid() == 0:
+            os.chown(g.out, 65534, 65534)
+            r = g.extract()
+            check("owned by uid 65534" in r.stderr, r.stderr)
+
+
+def case_collision_refused():
+    """md_Kfoo.BIN and md_KFOO.BIN are one file on a case-insensitive file
+    system: the second entry is refused and reported."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ents = [("Kfoo", 0, 0x1000, 0x100), ("KFOO", 0, 0x2000, 0x100),
+                ("KFOO", 1, 0x3000, 0x100), ("kfoo", 1, 0x4000, 0x100)]
+        g = Guest(tmp, ents)
+        r = g.extract()
+        verify(g, ["ok", "duplicate", "ok", "duplicate"], r, 4)
+        check("entry 1: duplicate: Kfoo" not in r.stderr, r.stderr)
+        check("KFOO.0: same name (ignoring case) and seq as entry 0"
+              in r.stderr and "case-insensitive" in r.stderr, r.stderr)
+        check("kfoo.1: same name (ignoring case) and seq as entry 2"
+              in r.stderr, r.stderr)
+
+
 if __name__ == "__main__":
     tap = Tap()
     for t in (mixed_table_partial_dump, all_good_and_rerun,
               max_bytes_cap, array_in_guest_ram, region_count_too_big, unusable_tables,
-              init_command, symlink_not_followed, usage_and_io_errors):
+              init_command, symlink_not_followed, usage_and_io_errors,
+              hard_links_not_written_through,
+              other_users_file_replaced_not_reused,
+              fifos_refused_not_opened, output_dir_warnings,
+              case_collision_refused):
         tap.run(t)
     tap.exit()
