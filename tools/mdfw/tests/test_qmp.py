@@ -285,11 +285,72 @@ def no_socket():
         check(rc == 2 and g.ram_path in err, err)
 
 
+def long_trigger_data_keeps_result_lines():
+    """capture.txt was built in 2048 bytes: long event data cut off the
+    result lines silently."""
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        data = {"action": "pause", "info": {"type": "hyper-v",
+                                            "msg": "A" * 5000 + "\u00e9"}}
+        qemu = FakeQemu(sock, event="GUEST_PANICKED", event_data=data)
+        qemu.start()
+        rc, _, err = finish(capture(g, sock, "--quit"), qemu)
+        check(rc == 0, "rc %d\n%s" % (rc, err))
+        kv = check_dump(g)
+        check(json.loads(kv["trigger_data"]) == data, "trigger_data cut")
+        check(kv.get("result") == "ok" and kv.get("exit_code") == "0" and
+              kv.get("elf") == "none", sorted(kv))
+
+
+def fifo_in_output_dir_still_quits():
+    """A FIFO at an output name used to hang mdfw before 'quit', leaving
+    QEMU paused forever."""
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        os.mkdir(g.out, 0o700)
+        os.mkfifo(os.path.join(g.out, "md_Kprb.BIN"))
+        qemu = FakeQemu(sock, event="WATCHDOG", event_data={
+            "action": "pause"})
+        qemu.start()
+        rc, _, err = finish(capture(g, sock, "--quit"), qemu)
+        check(rc == 2 and "not a regular file" in err, "rc %d\n%s" % (rc,
+                                                                       err))
+        check([c for c, _ in qemu.commands][-1] == "quit", qemu.commands)
+
+
+def capture_checks_the_header():
+    """The protocol v2 rule on the capture path: consistent -> dump.elf;
+    inconsistent -> exit 5, no dump.elf, still 'quit'."""
+    import test_elf as E
+    for bad in (False, True):
+        with tempfile.TemporaryDirectory() as tmp:
+            table = (lambda h: [h] + E.REGIONS[:2]) if bad else None
+            g, _ = E.core_guest(tmp, table=table)
+            sock = os.path.join(tmp, "qmp")
+            qemu = FakeQemu(sock, event="GUEST_PANICKED", event_data={
+                "action": "pause"})
+            qemu.start()
+            rc, out, err = finish(capture(g, sock, "--quit"), qemu)
+            kv = read_kv(os.path.join(g.out, "capture.txt"))
+            elf = os.path.join(g.out, "dump.elf")
+            if bad:
+                check(rc == 5 and "INCONSISTENT" in err and
+                      not os.path.exists(elf), "rc %d\n%s" % (rc, err))
+                check(kv["result"] == "inconsistent", kv)
+            else:
+                check(rc == 0 and "header: generation 5, 3 loads, "
+                      "consistent" in out and os.path.exists(elf),
+                      "rc %d\n%s%s" % (rc, out, err))
+                check(kv["generation"] == "5", kv)
+            check([c for c, _ in qemu.commands][-1] == "quit")
+
+
 if __name__ == "__main__":
     tap = Tap()
     for t in (watchdog_late_socket_and_quit, panic_then_late_stop,
               already_stopped, bar2_option_skips_query_pci,
               no_ivshmem_in_query_pci, event_timeout, qemu_goes_away,
-              no_socket):
+              no_socket, long_trigger_data_keeps_result_lines,
+              fifo_in_output_dir_still_quits, capture_checks_the_header):
         tap.run(t)
     tap.exit()

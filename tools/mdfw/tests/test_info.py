@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""'mdfw info' on hostile ELF cores (issue 9): memory, time and output are
+bounded whatever the program headers say."""
+import os
+import struct
+import subprocess
+import tempfile
+import time
+
+import mdelfgen as G
+from mdlib import MDFW, Tap, check
+
+MiB = 1 << 20
+
+
+def ehdr(phoff, phnum):
+    ident = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
+    return G.EHDR.pack(ident, G.ET_CORE, G.EM_X86_64, 1, 0, phoff, 0, 0, 64,
+                       56, phnum, 0, 0, 0)
+
+
+def names_table(names, generation=9):
+    return G.MAGIC + struct.pack("<IIQ", len(names), 24, generation) + \
+        b"".join(struct.pack("<16sII", n.encode(), s, 0) for n, s in names)
+
+
+def run_measured(args):
+    """(returncode, stdout, stderr, max RSS in KiB, seconds) of mdfw."""
+    t0 = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([MDFW] + args, stdout=out, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        dt = time.monotonic() - t0
+        out.seek(0)
+        err.seek(0)
+        return (p.returncode, out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"), ru.ru_maxrss, dt)
+
+
+def notes_capped_in_total():
+    """41 PT_NOTEs of 50 MiB each (the same bytes of a sparse file) used to
+    be read one by one, 2 GiB in all."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p = os.path.join(tmp, "notes.elf")
+        n = 41
+        with open(p, "wb") as f:
+            f.write(ehdr(64, n))
+            for _ in range(n):
+                f.write(G.PHDR.pack(G.PT_NOTE, 0, 4096, 0, 0, 50 * MiB,
+                                    50 * MiB, 0))
+            f.truncate(4096 + 50 * MiB)
+        rc, out, err, rss, _ = run_measured(["info", "--check", p])
+        check(rc == 3, "rc %d %s" % (rc, err))
+        check("exceed 64 MiB in total" in out, out)
+        check(rss < 400 * 1024, "max RSS %d KiB" % rss)
+
+
+def names_read_from_the_gap_only():
+    """Program headers at 512 MiB into a sparse file: the name table after
+    them is found without reading the file from offset 0."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p = os.path.join(tmp, "far.elf")
+        phoff = 512 * MiB
+        phend = phoff + 2 * 56
+        table = names_table([("far_away", 3)], generation=9)
+        note = G.vmcoreinfo("OSRELEASE=6.12.0\n")
+        note_off = phend + len(table)
+        load_off = note_off + len(note)
+        with open(p, "wb") as f:
+            f.write(ehdr(phoff, 2))
+            f.seek(phoff)
+            f.write(G.PHDR.pack(G.PT_NOTE, 0, note_off, 0, 0, len(note),
+                                len(note), 0))
+            f.write(G.PHDR.pack(G.PT_LOAD, 7, load_off, 0xffff888000001000,
+                                0x1000, 16, 16, 0))
+            f.write(table + note + b"x" * 16)
+        rc, out, err, rss, _ = run_measured(["info", p])
+        check(rc == 0, "rc %d %s" % (rc, err))
+        check("names: name table at %#x, generation 9" % phend in out, out)
+        check(" far_away " in out, out)
+        check(rss < 300 * 1024, "max RSS %d KiB" % rss)
+
+
+def many_loads(tmp, memsz_delta=0):
+    """65533 PT_LOADs with distinct names, one byte each."""
+    n = 65533
+    p = os.path.join(tmp, "many.elf")
+    phend = 64 + 56 * (n + 1)
+    noff = (phend + 7) // 8 * 8
+    table = names_table([("r%05d" % i, 0) for i in range(n)])
+    note = G.vmcoreinfo(G.DEFAULT_VMCOREINFO)
+    note_off = noff + len(table)
+    data = note_off + len(note)
+    with open(p, "wb") as f:
+        f.write(ehdr(64, n + 1))
+        f.write(G.PHDR.pack(G.PT_NOTE, 0, note_off, 0, 0, len(note),
+                            len(note), 0))
+        f.write(b"".join(G.PHDR.pack(G.PT_LOAD, 7, data + i, 0x1000 * i,
+                                     0x1000 * i, 1, 1 + memsz_delta, 0)
+                         for i in range(n)))
+        f.write(b"\0" * (noff - phend) + table + note + b"z" * n)
+    return p, n
+
+
+def region_summary_not_quadratic():
+    """65533 differently named PT_LOADs took 15 s of CPU in the
+    per-region summary."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p, n = many_loads(tmp)
+        rc, out, err, _, dt = run_measured(["info", p])
+        check(rc == 0, "rc %d %s" % (rc, err[-2000:]))
+        check(dt < 5, "took %.1f s" % dt)
+        regions = out.split("\nregions:\n", 1)[1].splitlines()[1:n + 1]
+        check(len(regions) == n, len(regions))
+        check([r.split()[0] for r in regions[:3]] ==
+              ["r00000", "r00001", "r00002"], regions[:3])
+        check(regions[-1].split() == ["r%05d" % (n - 1), "1", "1"],
+              regions[-1])
+
+
+def problems_collapse_into_counted_lines():
+    """65533 bad PT_LOADs: one line per kind of problem, with a count."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p, n = many_loads(tmp, memsz_delta=1)
+        rc, out, err, _, dt = run_measured(["info", "--check", p])
+        check(rc == 3, "rc %d %s" % (rc, err[-2000:]))
+        probs = [l for l in out.splitlines() if l.startswith("problem:")]
+        check(0 < len(probs) < 10, "%d problem lines" % len(probs))
+        check(any("p_memsz" in l and "(and %d more like it)" % (n - 1) in l
+                  for l in probs), probs)
+        # ... and one more: no NT_PRSTATUS notes.
+        check("check: FAILED (%d problems)" % (n + 1) in out,
+              out.splitlines()[-1])
+        check(len(err.splitlines()) < 10, "stderr: %d lines" %
+              len(err.splitlines()))
+
+
+def vmcoreinfo_values_escaped():
+    """Guest-written VMCOREINFO reaches the terminal: no raw control
+    characters or escape sequences."""
+    with tempfile.TemporaryDirectory() as tmp:
+        evil = ("OSRELEASE=6.12\x1b]0;pwned\x07\x1b[2J\r\\x\x7f\xff\n"
+                "PAGESIZE=4096\n")
+        loads = [G.Load("linux_banner", 0, 0xffffffff81000000, 0x1000000,
+                        b"Linux")]
+        hdr = G.header_region(loads, notes=[G.vmcoreinfo(evil.encode(
+            "latin-1"))])
+        p = os.path.join(tmp, "evil.elf")
+        with open(p, "wb") as f:
+            f.write(hdr + loads[0].data)
+        rc, out, err, _, _ = run_measured(["info", p])
+        check(rc == 0, "rc %d %s" % (rc, err))
+        line = [l for l in out.splitlines() if "OSRELEASE" in l][0]
+        check(line == "vmcoreinfo: OSRELEASE=6.12\\x1b]0;pwned\\x07\\x1b[2J"
+              "\\x0d\\x5cx\\x7f\\xff", repr(line))
+        check(not any(c in out for c in "\x1b\x07\r\x7f"), "raw bytes")
+
+
+if __name__ == "__main__":
+    tap = Tap()
+    for t in (notes_capped_in_total, names_read_from_the_gap_only,
+              region_summary_not_quadratic,
+              problems_collapse_into_counted_lines,
+              vmcoreinfo_values_escaped):
+        tap.run(t)
+    tap.exit()
