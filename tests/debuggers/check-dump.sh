@@ -10,21 +10,30 @@
 #   crash-*        crash --minimal: log (panic message, kmsg marker), sym,
 #                  rd of linux_banner; crash-normal: normal mode (skip on
 #                  crash 8.0.2's known failure with Linux >= 6.4)
+#   makedumpfile-dmesg  makedumpfile --dump-dmesg -x VMLINUX writes the
+#                  same log lines as crash's 'log' (timestamps stripped)
 #   drgn-*         tests/debuggers/drgn_check.py
-#   gdb-banner     gdb -batch: symbol-file -o KERNELOFFSET, core-file, p
+#   gdb-prb-head   gdb -batch (symbol-file -o KERNELOFFSET, core-file) reads
+#                  prb->desc_ring.head_id.counter, a runtime-only value: it
+#                  must equal drgn's reading of the same dump and differ from
+#                  the static initial value in vmlinux (gdb falls back to
+#                  vmlinux for read-only data only, so a missing region
+#                  cannot pass)
 # If RUNDIR/full.elf exists (KMD_FULL_DUMP=1 scripts/scenario.sh), the same
 # crash queries run on it and full-log compares the two kernel logs.
-# Environment: MDFW (mdfw binary), CRASH, GDB, DRGN_PYTHON (a python3 with
-# drgn, default /usr/bin/python3), KMD_MARKER (kernel-log marker).
+# Environment: MDFW (mdfw binary), CRASH, GDB, MAKEDUMPFILE, DRGN_PYTHON (a
+# python3 with drgn, default /usr/bin/python3), KMD_MARKER (kernel-log
+# marker).
 # Exit status: 1 if any check said "not ok", else 0.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
-[ $# -ge 2 ] || { sed -n '3,22p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '3,30p' "$0" >&2; exit 2; }
 run=$(realpath -m "$1") vmlinux=$(realpath -m "$2") mode=${3:-$(basename "$run")}
 MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
 CRASH=${CRASH:-crash}
 GDB=${GDB:-gdb}
+MAKEDUMPFILE=${MAKEDUMPFILE:-makedumpfile}
 DRGN_PYTHON=${DRGN_PYTHON:-/usr/bin/python3}
 MARKER=${KMD_MARKER:-kmemdump-marker: last words before freeze}
 # The freeze's own line in the kernel log: panic() prints one; the
@@ -170,6 +179,29 @@ else
 	fi
 fi
 
+# ---- makedumpfile ---------------------------------------------------
+# The kernel log as makedumpfile extracts it must be crash's, line for line.
+if ! command -v "$MAKEDUMPFILE" > /dev/null; then
+	report skip makedumpfile-dmesg "no makedumpfile binary"
+elif [ ! -s "$tmp/log.mini" ]; then
+	report skip makedumpfile-dmesg "no crash log to compare with (crash missing or it read no log)"
+else
+	timeout -k 5 180 "$MAKEDUMPFILE" --dump-dmesg -x "$vmlinux" "$dump" "$tmp/dmesg" \
+		> "$tmp/makedumpfile.log" 2>&1
+	rc=$?
+	sed -n 's/^\[ *[0-9]*\.[0-9]*\] //p' "$tmp/dmesg" 2> /dev/null > "$tmp/dmesg.lines"
+	nm=$(wc -l < "$tmp/dmesg.lines") nc=$(wc -l < "$tmp/log.mini")
+	if [ $rc -eq 0 ] && [ "$nm" -gt 0 ] && cmp -s "$tmp/dmesg.lines" "$tmp/log.mini"; then
+		report ok makedumpfile-dmesg "$nm log lines, identical to crash's log"
+	elif [ $rc -ne 0 ] || [ ! -s "$tmp/dmesg" ]; then
+		report "not ok" makedumpfile-dmesg "makedumpfile exit $rc, no log written:" \
+			"$(grep -E "Can't|non-existent|not supported|Failed" "$tmp/makedumpfile.log" | head -6)"
+	else
+		report "not ok" makedumpfile-dmesg "makedumpfile $nm lines, crash $nc lines; first difference:" \
+			"$(diff "$tmp/dmesg.lines" "$tmp/log.mini" | head -6)"
+	fi
+fi
+
 # ---- drgn -----------------------------------------------------------
 if "$DRGN_PYTHON" -c 'import drgn' 2> /dev/null; then
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" "$MARKER" \
@@ -188,17 +220,39 @@ else
 fi
 
 # ---- gdb ------------------------------------------------------------
+# A runtime-only value: the printk ring's head descriptor ID. gdb reads
+# read-only sections it cannot find in the core from vmlinux (so
+# 'p linux_banner' proves nothing), but not .data: prb and printk_rb_static
+# must come from the dump. The static initial value (vmlinux alone) and
+# drgn's reading of the same dump are the references.
 if command -v "$GDB" > /dev/null; then
+	expr='prb->desc_ring.head_id.counter'
 	timeout -k 5 120 "$GDB" -batch -nx \
 		-ex "symbol-file $vmlinux -o 0x$koff" \
 		-ex "core-file $dump" \
-		-ex 'p linux_banner' > "$tmp/gdb" 2>&1
-	if grep -q '^\$1 = .*"Linux version' "$tmp/gdb"; then
-		report ok gdb-banner "$(grep '^\$1' "$tmp/gdb" | cut -c1-120)"
+		-ex "p $expr" > "$tmp/gdb" 2>&1
+	timeout -k 5 120 "$GDB" -batch -nx -ex "file $vmlinux" \
+		-ex 'p printk_rb_static.desc_ring.head_id.counter' > "$tmp/gdb.static" 2>&1
+	g=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb")
+	st=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb.static")
+	d=$(sed -n 's/^# drgn prb->desc_ring.head_id.counter = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' \
+		"$tmp/drgn" 2> /dev/null)
+	what="gdb $expr = ${g:-?}, drgn ${d:-?}, static initial value ${st:-?}"
+	if [ -z "$g" ]; then
+		report "not ok" gdb-prb-head "gdb could not read $expr from the dump:"
+		details "$tmp/gdb" 4
+	elif [ -z "$st" ] || [ "$g" = "$st" ]; then
+		report "not ok" gdb-prb-head "$what: not a runtime value"
+	elif [ ! -s "$tmp/drgn" ]; then
+		report skip gdb-prb-head "$what: no drgn to compare with"
+	elif [ -z "$d" ]; then
+		report "not ok" gdb-prb-head "$what: drgn could not read it"
+	elif [ "$g" != "$d" ]; then
+		report "not ok" gdb-prb-head "$what: gdb and drgn disagree"
 	else
-		report "not ok" gdb-banner; details "$tmp/gdb"
+		report ok gdb-prb-head "$what"
 	fi
 else
-	report skip gdb-banner "no gdb"
+	report skip gdb-prb-head "no gdb"
 fi
 exit $failed

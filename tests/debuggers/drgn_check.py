@@ -15,6 +15,18 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    it at panic); drgn takes its registers from the
                    NT_PRSTATUS of the CPU it ran on. Without that region,
                    prog.crashed_thread() is tried.
+  drgn-read-regions  every PT_LOAD read through drgn's memory reader by
+                   virtual address (prog.read(p_vaddr, p_filesz)) gives the
+                   bytes the core holds for it
+  drgn-fault-address reading memory no PT_LOAD covers (the first of
+                   jiffies_64, init_task, jiffies that is not dumped: kernel
+                   image data) raises FaultError at the address asked for,
+                   or at its physical address (drgn 0.0.22 reports the
+                   physical address once it translated through dumped page
+                   tables), not at a page-table entry (what it reports when
+                   the page tables are missing)
+Also prints "# drgn prb->desc_ring.head_id.counter = N" (the printk ring's
+head descriptor ID, a runtime-only value) for check-dump.sh's gdb check.
 Exit status 0 unless something ran and failed ('skip' is not a failure).
 """
 import os
@@ -27,6 +39,40 @@ from kmdcore import pt_loads  # noqa: E402
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
 PANIC = os.environ.get("KMD_FREEZE_LINE", "Kernel panic - not syncing")
+
+
+START_KERNEL_MAP = 0xffffffff80000000
+# Kernel-image page tables, to name a page-table entry a fault points at.
+PGT_SYMBOLS = ("init_top_pgt", "level4_kernel_pgt", "level3_kernel_pgt",
+               "level2_kernel_pgt", "level2_fixmap_pgt", "level1_fixmap_pgt",
+               "level3_ident_pgt", "level2_ident_pgt")
+UNDUMPED_CANDIDATES = ("jiffies_64", "init_task", "jiffies")
+
+
+def vmcoreinfo(core):
+    """VMCOREINFO key=value pairs from the PT_NOTE of the core file."""
+    import struct
+    with open(core, "rb") as f:
+        data = f.read(1 << 20)
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    for i in range(phnum):
+        ptype, _, off, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + 56 * i)
+        if ptype != 4:
+            continue
+        with open(core, "rb") as f:
+            f.seek(off)
+            notes = f.read(size)
+        o = 0
+        while o + 12 <= len(notes):
+            nsz, dsz, _ = struct.unpack_from("<III", notes, o)
+            name = notes[o + 12:o + 12 + nsz].rstrip(b"\0")
+            do = o + 12 + (nsz + 3) // 4 * 4
+            if name == b"VMCOREINFO":
+                text = notes[do:do + dsz].rstrip(b"\0").decode(errors="replace")
+                return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+            o = do + (dsz + 3) // 4 * 4
+    return {}
 
 
 def region_vaddr(core, name):
@@ -136,6 +182,82 @@ def main():
         word = "skip" if isinstance(e, (drgn.FaultError, ValueError,
                                         LookupError)) else "not ok"
         report(word, "backtrace", msg)
+    # every PT_LOAD through drgn's memory reader, by virtual address
+    with open(core, "rb") as f:
+        data = f.read()
+    loads = pt_loads(data)
+    bad = []
+    for ld in loads:
+        what = "%s.%s" % (ld["name"], ld["seq"]) if ld["name"] else hex(ld["vaddr"])
+        try:
+            got = prog.read(ld["vaddr"], ld["size"])
+            if got != data[ld["offset"]:ld["offset"] + ld["size"]]:
+                bad.append("%s at %#x: drgn reads other bytes than the core "
+                           "holds" % (what, ld["vaddr"]))
+        except Exception as e:  # noqa: BLE001
+            bad.append("%s at %#x: %s: %s" % (what, ld["vaddr"],
+                                              type(e).__name__, e))
+    report("ok" if loads and not bad else "not ok", "read-regions",
+           "%d PT_LOADs, %d read back byte-exact by virtual address%s" %
+           (len(loads), len(loads) - len(bad),
+            "".join("\n" + b for b in bad[:8])))
+
+    # memory outside every PT_LOAD: where does drgn say the fault is?
+    def covered(a, n):
+        return any(ld["vaddr"] < a + n and a < ld["vaddr"] + ld["size"]
+                   for ld in loads)
+    try:
+        vmci = vmcoreinfo(core)
+        phys_base = int(vmci.get("NUMBER(phys_base)", "0"), 0) & (2**64 - 1)
+        sym = None
+        for name in UNDUMPED_CANDIDATES:
+            try:
+                s = prog.symbol(name)
+            except LookupError:
+                continue
+            if not covered(s.address, 8):
+                sym = s
+                break
+        if sym is None:
+            raise LookupError("all of %s are dumped" % ", ".join(UNDUMPED_CANDIDATES))
+        addr = sym.address
+        phys = (addr - START_KERNEL_MAP + phys_base) & (2**64 - 1)
+        try:
+            prog.read(addr, 8)
+            report("not ok", "fault-address", "%s at %#x is in no PT_LOAD, yet "
+                   "drgn read it" % (sym.name, addr))
+        except drgn.FaultError as e:
+            said = "FaultError(%r, %#x) reading %s at %#x" % (e.message, e.address,
+                                                              sym.name, addr)
+            if e.address == addr:
+                report("ok", "fault-address", said + ": the address asked for")
+            elif e.address == phys:
+                report("ok", "fault-address", said + ": its physical address "
+                       "(drgn 0.0.22 translated it through the dumped page "
+                       "tables and reports the physical read that failed)")
+            else:
+                where = "neither the address asked for nor its physical address %#x" % phys
+                for name in PGT_SYMBOLS:
+                    try:
+                        pa = (prog.symbol(name).address - START_KERNEL_MAP +
+                              phys_base) & (2**64 - 1)
+                    except LookupError:
+                        continue
+                    if pa <= e.address < pa + 4096:
+                        where = ("page-table entry %s[%d] (physical %#x): the page "
+                                 "tables are not in the dump" %
+                                 (name, (e.address - pa) // 8, pa))
+                        break
+                report("not ok", "fault-address", said + ": " + where)
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "fault-address", "%s: %s" % (type(e).__name__, e))
+
+    # the printk ring's head ID, for check-dump.sh's gdb comparison
+    try:
+        head = prog["prb"].desc_ring.head_id.counter.value_()
+        print("# drgn prb->desc_ring.head_id.counter = %d" % head)
+    except Exception as e:  # noqa: BLE001
+        print("# drgn prb->desc_ring.head_id.counter: %s: %s" % (type(e).__name__, e))
     return 1 if failed else 0
 
 
