@@ -455,7 +455,7 @@ static void kmd_add_existing(const struct kmemdump_region *r, void *arg)
 static void kmd_enable(void *unused)
 {
 	kmd_ready = true;
-	kmemdump_for_each_region_locked(kmd_add_existing, NULL);
+	kmemdump_walk_regions_locked(kmd_add_existing, NULL);
 	kmd_fill_notes();
 }
 

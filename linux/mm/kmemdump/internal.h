@@ -37,9 +37,8 @@ int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg);
 /* With the lock held (inside @fn above or a backend/core-image hook). */
 int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
 			unsigned int flags);
-void kmemdump_for_each_region_locked(void (*fn)(const struct kmemdump_region *r,
-						void *arg),
-				     void *arg);
+void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, void *),
+				  void *arg);
 const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);
 u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
 			      unsigned int seq);

@@ -301,9 +301,8 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr)
 	return 0;
 }
 
-void kmemdump_for_each_region_locked(void (*fn)(const struct kmemdump_region *r,
-						void *arg),
-				     void *arg)
+void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, void *),
+				  void *arg)
 {
 	unsigned int i;
 
@@ -440,15 +439,15 @@ int kmemdump_unregister_alloc(const void *vaddr)
 }
 
 /*
- * Withdraw from @be the regions in slots below @upto, and @extra (a region
+ * Withdraw from @be the regions in slots below @end, and @extra (a region
  * it was given out of slot order, or NULL), then publish that.
  */
-static void kmemdump_withdraw(struct kmemdump_backend *be, unsigned int upto,
+static void kmemdump_withdraw(struct kmemdump_backend *be, unsigned int end,
 			      const struct kmemdump_region *extra)
 {
 	unsigned int i;
 
-	for (i = 0; i < upto; i++)
+	for (i = 0; i < end; i++)
 		if (kmemdump_regions[i].id && &kmemdump_regions[i] != extra)
 			be->unregister_region(be, kmemdump_regions[i].id);
 	if (extra)

@@ -985,11 +985,14 @@ static void md_test_order_random(struct kunit *test)
 			size_t cap = it->s ? MD_TEST_SCATTERED_PAGES * PAGE_SIZE :
 					     2 * PAGE_SIZE;
 
+			char *base = it->s ? it->s->vaddr : it->buf;
+			int id;
+
 			it->off = (r >> 8) % (cap - 1);
 			it->len = 1 + prandom_u32_state(&rnd) % (cap - it->off);
-			KUNIT_ASSERT_GT_MSG(test, md_kreg_add(it->reg,
-					    (it->s ? it->s->vaddr : it->buf) + it->off,
-					    it->len), 0, "seed %u op %u", md_random_seed, op);
+			id = md_kreg_add(it->reg, base + it->off, it->len);
+			KUNIT_ASSERT_GT_MSG(test, id, 0, "seed %u op %u",
+					    md_random_seed, op);
 		}
 		if (!active) {
 			KUNIT_ASSERT_EQ_MSG(test, md_nr_valid(f), 0,
