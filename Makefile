@@ -2,7 +2,7 @@
 # kmemdump: the two commands are `make demo` (the firmware scenario) and
 # `make check` (every test). See README.md.
 
-.PHONY: all check demo kernel series tools bench clean-check
+.PHONY: all check demo kernel series tools bench clean-check fuzz
 
 all: kernel tools
 
@@ -25,6 +25,11 @@ series:
 
 tools:
 	$(MAKE) -C tools/mdfw
+
+# The firmware's libFuzzer harnesses, FUZZ_TIME seconds each (default 600;
+# make check runs them briefly as mdfw.fuzz.*). Needs clang.
+fuzz:
+	$(MAKE) -C tools/mdfw fuzz
 
 bench:
 	@scripts/bench.sh

@@ -107,4 +107,10 @@ if [ -d "$TOP/tools/mdfw" ]; then
 	grep -E '^(not )?ok ' "$OUT/mdfw.log" | sed -E 's/^(not ok|ok) [0-9]+ - /\1 mdfw./' | tee -a "$RES"
 	tail -1 "$OUT/mdfw.log" | grep -q ' 0 failed' || record "not ok" mdfw "see $OUT/mdfw.log"
 fi
+# The firmware's parsers under libFuzzer, briefly (tools/mdfw fuzz-smoke).
+if [ -d "$TOP/tools/mdfw/fuzz" ]; then
+	make -s -C "$TOP/tools/mdfw" fuzz-smoke > "$OUT/mdfw-fuzz.log" 2>&1
+	grep -E '^(not )?ok ' "$OUT/mdfw-fuzz.log" | sed -E 's/^(not ok|ok) [0-9]+ - /\1 mdfw./' | tee -a "$RES"
+	tail -1 "$OUT/mdfw-fuzz.log" | grep -q ' 0 failed' || record "not ok" mdfw-fuzz "see $OUT/mdfw-fuzz.log"
+fi
 finish

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write the seed corpora fuzz/corpus/<harness>/ (small valid inputs, from
+the independent encoders in tests/). Run from anywhere; rewrites the
+seed-* files only."""
+import os
+import struct
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "tests"))
+import mdelfgen as G  # noqa: E402
+from mdlib import INVA, ENBL, DONE, NOTREQ, region, toc_bytes  # noqa: E402
+
+BAR2 = 0xfe000000
+GIB4 = 1 << 32
+
+
+def put(h, name, data):
+    d = os.path.join(here, "corpus", h)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def table_input(flags, cap, ents, count=None, baseptr=BAR2 + 336):
+    arr = b"".join(region(*e[:4], **(e[4] if len(e) > 4 else {}))
+                   for e in ents)
+    n = len(ents) if count is None else count
+    shm = toc_bytes((1, ENBL, DONE, NOTREQ, n, baseptr)) + arr
+    return bytes([flags]) + struct.pack("<I", cap) + shm
+
+
+def main():
+    # layout 0: 8 MiB split at 4 MiB (RAM at 0 and at 4 GiB)
+    put("table", "valid", table_input(0, 0, [
+        ("elf_header", 0, 0x100000, 0x2000), ("prb", 0, 0x3000, 0x8),
+        ("dyn4", 0, 0x5000, 0x1000), ("dyn4", 1, GIB4 + 0x7000, 0x800),
+        ("gone", 0, 0, 0, {"valid": INVA})]))
+    put("table", "bad", table_input(1, 0x1800, [
+        ("a", 0, 0x1000, 0x1000), ("A", 0, 0x3000, 0x10),
+        ("b", 0, 0x1800, 0x10), ("c.d", 0, 0x4000, 0x10),
+        ("e", 0, 0xfffffffffffffff0, 0x20), ("f", 0, 0x5000, 0),
+        ("g", 0, 0x6000, 0x1000), ("h", 0, 0x9000, 0x10, {"valid": 7})]))
+    put("table", "in-ram", table_input(4, 0, [("x", 0, 0x1000, 0x10)],
+                                       count=3, baseptr=0x40))
+
+    loads = [G.Load("linux_banner", 0, 0xffffffff81200000, 0x1200000,
+                    b"Linux version 6.12\n"),
+             G.Load("dyn4", 0, 0xffffc90000010000, 0x5000, b"\1" * 64),
+             G.Load("dyn4", 1, 0xffffc90000011000, 0x7000, b"\2" * 32)]
+    notes = [G.prstatus(1, [0x1000] * 27), G.prpsinfo(),
+             G.vmcoreinfo(G.DEFAULT_VMCOREINFO)]
+    hdr = G.header_region(loads, notes, page=8, generation=3)
+    put("elfhdr", "three-loads", hdr)
+    put("elfhdr", "reserved-phdrs", G.header_region(
+        loads[:1], [G.vmcoreinfo("OSRELEASE=6.12\n")], max_phdrs=6,
+        names_gap=2, page=8))
+    put("elfhdr", "no-loads", G.header_region([], notes[:1], page=8))
+
+    put("info", "core", hdr + b"".join(l.data for l in loads))
+    put("info", "no-names", G.header_region(loads[:1], notes, page=8,
+                                            names=False) + loads[0].data)
+
+    put("manifest", "capture", G.manifest_text(
+        [("elf_header", 0, 0x100000, len(hdr), "ok")] +
+        [(l.name, l.seq, l.paddr, l.size, "ok") for l in loads] +
+        [("\\x2e\\x2e", 0, 0, 0, "invalid-marker"),
+         ("big", 0, 0x9000, 0x100000, "too-large"),
+         ("odd", 3, 0xd0000000, 0x10, "out-of-ram")]).encode())
+
+
+if __name__ == "__main__":
+    main()
