@@ -18,6 +18,10 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
   drgn-read-regions  every PT_LOAD read through drgn's memory reader by
                    virtual address (prog.read(p_vaddr, p_filesz)) gives the
                    bytes the core holds for it
+  drgn-translate   every PT_LOAD but the page tables' own (pgt<N>) read
+                   through the dumped page tables (drgn's
+                   _linux_helper_read_vm() from swapper_pg_dir, what drgn does
+                   outside the PT_LOADs) gives the same bytes
   drgn-fault-address reading memory no PT_LOAD covers (the first of
                    jiffies_64, init_task, jiffies that is not dumped: kernel
                    image data) raises FaultError at the address asked for,
@@ -201,6 +205,40 @@ def main():
            "%d PT_LOADs, %d read back byte-exact by virtual address%s" %
            (len(loads), len(loads) - len(bad),
             "".join("\n" + b for b in bad[:8])))
+
+    # every PT_LOAD again, translated through the dumped page tables (what
+    # drgn does for addresses outside the PT_LOADs, and what makedumpfile
+    # does for every address): the page-table pages kmemdump registers
+    # (pgt<N>) must cover every region. Not the pgt regions themselves:
+    # page tables are read by physical address.
+    try:
+        vmci = vmcoreinfo(core)
+        pgd = int(vmci["SYMBOL(swapper_pg_dir)"], 16)
+        try:
+            from _drgn import _linux_helper_read_vm as read_vm
+        except ImportError:
+            read_vm = None
+        if read_vm is None:
+            report("skip", "translate", "this drgn has no _linux_helper_read_vm")
+        else:
+            todo = [ld for ld in loads if not (ld["name"] or "").startswith("pgt")]
+            bad = []
+            for ld in todo:
+                what = "%s.%s" % (ld["name"], ld["seq"])
+                try:
+                    got = read_vm(prog, pgd, ld["vaddr"], ld["size"])
+                    if got != data[ld["offset"]:ld["offset"] + ld["size"]]:
+                        bad.append("%s at %#x: other bytes through the page tables"
+                                   % (what, ld["vaddr"]))
+                except drgn.FaultError as e:
+                    bad.append("%s at %#x: %s at %#x" % (what, ld["vaddr"], e.message,
+                                                         e.address))
+            report("ok" if todo and not bad else "not ok", "translate",
+                   "%d of %d PT_LOADs (pgt<N> aside) read back through the page "
+                   "tables from swapper_pg_dir%s" % (len(todo) - len(bad), len(todo),
+                                                     "".join("\n" + b for b in bad[:12])))
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "translate", "%s: %s" % (type(e).__name__, e))
 
     # memory outside every PT_LOAD: where does drgn say the fault is?
     def covered(a, n):
