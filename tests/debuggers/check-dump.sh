@@ -239,8 +239,8 @@ if command -v "$GDB" > /dev/null; then
 		"$tmp/drgn" 2> /dev/null)
 	what="gdb $expr = ${g:-?}, drgn ${d:-?}, static initial value ${st:-?}"
 	if [ -z "$g" ]; then
-		report "not ok" gdb-prb-head "gdb could not read $expr from the dump:"
-		details "$tmp/gdb" 4
+		report "not ok" gdb-prb-head "gdb could not read $expr from the dump:" \
+			"$(grep -m2 -E 'Cannot access|No symbol|rror' "$tmp/gdb" || tail -n 3 "$tmp/gdb")"
 	elif [ -z "$st" ] || [ "$g" = "$st" ]; then
 		report "not ok" gdb-prb-head "$what: not a runtime value"
 	elif [ ! -s "$tmp/drgn" ]; then
