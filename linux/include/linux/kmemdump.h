@@ -140,6 +140,7 @@ void kmemdump_free_pages(unsigned long addr, unsigned int order);
 void *kmemdump_memblock_alloc(enum kmemdump_uid id, phys_addr_t size,
 			      phys_addr_t align);
 void kmemdump_memblock_free(void *p, size_t size);
+void kmemdump_kernel_mappings_final(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void kmemdump_shared_store(const void *addr, size_t len);
@@ -197,6 +198,10 @@ static inline int kmemdump_unregister_backend(struct kmemdump_backend *be)
 #define kmemdump_memblock_alloc(id, size, align) \
 	((void)(id), memblock_alloc(size, align))
 #define kmemdump_memblock_free(p, size)		memblock_free(p, size)
+
+static inline void kmemdump_kernel_mappings_final(void)
+{
+}
 
 /* Still type-checks the annotation, emits nothing. */
 #define __KMEMDUMP_RECORD(_id, _addr, _size)				\

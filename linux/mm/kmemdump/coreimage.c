@@ -368,6 +368,8 @@ static void kmd_panic_locked(void *unused)
 	}
 	kmd_notes_ver++;
 	kmd_dirty = true;
+	/* Mappings may have changed since the regions were registered. */
+	kmemdump_pgtable_refresh_locked();
 
 	ret = kmemdump_walk_chunks(current, sizeof(*current), NULL, NULL);
 	if (!ret)

@@ -79,5 +79,6 @@ static inline void kmemdump_coreimage_commit(void)
 /* Page-table pages behind the regions (pgtable.c). */
 int kmemdump_pgtable_get(const struct kmemdump_region *r);
 void kmemdump_pgtable_put(const struct kmemdump_region *r);
+void kmemdump_pgtable_refresh_locked(void);
 
 #endif /* _MM_KMEMDUMP_INTERNAL_H */

@@ -13,13 +13,14 @@
  * All of it runs under kmemdump's lock, inside the transaction of the
  * region that needs the pages, so they are published together with it.
  * Kernel page tables that map registered memory do not go away while the
- * memory is mapped; a linear-map huge page split later (set_memory_*())
- * adds a lower-level page that is only picked up by regions registered
- * after the split.
+ * memory is mapped. A huge mapping split later (set_memory_*()) needs a
+ * lower-level page: every region is walked again once boot has finalised
+ * the kernel's mappings, and at panic.
  */
 
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/printk.h>
 
 #include "internal.h"
 
@@ -60,7 +61,7 @@ static int kmd_pgt_unref(const void *page)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(kmd_pgts); i++) {
-		if (kmd_pgts[i].page != page)
+		if (kmd_pgts[i].page != page || !kmd_pgts[i].refs)
 			continue;
 		if (!--kmd_pgts[i].refs) {
 			kmd_pgts[i].page = NULL;
@@ -188,4 +189,55 @@ int kmemdump_pgtable_get(const struct kmemdump_region *r)
 void kmemdump_pgtable_put(const struct kmemdump_region *r)
 {
 	kmd_pgt_walk_region(r, false, UINT_MAX, NULL);
+}
+
+static void kmd_pgt_ref_region(const struct kmemdump_region *r, void *arg)
+{
+	unsigned int *failed = arg;
+
+	if (r->flags & KMEMDUMP_REGION_PGTABLE ||
+	    r->id == KMEMDUMP_ID_COREIMAGE_ELF)
+		return;
+	if (kmd_pgt_walk_region(r, true, 0, NULL))
+		(*failed)++;
+}
+
+/*
+ * Walk every region again and register the page-table pages as they are
+ * now: boot splits huge mappings of the kernel image (mark_readonly())
+ * after most regions were registered. Lock held, inside a transaction.
+ */
+void kmemdump_pgtable_refresh_locked(void)
+{
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(kmd_pgts); i++)
+		kmd_pgts[i].refs = 0;
+	kmemdump_walk_regions_locked(kmd_pgt_ref_region, &failed);
+	for (i = 0; i < ARRAY_SIZE(kmd_pgts); i++) {
+		if (kmd_pgts[i].page && !kmd_pgts[i].refs) {
+			kmd_pgts[i].page = NULL;
+			kmemdump_del_id_locked(KMEMDUMP_ID_MAX + i);
+		}
+	}
+	if (failed)
+		pr_warn_ratelimited("kmemdump: page tables of %u regions do not fit\n",
+				    failed);
+}
+
+static void kmd_pgtable_refresh(void *unused)
+{
+	kmemdump_pgtable_refresh_locked();
+}
+
+/**
+ * kmemdump_kernel_mappings_final() - the kernel's mappings are final
+ *
+ * Called once at the end of boot, after the kernel image's huge mappings
+ * were split to set permissions: registers the page-table pages that now
+ * map the regions, and drops those that no longer do.
+ */
+void kmemdump_kernel_mappings_final(void)
+{
+	kmemdump_locked_call(kmd_pgtable_refresh, NULL);
 }
