@@ -40,8 +40,11 @@ static const char exit_codes_help[] =
 "  1  usage error\n"
 "  2  I/O or QMP error (missing file, QEMU gone, timeout, write failure)\n"
 "  3  table unusable (no initialised TOC / APSS subsystem): nothing dumped\n"
-"  4  dump written, but some entries were bad and skipped\n"
-"An I/O error (2) takes precedence over 3 and 4.\n";
+"  4  dump written, but some entries were bad and skipped (or dump.elf\n"
+"     was not written or lacks PT_LOADs)\n"
+"  5  capture inconsistent: the guest's ELF core header and the table\n"
+"     disagree (protocol v2 rule); region files written, dump.elf not\n"
+"Precedence: 2, then 3, then 5, then 4.\n";
 
 static const char main_help[] =
 "Usage: mdfw COMMAND [OPTIONS]\n"
@@ -60,7 +63,9 @@ static const char main_help[] =
 "Run 'mdfw COMMAND --help' for the options of a command.\n"
 "Sizes and addresses: decimal or 0x-hex, optional suffix K/M/G/T (x1024^n).\n"
 "\n"
-"Output directory (created 0700; files 0600, fsync()ed):\n"
+"Output directory (created 0700; files 0600, fsync()ed; each file is\n"
+"created under a fresh random name with O_CREAT|O_EXCL|O_NOFOLLOW and\n"
+"renamed into place; a non-regular file at a final name is refused):\n"
 "  md_<name>.BIN        region with seq_num 0\n"
 "  md_<name>.<seq>.BIN  further parts (seq_num > 0) of a scattered region\n"
 "  manifest.tsv         '#' comment lines, then a header line and one line\n"
@@ -69,9 +74,11 @@ static const char main_help[] =
 "                       invalid-marker (removed entry, not an error),\n"
 "                       bad-marker, bad-name, empty, overflow, out-of-ram,\n"
 "                       duplicate, overlap, too-large, io-error\n"
-"  capture.txt          key=value: trigger, capture_ms, counts, result\n"
-"  dump.elf             if the guest registered elf_header: an ELF core of\n"
-"                       all regions (see 'mdfw elf --help')\n"
+"  capture.txt          key=value: trigger, capture_ms, counts, header,\n"
+"                       generation, elf, result\n"
+"  dump.elf             if the guest registered elf_header and its header\n"
+"                       agrees with the table: an ELF core of the dumped\n"
+"                       regions (see 'mdfw elf --help')\n"
 "\n";
 
 static const char init_help[] =
@@ -103,34 +110,53 @@ static const char capture_help[] =
 "  --bar2 ADDR           guest physical address of ivshmem BAR 2\n"
 "  --timeout SEC         give up waiting for the event (default: never)\n"
 "  --connect-timeout SEC keep retrying to connect (default 10)\n"
-"  --max-bytes N         cap on the total dumped; entries beyond it are\n"
-"                        skipped as too-large (default: the RAM size)\n"
+"  --max-bytes N         cap on the bytes written: entries beyond it are\n"
+"                        skipped as too-large (default: the RAM size);\n"
+"                        dump.elf is not written if the region files plus\n"
+"                        dump.elf would exceed it (default: twice the RAM\n"
+"                        size)\n"
 "  --quit                send 'quit' to QEMU when done\n";
 
 static const char elf_help[] =
-"Usage: mdfw elf --dir DIR [--out FILE]\n"
+"Usage: mdfw elf --dir DIR [--out FILE] [--max-bytes N]\n"
 "\n"
-"Assemble an ELF core (default DIR/dump.elf) from md_elf_header.BIN, the\n"
-"ELF core header kmemdump keeps as region elf_header, and the md files it\n"
-"names (its KMDNAMES table): ELF header, program headers with recomputed\n"
-"offsets, the name table, the notes, then each PT_LOAD's bytes. Needs\n"
-"only the md_*.BIN files (no manifest). A PT_LOAD whose md file is missing\n"
-"or has the wrong size is dropped with a warning (exit 4), never\n"
-"zero-filled. Written to a temporary file, mode 0600, fsync()ed, renamed.\n"
-"Exit 3: md_elf_header.BIN is not a valid header (nothing written).\n";
+"Assemble an ELF core (default DIR/dump.elf) from a capture directory as\n"
+"its manifest.tsv lists it: md_elf_header.BIN, the ELF core header kmemdump\n"
+"keeps as region elf_header, and the md files of the dumped entries its\n"
+"KMDNAMES table names (md files the manifest does not list as dumped are\n"
+"never used). The header and the manifest's valid entries must obey the\n"
+"protocol v2 rule (elf_header first, then one entry per PT_LOAD in order,\n"
+"same name, seq, address and size, p_offsets concatenating the md files);\n"
+"prints 'header: generation G, N loads, consistent', or exits 5 with\n"
+"'INCONSISTENT: <first mismatch>' and writes nothing. Output: ELF header,\n"
+"program headers with recomputed offsets, the name table, the notes, then\n"
+"each PT_LOAD's bytes. A PT_LOAD whose entry was not dumped or whose md\n"
+"file is missing or of the wrong size is dropped with a warning (exit 4),\n"
+"never zero-filled. Created under a fresh random name, mode 0600,\n"
+"fsync()ed, renamed; a non-regular file at FILE is refused (exit 2).\n"
+"\n"
+"  --max-bytes N   do not write a dump.elf larger than N (exit 4)\n"
+"\n"
+"Exit 3: md_elf_header.BIN is not a valid header (a repeated (name, seq)\n"
+"included) or manifest.tsv is malformed (nothing written).\n"
+"Exit 2: no manifest.tsv, no dumped elf_header, unreadable files.\n";
 
 static const char info_help[] =
 "Usage: mdfw info [--check] FILE\n"
 "\n"
 "List what the ELF core FILE (dump.elf, md files concatenated in table\n"
 "order, or a full QEMU dump) holds: one line per PT_LOAD (name and seq\n"
-"from the KMDNAMES table, if any), the notes and the VMCOREINFO keys the\n"
+"from the KMDNAMES table and its generation, if any), the notes and the\n"
+"VMCOREINFO keys (control characters shown as \\xNN) the\n"
 "debuggers need, which debugger features the regions enable, and a\n"
 "per-region byte breakdown. With --check, also verify: ELF64 x86-64 core,\n"
 "PT_NOTE first and before the memory, every segment inside the file, no\n"
 "two overlapping in the file, p_filesz == p_memsz, notes well-formed,\n"
 "one VMCOREINFO with the keys drgn and crash need, NT_PRSTATUS present.\n"
-"Exit 0 if consistent, 3 with 'problem:' lines if not, 2 if unreadable.\n";
+"Each kind of problem is one 'problem:' line (with a count if repeated).\n"
+"Exit 0 if consistent, 3 with 'problem:' lines if not, 2 if unreadable.\n"
+"Bounded for hostile files: notes at most 64 MiB in all, the name table\n"
+"searched only between the program headers and the first segment.\n";
 
 static const char extract_help[] =
 "Usage: mdfw extract --ram FILE --ram-size N --shm FILE --bar2 ADDR\n"
@@ -514,10 +540,14 @@ static void hdr_check(struct hdr *h, const struct md_table *t)
 		return;
 	if (e->status != MD_ST_OK || !h->buf) {
 		snprintf(h->line, sizeof(h->line), "header: not checked: the "
-			 "%s entry (index %" PRIu32 ") was not dumped (%s)",
-			 MDELF_HDR_NAME, h->index, e->size > MDELF_MAX_HDR &&
-			 e->status == MD_ST_OK ? "larger than 64 MiB" :
-			 md_status_str(e->status));
+			 "%s entry (index %" PRIu32 ") %s", MDELF_HDR_NAME,
+			 h->index, e->status != MD_ST_OK ? "was not dumped" :
+			 e->size > MDELF_MAX_HDR ? "is larger than 64 MiB" :
+			 "could not be read");
+		if (e->status != MD_ST_OK)
+			snprintf(h->line + strlen(h->line),
+				 sizeof(h->line) - strlen(h->line), " (%s)",
+				 md_status_str(e->status));
 		h->state = HDR_NOT_DUMPED;
 		return;
 	}

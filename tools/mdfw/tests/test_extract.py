@@ -268,7 +268,8 @@ def usage_and_io_errors():
         check(r.returncode == 1)
         r = run(["--help"])
         check(r.returncode == 0 and "Exit codes" in r.stdout and
-              "manifest.tsv" in r.stdout, r.stdout)
+              "manifest.tsv" in r.stdout and
+              "  5  capture inconsistent" in r.stdout, r.stdout)
         for cmd in ("init", "capture", "extract"):
             r = run([cmd, "--help"])
             check(r.returncode == 0 and "Exit codes" in r.stdout and

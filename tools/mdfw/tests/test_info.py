@@ -111,7 +111,7 @@ def region_summary_not_quadratic():
         p, n = many_loads(tmp)
         rc, out, err, _, dt = run_measured(["info", p])
         check(rc == 0, "rc %d %s" % (rc, err[-2000:]))
-        check(dt < 5, "took %.1f s" % dt)
+        check(dt < 3, "took %.1f s" % dt)
         regions = out.split("\nregions:\n", 1)[1].splitlines()[1:n + 1]
         check(len(regions) == n, len(regions))
         check([r.split()[0] for r in regions[:3]] ==
