@@ -708,16 +708,18 @@ static bool valid_name(const char *s)
 static int parse_row(char *line, uint32_t want_index, struct mdelf_tentry *e,
 		     bool *valid, char *err, size_t errlen)
 {
-	char *f[7], *save = NULL, fn[64];
+	char *f[7], *p = line, fn[64];
 	uint64_t index, seq;
 	int i;
 
-	for (i = 0; i < 7; i++) {
-		f[i] = strtok_r(i ? NULL : line, "\t", &save);
-		if (!f[i])
-			break;
+	/* Fields may be empty (a free entry's name): no strtok. */
+	for (i = 0; i < 7 && p; i++) {
+		f[i] = p;
+		p = strchr(p, '\t');
+		if (p)
+			*p++ = '\0';
 	}
-	if (i < 7 || strtok_r(NULL, "\t", &save)) {
+	if (i < 7 || p) {
 		set_err(err, errlen, "not 7 tab-separated fields");
 		return -1;
 	}

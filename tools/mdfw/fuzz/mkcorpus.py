@@ -66,6 +66,7 @@ def main():
         [("elf_header", 0, 0x100000, len(hdr), "ok")] +
         [(l.name, l.seq, l.paddr, l.size, "ok") for l in loads] +
         [("\\x2e\\x2e", 0, 0, 0, "invalid-marker"),
+         ("", 0, 0, 0, "invalid-marker"),
          ("big", 0, 0x9000, 0x100000, "too-large"),
          ("odd", 3, 0xd0000000, 0x10, "out-of-ram")]).encode())
 

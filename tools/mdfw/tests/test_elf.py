@@ -361,10 +361,13 @@ def core_guest(tmp, regions=REGIONS, table=None, hdr_patch=None, gen=5):
 
 def consistent_capture_accepted():
     with tempfile.TemporaryDirectory() as tmp:
-        # An INVA hole between the entries is not an entry at all.
+        # INVA holes between the entries are not entries at all; v2's
+        # free entries are INVA with an empty name (an empty manifest
+        # column).
         g, loads = core_guest(tmp, table=lambda h: [
-            h, REGIONS[0], ("gone", 0, 0, 0, {"valid": 0x494E5641})] +
-            REGIONS[1:])
+            h, REGIONS[0], ("gone", 0, 0, 0, {"valid": 0x494E5641}),
+            ("", 0, 0, 0, {"valid": 0x494E5641})] + REGIONS[1:] + [
+            ("", 0, 0, 0, {"valid": 0x494E5641})])
         r = g.extract()
         check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
         line = "header: generation 5, 3 loads, consistent"
