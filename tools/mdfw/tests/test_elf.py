@@ -549,6 +549,34 @@ def dump_elf_counts_against_max_bytes():
         check(r.returncode == 0, r.stderr)
 
 
+def dump_elf_names_not_written_through():
+    """dump.elf's old fixed temporary name and its final name: a hard link
+    there is never written through, a FIFO never opened."""
+    import test_extract as T
+    with tempfile.TemporaryDirectory() as tmp:
+        g, loads = core_guest(tmp)
+        os.mkdir(g.out, 0o700)
+        v = T.victim_file(tmp)
+        for n in (".dump.elf.tmp", "dump.elf"):
+            os.link(v, os.path.join(g.out, n))
+        r = g.extract()
+        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
+        T.check_victim(v)
+        out = os.path.join(g.out, "dump.elf")
+        check(os.stat(out).st_nlink == 1, "dump.elf still linked")
+        verify_core(out, loads, b"".join(G.default_notes()))
+        os.unlink(out)
+        os.mkfifo(out)
+        r = g.extract(timeout=20)
+        kv = read_kv(os.path.join(g.out, "capture.txt"))
+        check(r.returncode == 2 and "not a regular file" in r.stderr and
+              kv["elf"] == "failed", "rc %d %s" % (r.returncode, r.stderr))
+        check(os.path.exists(out) and not os.path.isfile(out), "replaced")
+        r = run(["elf", "--dir", g.out], timeout=20)
+        check(r.returncode == 2 and "not a regular file" in r.stderr,
+              r.stderr)
+
+
 if __name__ == "__main__":
     tap = Tap()
     for t in (elf_valid, elf_drops_bad_files, elf_missing_and_io,
@@ -557,6 +585,7 @@ if __name__ == "__main__":
               inconsistent_captures_refused,
               rejected_entry_is_not_inconsistent, stale_md_files_not_used,
               disk_fill_self_references_refused,
-              dump_elf_counts_against_max_bytes):
+              dump_elf_counts_against_max_bytes,
+              dump_elf_names_not_written_through):
         tap.run(t)
     tap.exit()
