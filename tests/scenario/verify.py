@@ -107,7 +107,9 @@ if ex or refused:
 # a half-written or stale entry marked valid would show up here.
 known = ({r[0] for r in regs} | {'panic_task', 'panic_stack'} |
          set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
-storm = [r for r in rows if r['status'] == 'ok' and r['name'] not in known]
+# Page-table pages (pgt<N>) come and go with the regions they translate.
+storm = [r for r in rows if r['status'] == 'ok' and r['name'] not in known
+         and not re.fullmatch(r'pgt\d+', r['name'])]
 if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
     torn = []
     for r in storm:
