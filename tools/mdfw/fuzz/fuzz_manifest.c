@@ -17,20 +17,37 @@
 #include "table.h"
 #include "util.h"
 
+static char dir[64];
+
+static void cleanup(void)
+{
+	char path[sizeof(dir) + 16];
+
+	if (!dir[0])
+		return;
+
+	snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int dfd = -1;
-	static char dir[] = "/tmp/mdfw-fuzz-manifest-XXXXXX";
 	struct mdelf_tentry *v;
 	char err[512];
 	uint32_t n, i;
 	int fd, rc;
 
 	if (dfd < 0) {
+		/* tmpfs if there is one: a file is rewritten per input. */
+		snprintf(dir, sizeof(dir), "%s/mdfw-fuzz-manifest-XXXXXX",
+			 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
 		if (!mkdtemp(dir))
 			abort();
+		atexit(cleanup);
 		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			abort();
