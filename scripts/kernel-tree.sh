@@ -41,7 +41,7 @@ done < "$TOP/patches/series"
 # Files we patched before but no longer do go back to pristine.
 if [ -d "$KORIG" ]; then
 	(cd "$KORIG" && find . -type f) | while read -r f; do
-		[ -f "$tmp/$f" ] || cp "$KORIG/$f" "$tmp/$f.orig-restore"
+		[ -f "$tmp/$f" ] || { mkdir -p "$(dirname "$tmp/$f")"; cp "$KORIG/$f" "$tmp/$f.orig-restore"; }
 	done
 fi
 (cd "$tmp" && find . -type f) | while read -r f; do

@@ -12,6 +12,7 @@
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 /* Region names fit this, NUL included (Qualcomm's table limit). */
@@ -77,7 +78,7 @@ struct kmemdump_backend;
  *	updated. A backend without @commit publishes each change as it comes.
  *
  * @register_region and @unregister_region are mandatory. All callbacks
- * are called with kmemdump's spinlock held and interrupts disabled: they
+ * are called with kmemdump's raw spinlock held, interrupts disabled: they
  * must not sleep and must not call back into kmemdump, except for
  * kmemdump_walk_chunks() and kmemdump_id_name(); @vaddr may be in vmalloc
  * space.
@@ -127,6 +128,7 @@ int kmemdump_walk_chunks(const void *vaddr, size_t size,
 				   size_t len, void *arg),
 			 void *arg);
 int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len);
+void kmemdump_backend_name(char *buf, size_t len);
 
 void *kmemdump_kmalloc(enum kmemdump_uid id, size_t size, gfp_t flags);
 void *kmemdump_kzalloc(enum kmemdump_uid id, size_t size, gfp_t flags);
@@ -141,6 +143,77 @@ void *kmemdump_memblock_alloc(enum kmemdump_uid id, phys_addr_t size,
 			      phys_addr_t align);
 void kmemdump_memblock_free(void *p, size_t size);
 void kmemdump_kernel_mappings_final(void);
+int kmemdump_register_alloc(enum kmemdump_uid id, const void *p, size_t size);
+int kmemdump_unregister_alloc(const void *p);
+
+/**
+ * kmemdump_alloc() - call any allocator and register what it returns
+ * @id: predefined ID or KMEMDUMP_ID_NO_ID
+ * @size: number of bytes to register from the returned pointer
+ * @free: the function that frees it, called as @free(p)
+ * @alloc: the allocation function, called as @alloc(...)
+ * @...: the arguments of @alloc
+ *
+ * For example kmemdump_alloc(KMEMDUMP_ID_NO_ID, len, kvfree, kvmalloc,
+ * len, GFP_KERNEL). If the registration fails the memory is freed with
+ * @free and the result is NULL. Release with kmemdump_free().
+ */
+#define kmemdump_alloc(id, size, free, alloc, ...)			\
+({									\
+	typeof(alloc(__VA_ARGS__)) __kmd_p = alloc(__VA_ARGS__);	\
+	if (__kmd_p && kmemdump_register_alloc(id, __kmd_p, size) < 0) { \
+		free(__kmd_p);						\
+		__kmd_p = NULL;						\
+	}								\
+	__kmd_p;							\
+})
+
+/**
+ * kmemdump_alloc_sized() - kmemdump_alloc() for a @free that takes the size
+ * @id: predefined ID or KMEMDUMP_ID_NO_ID
+ * @size: number of bytes to register, also passed to @free
+ * @free: called as @free(p, @size), such as free_pages_exact()
+ * @alloc: the allocation function, called as @alloc(...)
+ * @...: the arguments of @alloc
+ *
+ * Release with kmemdump_free_sized().
+ */
+#define kmemdump_alloc_sized(id, size, free, alloc, ...)		\
+({									\
+	size_t __kmd_size = (size);					\
+	typeof(alloc(__VA_ARGS__)) __kmd_p = alloc(__VA_ARGS__);	\
+	if (__kmd_p &&							\
+	    kmemdump_register_alloc(id, __kmd_p, __kmd_size) < 0) {	\
+		free(__kmd_p, __kmd_size);				\
+		__kmd_p = NULL;						\
+	}								\
+	__kmd_p;							\
+})
+
+/**
+ * kmemdump_free() - unregister memory from kmemdump_alloc(), then free it
+ * @free: the function that frees it, called as @free(p)
+ * @p: the memory, or NULL
+ */
+#define kmemdump_free(free, p)						\
+do {									\
+	typeof(p) __kmd_q = (p);					\
+	kmemdump_unregister_alloc(__kmd_q);				\
+	free(__kmd_q);							\
+} while (0)
+
+/**
+ * kmemdump_free_sized() - kmemdump_free() for a @free that takes the size
+ * @free: called as @free(p, @size)
+ * @p: the memory, or NULL
+ * @size: passed to @free
+ */
+#define kmemdump_free_sized(free, p, size)				\
+do {									\
+	typeof(p) __kmd_q = (p);					\
+	kmemdump_unregister_alloc(__kmd_q);				\
+	free(__kmd_q, size);						\
+} while (0)
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void kmemdump_shared_store(const void *addr, size_t len);
@@ -186,6 +259,11 @@ static inline int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	return -EOPNOTSUPP;
 }
 
+static inline void kmemdump_backend_name(char *buf, size_t len)
+{
+	strscpy(buf, "none", len);
+}
+
 #define kmemdump_kmalloc(id, size, flags)	((void)(id), kmalloc(size, flags))
 #define kmemdump_kzalloc(id, size, flags)	((void)(id), kzalloc(size, flags))
 #define kmemdump_kfree(p)			kfree(p)
@@ -198,6 +276,12 @@ static inline int kmemdump_unregister_backend(struct kmemdump_backend *be)
 #define kmemdump_memblock_alloc(id, size, align) \
 	((void)(id), memblock_alloc(size, align))
 #define kmemdump_memblock_free(p, size)		memblock_free(p, size)
+#define kmemdump_alloc(id, size, free, alloc, ...) \
+	((void)(id), (void)sizeof(size), (void)(free), alloc(__VA_ARGS__))
+#define kmemdump_alloc_sized(id, size, free, alloc, ...) \
+	((void)(id), (void)sizeof(size), (void)(free), alloc(__VA_ARGS__))
+#define kmemdump_free(free, p)			free(p)
+#define kmemdump_free_sized(free, p, size)	free(p, size)
 
 static inline void kmemdump_kernel_mappings_final(void)
 {

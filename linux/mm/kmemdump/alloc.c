@@ -32,9 +32,26 @@ static bool kmemdump_track(enum kmemdump_uid id, const void *p, size_t size)
 
 static void kmemdump_untrack(const void *p)
 {
-	if (p && kmemdump_unregister_alloc(p))
-		pr_warn("freeing %p, which no kmemdump wrapper allocated\n", p);
+	kmemdump_unregister_alloc(p);
 }
+
+/**
+ * kmemdump_register_alloc() - register memory an allocator just returned
+ * @id: predefined ID or KMEMDUMP_ID_NO_ID
+ * @p: the memory
+ * @size: bytes to register from @p
+ *
+ * For kmemdump_alloc(): the region is found again by address when
+ * kmemdump_free() or kmemdump_unregister_alloc() releases it.
+ *
+ * Context: any context but NMI.
+ * Return: the ID, or the error of kmemdump_register_id().
+ */
+int kmemdump_register_alloc(enum kmemdump_uid id, const void *p, size_t size)
+{
+	return kmemdump_register_flags(id, p, size, KMEMDUMP_REGION_ALLOC);
+}
+EXPORT_SYMBOL_GPL(kmemdump_register_alloc);
 
 /**
  * kmemdump_kmalloc() - kmalloc() and register the allocation

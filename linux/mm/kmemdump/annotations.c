@@ -28,7 +28,8 @@ static void kmemdump_annotations_register(struct kmemdump_annotation *a,
 	for (i = 0; i < n; i++, a++) {
 		size_t size = a->size ?: strlen(a->addr) + 1;
 
-		ret = kmemdump_register_id(a->id, a->addr, size);
+		ret = kmemdump_register_flags(a->id, a->addr, size,
+					      KMEMDUMP_REGION_ANNOTATION);
 		if (ret < 0) {
 			pr_warn("%s: cannot register %zu bytes at %ps: %d\n",
 				owner, size, a->addr, ret);

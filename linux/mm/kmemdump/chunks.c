@@ -7,6 +7,7 @@
  */
 
 #include <linux/io.h>
+#include <linux/pfn.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/vmalloc.h>
@@ -21,15 +22,58 @@ static bool kmemdump_in_image(unsigned long start, unsigned long last)
 	return start >= lo && last < hi;
 }
 
+/* Both ends: the pages between are checked once, at registration. */
 static bool kmemdump_in_linear_map(unsigned long start, unsigned long last)
 {
-	unsigned long p;
+	return virt_addr_valid((void *)start) && virt_addr_valid((void *)last);
+}
 
-	/* Each page: a range may run off the end of a memory bank. */
+/* __init text and data are freed after boot: never theirs to register. */
+static bool kmemdump_in_init(unsigned long start, unsigned long last)
+{
+	unsigned long lo = (unsigned long)__init_begin;
+	unsigned long hi = (unsigned long)__init_end;
+
+	return start < hi && last >= lo;
+}
+
+/**
+ * kmemdump_check_range() - can [@vaddr, @vaddr + @size) be registered?
+ * @vaddr: start of the range
+ * @size: length in bytes
+ *
+ * What kmemdump_walk_chunks() checks, and also every page of a linear-map
+ * range (it may run off the end of a memory bank), that the range is not
+ * in memory freed after boot (__init), and that vmalloc-space pages are
+ * RAM (not ioremap()ed device memory). Called before taking kmemdump's
+ * lock, so that the work under it does not depend on the range's size.
+ *
+ * Return: 0 or the error kmemdump_register_id() documents.
+ */
+int kmemdump_check_range(const void *vaddr, size_t size)
+{
+	unsigned long start = (unsigned long)vaddr, last, p;
+	int ret;
+
+	ret = kmemdump_walk_chunks(vaddr, size, NULL, NULL);
+	if (ret)
+		return ret;
+	last = start + size - 1;
+	if (kmemdump_in_init(start, last))
+		return -EFAULT;
+	if (kmemdump_in_image(start, last))
+		return 0;
+	if (kmemdump_in_linear_map(start, last)) {
+		for (p = start & PAGE_MASK; p <= last; p += PAGE_SIZE)
+			if (!virt_addr_valid((void *)p))
+				return -EFAULT;
+		return 0;
+	}
+	/* Only RAM: ioremap()ed device memory has no struct page. */
 	for (p = start & PAGE_MASK; p <= last; p += PAGE_SIZE)
-		if (!virt_addr_valid((void *)p))
-			return false;
-	return true;
+		if (!pfn_valid(kmemdump_kernel_pfn(p)))
+			return -EFAULT;
+	return 0;
 }
 
 static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
@@ -43,13 +87,13 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
 	int ret;
 
 	while (p <= last) {
-		struct page *page = vmalloc_to_page((void *)p);
+		unsigned long pfn = kmemdump_kernel_pfn(p);
 		size_t len = min(PAGE_SIZE - offset_in_page(p), last - p + 1);
 		phys_addr_t pa;
 
-		if (!page)
+		if (!pfn)
 			return -EFAULT;
-		pa = page_to_phys(page) + offset_in_page(p);
+		pa = PFN_PHYS(pfn) + offset_in_page(p);
 		if (chunk_len && chunk_pa + chunk_len == pa) {
 			chunk_len += len;
 		} else {
@@ -78,6 +122,8 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
  *
  * Kernel image and linear-map ranges are one chunk. vmalloc and module
  * ranges are split wherever the next page is not physically adjacent.
+ * Only the ends of a linear-map range are checked here; registration
+ * checked every page (kmemdump_check_range()).
  *
  * Context: any context but NMI; does not sleep.
  * Return: 0 after the whole walk; -EINVAL if @vaddr is NULL, @size is 0 or

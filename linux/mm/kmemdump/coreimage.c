@@ -64,6 +64,8 @@
 #include "internal.h"
 
 #define KMD_MAX_LOADS		(2 * CONFIG_KMEMDUMP_MAX_REGIONS)
+/* Kept for the panic path: task, stack pages, their page-table pages. */
+#define KMD_PANIC_LOADS		(1 + THREAD_SIZE / PAGE_SIZE + 2)
 #define KMD_NOTE_HDR		ALIGN(sizeof(struct elf_note), 4)
 #define KMD_NOTE_SIZE(name, desc) \
 	(KMD_NOTE_HDR + ALIGN(sizeof(name), 4) + ALIGN(desc, 4))
@@ -138,7 +140,8 @@ int kmemdump_coreimage_room(const void *vaddr, size_t size)
 	if (!kmd_ready)
 		return 0;
 	kmemdump_walk_chunks(vaddr, size, kmd_count_chunk, &k);
-	return kmd_nr_loads + k > KMD_MAX_LOADS ? -ENOSPC : 0;
+	return kmd_nr_loads + k > KMD_MAX_LOADS -
+	       (kmemdump_panic_reserve_open ? 0 : KMD_PANIC_LOADS) ? -ENOSPC : 0;
 }
 
 struct kmd_add {
@@ -351,6 +354,7 @@ static void kmd_panic_locked(void *unused)
 	unsigned int cpu;
 	int ret;
 
+	kmemdump_panic_reserve_open = true;
 	for_each_possible_cpu(cpu) {
 		u32 *src = (u32 *)per_cpu_ptr(crash_notes, cpu);
 		struct elf_note *sn = (struct elf_note *)src;
@@ -371,14 +375,13 @@ static void kmd_panic_locked(void *unused)
 	/* Mappings may have changed since the regions were registered. */
 	kmemdump_pgtable_refresh_locked();
 
-	ret = kmemdump_walk_chunks(current, sizeof(*current), NULL, NULL);
+	ret = kmemdump_check_range(current, sizeof(*current));
 	if (!ret)
 		ret = kmemdump_add_locked(KMEMDUMP_ID_PANIC_TASK, current,
 					  sizeof(*current), 0);
 	if (ret < 0)
 		pr_emerg("panic: cannot register the panicking task: %d\n", ret);
-	ret = kmemdump_walk_chunks(task_stack_page(current), THREAD_SIZE,
-				   NULL, NULL);
+	ret = kmemdump_check_range(task_stack_page(current), THREAD_SIZE);
 	if (!ret)
 		ret = kmemdump_add_locked(KMEMDUMP_ID_PANIC_STACK,
 					  task_stack_page(current),

@@ -9,6 +9,15 @@
 #define KMEMDUMP_REGION_ALLOC	BIT(0)
 /* Page-table page registered by kmemdump itself (see pgtable.c). */
 #define KMEMDUMP_REGION_PGTABLE	BIT(1)
+/* Registered from a static annotation, which unregisters it itself. */
+#define KMEMDUMP_REGION_ANNOTATION	BIT(2)
+
+/*
+ * Slots only the panic path may take: the panicking task, its stack and
+ * the page-table pages they may need, so a full table cannot drop them.
+ */
+#define KMEMDUMP_PANIC_RESERVE	4
+extern bool kmemdump_panic_reserve_open;
 
 struct kmemdump_region {
 	enum kmemdump_uid id;	/* KMEMDUMP_ID_NO_ID: free slot */
@@ -17,13 +26,12 @@ struct kmemdump_region {
 	size_t size;
 };
 
+int kmemdump_check_range(const void *vaddr, size_t size);
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 			    size_t size, unsigned int flags);
-int kmemdump_unregister_alloc(const void *vaddr);
 void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 				      void *arg),
 			       void *arg);
-void kmemdump_backend_name(char *buf, size_t len);
 unsigned int kmemdump_region_slot(const struct kmemdump_region *r);
 unsigned int kmemdump_nr_regions(void);
 
@@ -44,6 +52,10 @@ u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
 			      unsigned int seq);
 int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr);
 int kmemdump_del_id_locked(enum kmemdump_uid id);
+unsigned int kmemdump_del_matching_locked(bool (*match)(const struct kmemdump_region *r,
+							void *arg),
+					  void *arg);
+int kmemdump_offline_check(unsigned long start_pfn, unsigned long nr_pages);
 
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 int kmemdump_coreimage_room(const void *vaddr, size_t size);
@@ -80,5 +92,6 @@ static inline void kmemdump_coreimage_commit(void)
 int kmemdump_pgtable_get(const struct kmemdump_region *r);
 void kmemdump_pgtable_put(const struct kmemdump_region *r);
 void kmemdump_pgtable_refresh_locked(void);
+unsigned long kmemdump_kernel_pfn(unsigned long addr);
 
 #endif /* _MM_KMEMDUMP_INTERNAL_H */

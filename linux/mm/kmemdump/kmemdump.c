@@ -6,7 +6,7 @@
  * works from early boot on. One spinlock (interrupts off) serialises the
  * table, the ID bitmap and every backend callback, so a backend always sees
  * the exact sequence of changes the table went through, including while it
- * is being replaced.
+ * is being replaced. It is a raw spinlock: see kmemdump_lock.
  *
  * Every operation is one transaction: the backend stages its changes, the
  * core image (coreimage.c) follows the placement the backend reports, and
@@ -26,7 +26,12 @@
 
 #include "internal.h"
 
-static DEFINE_SPINLOCK(kmemdump_lock);
+/*
+ * Raw: registration is promised from any context but NMI, hardirq and
+ * IRQs-off sections included, also on PREEMPT_RT where a spinlock_t
+ * sleeps. The work under it is bounded by the number of regions.
+ */
+static DEFINE_RAW_SPINLOCK(kmemdump_lock);
 static struct kmemdump_region kmemdump_regions[CONFIG_KMEMDUMP_MAX_REGIONS];
 static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_END);
 static unsigned int kmemdump_count;
@@ -187,6 +192,29 @@ static int kmemdump_alloc_id(void)
 
 static void kmemdump_del_locked(struct kmemdump_region *r);
 
+/* Set at panic: the last slots are kept for the panicking task and stack. */
+bool kmemdump_panic_reserve_open;
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_panic_reserve_open);
+
+/*
+ * A backend returns 0 or a negative errno. Anything positive would reach
+ * the caller as a region ID: refuse it, and take back what it may hold.
+ */
+static int kmemdump_be_register(struct kmemdump_backend *be,
+				enum kmemdump_uid id, const void *vaddr,
+				size_t size)
+{
+	int ret = be->register_region(be, id, vaddr, size);
+
+	if (ret > 0) {
+		pr_err_ratelimited("backend %s returned %d for region %d: refused\n",
+				   be->name, ret, id);
+		be->unregister_region(be, id);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 /* The header is never translated; page-table pages need no page tables. */
 static bool kmemdump_needs_pgtables(const struct kmemdump_region *r)
 {
@@ -206,7 +234,8 @@ int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
 	int ret;
 
 	lockdep_assert_held(&kmemdump_lock);
-	if (kmemdump_count == ARRAY_SIZE(kmemdump_regions))
+	if (kmemdump_count >= ARRAY_SIZE(kmemdump_regions) -
+	    (kmemdump_panic_reserve_open ? 0 : KMEMDUMP_PANIC_RESERVE))
 		return -ENOSPC;
 	if (id == KMEMDUMP_ID_NO_ID) {
 		ret = kmemdump_alloc_id();
@@ -220,8 +249,7 @@ int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
 	if (ret)
 		return ret;
 
-	ret = kmemdump_backend->register_region(kmemdump_backend, id, vaddr,
-						size);
+	ret = kmemdump_be_register(kmemdump_backend, id, vaddr, size);
 	if (ret)
 		return ret;
 
@@ -260,6 +288,25 @@ static void kmemdump_del_locked(struct kmemdump_region *r)
 	WRITE_ONCE(kmemdump_count, kmemdump_count - 1);
 }
 
+/* Unregister every region @match picks, lock held; returns how many. */
+unsigned int kmemdump_del_matching_locked(bool (*match)(const struct kmemdump_region *r,
+							void *arg),
+					  void *arg)
+{
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&kmemdump_lock);
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
+		struct kmemdump_region *r = &kmemdump_regions[i];
+
+		if (r->id && match(r, arg)) {
+			kmemdump_del_locked(r);
+			n++;
+		}
+	}
+	return n;
+}
+
 int kmemdump_del_id_locked(enum kmemdump_uid id)
 {
 	struct kmemdump_region *r;
@@ -288,12 +335,12 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr)
 		return -ENOENT;
 	r = kmemdump_find(id);
 	be->unregister_region(be, id);
-	ret = be->register_region(be, id, vaddr, r->size);
+	ret = kmemdump_be_register(be, id, vaddr, r->size);
 	if (ret) {
 		/* Keep what the backend had; the caller keeps the old copy. */
 		WARN_ONCE(1, "backend %s cannot move region %d: %d\n",
 			  be->name, id, ret);
-		if (be->register_region(be, id, r->vaddr, r->size))
+		if (kmemdump_be_register(be, id, r->vaddr, r->size))
 			pr_err("backend %s lost region %d\n", be->name, id);
 		return ret;
 	}
@@ -316,21 +363,21 @@ void kmemdump_locked_call(void (*fn)(void *arg), void *arg)
 {
 	unsigned long irqflags;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	fn(arg);
 	kmemdump_commit_locked();
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 }
 
 int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg)
 {
 	unsigned long irqflags;
 
-	if (!spin_trylock_irqsave(&kmemdump_lock, irqflags))
+	if (!raw_spin_trylock_irqsave(&kmemdump_lock, irqflags))
 		return -EBUSY;
 	fn(arg);
 	kmemdump_commit_locked();
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	return 0;
 }
 
@@ -343,16 +390,16 @@ int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 	/* Callers may pick predefined IDs only; dynamic ones are handed out. */
 	if ((unsigned int)id >= KMEMDUMP_ID_DYNAMIC_START)
 		return -EINVAL;
-	/* Rejects NULL, size 0, wrap-around and memory we cannot translate. */
-	ret = kmemdump_walk_chunks(vaddr, size, NULL, NULL);
+	/* Every page, outside the lock: NULL, wrap-around, holes, __init, MMIO. */
+	ret = kmemdump_check_range(vaddr, size);
 	if (ret)
 		return ret;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	ret = kmemdump_add_locked(id, vaddr, size, flags);
 	if (ret > 0)
 		kmemdump_commit_locked();
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_register_flags);
@@ -373,8 +420,9 @@ EXPORT_SYMBOL_IF_KUNIT(kmemdump_register_flags);
  * Return: the region's ID (> 0) on success, or
  *  * -EINVAL: @vaddr is NULL, @size is 0, the range wraps around, or @id
  *    is neither KMEMDUMP_ID_NO_ID nor a predefined ID;
- *  * -EFAULT: the range is not mapped kernel memory (user addresses,
- *    holes, unmapped vmalloc pages);
+ *  * -EFAULT: the range is not mapped kernel RAM (user addresses, holes,
+ *    unmapped vmalloc pages, ioremap()ed device memory), or it is __init
+ *    memory, which is freed after boot;
  *  * -EEXIST: @id is already registered;
  *  * -ENOSPC: all CONFIG_KMEMDUMP_MAX_REGIONS slots are in use (page-table
  *    pages count too), or the core image has no room for the region;
@@ -406,23 +454,34 @@ int kmemdump_unregister(enum kmemdump_uid id)
 	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX)
 		return -EINVAL;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	ret = kmemdump_del_id_locked(id);
 	if (!ret)
 		kmemdump_commit_locked();
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister);
 
-/* Unregister the region an allocation wrapper registered at @vaddr. */
+/**
+ * kmemdump_unregister_alloc() - unregister memory an allocation wrapper registered
+ * @vaddr: the address the wrapper returned, or NULL
+ *
+ * Call it before freeing the memory. A wrong address (memory no wrapper
+ * registered) is reported with a warning.
+ *
+ * Context: any context but NMI.
+ * Return: 0, or -ENOENT if no wrapper registered @vaddr (0 for NULL).
+ */
 int kmemdump_unregister_alloc(const void *vaddr)
 {
 	unsigned long irqflags;
 	unsigned int i;
 	int ret = -ENOENT;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	if (!vaddr)
+		return 0;
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
 		struct kmemdump_region *r = &kmemdump_regions[i];
 
@@ -434,9 +493,13 @@ int kmemdump_unregister_alloc(const void *vaddr)
 			break;
 		}
 	}
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	if (ret)
+		pr_warn("freeing %p, which no kmemdump wrapper allocated\n",
+			vaddr);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(kmemdump_unregister_alloc);
 
 /*
  * Withdraw from @be the regions in slots below @end, and @extra (a region
@@ -459,24 +522,30 @@ static void kmemdump_withdraw(struct kmemdump_backend *be, unsigned int end,
 /**
  * kmemdump_register_backend() - make @be the backend that publishes regions
  * @be: the backend; it must stay valid until kmemdump_unregister_backend()
+ *	or until another backend replaces it
  *
  * Every region registered so far is replayed into @be: the core image's
  * ELF header first, so that it is the first thing the firmware finds,
- * then the others in slot order. The core image is then reordered to
- * follow the placement @be reports, and everything is published with one
- * commit. If @be fails one of them, the regions it accepted are
- * unregistered from it again, the previous (default) backend stays active
- * and the error is returned: a backend either has every region or is not
- * in use.
+ * then the others in slot order. If @be fails one of them, the regions it
+ * accepted are unregistered from it again, the active backend stays as it
+ * was and the error is returned: a backend either has every region or is
+ * not in use.
  *
- * Context: any context but NMI; @be's callbacks run under a spinlock.
- * Return: 0, -EINVAL if @be lacks a name or a callback, -EBUSY if a backend
- * other than the default is active, or the error @be returned.
+ * If another real backend is active, @be replaces it in the same critical
+ * section: once @be holds every region, each region is unregistered from
+ * the old backend (which publishes its empty table), and @be takes over;
+ * no registration can slip in between. The core image is then reordered
+ * to follow @be's placement and everything is published with one commit.
+ *
+ * Context: any context but NMI; the callbacks run under a raw spinlock.
+ * Return: 0, -EINVAL if @be lacks a name or a callback, -EEXIST if @be is
+ * already the active backend, or the error @be returned.
  */
 int kmemdump_register_backend(struct kmemdump_backend *be)
 {
+	struct kmemdump_backend *old;
+	char old_name[KMEMDUMP_NAME_LEN];
 	struct kmemdump_region *elf;
-	char active[KMEMDUMP_NAME_LEN] = "";
 	unsigned long irqflags;
 	unsigned int i = 0;
 	int ret = 0;
@@ -484,16 +553,17 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 	if (!be || !be->name || !be->register_region || !be->unregister_region)
 		return -EINVAL;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
-	if (kmemdump_backend != &kmemdump_default_backend) {
-		strscpy(active, kmemdump_backend->name, sizeof(active));
-		ret = -EBUSY;
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	old = kmemdump_backend;
+	strscpy(old_name, old->name, sizeof(old_name));
+	if (be == old) {
+		ret = -EEXIST;
 		goto out;
 	}
 	elf = test_bit(KMEMDUMP_ID_COREIMAGE_ELF, kmemdump_ids) ?
 	      kmemdump_find(KMEMDUMP_ID_COREIMAGE_ELF) : NULL;
 	if (elf) {
-		ret = be->register_region(be, elf->id, elf->vaddr, elf->size);
+		ret = kmemdump_be_register(be, elf->id, elf->vaddr, elf->size);
 		if (ret)
 			elf = NULL;	/* not accepted: nothing to roll back */
 	}
@@ -502,7 +572,7 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 
 		if (!r->id || r == elf)
 			continue;
-		ret = be->register_region(be, r->id, r->vaddr, r->size);
+		ret = kmemdump_be_register(be, r->id, r->vaddr, r->size);
 		if (ret)
 			break;
 	}
@@ -511,16 +581,19 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 		kmemdump_withdraw(be, i, elf);
 		goto out;
 	}
+	if (old != &kmemdump_default_backend)
+		kmemdump_withdraw(old, ARRAY_SIZE(kmemdump_regions), NULL);
 	kmemdump_backend = be;
 	kmemdump_coreimage_rebuild();
 	kmemdump_commit_locked();
 out:
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
-	if (ret == -EBUSY)
-		pr_warn("backend %s refused: %s is active\n", be->name, active);
-	else if (ret)
-		pr_warn("backend %s failed to take the regions: %d\n",
-			be->name, ret);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	if (ret)
+		pr_warn("backend %s refused: %d (%s stays)\n", be->name, ret,
+			old_name);
+	else if (old != &kmemdump_default_backend)
+		pr_info("backend %s registered, replacing %s\n", be->name,
+			old_name);
 	else
 		pr_info("backend %s registered\n", be->name);
 	return ret;
@@ -544,7 +617,7 @@ int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	unsigned long irqflags;
 	int ret = 0;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	if (!be || be != kmemdump_backend ||
 	    be == &kmemdump_default_backend) {
 		ret = -EINVAL;
@@ -555,7 +628,7 @@ int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	kmemdump_coreimage_rebuild();
 	kmemdump_commit_locked();
 out:
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 	if (!ret)
 		pr_info("backend %s unregistered\n", be->name);
 	return ret;
@@ -570,23 +643,33 @@ void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 	unsigned long irqflags;
 	unsigned int i;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
 		if (kmemdump_regions[i].id)
 			fn(&kmemdump_regions[i], arg);
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 }
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_walk_regions);
 
+/**
+ * kmemdump_backend_name() - the name of the active backend
+ * @buf: where to write it, NUL-terminated and possibly cut short
+ * @len: size of @buf
+ *
+ * "none" while no real backend is registered. Read under kmemdump's lock,
+ * so the name never belongs to a backend already gone.
+ *
+ * Context: any context but NMI.
+ */
 void kmemdump_backend_name(char *buf, size_t len)
 {
 	unsigned long irqflags;
 
-	spin_lock_irqsave(&kmemdump_lock, irqflags);
+	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	strscpy(buf, kmemdump_backend->name, len);
-	spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
 }
-EXPORT_SYMBOL_IF_KUNIT(kmemdump_backend_name);
+EXPORT_SYMBOL_GPL(kmemdump_backend_name);
 
 unsigned int kmemdump_nr_regions(void)
 {

@@ -10,17 +10,22 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/elf.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/pfn.h>
 #include <linux/panic.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <asm/sections.h>
 #include <linux/unaligned.h>
 
 #include "internal.h"
@@ -38,6 +43,7 @@ struct fake_backend {
 	unsigned int calls;	/* register + unregister callbacks */
 	unsigned int errors;	/* protocol violations seen */
 	unsigned int fail_at;	/* fail the fail_at-th register call (1-based) */
+	/* fail_err < 0: refuse; > 0: take the region, return fail_err */
 	unsigned int reg_calls;
 	int fail_err;
 };
@@ -52,8 +58,11 @@ static int fake_register(struct kmemdump_backend *be, enum kmemdump_uid id,
 {
 	struct fake_backend *f = to_fake(be);
 
+	bool fail;
+
 	f->calls++;
-	if (f->fail_at && ++f->reg_calls == f->fail_at)
+	fail = f->fail_at && ++f->reg_calls == f->fail_at;
+	if (fail && f->fail_err <= 0)
 		return f->fail_err;
 	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_END ||
 	    f->map[id].present) {
@@ -64,7 +73,8 @@ static int fake_register(struct kmemdump_backend *be, enum kmemdump_uid id,
 	f->map[id].vaddr = vaddr;
 	f->map[id].size = size;
 	f->nr_present++;
-	return 0;
+	/* A positive "error": the region taken, but a bogus value returned. */
+	return fail ? f->fail_err : 0;
 }
 
 static int fake_unregister(struct kmemdump_backend *be, enum kmemdump_uid id)
@@ -280,20 +290,54 @@ static void kmemdump_test_no_id_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister(c), 0);
 }
 
+/* IDs a test registered, unregistered when it ends, even aborted. */
+struct test_ids {
+	unsigned int n;
+	int id[CONFIG_KMEMDUMP_MAX_REGIONS];
+};
+
+static void test_ids_release(void *arg)
+{
+	struct test_ids *t = arg;
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->id[i] > 0)
+			kmemdump_unregister(t->id[i]);
+	t->n = 0;
+}
+
+static struct test_ids *test_ids_new(struct kunit *test)
+{
+	struct test_ids *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, test_ids_release,
+							t), 0);
+	return t;
+}
+
+static void reserve_close(void *unused)
+{
+	kmemdump_panic_reserve_open = false;
+}
+
 static void kmemdump_test_table_full(struct kunit *test)
 {
-	unsigned int before = kmemdump_nr_regions(), n = 0, i;
+	unsigned int before = kmemdump_nr_regions(), n;
+	struct test_ids *ids = test_ids_new(test);
 	enum kmemdump_uid free_id;
-	int *ids, ret;
+	int ret, task;
 
-	ids = kunit_kcalloc(test, CONFIG_KMEMDUMP_MAX_REGIONS, sizeof(*ids),
-			    GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ids);
 	while ((ret = kmemdump_register(test_buf, 1)) > 0)
-		ids[n++] = ret;
+		ids->id[ids->n++] = ret;
+	n = ids->n;
 	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
-	KUNIT_EXPECT_EQ(test, n, CONFIG_KMEMDUMP_MAX_REGIONS - before);
-	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), CONFIG_KMEMDUMP_MAX_REGIONS);
+	/* The last slots are the panic path's. */
+	KUNIT_EXPECT_EQ(test, n, CONFIG_KMEMDUMP_MAX_REGIONS -
+			KMEMDUMP_PANIC_RESERVE - before);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), CONFIG_KMEMDUMP_MAX_REGIONS -
+			KMEMDUMP_PANIC_RESERVE);
 	/* A free predefined ID is refused too when the table is full. */
 	for (free_id = KMEMDUMP_ID_NO_ID + 1;
 	     free_id < KMEMDUMP_ID_DYNAMIC_START; free_id++)
@@ -302,14 +346,23 @@ static void kmemdump_test_table_full(struct kunit *test)
 	if (free_id < KMEMDUMP_ID_DYNAMIC_START)
 		KUNIT_EXPECT_EQ(test, kmemdump_register_id(free_id, test_buf, 1),
 				-ENOSPC);
+	/* At panic, the panicking task still gets a slot. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, reserve_close,
+							NULL), 0);
+	kmemdump_panic_reserve_open = true;
+	task = kmemdump_register_id(KMEMDUMP_ID_PANIC_TASK, test_buf, 8);
+	kmemdump_panic_reserve_open = false;
+	KUNIT_EXPECT_EQ(test, task, KMEMDUMP_ID_PANIC_TASK);
+	if (task > 0)
+		KUNIT_EXPECT_EQ(test, kmemdump_unregister(task), 0);
+
 	/* One slot freed: NO_ID finds it (with the next free ID). */
 	KUNIT_ASSERT_GT(test, n, 0);
-	KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[n - 1]), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids->id[n - 1]), 0);
 	ret = kmemdump_register(test_buf, 1);
 	KUNIT_EXPECT_GT(test, ret, 0);
-	ids[n - 1] = ret;
-	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ(test, kmemdump_unregister(ids[i]), 0);
+	ids->id[n - 1] = ret;
+	test_ids_release(ids);
 	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
 }
 
@@ -373,13 +426,57 @@ static void kmemdump_test_backend_rules(struct kunit *test)
 	fake_init(&fake_a, "fake_a");
 	fake_init(&fake_b, "fake_b");
 	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
-	/* One real backend at a time. */
-	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_b.be), -EBUSY);
-	KUNIT_EXPECT_EQ(test, fake_b.calls, 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_a.be), -EEXIST);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_b.be), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), -EINVAL);
 	KUNIT_EXPECT_TRUE(test, backend_is_default());
+}
+
+/* The seed: a new backend replaces the active one and gets every region. */
+static void kmemdump_test_backend_switch(struct kunit *test)
+{
+	char name[32];
+
+	fake_init(&fake_a, "fake_a");
+	fake_init(&fake_b, "fake_b");
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
+	expect_mirror(test, &fake_a);
+
+	/* b fails its last region: a stays, whole; b holds nothing. */
+	fake_b.fail_at = kmemdump_nr_regions();
+	fake_b.fail_err = -ENOMEM;
+	KUNIT_EXPECT_EQ(test, kmemdump_register_backend(&fake_b.be), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, fake_b.nr_present, 0);
+	kmemdump_backend_name(name, sizeof(name));
+	KUNIT_EXPECT_STREQ(test, name, "fake_a");
+	expect_mirror(test, &fake_a);
+
+	/* b healthy: it takes over, a is emptied. */
+	fake_b.fail_at = 0;
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_b), 0);
+	KUNIT_EXPECT_EQ(test, fake_a.nr_present, 0);
+	kmemdump_backend_name(name, sizeof(name));
+	KUNIT_EXPECT_STREQ(test, name, "fake_b");
+	expect_mirror(test, &fake_b);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_b.be), 0);
+	KUNIT_EXPECT_EQ(test, fake_a.errors + fake_b.errors, 0);
+}
+
+/* A backend that returns a positive value does not make it an ID. */
+static void kmemdump_test_backend_positive(struct kunit *test)
+{
+	unsigned int before = kmemdump_nr_regions();
+
+	fake_init(&fake_a, "fake_a");
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
+	fake_a.fail_at = fake_a.reg_calls + 1;
+	fake_a.fail_err = 5;
+	KUNIT_EXPECT_EQ(test, kmemdump_register(test_buf, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	fake_a.fail_at = 0;
+	expect_mirror(test, &fake_a);
 }
 
 static void kmemdump_test_failing_replay(struct kunit *test)
@@ -668,6 +765,221 @@ static void kmemdump_test_alloc_wrappers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&fake_a.be), 0);
 }
 
+/* The generic wrapper, kmemdump_alloc(): any allocator, its own free. */
+static unsigned int macro_frees;
+static struct kmem_cache *macro_cache;
+
+static void m_kfree(const void *p)
+{
+	macro_frees++;
+	kfree(p);
+}
+
+static void m_kvfree(const void *p)
+{
+	macro_frees++;
+	kvfree(p);
+}
+
+static void m_vfree(const void *p)
+{
+	macro_frees++;
+	vfree(p);
+}
+
+static void m_cache_free(void *p)
+{
+	macro_frees++;
+	kmem_cache_free(macro_cache, p);
+}
+
+static void m_pages_free(void *p, size_t size)
+{
+	macro_frees++;
+	free_pages_exact(p, size);
+}
+
+#define MACRO_SIZE	(3 * PAGE_SIZE + 5)
+#define MACRO_OBJ	96
+
+static void *macro_alloc(int which, enum kmemdump_uid id)
+{
+	switch (which) {
+	case 0:
+		return kmemdump_alloc(id, MACRO_SIZE, m_kfree, kmalloc,
+				      MACRO_SIZE, GFP_KERNEL);
+	case 1:
+		return kmemdump_alloc(id, MACRO_SIZE, m_kvfree, kvmalloc,
+				      MACRO_SIZE, GFP_KERNEL);
+	case 2:
+		return kmemdump_alloc(id, MACRO_SIZE, m_vfree, vmalloc,
+				      MACRO_SIZE);
+	case 3:
+		return kmemdump_alloc(id, MACRO_OBJ, m_cache_free,
+				      kmem_cache_alloc, macro_cache, GFP_KERNEL);
+	default:
+		return kmemdump_alloc_sized(id, MACRO_SIZE, m_pages_free,
+					    alloc_pages_exact, MACRO_SIZE,
+					    GFP_KERNEL);
+	}
+}
+
+static void macro_free(int which, void *p)
+{
+	switch (which) {
+	case 0:
+		kmemdump_free(m_kfree, p);
+		break;
+	case 1:
+		kmemdump_free(m_kvfree, p);
+		break;
+	case 2:
+		kmemdump_free(m_vfree, p);
+		break;
+	case 3:
+		kmemdump_free(m_cache_free, p);
+		break;
+	default:
+		kmemdump_free_sized(m_pages_free, p, MACRO_SIZE);
+	}
+}
+
+static const char * const macro_names[] = {
+	"kmalloc", "kvmalloc", "vmalloc", "kmem_cache_alloc", "alloc_pages_exact",
+};
+
+static void macro_desc(const char * const *name, char *desc)
+{
+	strscpy(desc, *name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(macro, macro_names, macro_desc);
+
+static void macro_cache_destroy(void *unused)
+{
+	kmem_cache_destroy(macro_cache);
+	macro_cache = NULL;
+}
+
+static void kmemdump_test_alloc_macro(struct kunit *test)
+{
+	int which = (const char * const *)test->param_value - macro_names;
+	size_t size = which == 3 ? MACRO_OBJ : MACRO_SIZE;
+	unsigned int before = kmemdump_nr_regions();
+	struct kmemdump_region r;
+	void *p;
+
+	macro_cache = kmem_cache_create("kmemdump_test", MACRO_OBJ, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, macro_cache);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, macro_cache_destroy,
+							NULL), 0);
+	fake_init(&fake_a, "fake_a");
+	KUNIT_ASSERT_EQ(test, fake_attach(test, &fake_a), 0);
+	macro_frees = 0;
+
+	p = macro_alloc(which, KMEMDUMP_ID_NO_ID);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, lookup(0, p, &r), 1);
+	KUNIT_EXPECT_EQ(test, r.size, size);
+	KUNIT_EXPECT_TRUE(test, r.flags & KMEMDUMP_REGION_ALLOC);
+	KUNIT_EXPECT_TRUE(test, fake_a.map[r.id].present);
+	/* Unregistered before freed: fake_unregister reads it (KASAN). */
+	macro_free(which, p);
+	KUNIT_EXPECT_EQ(test, macro_frees, 1);
+	KUNIT_EXPECT_EQ(test, lookup(0, p, NULL), 0);
+	KUNIT_EXPECT_FALSE(test, fake_a.map[r.id].present);
+
+	/* The registration fails: the memory is freed again, NULL returned. */
+	fake_a.fail_at = fake_a.reg_calls + 1;
+	fake_a.fail_err = -ENOMEM;
+	KUNIT_EXPECT_NULL(test, macro_alloc(which, KMEMDUMP_ID_NO_ID));
+	KUNIT_EXPECT_EQ(test, macro_frees, 2);
+	/* A predefined ID already taken: the same. */
+	fake_a.fail_at = 0;
+	KUNIT_EXPECT_NULL(test, macro_alloc(which, KMEMDUMP_ID_LINUX_BANNER));
+	KUNIT_EXPECT_EQ(test, macro_frees, 3);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+	KUNIT_EXPECT_EQ(test, fake_a.errors, 0);
+}
+
+/* Memory that is not for kmemdump: __init (freed), device memory (MMIO). */
+static void kmemdump_test_refused_memory(struct kunit *test)
+{
+	phys_addr_t mmio;
+	void __iomem *io;
+
+	KUNIT_EXPECT_EQ(test, kmemdump_register(__init_begin, 16), -EFAULT);
+	KUNIT_EXPECT_EQ(test, kmemdump_register(__init_end - 8, 16), -EFAULT);
+	/* Past the last section of RAM: no struct page, not RAM. */
+	mmio = ALIGN(PFN_PHYS(max_pfn), 1ULL << SECTION_SIZE_BITS);
+	KUNIT_ASSERT_FALSE(test, pfn_valid(PHYS_PFN(mmio)));
+	io = ioremap(mmio, PAGE_SIZE);
+	if (!io)
+		kunit_skip(test, "cannot ioremap %pa", &mmio);
+	KUNIT_EXPECT_EQ(test, kmemdump_register((__force void *)io, 64), -EFAULT);
+	iounmap(io);
+}
+
+/* Memory holding a region cannot go offline (the memory notifier's check). */
+static void kmemdump_test_offline(struct kunit *test)
+{
+	char *buf = kunit_kmalloc(test, 64, GFP_KERNEL);
+	unsigned long pfn;
+	int id;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	pfn = PHYS_PFN(virt_to_phys(buf));
+	KUNIT_EXPECT_EQ(test, kmemdump_offline_check(pfn, 1), 0);
+	id = kmemdump_register(buf, 64);
+	KUNIT_ASSERT_GT(test, id, 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_offline_check(pfn, 1), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kmemdump_offline_check(pfn > 16 ? pfn - 16 : 0, 32),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, kmemdump_unregister(id), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_offline_check(pfn, 1), 0);
+}
+
+/* Registering from hard interrupt context, also on PREEMPT_RT. */
+struct hardirq_ctx {
+	struct hrtimer timer;
+	struct completion done;
+	int reg, unreg;
+	bool in_hardirq;
+};
+
+static enum hrtimer_restart hardirq_fn(struct hrtimer *t)
+{
+	struct hardirq_ctx *c = container_of(t, struct hardirq_ctx, timer);
+
+	c->in_hardirq = in_hardirq();
+	c->reg = kmemdump_register(test_buf, 32);
+	c->unreg = c->reg > 0 ? kmemdump_unregister(c->reg) : -1;
+	complete(&c->done);
+	return HRTIMER_NORESTART;
+}
+
+static void hardirq_cancel(void *arg)
+{
+	hrtimer_cancel(arg);
+}
+
+static void kmemdump_test_hardirq(struct kunit *test)
+{
+	struct hardirq_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	init_completion(&c->done);
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	c->timer.function = hardirq_fn;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hardirq_cancel,
+							&c->timer), 0);
+	hrtimer_start(&c->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&c->done, 10 * HZ));
+	KUNIT_EXPECT_TRUE(test, c->in_hardirq);
+	KUNIT_EXPECT_GT(test, c->reg, 0);
+	KUNIT_EXPECT_EQ(test, c->unreg, 0);
+}
+
 static void kmemdump_test_alloc_zero_size(struct kunit *test)
 {
 	unsigned int before = kmemdump_nr_regions();
@@ -909,12 +1221,17 @@ static void kmemdump_test_concurrency(struct kunit *test)
 	}
 	for (i = 0; i < STRESS_SWAPS; i++) {
 		struct fake_backend *f = i & 1 ? &fake_b : &fake_a;
+		struct fake_backend *other = i & 1 ? &fake_a : &fake_b;
 
+		/* Straight from one backend to the other, mid-storm. */
 		KUNIT_EXPECT_EQ(test, fake_attach(test, f), 0);
+		/* Once replaced, a backend holds nothing. */
+		KUNIT_EXPECT_EQ(test, other->nr_present, 0);
 		usleep_range(50, 100);
-		KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&f->be), 0);
-		/* Once out, a backend holds nothing. */
-		KUNIT_EXPECT_EQ(test, f->nr_present, 0);
+		if (i % 10 == 9) {
+			KUNIT_EXPECT_EQ(test, kmemdump_unregister_backend(&f->be), 0);
+			KUNIT_EXPECT_EQ(test, f->nr_present, 0);
+		}
 	}
 	/* Leave fake_a in while the threads finish, then compare. */
 	KUNIT_EXPECT_EQ(test, fake_attach(test, &fake_a), 0);
@@ -950,12 +1267,18 @@ static struct kunit_case kmemdump_test_cases[] = {
 	KUNIT_CASE(kmemdump_test_table_full),
 	KUNIT_CASE(kmemdump_test_backend_replay),
 	KUNIT_CASE(kmemdump_test_backend_rules),
+	KUNIT_CASE(kmemdump_test_backend_switch),
+	KUNIT_CASE(kmemdump_test_backend_positive),
 	KUNIT_CASE(kmemdump_test_failing_replay),
 	KUNIT_CASE(kmemdump_test_static_annotation),
 	KUNIT_CASE(kmemdump_test_chunks_linear),
 	KUNIT_CASE(kmemdump_test_chunks_vmalloc),
 	KUNIT_CASE_PARAM(kmemdump_test_alloc_wrappers, alloc_gen_params),
 	KUNIT_CASE(kmemdump_test_alloc_zero_size),
+	KUNIT_CASE_PARAM(kmemdump_test_alloc_macro, macro_gen_params),
+	KUNIT_CASE(kmemdump_test_refused_memory),
+	KUNIT_CASE(kmemdump_test_offline),
+	KUNIT_CASE(kmemdump_test_hardirq),
 #ifndef MODULE
 	KUNIT_CASE(kmemdump_test_memblock_wrappers),
 #endif

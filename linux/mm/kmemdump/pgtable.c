@@ -123,6 +123,48 @@ level_done:
 	return 0;
 }
 
+/**
+ * kmemdump_kernel_pfn() - the page frame @addr is mapped to in init_mm
+ * @addr: a kernel virtual address (vmalloc or module space)
+ *
+ * Read from the page table entries themselves, never through a struct
+ * page: for ioremap()ed device memory there is none, and vmalloc_to_page()
+ * would hand back a pointer to memory that does not exist.
+ *
+ * Return: the pfn, or 0 if @addr is not mapped.
+ */
+unsigned long kmemdump_kernel_pfn(unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset_k(addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+	pte_t *pte, entry;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return 0;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return 0;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud))
+		return 0;
+	if (pud_leaf(*pud))
+		return pud_pfn(*pud) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
+	if (pud_bad(*pud))
+		return 0;
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(*pmd))
+		return 0;
+	if (pmd_leaf(*pmd))
+		return pmd_pfn(*pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	if (pmd_bad(*pmd))
+		return 0;
+	pte = pte_offset_kernel(pmd, addr);
+	entry = ptep_get(pte);
+	return pte_present(entry) ? pte_pfn(entry) : 0;
+}
+
 /*
  * Entries of one region, deduplicated by page: consecutive addresses hit
  * the same page-table pages, and a region takes one reference per page it

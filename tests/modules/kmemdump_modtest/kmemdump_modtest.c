@@ -3,6 +3,10 @@
  * Test module: two file-local objects annotated with KMEMDUMP_VAR(). The
  * module loader finds the records; tests/guest/t-module-annotations.sh
  * checks that they come and go with the module.
+ *
+ * leak=1 also registers a third object by hand and "forgets" to
+ * unregister it: tests/guest/t-module-leak.sh checks that kmemdump takes
+ * it out, with a warning, when the module goes away.
  */
 #include <linux/kmemdump.h>
 #include <linux/module.h>
@@ -13,8 +17,19 @@ KMEMDUMP_VAR(modtest_text);
 static u8 modtest_table[1234];
 KMEMDUMP_VAR(modtest_table);
 
+static bool leak;
+module_param(leak, bool, 0400);
+static char modtest_leaked[777];
+
 static int __init modtest_init(void)
 {
+	int id;
+
+	if (leak) {
+		id = kmemdump_register(modtest_leaked, sizeof(modtest_leaked));
+		pr_info("kmemdump_modtest: registered %zu bytes by hand: %d\n",
+			sizeof(modtest_leaked), id);
+	}
 	modtest_table[0] = 1;
 	pr_info("kmemdump_modtest: loaded (%s)\n", modtest_text);
 	return 0;

@@ -398,11 +398,12 @@ EXPORT_SYMBOL_GPL(qcom_md_table_destroy);
  * @t: a table set up by qcom_md_table_init()
  *
  * Registers @t's backend with kmemdump, which replays every region
- * registered so far into the table. If one of them does not fit, the
- * table is left empty and kmemdump keeps its previous backend.
+ * registered so far into the table and replaces the backend that was
+ * active. If one of them does not fit, the table is left empty and
+ * kmemdump keeps its previous backend.
  *
- * Return: 0, or the error of kmemdump_register_backend(): -EBUSY if
- * another backend is active, -ENOSPC if the regions do not fit.
+ * Return: 0, or the error of kmemdump_register_backend(): -EEXIST if @t
+ * is already the backend, -ENOSPC if the regions do not fit.
  */
 int qcom_md_table_register_backend(struct qcom_md_table *t)
 {

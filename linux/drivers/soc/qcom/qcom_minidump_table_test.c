@@ -603,10 +603,14 @@ static int md_find(struct md_fixture *f, const char *name)
 /* Make @f kmemdump's backend until the test ends; skip if one is active. */
 static void md_become_backend(struct kunit *test, struct md_fixture *f)
 {
-	int ret = qcom_md_table_register_backend(&f->t);
+	char active[QCOM_MD_NAME_LEN];
+	int ret;
 
-	if (ret == -EBUSY)
-		kunit_skip(test, "another kmemdump backend is active");
+	/* It would replace a real backend, and take it out when done. */
+	kmemdump_backend_name(active, sizeof(active));
+	if (strcmp(active, "none"))
+		kunit_skip(test, "the kmemdump backend %s is active", active);
+	ret = qcom_md_table_register_backend(&f->t);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	/* Unregister before the fixture is freed, even if an assert fails. */
 	ret = kunit_add_action_or_reset(test, md_unregister_backend_action,
