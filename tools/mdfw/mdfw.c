@@ -25,6 +25,7 @@
 #include "gpa.h"
 #include "info.h"
 #include "qmp.h"
+#include "smem.h"
 #include "table.h"
 #include "util.h"
 
@@ -86,7 +87,10 @@ static const char init_help[] =
 "\n"
 "Create or resize FILE to N bytes (default 1M), zero it and write the\n"
 "minidump global table of contents (status 1, revision 1, ENBL) at offset\n"
-"0. Use FILE as the ivshmem memory-backend-file of the guest.\n";
+"0. Use FILE as the ivshmem memory-backend-file of the guest.\n"
+"\n"
+"mdfw init --smem ADDR ...: SMEM in guest RAM instead (arm64 board);\n"
+"see mdfw init --smem 0 --help.\n";
 
 static const char capture_help[] =
 "Usage: mdfw capture --qmp SOCKET --ram FILE --ram-size N --shm FILE\n"
@@ -1175,7 +1179,9 @@ int main(int argc, char **argv)
 		return MDFW_EXIT_OK;
 	}
 	if (!strcmp(cmd, "init"))
-		return cmd_init(argc - 1, argv + 1);
+		return smem_init_wanted(argc - 1, argv + 1) ?
+		       smem_cmd_init(argc - 1, argv + 1) :
+		       cmd_init(argc - 1, argv + 1);
 	if (!strcmp(cmd, "capture"))
 		return cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(cmd, "extract"))

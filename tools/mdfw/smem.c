@@ -248,6 +248,16 @@ static int smem_put(int fd, uint64_t ram_base, uint64_t ram_size, uint64_t gpa,
 	return 0;
 }
 
+bool smem_init_wanted(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--smem") || !strncmp(argv[i], "--smem=", 7))
+			return true;
+	return false;
+}
+
 int smem_cmd_init(int argc, char **argv)
 {
 	enum { O_SMEM = 1, O_RAM, O_RAM_SIZE, O_RAM_BASE, O_SMEM_SIZE, O_TCSR,

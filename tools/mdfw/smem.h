@@ -24,6 +24,7 @@
 #ifndef MDFW_SMEM_H
 #define MDFW_SMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,5 +74,7 @@ int smem_find_item(const uint8_t *smem, size_t size, unsigned int item,
  * "mdfw init". Returns the process exit code.
  */
 int smem_cmd_init(int argc, char **argv);
+/* Does this "mdfw init" command line ask for SMEM (--smem)? */
+bool smem_init_wanted(int argc, char **argv);
 
 #endif /* MDFW_SMEM_H */
