@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Cross-build the arm64 guest kernel (arm64 tinyconfig + the test fragment
+# without its x86-only lines + tests/config/kmemdump-arm64.config) in
+# build/obj-arm64 with gcc-aarch64-linux-gnu. Incremental, ccache'd.
+#   arm64-kernel-build.sh        Image and vmlinux
+#   arm64-kernel-build.sh --w1   our C files compile without W=1 warnings
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/arm64-lib.sh"
+command -v aarch64-linux-gnu-gcc >/dev/null ||
+	die "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
+
+o=$KOBJ64
+mkdir -p "$o"
+# x86-only lines of the shared fragment, and KASAN (see the arm64 fragment).
+grep -v -E '^CONFIG_(SERIAL_8250|ACPI|UNWINDER_|KASAN)' \
+	"$TOP/tests/config/kmemdump.config" > "$o/base.config"
+cat "$o/base.config" "$TOP/tests/config/kmemdump-arm64.config" > "$o/kmemdump.fragment.new"
+
+# KMD_SKIP_TREE=1: build build/linux as it is (local experiments).
+[ -n "${KMD_SKIP_TREE:-}" ] || "$TOP/scripts/kernel-tree.sh"
+
+if [ -f "$o/.config" ] && cmp -s "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"; then
+	rm "$o/kmemdump.fragment.new"
+else
+	kmake64 "$o" tinyconfig >/dev/null
+	(cd "$o" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O . .config kmemdump.fragment.new) >/dev/null
+	kmake64 "$o" olddefconfig >/dev/null
+	bad=0
+	while read -r l; do
+		case $l in CONFIG_*=*) ;; *) continue;; esac
+		case $l in *=n) grep -qx "# ${l%=n} is not set" "$o/.config" && continue;; esac
+		grep -qx "$l" "$o/.config" || { echo "config: $l not set" >&2; bad=1; }
+	done < "$o/kmemdump.fragment.new"
+	[ $bad -eq 0 ] || die "arm64 kernel config fragment not satisfied"
+	mv "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"
+fi
+
+if [ "${1:-}" = --w1 ]; then
+	srcs=$( (cd "$TOP/linux" && find . -name '*.c' | sed 's|^\./||')
+		sed -n 's|^+++ b/\([^[:space:]]*\.c\).*|\1|p' "$TOP"/patches/*.patch)
+	# Only the files this configuration builds.
+	objs=
+	for s in $srcs; do
+		[ -f "$o/${s%.c}.o" ] && objs="$objs ${s%.c}.s"
+	done
+	log "arm64 W=1: $(echo $objs | wc -w) files"
+	kmake64 "$o" W=1 $objs 2>&1 | tee "$o/w1.log"
+	! grep -q 'warning:' "$o/w1.log"
+	exit
+fi
+log "building arm64 kernel in $o"
+kmake64 "$o" Image modules
+log "arm64 kernel ready: $o/arch/arm64/boot/Image"
