@@ -1,107 +1,174 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench`: kmemdump against full-RAM dumps, plus the kernel-side costs.
+# `make bench`: kmemdump against the tools people use today -- pstore/
+# ramoops, kdump + makedumpfile, QEMU's dump-guest-memory + makedumpfile --
+# on the same freezes, plus the kernel-side costs on a production and on the
+# debug (test) kernel.
 #
-#   bench.sh            3 RAM sizes x 5 runs (BENCH_SIZES, BENCH_RUNS override)
+#   bench.sh               3 RAM sizes x 2 freezes x 5 boots
+#   bench.sh --smoke       one boot per freeze at 256M, a short kernel job
+#                          (the scripts' own check, for make check; no figures)
+#   BENCH_SIZES="256M 1G 4G" BENCH_RUNS=5 BENCH_FREEZES="panic lockup"
+#   BENCH_CRASHKERNEL=96M  skip the search for the smallest crashkernel=
+#   BENCH_DEBUG_KERNEL=build|use|skip  the debug kernel (build/obj) for the
+#                          kernel-side comparison: build it incrementally
+#                          (default), boot it as it is, or leave it out
+#   BENCH_RESUME=1         keep the runs already complete
 #
-# Capture runs: each run is one boot of the scenario guest
-# (tests/bench/run.sh, job "capture": kmemdump_scenario's regions, then a
-# panic; pvpanic pauses the VM). On the one frozen VM, in this order:
-#   1. mdfw capture (QMP socket 1): the registered regions -> dump/;
-#   2. dump-guest-memory to ELF (QMP socket 2, scripts/bench-qmp.py): all RAM;
-#   3. makedumpfile -d 31 of that ELF: as ELF (-E) and LZO-compressed (-l).
-# Every output is fsynced (file and directory) before its clock stops.
-# Guest RAM is a file in /dev/shm (mdfw reads it), so the guest's own RAM
-# is never written back to the disk the dumps are timed on.
-# Kernel run: one boot without the ivshmem device (default backend active),
-# job "kernel": kmemdump_bench.ko prints KMD-BENCH lines.
-#
-# Results: out/bench/ (results.md, *.tsv, *.png, per-run logs in runs/);
-# the table is printed on stdout and copied with the plots to docs/bench/.
+# The bench kernel is build/obj-prod (scripts/bench-kernel.sh: the test
+# config without KASAN, lockdep, KUnit; + pstore, kdump, 9p, lockup
+# detectors). Each capture run is ONE boot of it (tests/bench/run.sh) with
+#   memmap=1M$128M ramoops.*   pstore/ramoops region (reserved RAM)
+#   crashkernel=SIZE           + kexec -p of the same bzImage with the
+#                              capture initramfs (tests/bench/kdump-init)
+#   crash_kexec_post_notifiers so pvpanic, kmemdump and pstore see the
+#                              panic before kexec does
+# The guest registers the scenario's regions and freezes (panic, or hard
+# lockup: every CPU spins with interrupts off). On the frozen VM, in order:
+#   1. mdfw capture (kmemdump's firmware, QMP socket 1);
+#   2. dump-guest-memory of all RAM (scripts/bench-qmp.py, QMP socket 2);
+#   3. the guest continues (bench-qmp.py --continue): panic -> pstore's
+#      kmsg_dump -> kexec -> capture kernel: makedumpfile -d 31 of
+#      /proc/vmcore, LZO then ELF, over 9p to RUN/share/, fsynced; reboot.
+#      Lockup: 20 s for the kernel's lockup detectors, then a reset (the
+#      watchdog's). The boot after the reset mounts pstore and copies the
+#      records to RUN/share/pstore/, then powers off;
+#   4. on the host, QEMU gone: makedumpfile -d 31 of step 2's dump (-E, -l).
+# Results: out/bench/ (results.md, *.tsv, *.png, runs/); the table is
+# printed and copied with the plots to docs/bench/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-OUT=$TOP/out/bench
+SMOKE=
+[ "${1:-}" = --smoke ] && SMOKE=1
+OUT=${BENCH_OUT:-$TOP/out/bench${SMOKE:+-smoke}}
 SIZES=${BENCH_SIZES:-256M 1G 4G}
 RUNS=${BENCH_RUNS:-5}
+FREEZES=${BENCH_FREEZES:-panic lockup}
+DEBUGK=${BENCH_DEBUG_KERNEL:-build}
+REPS=1001
+if [ -n "$SMOKE" ]; then
+	SIZES=256M RUNS=1 REPS=11 DEBUGK=${BENCH_DEBUG_KERNEL:-skip}
+	CRASHKERNEL=${BENCH_CRASHKERNEL:-64M}
+fi
 MDFW=$TOP/tools/mdfw/build/mdfw
 SHMDIR=${BENCH_SHMDIR:-/dev/shm}
+RAMOOPS_ADDR=0x8000000 RAMOOPS_SIZE=0x100000   # 1 MiB at 128 MiB
+RAMOOPS="memmap=1M\$$RAMOOPS_ADDR ramoops.mem_address=$RAMOOPS_ADDR ramoops.mem_size=$RAMOOPS_SIZE ramoops.record_size=0x10000 ramoops.console_size=0x40000 ramoops.pmsg_size=0x10000"
 tag=kmd-bench-$$
 
-# Build whatever is missing (incremental: seconds when all is there).
+# --- build what is missing (incremental) --------------------------------------
 "$TOP/scripts/deps.sh"
-mkdir -p "$BUILD"
-"$TOP/scripts/kernel-build.sh" > "$BUILD/bench-build.log" 2>&1 ||
-	die "kernel build failed, see $BUILD/bench-build.log"
-"$TOP/scripts/modules-build.sh" || die "test modules do not build"
-make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
-for t in qemu-system-x86_64 makedumpfile gnuplot python3 nm; do
-	command -v $t >/dev/null || die "$t not found (Debian: qemu-system-x86, makedumpfile, gnuplot-nox, binutils)"
+for t in qemu-system-x86_64 makedumpfile kexec gnuplot python3 nm crash gcc; do
+	command -v $t >/dev/null || die "$t not found (Debian: qemu-system-x86, makedumpfile, kexec-tools, gnuplot-nox, binutils, crash, gcc)"
 done
+mkdir -p "$OUT"
+"$TOP/scripts/bench-kernel.sh" > "$OUT/bench-kernel-build.log" 2>&1 ||
+	die "bench kernel build failed, see $OUT/bench-kernel-build.log"
+if [ "$DEBUGK" = build ]; then
+	"$TOP/scripts/kernel-build.sh" > "$OUT/debug-kernel-build.log" 2>&1 ||
+		die "kernel build failed, see $OUT/debug-kernel-build.log"
+fi
+[ "$DEBUGK" != skip ] && [ ! -f "$KOBJ/arch/x86/boot/bzImage" ] &&
+	die "no debug kernel in $KOBJ (BENCH_DEBUG_KERNEL=build or skip)"
+make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
 
-# BENCH_RESUME=1 keeps the capture runs already complete (e.g. after QEMU
-# was killed from outside) and only does the missing ones.
 [ -n "${BENCH_RESUME:-}" ] || rm -rf "$OUT/runs"
-rm -rf "$OUT/initrd"
-mkdir -p "$OUT/runs" "$OUT/initrd/scenario" "$OUT/initrd/lib/modules"
+mkdir -p "$OUT/runs"
 cleanup() { rm -f "$SHMDIR/$tag".*; }
 trap cleanup EXIT
 start=$(date +%s)
 
-# The benchmark module, built against the kernel like scripts/modules-build.sh
-# does, but in out/ (scripts/modules-build.sh builds it into build/modules/
-# as well: every directory of tests/modules/ is built there).
-log "building kmemdump_bench.ko"
-mkdir -p "$OUT/modules/kmemdump_bench"
-rsync -rc "$TOP/tests/modules/kmemdump_bench/" "$OUT/modules/kmemdump_bench/"
-kmake "$KOBJ" M="$OUT/modules/kmemdump_bench" W=1 modules >"$OUT/modules/build.log" 2>&1 ||
-	{ cat "$OUT/modules/build.log" >&2; die "kmemdump_bench.ko does not build"; }
-# Snapshot the kernel and modules: build/ may be rebuilt while we run, and
-# the dumps must be opened with the vmlinux that made them.
-# BENCH_RESUME keeps the snapshot the kept runs were made with.
-snap=$OUT/snap
-if [ -z "${BENCH_RESUME:-}" ] || [ ! -f "$snap/obj/vmlinux" ]; then
-	rm -rf "$snap"; mkdir -p "$snap/obj/arch/x86/boot" "$snap/modules"
-	cp "$KOBJ/arch/x86/boot/bzImage" "$snap/obj/arch/x86/boot/"
-	cp "$KOBJ/vmlinux" "$snap/obj/"
-	for ko in "$BUILD"/modules/*/*.ko; do
-		n=$(basename "$(dirname "$ko")")
-		[ "$n" = kmemdump_bench ] && continue
-		mkdir -p "$snap/modules/$n"; cp "$ko" "$snap/modules/$n/"
+# --- snapshots: build/ may be rebuilt while we run, and the dumps must be
+# opened with the vmlinux that made them (BENCH_RESUME keeps them).
+snapshot() { # snapshot OBJ MODDIR DEST
+	local obj=$1 mods=$2 d=$3 ko
+	[ -n "${BENCH_RESUME:-}" ] && [ -f "$d/obj/vmlinux" ] && return
+	rm -rf "$d"; mkdir -p "$d/obj/arch/x86/boot" "$d/modules"
+	cp "$obj/arch/x86/boot/bzImage" "$d/obj/arch/x86/boot/"
+	cp "$obj/vmlinux" "$obj/.config" "$d/obj/"
+	for ko in "$mods"/kmemdump_scenario/*.ko "$mods"/kmemdump_bench/*.ko "$mods"/kmd_bench_pause/*.ko; do
+		[ -f "$ko" ] || continue
+		mkdir -p "$d/modules/$(basename "$(dirname "$ko")")"; cp "$ko" "$d/modules/$(basename "$(dirname "$ko")")/"
 	done
-	cp "$OUT/modules/kmemdump_bench/kmemdump_bench.ko" "$snap/"
+}
+snapshot "$KOBJ_PROD" "$KOBJ_PROD/bench-modules" "$OUT/snap-prod"
+if [ "$DEBUGK" != skip ]; then
+	log "building kmemdump_bench.ko for the debug kernel"
+	mkdir -p "$OUT/modules-debug"
+	for n in kmemdump_scenario kmemdump_bench; do
+		rsync -rc "$TOP/tests/modules/$n" "$OUT/modules-debug/"
+		kmake "$KOBJ" M="$OUT/modules-debug/$n" W=1 modules >"$OUT/modules-debug/$n.log" 2>&1 ||
+			{ cat "$OUT/modules-debug/$n.log" >&2; die "$n.ko does not build against $KOBJ"; }
+	done
+	snapshot "$KOBJ" "$OUT/modules-debug" "$OUT/snap-debug"
 fi
-export KMD_BUILD=$snap
-BUILD=$snap KOBJ=$snap/obj
+
+# --- initramfs -------------------------------------------------------------
+copy_bin() { # copy_bin BINARY ROOT: the binary and the shared libraries it needs
+	local b=$1 root=$2 l
+	mkdir -p "$root/bin"; cp "$b" "$root/bin/"
+	for l in $(ldd "$b" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
+	done
+}
+gcc -O2 -static -o "$OUT/fsync" "$TOP/tests/bench/guest/fsync.c" || die "cannot build tests/bench/guest/fsync.c"
+rm -rf "$OUT/initrd" "$OUT/capinitrd"
+# The capture kernel's initramfs: busybox, makedumpfile, fsync.
+mkdir -p "$OUT/capinitrd"/{bin,dev,proc,sys,tmp}
+cp /bin/busybox "$OUT/capinitrd/bin/"
+copy_bin "$(command -v makedumpfile)" "$OUT/capinitrd"
+cp "$OUT/fsync" "$OUT/capinitrd/bin/fsync"
+cp "$TOP/tests/bench/kdump-init" "$OUT/capinitrd/init"; chmod +x "$OUT/capinitrd/init"
+mkdir -p "$OUT/initrd/scenario" "$OUT/initrd/lib/modules" "$OUT/initrd/kdump"
+(cd "$OUT/capinitrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initrd/kdump/initrd.cpio.gz"
+cp "$OUT/snap-prod/obj/arch/x86/boot/bzImage" "$OUT/initrd/kdump/"
+copy_bin "$(command -v kexec)" "$OUT/initrd"
+cp "$OUT/fsync" "$OUT/initrd/bin/fsync"
 cp "$TOP/tests/bench/run.sh" "$OUT/initrd/scenario/run.sh"
-cp "$snap/kmemdump_bench.ko" "$OUT/initrd/lib/modules/"
-"$TOP/scripts/mkinitramfs.sh" "$OUT/initramfs.cpio.gz" "$OUT/initrd" || die "initramfs"
+initramfs() { # initramfs SNAPDIR OUT.cpio.gz
+	rm -f "$OUT/initrd/lib/modules/"*.ko
+	cp "$1"/modules/*/*.ko "$OUT/initrd/lib/modules/"
+	KMD_BUILD=/nonexistent "$TOP/scripts/mkinitramfs.sh" "$2" "$OUT/initrd" >/dev/null || die "initramfs"
+}
+initramfs "$OUT/snap-prod" "$OUT/initramfs-prod.cpio.gz"
+[ "$DEBUGK" != skip ] && initramfs "$OUT/snap-debug" "$OUT/initramfs-debug.cpio.gz"
 
-# --- kernel-side costs ------------------------------------------------------
-log "kernel bench (guest without ivshmem: default backend)"
-for attempt in 1 2 3; do
-	KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$OUT/runs/kernel-console.log" 600 \
-		"$OUT/initramfs.cpio.gz" "kmd.mode=scenario kmd.bench=kernel kunit.enable=0" ||
-		log "kernel bench guest: exit $?"
-	grep -aq KMD-BENCH-END "$OUT/runs/kernel-console.log" && break
-done
-nm --size-sort -S "$KOBJ/vmlinux" | grep -iE 'kmemdump|qcom_md|kmd_' > "$OUT/runs/nm.txt"
+# --- kernel-side costs -----------------------------------------------------
+kernel_run() { # kernel_run prod|debug
+	local k=$1 f=$OUT/runs/kernel-$1-console.log attempt
+	grep -aq KMD-BENCH-END "$f" 2>/dev/null && { log "kernel bench ($k): kept"; return; }
+	log "kernel bench on the $k kernel (guest without ivshmem: default backend)"
+	for attempt in 1 2 3; do
+		KMD_BUILD=$OUT/snap-$k KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$f" 600 \
+			"$OUT/initramfs-$k.cpio.gz" "kmd.mode=scenario kmd.bench=kernel kmd.reps=$REPS kunit.enable=0" ||
+			log "kernel bench guest: exit $?"
+		grep -aq KMD-BENCH-END "$f" && break
+	done
+	nm --size-sort -S "$OUT/snap-$k/obj/vmlinux" | grep -iE 'kmemdump|qcom_md|kmd_' > "$OUT/runs/nm-$k.txt"
+}
+kernel_run prod
+[ "$DEBUGK" != skip ] && kernel_run debug
 
-# --- capture runs -----------------------------------------------------------
-capture_run() { # capture_run RAM N
-	local ram=$1 n=$2 d=$OUT/runs/$1-$2 shm=$SHMDIR/$tag.shm ramf=$SHMDIR/$tag.ram qemu helper
+# --- capture runs ----------------------------------------------------------
+capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
+	local ram=$1 fr=$2 n=$3 ck=$4 search=${5:-} d shm=$SHMDIR/$tag.shm ramf=$SHMDIR/$tag.ram qemu helper
 	local marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
-	mkdir -p "$d"
+	d=$OUT/runs/$ram-$fr-$n; [ -n "$search" ] && d=$OUT/runs/ck-$ck
+	rm -rf "$d"; mkdir -p "$d/share"
 	rm -f "$shm" "$ramf"
 	"$MDFW" init --shm "$shm" --shm-size 1M > "$d/mdfw-init.log" 2>&1 || return 1
-	KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$d/console.log" 900 \
-		"$OUT/initramfs.cpio.gz" \
-		"kmd.mode=scenario kmd.bench=capture kmd.marker=$marker kunit.enable=0 panic=0" \
+	KMD_BUILD=$OUT/snap-prod KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$d/console.log" 1800 \
+		"$OUT/initramfs-prod.cpio.gz" \
+		"kmd.mode=scenario kmd.bench=capture kmd.freeze=$fr kmd.kdump=1 kmd.marker=$marker kunit.enable=0 crashkernel=$ck crash_kexec_post_notifiers $RAMOOPS" \
+		-action reboot=reset \
 		-machine memory-backend=mem \
 		-object "memory-backend-file,id=mem,size=$ram,mem-path=$ramf,share=on" \
 		-object "memory-backend-file,id=shm,size=1M,mem-path=$shm,share=on" \
 		-device ivshmem-plain,memdev=shm \
+		-device i6300esb -action watchdog=pause \
 		-device pvpanic-pci -action panic=pause \
 		-device vmcoreinfo \
+		-virtfs "local,path=$d/share,mount_tag=kmdout,security_model=none,id=kmdout" \
 		-qmp "unix:$d/qmp.sock,server=on,wait=off" \
 		-qmp "unix:$d/qmp2.sock,server=on,wait=off" &
 	qemu=$!
@@ -109,17 +176,27 @@ capture_run() { # capture_run RAM N
 		[ -S "$d/qmp2.sock" ] && [ -f "$ramf" ] && break
 		sleep 0.2
 	done
-	python3 "$TOP/scripts/bench-qmp.py" "$d/qmp2.sock" --after "$d/mdfw.done" \
-		--dump "$d/full.elf" --result "$d/dgm.json" --quit > "$d/qmp.log" 2>&1 &
-	helper=$!
-	"$MDFW" capture --qmp "$d/qmp.sock" --ram "$ramf" --ram-size "$ram" \
-		--shm "$shm" --out "$d/dump" --timeout 600 > "$d/mdfw.log" 2>&1
-	echo "mdfw exit $?" >> "$d/mdfw.log"
-	touch "$d/mdfw.done"
-	wait $helper
+	if [ -n "$search" ]; then   # kdump only: no kmemdump, no full dump
+		touch "$d/mdfw.done"
+		python3 "$TOP/scripts/bench-qmp.py" "$d/qmp2.sock" --after "$d/mdfw.done" \
+			--result "$d/run.json" --continue "$d/console.log" --run-timeout 400 --quit \
+			> "$d/qmp.log" 2>&1
+	else
+		python3 "$TOP/scripts/bench-qmp.py" "$d/qmp2.sock" --after "$d/mdfw.done" \
+			--dump "$d/full.elf" --result "$d/run.json" --continue "$d/console.log" --quit \
+			> "$d/qmp.log" 2>&1 &
+		helper=$!
+		"$MDFW" capture --qmp "$d/qmp.sock" --ram "$ramf" --ram-size "$ram" \
+			--shm "$shm" --out "$d/dump" --timeout 900 > "$d/mdfw.log" 2>&1
+		echo "mdfw exit $?" >> "$d/mdfw.log"
+		touch "$d/mdfw.done"
+		wait $helper
+	fi
 	wait $qemu
 	rm -f "$shm" "$ramf"
-	[ -f "$d/full.elf" ] || { log "$ram run $n: no full dump (see $d/qmp.log)"; return 1; }
+	stat -c '%n %s' "$d"/share/vmcore.* > "$d/share-sizes.txt" 2>/dev/null
+	[ -n "$search" ] && { rm -f "$d"/share/vmcore.*; return 0; }
+	[ -f "$d/full.elf" ] || { log "$ram $fr run $n: no full dump (see $d/qmp.log)"; return 1; }
 	# makedumpfile 1.7.2 needs QEMU 7.2's program headers moved (see
 	# bench-report.py elf_fixup; 500 bytes rewritten, timed with the first).
 	python3 "$TOP/scripts/bench-report.py" timed "$d/mdf-elf.json" "$d/d31.elf" \
@@ -129,35 +206,65 @@ capture_run() { # capture_run RAM N
 		makedumpfile --message-level 22 -l -d 31 "$d/full.elf" "$d/d31.lzo" \
 		> "$d/mdf-lzo.log" 2>&1
 	# What a user can read from each dump: checked on the first run.
-	[ "$n" = 1 ] && python3 "$TOP/scripts/bench-report.py" check "$d" "$KOBJ/vmlinux" \
+	[ "$n" = 1 ] && python3 "$TOP/scripts/bench-report.py" check "$d" "$OUT/snap-prod/obj/vmlinux" \
 		> "$d/check.log" 2>&1
-	[ -n "${BENCH_KEEP:-}" ] || rm -f "$d/full.elf" "$d/d31.elf" "$d/d31.lzo"
+	[ -n "${BENCH_KEEP:-}" ] || rm -f "$d/full.elf" "$d/d31.elf" "$d/d31.lzo" "$d/share/vmcore.elf" "$d/share/vmcore.lzo"
 	return 0
 }
 
+# The smallest crashkernel= with which kdump writes both vmcores, at the
+# largest RAM size, in 16 MiB steps upwards.
+if [ -z "${CRASHKERNEL:-}" ]; then
+	CRASHKERNEL=${BENCH_CRASHKERNEL:-}
+	if [ -z "$CRASHKERNEL" ] && [ -f "$OUT/crashkernel.txt" ] && [ -n "${BENCH_RESUME:-}" ]; then
+		CRASHKERNEL=$(sed -n 's/^smallest=//p' "$OUT/crashkernel.txt")
+	fi
+	if [ -z "$CRASHKERNEL" ]; then
+		big=${SIZES##* }
+		: > "$OUT/crashkernel.txt"
+		for ck in ${BENCH_CK_STEPS:-48M 64M 80M 96M 112M 128M 160M 192M 256M}; do
+			log "crashkernel search at $big: crashkernel=$ck"
+			capture_run "$big" panic 0 "$ck" search
+			if grep -q '"kdump_elf_ms"' "$OUT/runs/ck-$ck/run.json" 2>/dev/null &&
+				grep -q '"kdump_lzo_ms"' "$OUT/runs/ck-$ck/run.json"; then
+				echo "$ck works" >> "$OUT/crashkernel.txt"; CRASHKERNEL=$ck; break
+			fi
+			echo "$ck fails: $(grep -a -m1 -E 'KMD-ERROR|KDUMP-MDF|Out of memory|Kernel panic' "$OUT/runs/ck-$ck/console.log" | tail -c 200)" >> "$OUT/crashkernel.txt"
+		done
+		[ -n "$CRASHKERNEL" ] || die "no crashkernel= size worked, see $OUT/crashkernel.txt"
+		echo "smallest=$CRASHKERNEL at=$big" >> "$OUT/crashkernel.txt"
+	fi
+fi
+log "crashkernel=$CRASHKERNEL"
+
 complete() { # a run with every capture
-	[ -f "$1/dump/capture.txt" ] && [ -f "$1/dgm.json" ] && [ -f "$1/mdf-lzo.json" ] &&
-		grep -q '"ok": true' "$1/mdf-lzo.json"
+	[ -f "$1/dump/capture.txt" ] && [ -f "$1/run.json" ] && [ -f "$1/mdf-lzo.json" ] &&
+		grep -q '"ok": true' "$1/mdf-lzo.json" && grep -q KMD-PSTORE-DONE "$1/console.log"
 }
 for ram in $SIZES; do
-	for n in $(seq "$RUNS"); do
-		complete "$OUT/runs/$ram-$n" && { log "capture $ram run $n: kept"; continue; }
-		# A run that breaks (QEMU killed from outside, ...) is redone, twice at most.
-		for attempt in 1 2 3; do
-			log "capture $ram run $n/$RUNS$([ $attempt -gt 1 ] && echo " (retry $((attempt - 1)))")"
-			rm -rf "$OUT/runs/$ram-$n"
-			capture_run "$ram" "$n" && complete "$OUT/runs/$ram-$n" && break
-			log "capture $ram run $n failed (attempt $attempt)"
+	for fr in $FREEZES; do
+		for n in $(seq "$RUNS"); do
+			complete "$OUT/runs/$ram-$fr-$n" && { log "capture $ram $fr run $n: kept"; continue; }
+			for attempt in 1 2 3; do
+				log "capture $ram $fr run $n/$RUNS$([ $attempt -gt 1 ] && echo " (retry $((attempt - 1)))")"
+				capture_run "$ram" "$fr" "$n" "$CRASHKERNEL" && complete "$OUT/runs/$ram-$fr-$n" && break
+				log "capture $ram $fr run $n failed (attempt $attempt)"
+			done
 		done
 	done
 done
 
-# --- report -----------------------------------------------------------------
+# --- report ------------------------------------------------------------------
 end=$(date +%s)
-# A resumed run's duration says nothing about a full one: left out.
-python3 "$TOP/scripts/bench-report.py" report "$OUT" "$KOBJ/vmlinux" \
-	--sizes "$SIZES" --runs "$RUNS" ${BENCH_RESUME:+--resumed 1} --elapsed $((end - start)) ||
-	die "report failed"
+python3 "$TOP/scripts/bench-report.py" report "$OUT" "$OUT/snap-prod/obj/vmlinux" \
+	--sizes "$SIZES" --runs "$RUNS" --freezes "$FREEZES" --crashkernel "$CRASHKERNEL" \
+	--ramoops "$RAMOOPS_SIZE" ${BENCH_RESUME:+--resumed 1} ${SMOKE:+--smoke 1} \
+	--elapsed $((end - start)) || die "report failed"
+if [ -n "$SMOKE" ]; then
+	python3 "$TOP/scripts/bench-report.py" smoke "$OUT" || die "bench smoke failed, see $OUT"
+	log "bench smoke ok in $((end - start)) s ($OUT)"
+	exit 0
+fi
 mkdir -p "$TOP/docs/bench"
 cp "$OUT/results.md" "$OUT"/*.png "$OUT"/*.tsv "$TOP/docs/bench/"
 cp "$OUT/summary.md" "$TOP/docs/bench/README.md"
