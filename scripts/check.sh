@@ -69,6 +69,25 @@ else
 	record ok guest-no-splats
 fi
 
+# The same suites on PREEMPT_RT, where only a raw lock works in hard
+# interrupt context: KUnit at boot, with lockdep, and no splat.
+if step kernel-build-rt "$OUT/kernel-build-rt.log" "$TOP/scripts/kernel-build.sh" --rt; then
+	KMD_KERNEL=$KOBJ_RT/arch/x86/boot/bzImage "$TOP/scripts/run-guest.sh" \
+		"$OUT/console-rt.log" "${KMD_TEST_TIMEOUT:-900}" "$OUT/initramfs.cpio.gz" \
+		"kmd.mode=kunit kmemdump_test_memblock" || record "not ok" rt.guest-boot "see $OUT/console-rt.log"
+	grep -q 'PREEMPT_RT' "$OUT/console-rt.log" && record ok rt.preempt-rt ||
+		record "not ok" rt.preempt-rt "the RT kernel does not say PREEMPT_RT"
+	python3 "$kunit" parse --json="$OUT/kunit-rt.json" "$OUT/console-rt.log" > "$OUT/kunit-rt.txt" 2>&1
+	python3 "$TOP/scripts/ktap-count.py" rt.kunit. < "$OUT/kunit-rt.json" | tee -a "$RES"
+	grep -q '^ok rt\.kunit\.kmemdump\.' "$RES" || record "not ok" rt.kunit.kmemdump "suite did not run"
+	if grep -E 'BUG:|WARNING:|KASAN|possible circular|inconsistent lock|Call Trace' \
+		"$OUT/console-rt.log" > "$OUT/splats-rt.txt"; then
+		record "not ok" rt.guest-no-splats "$(head -1 "$OUT/splats-rt.txt")"
+	else
+		record ok rt.guest-no-splats
+	fi
+fi
+
 # The seed's scenario on the QEMU board (tools/mdfw is the firmware).
 make -s -C "$TOP/tools/mdfw" > "$OUT/mdfw-build.log" 2>&1 ||
 	record "not ok" mdfw-build "see $OUT/mdfw-build.log"
@@ -115,4 +134,10 @@ if [ -d "$TOP/tools/mdfw/fuzz" ]; then
 	grep -E '^(not )?ok ' "$OUT/mdfw-fuzz.log" | sed -E 's/^(not ok|ok) [0-9]+ - /\1 mdfw./' | tee -a "$RES"
 	tail -1 "$OUT/mdfw-fuzz.log" | grep -q ' 0 failed' || record "not ok" mdfw-fuzz "see $OUT/mdfw-fuzz.log"
 fi
+
+# The arm64 board: cross-built kernel, SMEM set up by mdfw as the boot
+# firmware, the kernel's qcom_smem driver, KUnit and guest tests.
+"$TOP/scripts/arm64-check.sh" > "$OUT/arm64.log" 2>&1
+grep -E '^(not ok|ok|skip) ' "$OUT/arm64.log" | tee -a "$RES"
+grep -qE '^(not )?ok ' "$OUT/arm64.log" || record "not ok" arm64 "no result, see $OUT/arm64.log"
 finish

@@ -5,6 +5,7 @@
 #   kernel-build.sh          build bzImage, vmlinux and modules
 #   kernel-build.sh --nocfg  check: CONFIG_KMEMDUMP=n still compiles every call site
 #   kernel-build.sh --w1     check: our C files compile without W=1 warnings
+#   kernel-build.sh --rt     the test kernel with PREEMPT_RT, in build/obj-rt
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -50,6 +51,13 @@ if [ "${1:-}" = --nocfg ]; then
 	log "CONFIG_KMEMDUMP=n: building $(echo $objs | wc -w) call-site objects"
 	kmake "$KOBJ_N" W=1 $objs
 	exit 0
+fi
+
+if [ "${1:-}" = --rt ]; then
+	configure "$KOBJ_RT" "$frag" "$TOP/tests/config/kmemdump-rt.config"
+	log "building the PREEMPT_RT kernel in $KOBJ_RT"
+	kmake "$KOBJ_RT" bzImage
+	exit
 fi
 
 configure "$KOBJ" "$frag"

@@ -6,6 +6,7 @@ KSRC=$BUILD/linux            # pristine 6.12 source + our overlay
 KORIG=$BUILD/orig            # pristine copies of the kernel files we patch
 KOBJ=$BUILD/obj              # object tree of the test/scenario kernel
 KOBJ_N=$BUILD/obj-n          # object tree of the CONFIG_KMEMDUMP=n check
+KOBJ_RT=$BUILD/obj-rt        # the test kernel with PREEMPT_RT
 KOBJ_PROD=$BUILD/obj-prod    # production bench kernel: kmemdump-prod + bench-peers (make bench)
 KTARBALL=${KMD_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}

@@ -9,5 +9,5 @@ log=$1 t=$2 initrd=$3 append=$4; shift 4
 timeout --foreground -k 5 "$t" qemu-system-x86_64 \
 	-machine pc -m "${KMD_GUEST_MEM:-1G}" -smp 2 -cpu max \
 	-nographic -no-reboot -monitor none -serial "file:$log" \
-	-kernel "$KOBJ/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-kernel "${KMD_KERNEL:-$KOBJ/arch/x86/boot/bzImage}" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic $append" "$@" </dev/null >"$log.qemu" 2>&1

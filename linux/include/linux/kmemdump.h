@@ -215,10 +215,24 @@ do {									\
 	free(__kmd_q, size);						\
 } while (0)
 
+/*
+ * Writers of memory the firmware reads call kmemdump_shared_store() after
+ * each store, under kmemdump's raw lock. A KUnit test may set the hook to
+ * look at what firmware would see at that instant; it must not sleep or
+ * take any lock that is not raw.
+ */
 #if IS_ENABLED(CONFIG_KUNIT)
-void kmemdump_shared_store(const void *addr, size_t len);
+extern void (*kmemdump_shared_store_hook)(const void *addr, size_t len);
+
+static inline void kmemdump_shared_store(const void *addr, size_t len)
+{
+	void (*hook)(const void *addr, size_t len);
+
+	hook = READ_ONCE(kmemdump_shared_store_hook);
+	if (unlikely(hook))
+		hook(addr, len);
+}
 #else
-/* Writers of memory the firmware reads call this after each store. */
 static inline void kmemdump_shared_store(const void *addr, size_t len)
 {
 }

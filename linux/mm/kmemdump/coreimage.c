@@ -100,9 +100,17 @@ static bool kmd_ready;			/* header registered: follow changes */
 static bool kmd_dirty;			/* kernel copy ahead of the published one */
 static u64 kmd_generation;
 
+/*
+ * The two header buffers are sized for kmd_cap PT_LOADs, not for the
+ * most there can be: they grow in steps of KMD_CAP_STEP when a
+ * registration needs more, see kmemdump_coreimage_prepare(). The header
+ * is then at most one step (16 * 80 bytes) larger than needed.
+ */
+#define KMD_CAP_STEP		16
 static u8 *kmd_buf[2];
+static unsigned int kmd_buf_cap[2];	/* PT_LOADs each buffer has room for */
 static unsigned int kmd_cur;		/* the buffer the header region points at */
-static size_t kmd_hdr_size, kmd_names_off;
+static unsigned int kmd_cap;		/* the smaller of the two */
 
 /* The notes, kernel copy; each buffer remembers which version it holds. */
 static u8 *kmd_notes;
@@ -114,14 +122,26 @@ static struct elf64_phdr *kmd_phdrs(u8 *buf)
 	return (struct elf64_phdr *)(buf + sizeof(struct elf64_hdr));
 }
 
-static struct kmd_names_hdr *kmd_names_hdr(u8 *buf)
+static size_t kmd_names_off_for(unsigned int cap)
 {
-	return (struct kmd_names_hdr *)(buf + kmd_names_off);
+	return ALIGN(sizeof(struct elf64_hdr) +
+		     (1 + cap) * sizeof(struct elf64_phdr), 8);
 }
 
-static struct kmd_name *kmd_names(u8 *buf)
+static size_t kmd_size_for(unsigned int cap)
 {
-	return (struct kmd_name *)(buf + kmd_names_off +
+	return ALIGN(kmd_names_off_for(cap) + sizeof(struct kmd_names_hdr) +
+		     cap * sizeof(struct kmd_name) + kmd_notes_max, 8);
+}
+
+static struct kmd_names_hdr *kmd_names_hdr(u8 *buf, unsigned int cap)
+{
+	return (struct kmd_names_hdr *)(buf + kmd_names_off_for(cap));
+}
+
+static struct kmd_name *kmd_names(u8 *buf, unsigned int cap)
+{
+	return (struct kmd_name *)(buf + kmd_names_off_for(cap) +
 				   sizeof(struct kmd_names_hdr));
 }
 
@@ -132,6 +152,14 @@ static int kmd_count_chunk(phys_addr_t phys, const void *vaddr, size_t len,
 	return 0;
 }
 
+/* PT_LOADs a registration may take the image to; the panic path gets all. */
+static unsigned int kmd_room(void)
+{
+	unsigned int keep = kmemdump_panic_reserve_open ? 0 : KMD_PANIC_LOADS;
+
+	return kmd_cap > keep ? kmd_cap - keep : 0;
+}
+
 /* Can the region at @vaddr get a PT_LOAD per chunk? Checked before adding. */
 int kmemdump_coreimage_room(const void *vaddr, size_t size)
 {
@@ -140,8 +168,7 @@ int kmemdump_coreimage_room(const void *vaddr, size_t size)
 	if (!kmd_ready)
 		return 0;
 	kmemdump_walk_chunks(vaddr, size, kmd_count_chunk, &k);
-	return kmd_nr_loads + k > KMD_MAX_LOADS -
-	       (kmemdump_panic_reserve_open ? 0 : KMD_PANIC_LOADS) ? -ENOSPC : 0;
+	return kmd_nr_loads + k > kmd_room() ? -ENOSPC : 0;
 }
 
 struct kmd_add {
@@ -174,7 +201,7 @@ static int kmd_add_load(phys_addr_t phys, const void *vaddr, size_t len,
 	u64 key;
 	unsigned int at;
 
-	if (WARN_ON_ONCE(kmd_nr_loads == KMD_MAX_LOADS))
+	if (WARN_ON_ONCE(kmd_nr_loads == kmd_cap))
 		return -ENOSPC;
 	key = kmemdump_chunk_key_locked(a->r->id, a->slot, a->seq);
 	at = kmd_insert_pos(key);
@@ -259,18 +286,20 @@ static void kmd_put(void *dst, const void *src, size_t len)
 static void kmd_write_buf(unsigned int n)
 {
 	u8 *buf = kmd_buf[n];
+	unsigned int cap = kmd_buf_cap[n];
+	size_t size = kmd_size_for(cap);
 	struct elf64_phdr *ph = kmd_phdrs(buf), p = {};
-	struct kmd_names_hdr *nh = kmd_names_hdr(buf);
-	struct kmd_name *names = kmd_names(buf), nm;
+	struct kmd_names_hdr *nh = kmd_names_hdr(buf, cap);
+	struct kmd_name *names = kmd_names(buf, cap), nm;
 	struct elf64_hdr *eh = (struct elf64_hdr *)buf;
 	u16 phnum = 1 + kmd_nr_loads;
 	__le64 gen = cpu_to_le64(kmd_generation);
 	__le32 count = cpu_to_le32(kmd_nr_loads);
-	u64 off = kmd_hdr_size;
+	u64 off = size;
 	unsigned int i;
 
 	p.p_type = PT_NOTE;
-	p.p_offset = kmd_hdr_size - kmd_notes_len;
+	p.p_offset = size - kmd_notes_len;
 	p.p_filesz = kmd_notes_len;
 	p.p_memsz = kmd_notes_len;
 	kmd_put(&ph[0], &p, sizeof(p));
@@ -295,8 +324,7 @@ static void kmd_write_buf(unsigned int n)
 	kmd_put(&nh->generation, &gen, sizeof(gen));
 	kmd_put(&eh->e_phnum, &phnum, sizeof(phnum));
 	if (kmd_buf_notes_ver[n] != kmd_notes_ver) {
-		kmd_put(buf + kmd_hdr_size - kmd_notes_len, kmd_notes,
-			kmd_notes_len);
+		kmd_put(buf + size - kmd_notes_len, kmd_notes, kmd_notes_len);
 		kmd_buf_notes_ver[n] = kmd_notes_ver;
 	}
 }
@@ -314,7 +342,8 @@ void kmemdump_coreimage_commit(void)
 		return;
 	kmd_generation++;
 	kmd_write_buf(n);
-	if (kmemdump_move_locked(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[n]))
+	if (kmemdump_move_locked(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[n],
+				 kmd_size_for(kmd_buf_cap[n])))
 		return;		/* the old buffer stays published, intact */
 	kmd_cur = n;
 	kmd_dirty = false;
@@ -422,15 +451,15 @@ static struct notifier_block kmd_panic_nb = {
 /* For the KUnit test: the header as firmware would copy it now. */
 const void *kmemdump_coreimage_header(size_t *size)
 {
-	*size = kmd_hdr_size;
+	*size = kmd_size_for(kmd_buf_cap[kmd_cur]);
 	return kmd_buf[kmd_cur];
 }
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_coreimage_header);
 
-static void kmd_fill_ehdr(u8 *buf)
+static void kmd_fill_ehdr(u8 *buf, unsigned int cap)
 {
 	struct elf64_hdr *eh = (struct elf64_hdr *)buf;
-	struct kmd_names_hdr *nh = kmd_names_hdr(buf);
+	struct kmd_names_hdr *nh = kmd_names_hdr(buf, cap);
 
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
 	eh->e_ident[EI_CLASS] = ELFCLASS64;
@@ -464,32 +493,117 @@ static void kmd_enable(void *unused)
 	kmd_fill_notes();
 }
 
+/* A header buffer for @cap PT_LOADs, its fixed fields filled in. */
+static u8 *kmd_alloc_buf(unsigned int cap, gfp_t gfp)
+{
+	u8 *buf = kzalloc(kmd_size_for(cap), gfp);
+
+	if (buf)
+		kmd_fill_ehdr(buf, cap);
+	return buf;
+}
+
+struct kmd_grow {
+	unsigned int cap;
+	u8 *buf[2];	/* in: the new buffers; out: what to free */
+};
+
+/*
+ * Lock held. The unpublished buffer is replaced and published at once
+ * (a commit inside this operation); then the other one, now unpublished,
+ * is replaced too. The replaced buffers are freed by the caller after
+ * the lock is dropped, when the backend's commit made the new one the
+ * one firmware finds.
+ */
+static void kmd_grow_locked(void *arg)
+{
+	struct kmd_grow *g = arg;
+	unsigned int n = kmd_cur ^ 1;
+	u8 *old;
+
+	if (g->cap <= kmd_cap)
+		return;		/* grown meanwhile: free the new ones */
+	old = kmd_buf[n];
+	kmd_buf[n] = g->buf[0];
+	kmd_buf_cap[n] = g->cap;
+	kmd_buf_notes_ver[n] = 0;
+	g->buf[0] = old;
+	kmd_dirty = true;
+	kmemdump_coreimage_commit();
+	if (kmd_cur != n)
+		return;		/* not published: keep the other one as it is */
+	old = kmd_buf[n ^ 1];
+	kmd_buf[n ^ 1] = g->buf[1];
+	kmd_buf_cap[n ^ 1] = g->cap;
+	kmd_buf_notes_ver[n ^ 1] = 0;
+	g->buf[1] = old;
+	kmd_cap = min(kmd_buf_cap[0], kmd_buf_cap[1]);
+}
+
+/* Room for @need PT_LOADs: the next step up, at most KMD_MAX_LOADS. */
+static int kmd_grow(unsigned int need, gfp_t gfp)
+{
+	struct kmd_grow g = { .cap = READ_ONCE(kmd_cap) };
+
+	g.cap = min_t(unsigned int, roundup(need, KMD_CAP_STEP), KMD_MAX_LOADS);
+	if (g.cap <= READ_ONCE(kmd_cap))
+		return -ENOSPC;
+	g.buf[0] = kmd_alloc_buf(g.cap, gfp);
+	g.buf[1] = kmd_alloc_buf(g.cap, gfp);
+	if (g.buf[0] && g.buf[1])
+		kmemdump_locked_call(kmd_grow_locked, &g);
+	kfree(g.buf[0]);
+	kfree(g.buf[1]);
+	return 0;
+}
+
+/*
+ * Before registering [@vaddr, @vaddr + @size), outside kmemdump's lock:
+ * grow the header buffers if the region's PT_LOADs (and a few page-table
+ * pages) would not fit, when the context allows allocating. Otherwise
+ * the registration meets kmemdump_coreimage_room()'s -ENOSPC.
+ */
+void kmemdump_coreimage_prepare(const void *vaddr, size_t size)
+{
+	unsigned int k = 0, need;
+	gfp_t gfp;
+
+	if (!READ_ONCE(kmd_ready))
+		return;
+	kmemdump_walk_chunks(vaddr, size, kmd_count_chunk, &k);
+	need = READ_ONCE(kmd_nr_loads) + k + 4 + KMD_PANIC_LOADS;
+	if (need <= READ_ONCE(kmd_cap))
+		return;
+	if (in_nmi() || (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()))
+		return;		/* no allocation here */
+	gfp = preemptible() ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN;
+	kmd_grow(need, gfp);
+}
+
 /* Early, so the header is registered before any backend can probe. */
 static int __init kmemdump_coreimage_init(void)
 {
-	size_t phdrs = sizeof(struct elf64_hdr) +
-		       (1 + KMD_MAX_LOADS) * sizeof(struct elf64_phdr);
 	int ret;
 
 	kmd_notes_max = num_possible_cpus() *
 			KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prstatus)) +
 			KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME, sizeof(struct elf_prpsinfo)) +
 			KMD_NOTE_SIZE(VMCOREINFO_NOTE_NAME, VMCOREINFO_BYTES);
-	kmd_names_off = ALIGN(phdrs, 8);
-	kmd_hdr_size = PAGE_ALIGN(kmd_names_off + sizeof(struct kmd_names_hdr) +
-				  KMD_MAX_LOADS * sizeof(struct kmd_name) +
-				  kmd_notes_max);
-	kmd_buf[0] = kzalloc(kmd_hdr_size, GFP_KERNEL);
-	kmd_buf[1] = kzalloc(kmd_hdr_size, GFP_KERNEL);
+	/* Regions registered before the header need room too. */
+	kmd_cap = min_t(unsigned int, KMD_MAX_LOADS,
+			roundup(2 * kmemdump_nr_regions() + KMD_PANIC_LOADS + 4,
+				KMD_CAP_STEP));
+	kmd_buf_cap[0] = kmd_cap;
+	kmd_buf_cap[1] = kmd_cap;
+	kmd_buf[0] = kmd_alloc_buf(kmd_cap, GFP_KERNEL);
+	kmd_buf[1] = kmd_alloc_buf(kmd_cap, GFP_KERNEL);
 	kmd_notes = kzalloc(kmd_notes_max, GFP_KERNEL);
 	if (!kmd_buf[0] || !kmd_buf[1] || !kmd_notes) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	kmd_fill_ehdr(kmd_buf[0]);
-	kmd_fill_ehdr(kmd_buf[1]);
 	ret = kmemdump_register_id(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[0],
-				   kmd_hdr_size);
+				   kmd_size_for(kmd_cap));
 	if (ret < 0)
 		goto fail;
 	kmemdump_locked_call(kmd_enable, NULL);

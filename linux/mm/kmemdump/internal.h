@@ -50,7 +50,7 @@ void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, voi
 const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);
 u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
 			      unsigned int seq);
-int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr);
+int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size);
 int kmemdump_del_id_locked(enum kmemdump_uid id);
 unsigned int kmemdump_del_matching_locked(bool (*match)(const struct kmemdump_region *r,
 							void *arg),
@@ -59,6 +59,7 @@ int kmemdump_offline_check(unsigned long start_pfn, unsigned long nr_pages);
 
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 int kmemdump_coreimage_room(const void *vaddr, size_t size);
+void kmemdump_coreimage_prepare(const void *vaddr, size_t size);
 void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot);
 void kmemdump_coreimage_del(enum kmemdump_uid id);
 void kmemdump_coreimage_rebuild(void);
@@ -68,6 +69,10 @@ const void *kmemdump_coreimage_header(size_t *size);
 static inline int kmemdump_coreimage_room(const void *vaddr, size_t size)
 {
 	return 0;
+}
+
+static inline void kmemdump_coreimage_prepare(const void *vaddr, size_t size)
+{
 }
 
 static inline void kmemdump_coreimage_add(const struct kmemdump_region *r,

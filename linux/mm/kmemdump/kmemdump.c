@@ -21,7 +21,6 @@
 #include <linux/lockdep.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include "internal.h"
@@ -128,20 +127,9 @@ static struct kmemdump_region *kmemdump_find(enum kmemdump_uid id)
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)
-/**
- * kmemdump_shared_store() - a store to memory the firmware reads was made
- * @addr: first byte written
- * @len: number of bytes written
- *
- * Does nothing. Writers of the shared table and of the core image call it
- * after each store so that a KUnit test can replace it (static stub) and
- * look at what firmware would see at that instant.
- */
-void kmemdump_shared_store(const void *addr, size_t len)
-{
-	KUNIT_STATIC_STUB_REDIRECT(kmemdump_shared_store, addr, len);
-}
-EXPORT_SYMBOL_GPL(kmemdump_shared_store);
+/* See kmemdump_shared_store(): a plain pointer, no lookup under the lock. */
+void (*kmemdump_shared_store_hook)(const void *addr, size_t len);
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_shared_store_hook);
 #endif
 
 /*
@@ -320,11 +308,11 @@ int kmemdump_del_id_locked(enum kmemdump_uid id)
 }
 
 /*
- * Point region @id at a new copy of itself, same size (the core image
+ * Point region @id at a new copy of itself, maybe larger (the core image
  * switching header buffers). Within the current transaction: the backend
  * publishes the new address together with everything else.
  */
-int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr)
+int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 {
 	struct kmemdump_backend *be = kmemdump_backend;
 	struct kmemdump_region *r;
@@ -335,7 +323,7 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr)
 		return -ENOENT;
 	r = kmemdump_find(id);
 	be->unregister_region(be, id);
-	ret = kmemdump_be_register(be, id, vaddr, r->size);
+	ret = kmemdump_be_register(be, id, vaddr, size);
 	if (ret) {
 		/* Keep what the backend had; the caller keeps the old copy. */
 		WARN_ONCE(1, "backend %s cannot move region %d: %d\n",
@@ -345,6 +333,7 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr)
 		return ret;
 	}
 	r->vaddr = vaddr;
+	r->size = size;
 	return 0;
 }
 
@@ -394,6 +383,7 @@ int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 	ret = kmemdump_check_range(vaddr, size);
 	if (ret)
 		return ret;
+	kmemdump_coreimage_prepare(vaddr, size);
 
 	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
 	ret = kmemdump_add_locked(id, vaddr, size, flags);

@@ -79,7 +79,7 @@
  * firmware cleans the caches before it reads the table, and a hypervisor
  * reads guest memory through the same coherent view as the guest's CPUs.
  * Every store to shared memory is followed by kmemdump_shared_store(), a
- * no-op a KUnit test replaces to check each intermediate state.
+ * no-op unless a KUnit test hooks it to check each intermediate state.
  */
 
 /* Entry 0 is the core image's ELF header, first in the firmware's output. */

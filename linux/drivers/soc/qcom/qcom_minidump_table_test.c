@@ -13,7 +13,6 @@
  */
 
 #include <kunit/resource.h>
-#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/elf.h>
 #include <linux/io.h>
@@ -27,6 +26,8 @@
 #include <linux/string.h>
 #include <linux/unaligned.h>
 #include <linux/vmalloc.h>
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 #define MD_TEST_ARRAY_OFFSET	4096
 #define MD_TEST_SCATTERED_PAGES	3
@@ -1015,9 +1016,10 @@ static void md_test_order_random(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, qcom_md_table_register_backend(&f->t), 0);
 }
 
-/* Snapshots taken by the kmemdump_shared_store() stub, store by store. */
+/* Snapshots taken by the kmemdump_shared_store() hook, store by store. */
 struct md_store_log {
 	struct md_fixture *f;
+	struct task_struct *task;	/* the test's: other stores are not ours */
 	unsigned int stores, bad_parse, bad_target, nseen;
 	const char *first_err;
 	struct {
@@ -1045,12 +1047,14 @@ static bool md_hits_published(struct md_fixture *f, const void *addr,
 	return a < hdr + hsize && a + len > hdr;
 }
 
-static void md_store_stub(const void *addr, size_t len)
+static void md_store_hook(const void *addr, size_t len)
 {
 	struct md_store_log *log = md_log;
 	struct qcom_md_subsystem *ss = md_ss(log->f);
 	struct md_view v = {};
 
+	if (current != log->task)
+		return;
 	log->stores++;
 	/* Only the switch itself may write what firmware is reading. */
 	if (addr != &ss->regions_baseptr &&
@@ -1123,8 +1127,14 @@ static int md_op_del(void *arg)
 	return md_kreg_del(o->reg);
 }
 
+static void md_store_hook_clear(void *unused)
+{
+	WRITE_ONCE(kmemdump_shared_store_hook, NULL);
+	md_log = NULL;
+}
+
 /*
- * Replace kmemdump_shared_store() so that, after every single store the
+ * Hook kmemdump_shared_store() so that, after every single store the
  * table and the core image make, the state firmware would read is parsed:
  * it must be the complete state before the update or the one after it.
  */
@@ -1159,16 +1169,18 @@ static void md_test_every_store(struct kunit *test)
 	log = kunit_kzalloc(test, sizeof(*log), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, log);
 	log->f = f;
+	log->task = current;
 	md_become_backend(test, f);
 	md_log = log;
-	kunit_activate_static_stub(test, kmemdump_shared_store, md_store_stub);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, md_store_hook_clear,
+							NULL), 0);
+	WRITE_ONCE(kmemdump_shared_store_hook, md_store_hook);
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		KUNIT_ASSERT_EQ(test, md_fw_view(f, &old), 0);
 		md_check_update(test, log, &old, steps[i].what, steps[i].op,
 				ops[steps[i].which]);
 	}
-	kunit_deactivate_static_stub(test, kmemdump_shared_store);
-	md_log = NULL;
+	md_store_hook_clear(NULL);
 }
 
 static struct kunit_case md_test_cases[] = {
