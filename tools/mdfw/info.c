@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cpuregs.h"
 #include "mdelf.h"
 #include "util.h"
 
@@ -37,7 +38,7 @@ enum pk {
 	PK_TYPE, PK_MACHINE, PK_PHDR0, PK_NNOTES, PK_NOLOADS, PK_MEMSZ,
 	PK_WRAP, PK_OUTSIDE, PK_IN_HEADERS, PK_OVERLAP, PK_BEFORE_NOTES,
 	PK_VMCI_COUNT, PK_VMCI_KEYS, PK_NO_PRSTATUS, PK_PRSTATUS_SIZE, PK_OOM,
-	PK_N
+	PK_CPU_SRC, PK_N
 };
 
 struct problem {
@@ -61,6 +62,16 @@ struct info {
 	uint64_t generation;
 	struct mdelf_notes notes;	/* summed over PT_NOTEs */
 	bool notes_ok;
+	/* The CPUs: NT_PRSTATUS notes in order (the first CPUREGS_MAX_CPUS). */
+	struct cpu_info {
+		uint32_t pid;
+		uint64_t rip, rsp;
+		bool regs;
+	} *cpus;
+	uint32_t ncpus;
+	uint8_t cpu_src[CPUREGS_MAX_CPUS];	/* the MDFW note's bytes */
+	size_t cpu_src_len;
+	bool have_cpu_src;
 	struct problem problems[PK_N];
 };
 
@@ -196,6 +207,35 @@ static bool in_file(const struct info *in, uint64_t off, uint64_t len)
 	return off <= in->fsize && len <= in->fsize - off;
 }
 
+/* The CPUs' NT_PRSTATUS notes and the MDFW source note of one PT_NOTE. */
+static void read_cpus(struct info *in, const uint8_t *p, size_t len)
+{
+	struct cpuregs_note n;
+	const uint8_t *src;
+	size_t off = 0, sl = 0;
+
+	if (!in->cpus)
+		in->cpus = calloc(CPUREGS_MAX_CPUS, sizeof(*in->cpus));
+	while (in->cpus && cpuregs_note_next(p, len, &off, &n, NULL, 0) > 0) {
+		struct cpu_info *c = &in->cpus[in->ncpus];
+
+		if (!cpuregs_is_prstatus(&n) || in->ncpus >= CPUREGS_MAX_CPUS)
+			continue;
+		c->pid = cpuregs_pid(n.desc);
+		c->regs = cpuregs_has_regs(n.desc);
+		c->rip = cpuregs_reg(n.desc, CPUREGS_RIP_INDEX);
+		c->rsp = cpuregs_reg(n.desc, CPUREGS_RSP_INDEX);
+		in->ncpus++;
+	}
+	src = cpuregs_find_source(p, len, &sl);
+	if (src && !in->have_cpu_src) {
+		in->have_cpu_src = true;
+		in->cpu_src_len = sl > sizeof(in->cpu_src) ?
+				  sizeof(in->cpu_src) : sl;
+		memcpy(in->cpu_src, src, in->cpu_src_len);
+	}
+}
+
 static void read_notes(struct info *in, int fd)
 {
 	uint64_t total = 0;
@@ -248,6 +288,7 @@ static void read_notes(struct info *in, int fd)
 			in->notes_ok = false;
 			continue;
 		}
+		read_cpus(in, buf, (size_t)p->p_filesz);
 		in->notes.n_notes += n.n_notes;
 		in->notes.n_prstatus += n.n_prstatus;
 		in->notes.n_prstatus_regs += n.n_prstatus_regs;
@@ -412,6 +453,36 @@ static void print_regions(struct info *in)
 	free(r);
 }
 
+/*
+ * One line per CPU (NT_PRSTATUS in order) with where its registers came
+ * from: mdfw's MDFW note says (kernel, firmware (QEMU), none); without it
+ * (a core mdfw did not merge) only whether there are registers.
+ */
+static void print_cpus(struct info *in)
+{
+	uint32_t i;
+
+	fprintf(in->out, "cpus: %" PRIu32 " NT_PRSTATUS, register source %s\n",
+		in->ncpus, in->have_cpu_src ? "recorded by mdfw" :
+		"not recorded (no MDFW note: the kernel's notes as they are)");
+	for (i = 0; i < in->ncpus; i++) {
+		const struct cpu_info *c = &in->cpus[i];
+		const char *w;
+
+		if (in->have_cpu_src)
+			w = i < in->cpu_src_len ?
+			    cpuregs_source_word(in->cpu_src[i]) : "?";
+		else
+			w = c->regs ? "registers" : "none";
+		fprintf(in->out, "  cpu %-4" PRIu32 " %-16s pid %-6" PRIu32,
+			i, w, c->pid);
+		if (c->regs)
+			fprintf(in->out, " rip 0x%016" PRIx64 " rsp 0x%016"
+				PRIx64, c->rip, c->rsp);
+		fprintf(in->out, "\n");
+	}
+}
+
 static void print_report(struct info *in, const char *path)
 {
 	static const char *const banner[] = { "linux_banner", NULL };
@@ -472,6 +543,7 @@ static void print_report(struct info *in, const char *path)
 			fprintf(in->out, "vmcoreinfo: %s missing\n", keys[i]);
 	}
 
+	print_cpus(in);
 	fprintf(in->out, "features:\n");
 	if (in->have_names) {
 		feature(in, "banner", banner);
@@ -508,6 +580,29 @@ static int cmp_off(const void *a, const void *b)
 	if (x->ph.p_offset != y->ph.p_offset)
 		return x->ph.p_offset < y->ph.p_offset ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The MDFW note, if any, must describe the NT_PRSTATUS notes. */
+static void check_cpu_src(struct info *in)
+{
+	uint32_t i;
+
+	if (!in->have_cpu_src)
+		return;
+	if (in->cpu_src_len != in->ncpus)
+		fail(in, PK_CPU_SRC, "the MDFW register-source note names %zu "
+		     "CPUs, but there are %" PRIu32 " NT_PRSTATUS notes",
+		     in->cpu_src_len, in->ncpus);
+	for (i = 0; i < in->ncpus && i < in->cpu_src_len; i++) {
+		uint8_t c = in->cpu_src[i];
+		bool regs = in->cpus[i].regs;
+
+		if ((c == CPUREGS_SRC_KERNEL || c == CPUREGS_SRC_FIRMWARE) ?
+		    !regs : c == CPUREGS_SRC_NONE ? regs : true)
+			fail(in, PK_CPU_SRC, "cpu %" PRIu32 ": register source "
+			     "0x%02x (%s) but its pr_reg is %s", i, c,
+			     cpuregs_source_word(c), regs ? "set" : "all zero");
+	}
 }
 
 static void run_checks(struct info *in)
@@ -599,6 +694,7 @@ static void run_checks(struct info *in)
 		if (in->notes.n_prstatus_badsize)
 			fail(in, PK_PRSTATUS_SIZE, "%u NT_PRSTATUS notes of "
 			     "the wrong size", in->notes.n_prstatus_badsize);
+		check_cpu_src(in);
 	}
 }
 
@@ -649,5 +745,6 @@ out:
 	free(in.note_bufs);
 	free(in.segs);
 	free(in.loads);
+	free(in.cpus);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cpuregs.h"
 #include "table.h"
 #include "util.h"
 
@@ -861,6 +862,17 @@ int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
 		     int odfd, const char *oname, uint64_t max_bytes,
 		     struct mdelf_result *r)
 {
+	return mdelf_write_core_notes(hdr, c, hdr + c->notes_off,
+				      (size_t)c->notes_len, keep, src, odfd,
+				      oname, max_bytes, r);
+}
+
+int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
+			   const uint8_t *notes, size_t notes_len,
+			   const bool *keep, const struct mdelf_source *src,
+			   int odfd, const char *oname, uint64_t max_bytes,
+			   struct mdelf_result *r)
+{
 	char tmp[OUT_TMP_NAME_MAX];
 	size_t olen, names_off, notes_off, phend;
 	uint8_t *out = NULL, *buf = NULL;
@@ -888,7 +900,7 @@ int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
 	names_off = (phend + 7) & ~(size_t)7;
 	notes_off = names_off + MDELF_NAMES_HDR +
 		    (size_t)kept * MDELF_NAMES_ENTSIZE;
-	olen = notes_off + (size_t)c->notes_len;
+	olen = notes_off + notes_len;
 	total = olen + r->load_bytes;	/* loads are in RAM: no overflow */
 	if (total > max_bytes) {
 		r->too_large = true;
@@ -915,7 +927,7 @@ int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
 	memset(&ph, 0, sizeof(ph));
 	ph.p_type = PT_NOTE;
 	ph.p_offset = notes_off;
-	ph.p_filesz = c->notes_len;
+	ph.p_filesz = notes_len;
 	ph.p_align = 4;
 	put_phdr(out + sizeof(Elf64_Ehdr), &ph);
 
@@ -923,7 +935,7 @@ int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
 	put_le32(out + names_off + 8, kept);
 	put_le32(out + names_off + 12, MDELF_NAMES_ENTSIZE);
 	put_le64(out + names_off + 16, c->generation);
-	memcpy(out + notes_off, hdr + c->notes_off, (size_t)c->notes_len);
+	memcpy(out + notes_off, notes, notes_len);
 
 	data_off = olen;
 	for (i = 0, k = 0; i < c->nloads; i++) {
@@ -982,6 +994,56 @@ fail:
 }
 
 /* ---- mdfw elf: from a dump directory ----------------------------------- */
+
+int mdelf_dir_cpuregs(int dfd, const char *src_path, struct cpuregs *r)
+{
+	uint8_t *man = NULL, *buf = NULL;
+	size_t mlen, blen;
+	uint64_t bytes = 0;
+	uint32_t ncpus = 0;
+	char err[256];
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (read_small_file(dfd, "manifest.tsv", MDELF_MAX_MANIFEST, &man,
+			    &mlen))
+		return 0;	/* mdelf_read_manifest() has said why */
+	ret = cpuregs_manifest_find((const char *)man, &ncpus, &bytes);
+	free(man);
+	if (ret == 0)
+		return 0;
+	if (ret < 0) {
+		msg("warning: %s/manifest.tsv: malformed cpu_regs line; the "
+		    "firmware's CPU registers are left out", src_path);
+		return -1;
+	}
+	ret = read_small_file(dfd, CPUREGS_FILE, (size_t)CPUREGS_MAX_CPUS *
+			      CPUREGS_NOTE_SIZE, &buf, &blen);
+	if (ret) {
+		msg("warning: %s/%s: %s; the firmware's CPU registers are left "
+		    "out", src_path, CPUREGS_FILE, ret == -EFBIG ? "too large" :
+		    out_strerror(-ret));
+		return -1;
+	}
+	if (blen != bytes) {
+		msg("warning: %s/%s: %zu bytes, but manifest.tsv says %" PRIu64
+		    " (not from this capture?); the firmware's CPU registers "
+		    "are left out", src_path, CPUREGS_FILE, blen, bytes);
+		free(buf);
+		return -1;
+	}
+	if (cpuregs_parse_file(buf, blen, r, err, sizeof(err)) ||
+	    r->n != ncpus) {
+		msg("warning: %s/%s: %s; the firmware's CPU registers are left "
+		    "out", src_path, CPUREGS_FILE, r->n != ncpus && r->n ?
+		    "CPU count differs from manifest.tsv" : err);
+		cpuregs_free(r);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return 1;
+}
 
 #define MAX_DROP_WARNINGS	5
 
@@ -1074,8 +1136,11 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	struct mdelf_tentry *v = NULL;
 	struct dir_src ds = { src_dfd };
 	struct mdelf_source src = { dir_copy, &ds };
+	struct cpuregs fw = { 0 };
 	char err[512], line[700];
-	uint8_t *hdr = NULL;
+	uint8_t *hdr = NULL, *notes = NULL;
+	size_t notes_len = 0;
+	int fwret = 0;
 	unsigned int warned = 0;
 	bool *keep = NULL;
 	uint32_t nv, i;
@@ -1153,7 +1218,17 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	if (warned > MAX_DROP_WARNINGS)
 		msg("warning: %s: %u more PT_LOADs dropped", MDELF_OUT_FILE,
 		    warned - MAX_DROP_WARNINGS);
-	if (mdelf_write_core(hdr, &c, keep, &src, odfd, oname, max_bytes, r))
+	fwret = mdelf_dir_cpuregs(src_dfd, src_path, &fw);
+	if (fwret > 0 &&
+	    cpuregs_merge(hdr + c.notes_off, (size_t)c.notes_len, &fw, &notes,
+			  &notes_len, NULL, 0, err, sizeof(err))) {
+		msg("warning: %s: %s; the firmware's CPU registers are left "
+		    "out", MDELF_OUT_FILE, err);
+		fwret = -1;
+	}
+	if (mdelf_write_core_notes(hdr, &c, notes ? notes : hdr + c.notes_off,
+				   notes ? notes_len : (size_t)c.notes_len,
+				   keep, &src, odfd, oname, max_bytes, r))
 		goto out;
 	r->dropped = c.nloads - r->kept;
 	if (r->too_large) {
@@ -1164,8 +1239,10 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		rc = MDFW_EXIT_PARTIAL;
 		goto out;
 	}
-	rc = r->dropped ? MDFW_EXIT_PARTIAL : MDFW_EXIT_OK;
+	rc = r->dropped || fwret < 0 ? MDFW_EXIT_PARTIAL : MDFW_EXIT_OK;
 out:
+	free(notes);
+	cpuregs_free(&fw);
 	free(keep);
 	free(v);
 	free(hdr);

@@ -187,6 +187,24 @@ int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
 		     const bool *keep, const struct mdelf_source *src,
 		     int odfd, const char *oname, uint64_t max_bytes,
 		     struct mdelf_result *r);
+/*
+ * The same with the notes notes[0, notes_len) in place of the header's
+ * (the kernel's merged with the firmware's CPU registers, cpuregs.h).
+ */
+int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
+			   const uint8_t *notes, size_t notes_len,
+			   const bool *keep, const struct mdelf_source *src,
+			   int odfd, const char *oname, uint64_t max_bytes,
+			   struct mdelf_result *r);
+
+/*
+ * The firmware's CPU registers of a dump directory: cpu_regs.notes if
+ * manifest.tsv lists it (a "# cpu_regs: ..." line) with the same size.
+ * 1 (r filled), 0 (not listed), -1 (listed but missing, of the wrong size
+ * or malformed: a warning is printed).
+ */
+struct cpuregs;
+int mdelf_dir_cpuregs(int dfd, const char *src_path, struct cpuregs *r);
 
 /*
  * mdfw elf: assemble an ELF core from the dump directory src_dfd (path
@@ -200,7 +218,9 @@ int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
  * dropped; or larger than max_bytes, not written), 5 (header and table
  * inconsistent: nothing written), 3 (header or manifest unusable: nothing
  * written), 2 (I/O error, including a missing md_elf_header.BIN or
- * manifest.tsv: nothing written).
+ * manifest.tsv: nothing written). The firmware's CPU registers
+ * (mdelf_dir_cpuregs()) are merged into the notes; listed but unusable,
+ * they are left out with a warning (exit 4).
  */
 int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		   const char *oname, uint64_t max_bytes,

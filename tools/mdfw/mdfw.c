@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cpucap.h"
+#include "cpuregs.h"
 #include "dump.h"
 #include "mdelf.h"
 #include "gpa.h"
@@ -629,24 +631,45 @@ static int ram_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
 
 /* dump.elf from this capture's entries; returns the elf= word. */
 static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
-			     uint64_t budget, struct mdelf_result *er)
+			     uint64_t budget, const struct cpuregs *fw,
+			     char *srcs, size_t srcslen,
+			     struct mdelf_result *er)
 {
 	struct ram_src rs = { ram_fd, h };
 	struct mdelf_source src = { ram_copy, &rs };
+	const uint8_t *notes = h->buf + h->core.notes_off;
+	size_t notes_len = (size_t)h->core.notes_len;
+	uint8_t *merged = NULL;
+	char err[256];
 	bool *keep;
 	uint32_t k;
+	int ret;
+
+	/* The firmware's registers where the kernel saved none (cpuregs.h). */
+	if (fw && fw->n) {
+		if (cpuregs_merge(notes, notes_len, fw, &merged, &notes_len,
+				  srcs, srcslen, err, sizeof(err))) {
+			msg("warning: %s: %s; the firmware's CPU registers are "
+			    "left out", MDELF_OUT_FILE, err);
+			notes_len = (size_t)h->core.notes_len;
+		} else {
+			notes = merged;
+		}
+	}
 
 	keep = calloc(h->core.nloads ? h->core.nloads : 1, sizeof(*keep));
-	if (!keep)
-		return "failed";
-	for (k = 0; k < h->core.nloads; k++)
-		keep[k] = h->v[k + 1].ok;
-	if (mdelf_write_core(h->buf, &h->core, keep, &src, dfd,
-			     MDELF_OUT_FILE, budget, er)) {
-		free(keep);
+	if (!keep) {
+		free(merged);
 		return "failed";
 	}
+	for (k = 0; k < h->core.nloads; k++)
+		keep[k] = h->v[k + 1].ok;
+	ret = mdelf_write_core_notes(h->buf, &h->core, notes, notes_len, keep,
+				     &src, dfd, MDELF_OUT_FILE, budget, er);
 	free(keep);
+	free(merged);
+	if (ret)
+		return "failed";
 	er->dropped = h->core.nloads - er->kept;
 	if (er->too_large) {
 		msg("warning: %s would be %" PRIu64 " bytes, more than the %"
@@ -661,14 +684,21 @@ static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
 	return er->dropped ? "partial" : "ok";
 }
 
+static uint64_t deadline_s(uint64_t s);
+
 /*
  * Read the table and write the dump. t0 is when the clock started (the
  * trigger event's arrival). Returns the process exit code.
  */
 static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		   bool bar2_known, uint64_t bar2, uint64_t bar_size,
-		   const struct trigger *trg, uint64_t t0)
+		   const struct trigger *trg, uint64_t t0, struct qmp *q)
 {
+	struct cpuregs fw = { 0 };
+	char cpu_line[160] = "", cpu_err[512] = "";
+	char cpu_src[CPUREGS_MAX_CPUS + 1] = "";
+	const char *cpu_word = "none";
+	uint64_t cpu_bytes = 0;
 	struct md_table t = { 0 };
 	struct dump_dir dir = { .dfd = -1 };
 	struct md_source src = { 0 };
@@ -724,6 +754,19 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		goto out;
 	}
 
+	if (!rc && q) {
+		/* Every vCPU's registers, from QEMU (cpucap.h). */
+		ret = cpucap_capture(q, dir.dfd, deadline_s(QUERY_TIMEOUT_S),
+				     &fw, &cpu_bytes, cpu_err, sizeof(cpu_err));
+		if (ret) {
+			msg("warning: CPU registers from QEMU: %s", cpu_err);
+			cpu_word = "failed";
+		} else {
+			cpu_word = "ok";
+			cpuregs_manifest_line(cpu_line, sizeof(cpu_line), fw.n,
+					      cpu_bytes);
+		}
+	}
 	if (!rc) {
 		report_bad_entries(&t);
 		hdr_read(&h, &t, fds.ram);
@@ -738,13 +781,14 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 				"regions_baseptr: 0x%" PRIx64 " (%s offset 0x%"
 				PRIx64 ")\n"
 				"ram: size 0x%" PRIx64 " below_4g 0x%" PRIx64
-				" above_4g 0x%" PRIx64 "%s%s",
+				" above_4g 0x%" PRIx64 "%s%s%s%s",
 				trg->event, t.region_count, t.n, t.capacity,
 				t.truncated ? " TRUNCATED" : "", t.baseptr,
 				t.where == MD_IN_SHM ? "shm" :
 				t.where == MD_IN_RAM ? "ram" : "-",
 				t.array_off, lay->ram_size, lay->below_4g,
-				lay->above_4g, h.line[0] ? "\n" : "", h.line);
+				lay->above_4g, h.line[0] ? "\n" : "", h.line,
+				cpu_line[0] ? "\n" : "", cpu_line);
 			fclose(f);
 		}
 		ret = header ? dump_manifest(&dir, &t, header) : -ENOMEM;
@@ -784,7 +828,8 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		      lay->ram_size > UINT64_MAX / 2 ? UINT64_MAX :
 		      2 * lay->ram_size;
 		elf_word = write_elf(&h, dir.dfd, fds.ram,
-				     cap > bytes ? cap - bytes : 0, &er);
+				     cap > bytes ? cap - bytes : 0, &fw,
+				     cpu_src, sizeof(cpu_src), &er);
 	}
 	if (strcmp(elf_word, "none") && strcmp(elf_word, "ok") &&
 	    strcmp(elf_word, "inconsistent") && rc == MDFW_EXIT_OK)
@@ -824,6 +869,12 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			elf_word, er.kept, er.dropped,
 			er.too_large ? 0 : er.file_bytes, result_word(rc), rc,
 			err);
+		fprintf(f, "cpu_regs=%s\n"
+			"cpu_regs_cpus=%" PRIu32 "\n"
+			"cpu_regs_bytes=%" PRIu64 "\n"
+			"cpu_regs_error=%s\n"
+			"cpu_sources=%s\n",
+			cpu_word, fw.n, cpu_bytes, cpu_err, cpu_src);
 		fclose(f);
 	}
 	ret = text ? dump_text_file(&dir, "capture.txt", text) : -ENOMEM;
@@ -849,12 +900,17 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		printf("elf: %s/%s %s: %" PRIu32 " of %" PRIu32 " PT_LOADs, %"
 		       PRIu64 " bytes\n", o->out, MDELF_OUT_FILE, elf_word,
 		       er.kept, er.nloads, er.file_bytes);
+	if (!strcmp(cpu_word, "ok"))
+		printf("cpu_regs: %" PRIu32 " CPUs from QEMU -> %s/%s%s%s\n",
+		       fw.n, o->out, CPUREGS_FILE, cpu_src[0] ?
+		       "; dump.elf sources " : "", cpu_src);
 	printf("capture_ms: %.3f\n", ms);
 	printf("result: %s (exit %d)\n", result_word(rc), rc);
 out:
 	free(text);
 	free(header);
 	hdr_free(&h);
+	cpuregs_free(&fw);
 	dump_close_dir(&dir);
 	md_table_free(&t);
 	close(fds.ram);
@@ -897,7 +953,7 @@ static int cmd_extract(int argc, char **argv)
 		return ret;
 	if (require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
 		return MDFW_EXIT_USAGE;
-	return do_dump(&o, &lay, true, o.bar2, 0, &trg, t0);
+	return do_dump(&o, &lay, true, o.bar2, 0, &trg, t0, NULL);
 }
 
 /* ---- elf, info ------------------------------------------------------- */
@@ -1146,7 +1202,8 @@ static int cmd_capture(int argc, char **argv)
 		    "guest RAM can be found");
 	}
 
-	rc = do_dump(&o, &lay, bar2_known, bar2, bar_size, &trg, t0);
+	rc = do_dump(&o, &lay, bar2_known, bar2, bar_size, &trg, t0,
+		     connected ? &q : NULL);
 
 out:
 	if (o.quit && q.fd >= 0) {

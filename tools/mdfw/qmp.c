@@ -204,12 +204,49 @@ static void note_event(struct qmp *q, json_object *msg)
 		q->saw_stop = true;
 }
 
-static int qmp_send(struct qmp *q, json_object *obj)
+/* Send fd (if >= 0) with the first byte, as SCM_RIGHTS ancillary data. */
+static int send_fd(struct qmp *q, const char *s, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)s, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&u, 0, sizeof(u));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do {
+		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EPIPE ? -ECONNRESET : -errno;
+	return n == 1 ? 0 : -EIO;
+}
+
+static int qmp_send(struct qmp *q, json_object *obj, int fd)
 {
 	const char *s = json_object_to_json_string_ext(obj,
 						       JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(s);
+	int r;
 
+	if (fd >= 0 && len) {
+		r = send_fd(q, s, fd);
+		if (r)
+			return r;
+		s++;
+		len--;
+	}
 	while (len) {
 		/* MSG_NOSIGNAL: a dead QEMU must be an error, not SIGPIPE. */
 		ssize_t n = send(q->fd, s, len, MSG_NOSIGNAL);
@@ -225,9 +262,9 @@ static int qmp_send(struct qmp *q, json_object *obj)
 	return send(q->fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -ECONNRESET;
 }
 
-int qmp_execute(struct qmp *q, const char *cmd, json_object *args,
-		uint64_t deadline, json_object **ret, char *err,
-		size_t errlen)
+static int execute(struct qmp *q, const char *cmd, json_object *args,
+		   int fd, uint64_t deadline, json_object **ret, char *err,
+		   size_t errlen)
 {
 	json_object *req = json_object_new_object();
 	int64_t id = q->next_id++;
@@ -239,7 +276,7 @@ int qmp_execute(struct qmp *q, const char *cmd, json_object *args,
 	if (args)
 		json_object_object_add(req, "arguments", json_object_get(args));
 	json_object_object_add(req, "id", json_object_new_int64(id));
-	r = qmp_send(q, req);
+	r = qmp_send(q, req, fd);
 	json_object_put(req);
 	if (r) {
 		snprintf(err, errlen, "QMP %s: sending: %s", cmd, strerror(-r));
@@ -284,6 +321,20 @@ int qmp_execute(struct qmp *q, const char *cmd, json_object *args,
 		json_object_put(msg);
 		return -EPROTO;
 	}
+}
+
+int qmp_execute(struct qmp *q, const char *cmd, json_object *args,
+		uint64_t deadline, json_object **ret, char *err,
+		size_t errlen)
+{
+	return execute(q, cmd, args, -1, deadline, ret, err, errlen);
+}
+
+int qmp_execute_fd(struct qmp *q, const char *cmd, json_object *args,
+		   int fd, uint64_t deadline, json_object **ret, char *err,
+		   size_t errlen)
+{
+	return execute(q, cmd, args, fd, deadline, ret, err, errlen);
 }
 
 int qmp_wait_event(struct qmp *q, const char *const *names, uint64_t deadline,

@@ -58,6 +58,14 @@ int qmp_execute(struct qmp *q, const char *cmd, json_object *args,
 		size_t errlen);
 
 /*
+ * qmp_execute() sending the file descriptor fd with the command (SCM_RIGHTS,
+ * as QEMU's "getfd" wants it).
+ */
+int qmp_execute_fd(struct qmp *q, const char *cmd, json_object *args,
+		   int fd, uint64_t deadline, json_object **ret, char *err,
+		   size_t errlen);
+
+/*
  * Wait for the first event whose name is in names (NULL-terminated).
  * On success: *name points to the matching entry of names, *data gets a
  * new reference to the event's "data" (or NULL), *rx_ns the arrival time.

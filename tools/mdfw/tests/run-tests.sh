@@ -11,6 +11,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export PYTHONDONTWRITEBYTECODE=1
 unit_tests="test_gpa test_table test_misc test_fuzz test_elf test_smem"
+unit_tests="$unit_tests test_cpuregs"
 script_tests="test_extract.py test_qmp.py test_elf.py test_info.py"
 
 n=0

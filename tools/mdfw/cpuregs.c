@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The firmware's CPU registers: parse QEMU's dump-guest-memory ELF, keep
+ * its NT_PRSTATUS notes, merge them with the kernel's. See cpuregs.h.
+ * Pure: no I/O, bounded parsers over buffers (buf.h readers).
+ */
+#include "cpuregs.h"
+
+#include <elf.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+
+_Static_assert(CPUREGS_PR_REG_OFF + CPUREGS_PR_REG_SIZE <=
+	       CPUREGS_PRSTATUS_SIZE, "pr_reg inside elf_prstatus");
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	MDFW_PRINTF(3, 4);
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+void cpuregs_free(struct cpuregs *r)
+{
+	free(r->desc);
+	r->desc = NULL;
+	r->n = 0;
+}
+
+int cpuregs_note_next(const uint8_t *p, size_t len, size_t *off,
+		      struct cpuregs_note *n, char *err, size_t errlen)
+{
+	struct mdfw_buf b = { p, len };
+	size_t o = *off, name_off, desc_off, left;
+
+	if (o >= len || all_zero(p + o, len - o))
+		return 0;	/* the end, or zero padding after the notes */
+	if (len - o < 12) {
+		set_err(err, errlen, "note at +%zu: truncated header", o);
+		return -1;
+	}
+	buf_get_le32(&b, o, &n->namesz);
+	buf_get_le32(&b, o + 4, &n->descsz);
+	buf_get_le32(&b, o + 8, &n->type);
+	name_off = o + 12;
+	left = len - name_off;
+	if (n->namesz > left || pad4(n->namesz) > left) {
+		set_err(err, errlen, "note at +%zu: name size %" PRIu32
+			" exceeds the segment", o, n->namesz);
+		return -1;
+	}
+	desc_off = name_off + pad4(n->namesz);
+	left = len - desc_off;
+	if (n->descsz > left || pad4(n->descsz) > left) {
+		set_err(err, errlen, "note at +%zu: descriptor size %" PRIu32
+			" exceeds the segment", o, n->descsz);
+		return -1;
+	}
+	n->off = o;
+	n->name = p + name_off;
+	n->desc = p + desc_off;
+	n->end = desc_off + pad4(n->descsz);
+	*off = n->end;
+	return 1;
+}
+
+static bool note_named(const struct cpuregs_note *n, const char *name)
+{
+	size_t l = strlen(name) + 1;
+
+	return n->namesz == l && !memcmp(n->name, name, l);
+}
+
+bool cpuregs_is_prstatus(const struct cpuregs_note *n)
+{
+	return note_named(n, "CORE") && n->type == NT_PRSTATUS &&
+	       n->descsz == CPUREGS_PRSTATUS_SIZE;
+}
+
+bool cpuregs_has_regs(const uint8_t *desc)
+{
+	return !all_zero(desc + CPUREGS_PR_REG_OFF, CPUREGS_PR_REG_SIZE);
+}
+
+uint64_t cpuregs_reg(const uint8_t *desc, unsigned int index)
+{
+	struct mdfw_buf b = { desc, CPUREGS_PRSTATUS_SIZE };
+	uint64_t v = 0;
+
+	buf_get_le64(&b, CPUREGS_PR_REG_OFF + (size_t)index * 8, &v);
+	return v;
+}
+
+uint32_t cpuregs_pid(const uint8_t *desc)
+{
+	struct mdfw_buf b = { desc, CPUREGS_PRSTATUS_SIZE };
+	uint32_t v = 0;
+
+	buf_get_le32(&b, CPUREGS_PR_PID_OFF, &v);
+	return v;
+}
+
+/* Append a PRSTATUS descriptor to r (capacity grows by doubling). */
+static int push_desc(struct cpuregs *r, uint32_t *cap, const uint8_t *desc)
+{
+	if (r->n == *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : 8;
+		uint8_t *nd;
+
+		if (ncap > CPUREGS_MAX_CPUS)
+			ncap = CPUREGS_MAX_CPUS;
+		nd = realloc(r->desc, (size_t)ncap * CPUREGS_PRSTATUS_SIZE);
+		if (!nd)
+			return -1;
+		r->desc = nd;
+		*cap = ncap;
+	}
+	memcpy(r->desc + (size_t)r->n * CPUREGS_PRSTATUS_SIZE, desc,
+	       CPUREGS_PRSTATUS_SIZE);
+	r->n++;
+	return 0;
+}
+
+/*
+ * Take the NT_PRSTATUS notes of one notes area into r. strict: nothing
+ * but 336-byte CORE NT_PRSTATUS notes allowed (cpu_regs.notes).
+ */
+static int take_notes(const uint8_t *p, size_t len, struct cpuregs *r,
+		      uint32_t *cap, bool strict, char *err, size_t errlen)
+{
+	struct cpuregs_note n;
+	size_t off = 0;
+	char nerr[160];
+	int ret;
+
+	while ((ret = cpuregs_note_next(p, len, &off, &n, nerr,
+					sizeof(nerr))) > 0) {
+		if (note_named(&n, "CORE") && n.type == NT_PRSTATUS &&
+		    n.descsz != CPUREGS_PRSTATUS_SIZE) {
+			set_err(err, errlen, "NT_PRSTATUS at +%zu: %" PRIu32
+				" bytes, expected %d (x86-64)", n.off, n.descsz,
+				CPUREGS_PRSTATUS_SIZE);
+			return -1;
+		}
+		if (!cpuregs_is_prstatus(&n)) {
+			if (!strict)
+				continue;
+			set_err(err, errlen, "note at +%zu is not a CORE "
+				"NT_PRSTATUS (type %" PRIu32 ", name size %"
+				PRIu32 ")", n.off, n.type, n.namesz);
+			return -1;
+		}
+		if (r->n >= CPUREGS_MAX_CPUS) {
+			set_err(err, errlen, "more than %d NT_PRSTATUS notes",
+				CPUREGS_MAX_CPUS);
+			return -1;
+		}
+		if (cpuregs_pid(n.desc) != r->n + 1) {
+			set_err(err, errlen, "NT_PRSTATUS %" PRIu32 " has "
+				"pr_pid %" PRIu32 ", expected %" PRIu32
+				" (QEMU writes cpu + 1, in CPU order)", r->n,
+				cpuregs_pid(n.desc), r->n + 1);
+			return -1;
+		}
+		if (push_desc(r, cap, n.desc)) {
+			set_err(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (ret < 0) {
+		set_err(err, errlen, "%s", nerr);
+		return -1;
+	}
+	return 0;
+}
+
+#define EH(f)	offsetof(Elf64_Ehdr, f)
+#define PH(f)	offsetof(Elf64_Phdr, f)
+
+static bool get_le16(const struct mdfw_buf *b, size_t off, uint16_t *v)
+{
+	if (!buf_has(b, off, 2))
+		return false;
+	*v = (uint16_t)(b->p[off] | b->p[off + 1] << 8);
+	return true;
+}
+
+int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
+			  char *err, size_t errlen)
+{
+	struct mdfw_buf b = { p, len };
+	uint16_t type = 0, machine = 0, phentsize = 0, phnum = 0, i;
+	uint64_t phoff = 0;
+	uint32_t cap = 0, nnotes = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (len < sizeof(Elf64_Ehdr) || memcmp(p, ELFMAG, SELFMAG) ||
+	    p[EI_CLASS] != ELFCLASS64 || p[EI_DATA] != ELFDATA2LSB) {
+		set_err(err, errlen, "not a little-endian ELF64 file (%zu "
+			"bytes)", len);
+		return -1;
+	}
+	get_le16(&b, EH(e_type), &type);
+	get_le16(&b, EH(e_machine), &machine);
+	buf_get_le64(&b, EH(e_phoff), &phoff);
+	get_le16(&b, EH(e_phentsize), &phentsize);
+	get_le16(&b, EH(e_phnum), &phnum);
+	if (type != ET_CORE || machine != EM_X86_64) {
+		set_err(err, errlen, "e_type %u, e_machine %u: expected an "
+			"x86-64 core", type, machine);
+		return -1;
+	}
+	if (phentsize != sizeof(Elf64_Phdr) || phnum == 0 ||
+	    phnum == PN_XNUM || phoff > len ||
+	    (uint64_t)phnum * sizeof(Elf64_Phdr) > len - phoff) {
+		set_err(err, errlen, "program headers (e_phoff %" PRIu64
+			", e_phnum %u, e_phentsize %u) are not inside the "
+			"%zu-byte file", phoff, phnum, phentsize, len);
+		return -1;
+	}
+	for (i = 0; i < phnum; i++) {
+		size_t o = (size_t)phoff + (size_t)i * sizeof(Elf64_Phdr);
+		uint32_t ptype = 0;
+		uint64_t off = 0, sz = 0;
+
+		buf_get_le32(&b, o + PH(p_type), &ptype);
+		buf_get_le64(&b, o + PH(p_offset), &off);
+		buf_get_le64(&b, o + PH(p_filesz), &sz);
+		if (ptype != PT_NOTE)
+			continue;
+		nnotes++;
+		if (off > len || sz > len - off) {
+			set_err(err, errlen, "PT_NOTE %u [0x%" PRIx64 ", +0x%"
+				PRIx64 ") is not inside the %zu-byte file", i,
+				off, sz, len);
+			goto fail;
+		}
+		if (take_notes(p + off, (size_t)sz, r, &cap, false, err,
+			       errlen))
+			goto fail;
+	}
+	if (!r->n) {
+		set_err(err, errlen, "%s", nnotes ? "no NT_PRSTATUS note" :
+			"no PT_NOTE");
+		goto fail;
+	}
+	return 0;
+fail:
+	cpuregs_free(r);
+	return -1;
+}
+
+static void put_prstatus(uint8_t *d, const uint8_t *desc)
+{
+	put_le32(d, 5);
+	put_le32(d + 4, CPUREGS_PRSTATUS_SIZE);
+	put_le32(d + 8, NT_PRSTATUS);
+	memcpy(d + 12, "CORE\0\0\0", 8);
+	memcpy(d + 20, desc, CPUREGS_PRSTATUS_SIZE);
+}
+
+int cpuregs_encode(const struct cpuregs *r, uint8_t **out, size_t *len)
+{
+	uint32_t i;
+
+	*len = (size_t)r->n * CPUREGS_NOTE_SIZE;
+	*out = malloc(*len ? *len : 1);
+	if (!*out)
+		return -1;
+	for (i = 0; i < r->n; i++)
+		put_prstatus(*out + (size_t)i * CPUREGS_NOTE_SIZE,
+			     r->desc + (size_t)i * CPUREGS_PRSTATUS_SIZE);
+	return 0;
+}
+
+int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
+		       char *err, size_t errlen)
+{
+	uint32_t cap = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (len > (size_t)CPUREGS_MAX_CPUS * CPUREGS_NOTE_SIZE) {
+		set_err(err, errlen, "%zu bytes: more than %d CPUs", len,
+			CPUREGS_MAX_CPUS);
+		return -1;
+	}
+	if (take_notes(p, len, r, &cap, true, err, errlen)) {
+		cpuregs_free(r);
+		return -1;
+	}
+	if (!r->n) {
+		set_err(err, errlen, "no NT_PRSTATUS note");
+		return -1;
+	}
+	return 0;
+}
+
+int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
+		  uint8_t **out, size_t *outlen, char *src, size_t srclen,
+		  char *err, size_t errlen)
+{
+	struct cpuregs_note n;
+	const uint8_t **kdesc = NULL;
+	uint32_t nk = 0, ncpu, i;
+	size_t off = 0, olen, o, other = 0;
+	uint8_t *d = NULL;
+	char nerr[160];
+	int ret;
+
+	*out = NULL;
+	*outlen = 0;
+	/* Pass 1: the kernel's CPUs and the size of its other notes. */
+	kdesc = calloc(CPUREGS_MAX_CPUS, sizeof(*kdesc));
+	if (!kdesc) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	while ((ret = cpuregs_note_next(k, klen, &off, &n, nerr,
+					sizeof(nerr))) > 0) {
+		if (cpuregs_is_prstatus(&n)) {
+			if (nk >= CPUREGS_MAX_CPUS) {
+				set_err(err, errlen, "kernel notes: more than "
+					"%d NT_PRSTATUS", CPUREGS_MAX_CPUS);
+				goto fail;
+			}
+			kdesc[nk++] = n.desc;
+		} else if (!(note_named(&n, CPUREGS_SRC_NAME) &&
+			     n.type == CPUREGS_NT_SOURCE)) {
+			other += n.end - n.off;	/* <= klen in all */
+		}
+	}
+	if (ret < 0) {
+		set_err(err, errlen, "kernel notes: %s", nerr);
+		goto fail;
+	}
+	ncpu = fw && fw->n > nk ? fw->n : nk;
+	olen = (size_t)ncpu * CPUREGS_NOTE_SIZE + 12 + 8 + pad4(ncpu) + other;
+	d = calloc(1, olen);
+	if (!d) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* The CPUs, in order; then the source note. */
+	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE) {
+		const uint8_t *desc;
+		char s;
+
+		if (i < nk && cpuregs_has_regs(kdesc[i])) {
+			desc = kdesc[i];
+			s = CPUREGS_SRC_KERNEL;
+		} else if (fw && i < fw->n) {
+			desc = fw->desc + (size_t)i * CPUREGS_PRSTATUS_SIZE;
+			s = cpuregs_has_regs(desc) ? CPUREGS_SRC_FIRMWARE :
+			    CPUREGS_SRC_NONE;
+		} else {
+			desc = kdesc[i];
+			s = CPUREGS_SRC_NONE;
+		}
+		put_prstatus(d + o, desc);
+		/*
+		 * pr_pid = cpu + 1, as QEMU writes it: gdb makes one thread
+		 * per pr_pid (the kernel's 0 for an idle CPU would merge
+		 * with another CPU's thread); drgn and crash go by order.
+		 */
+		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, i + 1);
+		d[(size_t)ncpu * CPUREGS_NOTE_SIZE + 20 + i] = (uint8_t)s;
+		if (src && i + 1 < srclen) {
+			src[i] = s;
+			src[i + 1] = 0;
+		}
+	}
+	if (src && srclen && !ncpu)
+		src[0] = 0;
+	put_le32(d + o, sizeof(CPUREGS_SRC_NAME));
+	put_le32(d + o + 4, ncpu);
+	put_le32(d + o + 8, CPUREGS_NT_SOURCE);
+	memcpy(d + o + 12, CPUREGS_SRC_NAME, sizeof(CPUREGS_SRC_NAME));
+	o += 20 + pad4(ncpu);
+	/* Pass 2: the kernel's other notes, as they were. */
+	off = 0;
+	while (cpuregs_note_next(k, klen, &off, &n, NULL, 0) > 0) {
+		if (cpuregs_is_prstatus(&n) ||
+		    (note_named(&n, CPUREGS_SRC_NAME) &&
+		     n.type == CPUREGS_NT_SOURCE))
+			continue;
+		memcpy(d + o, k + n.off, n.end - n.off);
+		o += n.end - n.off;
+	}
+	free(kdesc);
+	*out = d;
+	*outlen = o;
+	return 0;
+fail:
+	free(kdesc);
+	free(d);
+	return -1;
+}
+
+const uint8_t *cpuregs_find_source(const uint8_t *p, size_t len,
+				   size_t *srclen)
+{
+	struct cpuregs_note n;
+	size_t off = 0;
+
+	while (cpuregs_note_next(p, len, &off, &n, NULL, 0) > 0) {
+		if (note_named(&n, CPUREGS_SRC_NAME) &&
+		    n.type == CPUREGS_NT_SOURCE) {
+			*srclen = n.descsz;
+			return n.desc;
+		}
+	}
+	return NULL;
+}
+
+const char *cpuregs_source_word(uint8_t c)
+{
+	switch (c) {
+	case CPUREGS_SRC_KERNEL:
+		return "kernel";
+	case CPUREGS_SRC_FIRMWARE:
+		return "firmware (QEMU)";
+	case CPUREGS_SRC_NONE:
+		return "none";
+	default:
+		return "?";
+	}
+}
+
+void cpuregs_manifest_line(char *out, size_t len, uint32_t ncpus,
+			   uint64_t bytes)
+{
+	snprintf(out, len, CPUREGS_MANIFEST_KEY "%" PRIu32 " CPUs, %" PRIu64
+		 " bytes, from QEMU dump-guest-memory", ncpus, bytes);
+}
+
+int cpuregs_manifest_find(const char *text, uint32_t *ncpus, uint64_t *bytes)
+{
+	static const char key[] = "\n# " CPUREGS_MANIFEST_KEY;
+	const char *s = strstr(text, key), *nl;
+	char want[160];
+	unsigned long n = 0;
+	unsigned long long by = 0;
+	char *e;
+
+	if (!s)
+		return 0;
+	s += sizeof(key) - 1;
+	nl = strchr(s, '\n');
+	if (!nl || s[0] < '1' || s[0] > '9')
+		return -1;
+	n = strtoul(s, &e, 10);
+	if (n > CPUREGS_MAX_CPUS || strncmp(e, " CPUs, ", 7))
+		return -1;
+	e += 7;
+	if (*e < '1' || *e > '9')
+		return -1;
+	by = strtoull(e, NULL, 10);
+	/* The whole line must be exactly what we write. */
+	cpuregs_manifest_line(want, sizeof(want), (uint32_t)n, by);
+	if ((size_t)(nl - s) + sizeof(CPUREGS_MANIFEST_KEY) - 1 !=
+	    strlen(want) || strncmp(s - (sizeof(CPUREGS_MANIFEST_KEY) - 1),
+				    want, strlen(want)))
+		return -1;
+	*ncpus = (uint32_t)n;
+	*bytes = by;
+	return 1;
+}

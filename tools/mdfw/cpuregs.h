@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every CPU's registers at the freeze, as the firmware saw them.
+ *
+ * At capture time mdfw asks QEMU for a one-page dump-guest-memory ELF
+ * (cpucap.c); its notes hold one NT_PRSTATUS per vCPU (name "CORE",
+ * struct elf_prstatus of x86-64, 336 bytes, pr_pid = cpu + 1) and QEMU's
+ * own CPU-state notes. mdfw keeps the NT_PRSTATUS notes, in CPU order, as
+ * the file cpu_regs.notes (raw ELF notes, nothing else) next to the
+ * region files, and merges them into dump.elf's PT_NOTE: for each CPU,
+ * the kernel's NT_PRSTATUS (from the elf_header region) when the kernel
+ * saved registers there (non-zero pr_reg: the panic path's crash notes),
+ * else the firmware's. A note named "MDFW" (type CPUREGS_NT_SOURCE) then
+ * records each CPU's source, one byte per CPU: 'k' kernel, 'f' firmware
+ * (QEMU), '-' none (all zero).
+ *
+ * Everything parsed here is untrusted (QEMU's file lies in a directory
+ * others may write; the kernel's notes come from a crashed guest): every
+ * size and count is bounded, nothing is read outside its buffer.
+ */
+#ifndef MDFW_CPUREGS_H
+#define MDFW_CPUREGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CPUREGS_FILE		"cpu_regs.notes"
+#define CPUREGS_MAX_CPUS	4096
+/* QEMU's one-page ELF: headers, 2 notes per vCPU (< 1 KiB), one page. */
+#define CPUREGS_MAX_QEMU_ELF	(16u << 20)
+#define CPUREGS_PRSTATUS_SIZE	336	/* x86-64 struct elf_prstatus */
+#define CPUREGS_PR_PID_OFF	32
+#define CPUREGS_PR_REG_OFF	112
+#define CPUREGS_PR_REG_SIZE	216	/* 27 registers */
+#define CPUREGS_RIP_INDEX	16	/* in pr_reg (user_regs_struct) */
+#define CPUREGS_RSP_INDEX	19
+/* One "CORE" NT_PRSTATUS note: 12-byte header, "CORE\0" padded, desc. */
+#define CPUREGS_NOTE_SIZE	(12 + 8 + CPUREGS_PRSTATUS_SIZE)
+#define CPUREGS_SRC_NAME	"MDFW"
+#define CPUREGS_NT_SOURCE	1
+
+/* Register sources, as in the MDFW note. */
+#define CPUREGS_SRC_KERNEL	'k'
+#define CPUREGS_SRC_FIRMWARE	'f'
+#define CPUREGS_SRC_NONE	'-'
+
+/* The firmware's registers: n descriptors of 336 bytes, CPU order. */
+struct cpuregs {
+	uint32_t n;
+	uint8_t *desc;		/* n * CPUREGS_PRSTATUS_SIZE, malloc()ed */
+};
+
+void cpuregs_free(struct cpuregs *r);
+
+/* One ELF note of a PT_NOTE segment. Pointers point into the segment. */
+struct cpuregs_note {
+	size_t off, end;	/* [off, end): the note with its padding */
+	uint32_t namesz, descsz, type;
+	const uint8_t *name, *desc;
+};
+
+/*
+ * The note at *off of p[0, len): 1 (and *off moves past it), 0 at the end
+ * (no bytes left, or only zero padding), -1 if malformed (err says why).
+ */
+int cpuregs_note_next(const uint8_t *p, size_t len, size_t *off,
+		      struct cpuregs_note *n, char *err, size_t errlen);
+
+/* A "CORE" NT_PRSTATUS note of the x86-64 size? */
+bool cpuregs_is_prstatus(const struct cpuregs_note *n);
+/* Its pr_reg is not all zero (someone saved registers there). */
+bool cpuregs_has_regs(const uint8_t *desc);
+uint64_t cpuregs_reg(const uint8_t *desc, unsigned int index);
+uint32_t cpuregs_pid(const uint8_t *desc);
+
+/*
+ * QEMU's dump-guest-memory ELF p[0, len): take its "CORE" NT_PRSTATUS
+ * notes (ELF64 LE ET_CORE EM_X86_64; notes of every PT_NOTE inside the
+ * file; pr_pid must be 1, 2, ... in order, as QEMU writes cpu_index + 1;
+ * at most CPUREGS_MAX_CPUS; an NT_PRSTATUS of another size is an error;
+ * other notes are ignored). 0, or -1 with err.
+ */
+int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
+			  char *err, size_t errlen);
+
+/*
+ * The bytes of cpu_regs.notes for r: r->n "CORE" NT_PRSTATUS notes
+ * (r->n * CPUREGS_NOTE_SIZE bytes). *out is malloc()ed. 0 or -1 (memory).
+ */
+int cpuregs_encode(const struct cpuregs *r, uint8_t **out, size_t *len);
+
+/*
+ * Parse cpu_regs.notes strictly: only "CORE" NT_PRSTATUS notes of 336
+ * bytes, pr_pid 1, 2, ..., at least 1 and at most CPUREGS_MAX_CPUS. 0, or
+ * -1 with err.
+ */
+int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
+		       char *err, size_t errlen);
+
+/*
+ * dump.elf's notes: the kernel's PT_NOTE bytes k[0, klen) merged with the
+ * firmware's registers fw. CPU i (the i-th 336-byte "CORE" NT_PRSTATUS of
+ * the kernel's notes) keeps the kernel's note if its pr_reg is non-zero,
+ * else gets fw's CPU i if there is one; fw's CPUs beyond the kernel's are
+ * appended; every pr_pid is set to cpu + 1 (QEMU's numbering; gdb makes
+ * one thread per pr_pid, and the kernel writes 0 for an idle CPU, the
+ * task's pid otherwise). Output: the NT_PRSTATUS notes in CPU order, the MDFW source
+ * note, then the kernel's other notes in their order (NT_PRPSINFO,
+ * VMCOREINFO, ...). *out is malloc()ed; src (may be NULL) gets the
+ * source string ("kf-..."), of at most CPUREGS_MAX_CPUS + 1 bytes.
+ * 0, or -1 with err (malformed kernel notes, too many CPUs, memory).
+ */
+int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
+		  uint8_t **out, size_t *outlen, char *src, size_t srclen,
+		  char *err, size_t errlen);
+
+/*
+ * The MDFW source note of a PT_NOTE segment: its descriptor (one byte per
+ * CPU, not NUL-terminated) and length, or NULL if there is none. Stops
+ * quietly at a malformed note.
+ */
+const uint8_t *cpuregs_find_source(const uint8_t *p, size_t len,
+				   size_t *srclen);
+
+/* "kernel", "firmware (QEMU)", "none", or "?" for a source byte. */
+const char *cpuregs_source_word(uint8_t c);
+
+/*
+ * The manifest.tsv comment line (without "# ") that lists cpu_regs.notes:
+ * "cpu_regs: file cpu_regs.notes, N CPUs, B bytes, from QEMU
+ * dump-guest-memory". cpuregs_manifest_find() looks for it in the
+ * manifest's text (NUL-terminated): 1 and N, B if found, 0 if absent, -1
+ * if such a line is malformed.
+ */
+#define CPUREGS_MANIFEST_KEY	"cpu_regs: file " CPUREGS_FILE ", "
+void cpuregs_manifest_line(char *out, size_t len, uint32_t ncpus,
+			   uint64_t bytes);
+int cpuregs_manifest_find(const char *text, uint32_t *ncpus, uint64_t *bytes);
+
+#endif /* MDFW_CPUREGS_H */

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of cpuregs.c: QEMU's dump-guest-memory ELF (crafted here as
+ * QEMU 7.2 writes it: ELF64 core, PT_NOTE first, per vCPU a "CORE"
+ * NT_PRSTATUS with pr_pid = cpu + 1, then per vCPU a "QEMU" CPU-state
+ * note), hostile sizes and counts, cpu_regs.notes, the merge with the
+ * kernel's notes, the manifest line, and random mutations (run under
+ * ASan/UBSan too; MDFW_FUZZ_ITERS, MDFW_FUZZ_SEED).
+ */
+#include <elf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cpuregs.h"
+#include "tap.h"
+
+#define PR	CPUREGS_PRSTATUS_SIZE
+
+static size_t note(uint8_t *d, const char *name, uint32_t type,
+		   const uint8_t *desc, uint32_t descsz)
+{
+	uint32_t namesz = (uint32_t)strlen(name) + 1;
+	size_t o = 12;
+
+	put_le32(d, namesz);
+	put_le32(d + 4, descsz);
+	put_le32(d + 8, type);
+	memcpy(d + o, name, namesz);
+	o += (namesz + 3) & ~3u;
+	memset(d + o, 0, (descsz + 3) & ~3u);
+	if (descsz)
+		memcpy(d + o, desc, descsz);
+	return o + ((descsz + 3) & ~3u);
+}
+
+/* A prstatus descriptor: pid, and every register = base + index. */
+static void pr_desc(uint8_t *d, uint32_t pid, uint64_t base)
+{
+	unsigned int i;
+
+	memset(d, 0, PR);
+	put_le32(d + CPUREGS_PR_PID_OFF, pid);
+	for (i = 0; base && i < CPUREGS_PR_REG_SIZE / 8; i++)
+		put_le64(d + CPUREGS_PR_REG_OFF + 8 * i, base + i);
+}
+
+static void put_phdr(uint8_t *d, uint32_t type, uint64_t off, uint64_t sz)
+{
+	memset(d, 0, sizeof(Elf64_Phdr));
+	put_le32(d, type);
+	put_le64(d + 8, off);
+	put_le64(d + 32, sz);
+	put_le64(d + 40, sz);
+}
+
+/* QEMU-style ELF of ncpu vCPUs in buf (big enough); returns its size. */
+static size_t qemu_elf(uint8_t *buf, uint32_t ncpu)
+{
+	uint8_t desc[PR], qemu[0x1b0];
+	size_t o = 64 + 2 * sizeof(Elf64_Phdr), notes = o;
+	uint32_t c;
+
+	memset(buf, 0, o);
+	memcpy(buf, ELFMAG, SELFMAG);
+	buf[EI_CLASS] = ELFCLASS64;
+	buf[EI_DATA] = ELFDATA2LSB;
+	buf[EI_VERSION] = EV_CURRENT;
+	buf[16] = ET_CORE;
+	buf[18] = EM_X86_64;
+	put_le32(buf + 20, EV_CURRENT);
+	put_le64(buf + 32, 64);		/* e_phoff */
+	buf[52] = 64;			/* e_ehsize */
+	buf[54] = sizeof(Elf64_Phdr);
+	buf[56] = 2;			/* e_phnum */
+	for (c = 0; c < ncpu; c++) {
+		pr_desc(desc, c + 1, UINT64_C(0xffffffff81000000) + c * 0x100);
+		o += note(buf + o, "CORE", NT_PRSTATUS, desc, PR);
+	}
+	memset(qemu, 0x5a, sizeof(qemu));
+	for (c = 0; c < ncpu; c++)
+		o += note(buf + o, "QEMU", 0, qemu, sizeof(qemu));
+	put_phdr(buf + 64, PT_NOTE, notes, o - notes);
+	memset(buf + o, 0xcc, 4096);	/* the one page of RAM */
+	put_phdr(buf + 64 + sizeof(Elf64_Phdr), PT_LOAD, o, 4096);
+	return o + 4096;
+}
+
+static uint8_t big[(CPUREGS_MAX_CPUS + 2) * 1024];
+
+TEST(qemu_elf_valid)
+{
+	struct cpuregs r;
+	char err[256];
+	size_t len = qemu_elf(big, 4);
+
+	CHECK(cpuregs_from_qemu_elf(big, len, &r, err, sizeof(err)) == 0);
+	CHECK(r.n == 4);
+	for (uint32_t c = 0; c < r.n; c++) {
+		CHECK(cpuregs_pid(r.desc + c * PR) == c + 1);
+		CHECK(cpuregs_reg(r.desc + c * PR, CPUREGS_RIP_INDEX) ==
+		      UINT64_C(0xffffffff81000000) + c * 0x100 + 16);
+	}
+	cpuregs_free(&r);
+	/* The most CPUs allowed, and one more. */
+	len = qemu_elf(big, CPUREGS_MAX_CPUS);
+	CHECK(cpuregs_from_qemu_elf(big, len, &r, err, sizeof(err)) == 0 &&
+	      r.n == CPUREGS_MAX_CPUS);
+	cpuregs_free(&r);
+	len = qemu_elf(big, CPUREGS_MAX_CPUS + 1);
+	CHECK(cpuregs_from_qemu_elf(big, len, &r, err, sizeof(err)) < 0 &&
+	      strstr(err, "more than 4096"));
+	CHECK(!r.desc && !r.n);
+}
+
+TEST(qemu_elf_hostile)
+{
+	static uint8_t b[8192];
+	struct cpuregs r;
+	char err[256];
+	size_t len = qemu_elf(b, 2), notes = 64 + 2 * sizeof(Elf64_Phdr);
+	uint8_t save[sizeof(b)];
+
+	memcpy(save, b, sizeof(b));
+#define BAD(mutate, what)						\
+	do {								\
+		memcpy(b, save, sizeof(b));				\
+		mutate;							\
+		CHECKF(cpuregs_from_qemu_elf(b, len, &r, err,		\
+			sizeof(err)) < 0 && strstr(err, what), "%s", err); \
+	} while (0)
+	BAD(b[0] = 0, "ELF64");
+	BAD(b[EI_CLASS] = ELFCLASS32, "ELF64");
+	BAD(b[18] = EM_AARCH64, "x86-64");
+	BAD(b[56] = 0xff, "not inside");		/* e_phnum 255 */
+	BAD(put_le64(b + 32, UINT64_MAX - 8), "not inside");
+	BAD(b[56] = 0, "not inside");
+	BAD(put_le64(b + 64 + 32, len), "PT_NOTE 0");	/* p_filesz */
+	BAD(put_le64(b + 64 + 8, UINT64_MAX), "PT_NOTE 0");
+	BAD(put_le32(b + notes, 0xfffffff0), "name size");
+	BAD(put_le32(b + notes + 4, 0xfffffffc), "descriptor size");
+	BAD(put_le32(b + notes + 4, 200), "200 bytes");	/* NT_PRSTATUS size */
+	BAD(put_le32(b + notes + 20 + CPUREGS_PR_PID_OFF, 7), "pr_pid 7");
+	BAD(put_le32(b + 64, PT_LOAD), "no PT_NOTE");
+	BAD(put_le32(b + notes + 8, NT_PRPSINFO);
+	    put_le32(b + notes + CPUREGS_NOTE_SIZE + 8, NT_PRPSINFO),
+	    "no NT_PRSTATUS");
+	/* Too short for anything. */
+	CHECK(cpuregs_from_qemu_elf(save, 10, &r, err, sizeof(err)) < 0);
+	/* Truncated inside the notes: PT_NOTE past the end. */
+	CHECK(cpuregs_from_qemu_elf(save, notes + 100, &r, err,
+				    sizeof(err)) < 0);
+#undef BAD
+}
+
+TEST(notes_file)
+{
+	struct cpuregs r, r2;
+	uint8_t *enc;
+	size_t len, elen;
+	char err[256];
+
+	len = qemu_elf(big, 3);
+	CHECK(cpuregs_from_qemu_elf(big, len, &r, err, sizeof(err)) == 0);
+	CHECK(cpuregs_encode(&r, &enc, &elen) == 0);
+	CHECK(elen == 3 * CPUREGS_NOTE_SIZE);
+	/* The file is exactly QEMU's three NT_PRSTATUS notes. */
+	CHECK(!memcmp(enc, big + 64 + 2 * sizeof(Elf64_Phdr), elen));
+	CHECK(cpuregs_parse_file(enc, elen, &r2, err, sizeof(err)) == 0);
+	CHECK(r2.n == 3 && !memcmp(r2.desc, r.desc, 3 * PR));
+	cpuregs_free(&r2);
+	/* Strict: a CORE note of another type, a short file, nothing. */
+	put_le32(enc + CPUREGS_NOTE_SIZE + 8, NT_PRPSINFO);
+	CHECK(cpuregs_parse_file(enc, elen, &r2, err, sizeof(err)) < 0);
+	CHECK(cpuregs_parse_file(enc, elen - 1, &r2, err, sizeof(err)) < 0);
+	CHECK(cpuregs_parse_file(enc, 0, &r2, err, sizeof(err)) < 0);
+	CHECK(cpuregs_parse_file(big, (size_t)(CPUREGS_MAX_CPUS + 1) *
+				 CPUREGS_NOTE_SIZE, &r2, err,
+				 sizeof(err)) < 0);
+	free(enc);
+	cpuregs_free(&r);
+}
+
+/* Kernel notes: ncpu NT_PRSTATUS (regs[c] != 0: saved), PRPSINFO, VMCI. */
+static size_t kernel_notes(uint8_t *d, uint32_t ncpu, const bool *saved)
+{
+	uint8_t desc[PR], ps[136] = { 0 };
+	static const char vmci[] = "OSRELEASE=6.12.0\nPAGESIZE=4096\n";
+	size_t o = 0;
+	uint32_t c;
+
+	for (c = 0; c < ncpu; c++) {
+		pr_desc(desc, c ? 0 : 77, saved[c] ?
+			UINT64_C(0xffffffff90000000) + c : 0);
+		o += note(d + o, "CORE", NT_PRSTATUS, desc, PR);
+	}
+	o += note(d + o, "CORE", NT_PRPSINFO, ps, sizeof(ps));
+	o += note(d + o, "VMCOREINFO", 0, (const uint8_t *)vmci,
+		  sizeof(vmci) - 1);
+	memset(d + o, 0, 64);	/* the kernel's zero padding */
+	return o + 64;
+}
+
+/* The merged notes: ncpu PRSTATUS with pid c + 1, then MDFW, then others. */
+static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
+			 const char *want_src)
+{
+	struct cpuregs_note n;
+	size_t off = 0, sl = 0;
+	const uint8_t *src;
+	uint32_t c = 0, other = 0;
+
+	while (cpuregs_note_next(m, mlen, &off, &n, NULL, 0) > 0) {
+		if (cpuregs_is_prstatus(&n)) {
+			CHECKF(c < ncpu && !other, "prstatus %u", c);
+			CHECKF(cpuregs_pid(n.desc) == c + 1, "cpu %u pid %u",
+			       c, cpuregs_pid(n.desc));
+			c++;
+		} else {
+			other++;
+		}
+	}
+	CHECK(c == ncpu && other == 3);
+	src = cpuregs_find_source(m, mlen, &sl);
+	CHECK(src && sl == ncpu && !memcmp(src, want_src, ncpu));
+}
+
+TEST(merge)
+{
+	static uint8_t k[8 * CPUREGS_NOTE_SIZE + 1024];
+	bool saved[4] = { true, false, false, false };
+	struct cpuregs fw;
+	struct cpuregs_note n;
+	uint8_t *m;
+	size_t klen, mlen, off;
+	char err[256], src[16];
+	size_t len = qemu_elf(big, 2);
+
+	CHECK(cpuregs_from_qemu_elf(big, len, &fw, err, sizeof(err)) == 0);
+	/* CPU 0 saved by the kernel (panic), CPU 1 not: QEMU's. */
+	klen = kernel_notes(k, 2, saved);
+	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+			    sizeof(err)) == 0);
+	CHECK(!strcmp(src, "kf"));
+	check_merged(m, mlen, 2, "kf");
+	off = 0;
+	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
+	CHECK(cpuregs_reg(n.desc, 0) == UINT64_C(0xffffffff90000000));
+	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
+	CHECK(!memcmp(n.desc + CPUREGS_PR_REG_OFF, fw.desc + PR +
+		      CPUREGS_PR_REG_OFF, CPUREGS_PR_REG_SIZE));
+	free(m);
+	/* Nothing saved (lockup): all QEMU's; all saved: all the kernel's. */
+	saved[0] = false;
+	klen = kernel_notes(k, 2, saved);
+	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+			    sizeof(err)) == 0 && !strcmp(src, "ff"));
+	free(m);
+	saved[0] = saved[1] = true;
+	klen = kernel_notes(k, 2, saved);
+	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+			    sizeof(err)) == 0 && !strcmp(src, "kk"));
+	check_merged(m, mlen, 2, "kk");
+	/* Merging the merged notes again changes nothing. */
+	{
+		uint8_t *m2;
+		size_t m2len;
+
+		CHECK(cpuregs_merge(m, mlen, &fw, &m2, &m2len, src,
+				    sizeof(src), err, sizeof(err)) == 0);
+		CHECK(m2len == mlen && !memcmp(m, m2, mlen));
+		free(m2);
+	}
+	free(m);
+	/* Kernel knows 4 CPUs, QEMU 2: the others stay empty ('-'). */
+	saved[0] = saved[1] = false;
+	klen = kernel_notes(k, 4, saved);
+	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+			    sizeof(err)) == 0 && !strcmp(src, "ff--"));
+	check_merged(m, mlen, 4, "ff--");
+	free(m);
+	/* Kernel 1 CPU, QEMU 2: QEMU's second is appended. */
+	klen = kernel_notes(k, 1, saved);
+	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+			    sizeof(err)) == 0 && !strcmp(src, "ff"));
+	check_merged(m, mlen, 2, "ff");
+	free(m);
+	/* Malformed kernel notes: refused, nothing allocated. */
+	put_le32(k + 4, 0xffffff00);
+	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+			    sizeof(err)) < 0 && !m);
+	cpuregs_free(&fw);
+}
+
+TEST(manifest_line)
+{
+	char line[200], text[400];
+	uint32_t n = 0;
+	uint64_t b = 0;
+
+	cpuregs_manifest_line(line, sizeof(line), 2, 712);
+	CHECK(!strcmp(line, "cpu_regs: file cpu_regs.notes, 2 CPUs, 712 bytes, "
+		      "from QEMU dump-guest-memory"));
+	snprintf(text, sizeof(text), "# mdfw manifest v1\n# %s\nindex\n", line);
+	CHECK(cpuregs_manifest_find(text, &n, &b) == 1 && n == 2 && b == 712);
+	CHECK(cpuregs_manifest_find("# mdfw manifest v1\nindex\n", &n, &b) == 0);
+	CHECK(cpuregs_manifest_find("x\n# cpu_regs: file cpu_regs.notes, "
+				    "2 CPUs, 712 bytes, from QEMU\n", &n,
+				    &b) < 0);
+	CHECK(cpuregs_manifest_find("x\n# cpu_regs: file cpu_regs.notes, "
+				    "99999 CPUs, 712 bytes, from QEMU "
+				    "dump-guest-memory\n", &n, &b) < 0);
+	CHECK(cpuregs_manifest_find("x\n# cpu_regs: file cpu_regs.notes, "
+				    "2 CPUs, 99999999999999999999999 bytes, "
+				    "from QEMU dump-guest-memory\n", &n,
+				    &b) < 0);
+	CHECK(cpuregs_manifest_find("x\n# cpu_regs: file cpu_regs.notes, "
+				    "-2 CPUs, 7 bytes, from QEMU "
+				    "dump-guest-memory\n", &n, &b) < 0);
+}
+
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33);
+}
+
+/* Random mutations: parse and merge must stay in bounds and consistent. */
+TEST(mutations)
+{
+	static uint8_t base[8192], b[8192], k[4096];
+	bool saved[3] = { true, false, false };
+	const char *s = getenv("MDFW_FUZZ_ITERS");
+	long iters = s ? atol(s) : 50000;
+	size_t blen = qemu_elf(base, 3), klen = kernel_notes(k, 3, saved);
+	char err[256], src[CPUREGS_MAX_CPUS + 1];
+
+	s = getenv("MDFW_FUZZ_SEED");
+	rng_state = s ? strtoull(s, NULL, 0) : 0x6d646677;
+	for (long it = 0; it < iters; it++) {
+		struct cpuregs r;
+		uint8_t *m = NULL;
+		size_t mlen, len = blen;
+		int nm = 1 + (int)(rnd() % 8);
+
+		memcpy(b, base, blen);
+		while (nm--) {
+			size_t at = rnd() % blen;
+
+			switch (rnd() % 4) {
+			case 0:
+				b[at] ^= (uint8_t)(1u << (rnd() % 8));
+				break;
+			case 1:
+				b[at] = (uint8_t)rnd();
+				break;
+			case 2:
+				if (at + 4 <= blen)
+					put_le32(b + at, rnd() % 2 ?
+						 0xffffffffu - rnd() % 16 :
+						 rnd() % 512);
+				break;
+			default:
+				len = rnd() % (blen + 1);
+			}
+		}
+		if (cpuregs_from_qemu_elf(b, len, &r, err, sizeof(err)))
+			continue;
+		CHECKF(r.n >= 1 && r.n <= CPUREGS_MAX_CPUS, "n %u", r.n);
+		for (uint32_t c = 0; c < r.n; c++)
+			CHECKF(cpuregs_pid(r.desc + (size_t)c * PR) == c + 1,
+			       "iteration %ld", it);
+		/* Merge with mutated kernel notes too. */
+		{
+			uint8_t kk[sizeof(k)];
+
+			memcpy(kk, k, klen);
+			kk[rnd() % klen] ^= (uint8_t)rnd();
+			if (!cpuregs_merge(kk, klen, &r, &m, &mlen, src,
+					   sizeof(src), err, sizeof(err))) {
+				size_t sl = 0;
+				const uint8_t *sp =
+					cpuregs_find_source(m, mlen, &sl);
+
+				CHECKF(sp && sl == strlen(src), "iteration %ld",
+				       it);
+				free(m);
+			}
+		}
+		cpuregs_free(&r);
+	}
+}
+
+int main(void)
+{
+	RUN(qemu_elf_valid);
+	RUN(qemu_elf_hostile);
+	RUN(notes_file);
+	RUN(merge);
+	RUN(manifest_line);
+	RUN(mutations);
+	TAP_EXIT();
+}
