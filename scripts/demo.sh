@@ -30,8 +30,11 @@ echo "== what the guest printed last"
 grep -a -E 'KMD-LAST-WORDS|Kernel panic|hard lockup' "$run/console.log" | head -3
 echo
 echo "== the firmware's capture ($(grep -E '^trigger=' "$run/dump/capture.txt"))"
-awk -F'\t' '!/^#/ && $1 != "index" { printf "  %-14s seq %-2s %-18s %7s bytes  %s\n", $2, $3, $4, $5, $6 }' \
+# Free entries (INVA, "invalid-marker") are the table's holes: not shown.
+awk -F'\t' '!/^#/ && $1 != "index" && $6 != "invalid-marker" {
+	printf "  %-14s seq %-2s %-18s %7s bytes  %s\n", $2, $3, $4, $5, $6 }' \
 	"$run/dump/manifest.tsv"
+echo "  header: $(sed -n 's/^header=//p' "$run/dump/capture.txt")"
 echo
 echo "== md_linux_banner.BIN"
 tr -d '\0' < "$run/dump/md_linux_banner.BIN"
@@ -42,6 +45,15 @@ tr -d '\0' < "$run/dump/md_$m.BIN"; echo
 echo
 echo "== dump.elf: $(stat -c %s "$run/dump/dump.elf") bytes, a core file; open it with"
 echo "   crash --minimal --kaslr=auto build/obj/vmlinux $run/dump/dump.elf"
+# makedumpfile translates through the dumped page tables: the log from it.
+rm -f "$run/dmesg.txt"
+if makedumpfile --dump-dmesg -x "$KOBJ/vmlinux" "$run/dump/dump.elf" "$run/dmesg.txt" \
+	> "$run/makedumpfile.log" 2>&1; then
+	echo "== makedumpfile --dump-dmesg -x vmlinux dump.elf: $(wc -l < "$run/dmesg.txt") log lines, the last:"
+	tail -n 2 "$run/dmesg.txt" | sed 's/^/   /'
+else
+	echo "== makedumpfile --dump-dmesg failed: $(tail -n 1 "$run/makedumpfile.log")"
+fi
 echo
 echo "== files: $run/dump/ ($(du -sh --apparent-size "$run/dump" | cut -f1), $(ls "$run/dump" | grep -c '^md_') region files)"
 echo "== capture time: $(sed -n 's/^capture_ms=//p' "$run/dump/capture.txt") ms from the $(sed -n 's/^trigger=//p' "$run/dump/capture.txt") event to the files synced"
