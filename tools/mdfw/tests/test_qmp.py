@@ -36,6 +36,7 @@ class FakeQemu(threading.Thread):
             ivshmem(BAR2, SHM_SIZE)]
         self.hangup = hangup
         self.commands = []          # (name, time)
+        self.fds = []               # received with commands, not yet used
         self.stop_time = None
         self.error = None
 
@@ -86,7 +87,9 @@ class FakeQemu(threading.Thread):
                 if not waits:
                     return
                 continue
-            data = conn.recv(65536)
+            # File descriptors too (SCM_RIGHTS: mdfw's "getfd").
+            data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+            self.fds.extend(fds)
             if not data:
                 return
             buf += data
@@ -126,9 +129,16 @@ class FakeQemu(threading.Thread):
                         pass
                     conn.close()
                     return
+                elif self.command(conn, cmd, msg.get("arguments"), rid):
+                    pass
                 else:
                     self.send(conn, {"error": {"class": "CommandNotFound",
                                                "desc": cmd}, "id": rid})
+
+
+    def command(self, conn, cmd, args, rid):
+        """More commands for subclasses: True if cmd was handled."""
+        return False
 
 
 def ivshmem(addr, size):
