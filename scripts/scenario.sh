@@ -19,6 +19,8 @@ MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
 rm -rf "$run"; mkdir -p "$run/initrd/scenario"
 cp "$TOP/tests/scenario/run.sh" "$run/initrd/scenario/"
 "$TOP/scripts/mkinitramfs.sh" "$run/initramfs.cpio.gz" "$run/initrd" || exit 2
+# The module as booted (the build may change later): gdb symbolizes its frames.
+cp "$BUILD/modules/kmemdump_scenario/kmemdump_scenario.ko" "$run/" 2>/dev/null
 "$MDFW" init --shm "$run/shm.img" --shm-size 1M > "$run/mdfw-init.log" 2>&1 || exit 2
 
 quit=--quit   # with a full dump to take, QEMU must stay up after mdfw

@@ -19,6 +19,12 @@
 #                  the static initial value in vmlinux (gdb falls back to
 #                  vmlinux for read-only data only, so a missing region
 #                  cannot pass)
+#   gdb-threads, gdb-pc-symbolized, gdb-lockup-spin|gdb-panic-cpu,
+#   gdb-bt-bottom  'thread apply all bt': one thread per CPU, frame #0
+#                  named, the lockup's lockup_cpu / the panic's
+#                  panic <- freeze_write, stacks to the bottom (skip where
+#                  the stack is not in the dump); module symbols from
+#                  RUNDIR/kmemdump_scenario.ko and console.log
 # If RUNDIR/full.elf exists (KMD_FULL_DUMP=1 scripts/scenario.sh), the same
 # crash queries run on it and full-log compares the two kernel logs.
 # Environment: MDFW (mdfw binary), CRASH, GDB, MAKEDUMPFILE, DRGN_PYTHON (a
@@ -28,7 +34,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
-[ $# -ge 2 ] || { sed -n '3,30p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '3,36p' "$0" >&2; exit 2; }
 run=$(realpath -m "$1") vmlinux=$(realpath -m "$2") mode=${3:-$(basename "$run")}
 MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
 CRASH=${CRASH:-crash}
@@ -254,5 +260,131 @@ if command -v "$GDB" > /dev/null; then
 	fi
 else
 	report skip gdb-prb-head "no gdb"
+fi
+
+# ---- gdb: one thread per CPU -----------------------------------------
+# dump.elf has one NT_PRSTATUS per CPU (pr_pid = cpu + 1: gdb's LWP), the
+# kernel's saved registers or the firmware's (QEMU's) at the freeze. gdb
+# reads the kernel's code from a .text-only copy of vmlinux moved by
+# KERNELOFFSET (exec-file: the core has no code; a whole vmlinux would let
+# gdb read stale .data for memory the dump lacks), and the module's
+# symbols from its .ko linked at the addresses the guest printed
+# (KMD-MODULE-SECTION lines of console.log; add-symbol-file on the
+# relocatable .ko misplaces DWARF5 line info). See README.md.
+gdb_frames() {	# gdb_frames OUT: 'thread apply all bt' of the dump
+	local ko=$run/kmemdump_scenario.ko
+	[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+	objcopy --only-section=.text --change-addresses "0x$koff" "$vmlinux" \
+		"$tmp/text.elf" 2> /dev/null
+	local mod=()
+	if [ -f "$run/console.log" ] && grep -q KMD-MODULE-SECTION "$run/console.log" && [ -f "$ko" ]; then
+		{
+			echo 'SECTIONS {'
+			tr -d '\r' < "$run/console.log" | awk '$1 == "KMD-MODULE-SECTION:" &&
+				$3 !~ /^\.(symtab|strtab)$/ { printf "  %s %s : { *(%s) }\n", $3, $4, $3 }'
+			echo '  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }'
+			echo '}'
+		} > "$tmp/mod.lds"
+		if ld -o "$tmp/mod.elf" -T "$tmp/mod.lds" --unresolved-symbols=ignore-all \
+			-e 0 --no-warn-rwx-segments "$ko" > "$tmp/ld.log" 2>&1; then
+			mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
+			echo "# module symbols: $ko linked at its load addresses ($(grep -c . "$tmp/mod.lds") sections)"
+		else
+			echo "# module symbols: ld failed: $(head -2 "$tmp/ld.log")"
+		fi
+	else
+		echo "# module symbols: no KMD-MODULE-SECTION lines in $run/console.log or no .ko"
+	fi
+	timeout -k 5 120 "$GDB" -batch -nx \
+		-ex "symbol-file $vmlinux -o 0x$koff" -ex "exec-file $tmp/text.elf" \
+		"${mod[@]}" -ex "core-file $dump" \
+		-ex 'info threads' -ex 'thread apply all bt' > "$1" 2>&1
+}
+
+if ! command -v "$GDB" > /dev/null; then
+	report skip gdb-threads "no gdb"
+else
+	gdb_frames "$tmp/bt"
+	ncpu=$(sed -n 's/^cpus: \([0-9]*\) NT_PRSTATUS.*/\1/p' "$tmp/info")
+	brought=$(tr -d '\r' < "$run/console.log" 2> /dev/null |
+		sed -n 's/.*smp: Brought up [0-9]* nodes\{0,1\}, \([0-9]*\) CPUs\{0,1\}.*/\1/p' | head -1)
+	nthr=$(grep -c '^Thread [0-9]* (' "$tmp/bt")
+	srcs=$(sed -n '/^cpus:/,/^features:/s/^  cpu \([0-9]*\) *\(kernel\|firmware (QEMU)\|none\|registers\).*/cpu \1: \2/p' "$tmp/info")
+	# Per thread: its frames, as "# " lines, CPU = LWP - 1.
+	awk '/^Thread [0-9]+ \(/ { t = $0 } /^#[0-9]+ / && t != "" { print t " | " $0 }
+	     /^Backtrace stopped/ && t != "" { print t " | " $0 }' "$tmp/bt" > "$tmp/frames"
+	framelist=$(sed -E 's/^Thread [0-9]+ \(LWP ([0-9]+)\): \| /lwp \1 | /; s/ \(([a-z_]+=[^)]*)\) at / () at /' "$tmp/frames" | cut -c1-200)
+	if [ "${nthr:-0}" -gt 0 ] && [ "$nthr" = "$ncpu" ] &&
+	   { [ -z "$brought" ] || [ "$brought" = "$nthr" ]; } &&
+	   ! echo "$srcs" | grep -q ': none'; then
+		report ok gdb-threads "$nthr threads, $ncpu NT_PRSTATUS, guest brought up ${brought:-?} CPUs" "$srcs"
+	else
+		report "not ok" gdb-threads "$nthr threads, $ncpu NT_PRSTATUS, guest brought up ${brought:-?} CPUs" "$srcs" \
+			"$(grep -m3 -iE 'warning|error' "$tmp/bt")"
+	fi
+	# Frame #0 of every thread named (kernel or module function), not ??.
+	tops=$(sed -n 's/^Thread [0-9]* (LWP \([0-9]*\)).* | \(#0 .*\)/lwp \1: \2/p' "$tmp/frames")
+	if [ -n "$tops" ] && ! echo "$tops" | grep -q ' in ?? '; then
+		report ok gdb-pc-symbolized "$(echo "$tops" | sed -E 's/ \(.*\) at / at /' | cut -c1-160)"
+	else
+		report "not ok" gdb-pc-symbolized "${tops:-no frames}"
+	fi
+	case $mode in
+	lockup*)
+		# Every CPU spins in the scenario module's lockup_cpu().
+		# The PC's frames: #0 and the inlined ones gdb lists under it
+		# (no address of their own), e.g. rep_nop, cpu_relax, lockup_cpu.
+		nspin=$(awk -F ' [|] ' '{ t = $1 } $2 ~ /^#0 / { pc[t] = 1 }
+			$2 ~ /^#[1-9][0-9]* +0x/ { pc[t] = 0 }
+			pc[t] && $2 ~ / lockup_cpu \(/ { spin[t] = 1 }
+			END { n = 0; for (t in spin) n++; print n }' "$tmp/frames")
+		if [ "$nthr" -gt 0 ] && [ "$nspin" = "$nthr" ]; then
+			report ok gdb-lockup-spin "all $nthr CPUs in lockup_cpu (kmemdump_scenario)"
+		else
+			report "not ok" gdb-lockup-spin "$nspin of $nthr CPUs in lockup_cpu" "$tops"
+		fi;;
+	*)
+		# The panicking CPU: panic() called from the module's freeze_write().
+		if grep -qE '^#[0-9]+ .* in panic \(' "$tmp/bt" &&
+		   grep -qE '^#[0-9]+ .* in freeze_write \(' "$tmp/bt"; then
+			report ok gdb-panic-cpu "$(grep -E '^Thread|^#[0-9]+ .* in (panic|freeze_write) \(' "$tmp/bt" | grep -B1 -E 'panic|freeze' | sed -E 's/ \(.*//' | tr '\n' ' ')"
+		else
+			report "not ok" gdb-panic-cpu "no thread with panic() called from freeze_write()"
+		fi;;
+	esac
+	# Every backtrace to the bottom of its stack: the syscall entry, a
+	# kthread's ret_from_fork or the idle task's start. Where gdb stops
+	# at a stack address the dump lacks, that is the dump's limit (the
+	# kernel does not register that CPU's stack yet): skip, naming it.
+	loads=$(awk '/^loads:/ { on = 1; next } /^notes:/ { on = 0 } on && $4 ~ /^0x/ { print $4, $6 }' "$tmp/info")
+	bad= missing= okthr=
+	for lwp in $(sed -n 's/^Thread [0-9]* (LWP \([0-9]*\)).*/\1/p' "$tmp/bt"); do
+		th=$(grep -F "(LWP $lwp): |" "$tmp/frames")
+		cpu=$((lwp - 1))
+		if echo "$th" | grep -qE ' in (entry_SYSCALL_64|ret_from_fork|ret_from_fork_asm|common_startup_64|start_secondary|x86_64_start_kernel|asm_exc_nmi|asm_sysvec_[a-z_]*) \('; then
+			okthr="$okthr cpu$cpu"
+			continue
+		fi
+		addr=$(echo "$th" | sed -n 's/.*Backtrace stopped: Cannot access memory at address \(0x[0-9a-f]*\).*/\1/p')
+		inside=
+		if [ -n "$addr" ]; then
+			inside=$(echo "$loads" | while read -r va sz; do
+				[ -n "$va" ] || continue
+				python3 -c "import sys; a,v,s=(int(x,0) for x in sys.argv[1:]); sys.exit(0 if v<=a<v+s else 1)" "$addr" "$va" "$sz" && echo yes && break
+			done)
+		fi
+		if [ -n "$addr" ] && [ -z "$inside" ]; then
+			missing="$missing cpu$cpu (stack at $addr not in the dump, $(echo "$th" | grep -c ' | #') frames)"
+		else
+			bad="$bad cpu$cpu (${addr:+stopped at $addr, inside a dumped region}${addr:-no known bottom frame})"
+		fi
+	done
+	if [ -n "$bad" ]; then
+		report "not ok" gdb-bt-bottom "did not reach the bottom:$bad" "$framelist"
+	elif [ -n "$missing" ]; then
+		report skip gdb-bt-bottom "reached the bottom:${okthr:- none}; stopped where the dump has no stack:$missing (the kernel does not register every CPU's stack yet, issue 10 deliverable 2)" "$framelist"
+	else
+		report ok gdb-bt-bottom "every thread reaches the bottom of its stack:$okthr" "$framelist"
+	fi
 fi
 exit $failed

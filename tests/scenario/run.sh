@@ -22,6 +22,10 @@ sed -n '3,$p' /sys/kernel/debug/kmemdump/regions | sed 's/^/KMD-REGION-BEFORE: /
 insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" storm="$storm" \
 	pcpu_storm="$pcpu" ||
 	echo "KMD-ERROR: insmod failed"
+# Where the module's sections are, for gdb's add-symbol-file on the dump.
+for f in /sys/module/kmemdump_scenario/sections/.* /sys/module/kmemdump_scenario/sections/*; do
+	[ -f "$f" ] && echo "KMD-MODULE-SECTION: kmemdump_scenario ${f##*/} $(cat "$f")"
+done
 head -2 /sys/kernel/debug/kmemdump/regions
 if [ "$freeze" = none ]; then
 	echo "KMD-STORM-RUNNING"
