@@ -28,6 +28,15 @@ static bool kmemdump_in_linear_map(unsigned long start, unsigned long last)
 	return virt_addr_valid((void *)start) && virt_addr_valid((void *)last);
 }
 
+/*
+ * Other kernel mappings of RAM, such as x86's cpu_entry_area where the
+ * exception stacks are seen: walked page by page like vmalloc space.
+ */
+static bool kmemdump_in_other_mapping(unsigned long start, unsigned long last)
+{
+	return start >= TASK_SIZE_MAX && last >= start;
+}
+
 /* __init text and data are freed after boot: never theirs to register. */
 static bool kmemdump_in_init(unsigned long start, unsigned long last)
 {
@@ -128,8 +137,9 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
  * Context: any context but NMI; does not sleep.
  * Return: 0 after the whole walk; -EINVAL if @vaddr is NULL, @size is 0 or
  * the range wraps around; -EFAULT if the range is not entirely mapped
- * kernel image, linear-map, vmalloc or module memory (user addresses,
- * holes, unmapped pages); otherwise the first non-zero value @fn returned.
+ * kernel image, linear-map, vmalloc, module or other page-mapped kernel
+ * memory (user addresses, holes, unmapped pages); otherwise the first
+ * non-zero value @fn returned.
  */
 int kmemdump_walk_chunks(const void *vaddr, size_t size,
 			 int (*fn)(phys_addr_t phys, const void *vaddr,
@@ -145,8 +155,9 @@ int kmemdump_walk_chunks(const void *vaddr, size_t size,
 		return fn ? fn(__pa_symbol(start), vaddr, size, arg) : 0;
 	if (kmemdump_in_linear_map(start, last))
 		return fn ? fn(__pa(start), vaddr, size, arg) : 0;
-	if (is_vmalloc_or_module_addr(vaddr) &&
-	    is_vmalloc_or_module_addr((void *)last))
+	if ((is_vmalloc_or_module_addr(vaddr) &&
+	     is_vmalloc_or_module_addr((void *)last)) ||
+	    kmemdump_in_other_mapping(start, last))
 		return kmemdump_walk_vmalloc(start, last, fn, arg);
 	return -EFAULT;
 }

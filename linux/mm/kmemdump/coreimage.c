@@ -64,8 +64,11 @@
 #include "internal.h"
 
 #define KMD_MAX_LOADS		(2 * CONFIG_KMEMDUMP_MAX_REGIONS)
-/* Kept for the panic path: task, stack pages, their page-table pages. */
-#define KMD_PANIC_LOADS		(1 + THREAD_SIZE / PAGE_SIZE + 2)
+/*
+ * Kept for the panic path: the panicking task and one other CPU's, their
+ * stack pages, and page-table pages for them.
+ */
+#define KMD_PANIC_LOADS		(2 * (1 + THREAD_SIZE / PAGE_SIZE) + 4)
 #define KMD_NOTE_HDR		ALIGN(sizeof(struct elf_note), 4)
 #define KMD_NOTE_SIZE(name, desc) \
 	(KMD_NOTE_HDR + ALIGN(sizeof(name), 4) + ALIGN(desc, 4))
@@ -417,6 +420,7 @@ static void kmd_panic_locked(void *unused)
 					  THREAD_SIZE, 0);
 	if (ret < 0)
 		pr_emerg("panic: cannot register the panicking stack: %d\n", ret);
+	kmemdump_cpustate_panic_locked();
 }
 
 /*

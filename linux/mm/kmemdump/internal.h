@@ -13,10 +13,11 @@
 #define KMEMDUMP_REGION_ANNOTATION	BIT(2)
 
 /*
- * Slots only the panic path may take: the panicking task, its stack and
- * the page-table pages they may need, so a full table cannot drop them.
+ * Slots only the panic path may take: the panicking task, its stack, one
+ * other CPU's task and stack, and the page-table pages they may need, so
+ * a full table cannot drop them.
  */
-#define KMEMDUMP_PANIC_RESERVE	4
+#define KMEMDUMP_PANIC_RESERVE	8
 extern bool kmemdump_panic_reserve_open;
 
 struct kmemdump_region {
@@ -97,6 +98,7 @@ static inline void kmemdump_coreimage_commit(void)
 int kmemdump_pgtable_get(const struct kmemdump_region *r);
 void kmemdump_pgtable_put(const struct kmemdump_region *r);
 void kmemdump_pgtable_refresh_locked(void);
+void kmemdump_cpustate_panic_locked(void);
 unsigned long kmemdump_kernel_pfn(unsigned long addr);
 
 #endif /* _MM_KMEMDUMP_INTERNAL_H */
