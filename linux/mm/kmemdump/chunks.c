@@ -8,6 +8,8 @@
 
 #include <linux/io.h>
 #include <linux/pfn.h>
+#include <linux/preempt.h>
+#include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/vmalloc.h>
@@ -132,7 +134,9 @@ static int kmemdump_walk_vmalloc(unsigned long start, unsigned long last,
  * Kernel image and linear-map ranges are one chunk. vmalloc and module
  * ranges are split wherever the next page is not physically adjacent.
  * Only the ends of a linear-map range are checked here; registration
- * checked every page (kmemdump_check_range()).
+ * checked every page (kmemdump_check_range()). Called by a backend
+ * callback for a registered region, it gives the chunks kmemdump found
+ * when the region was registered, without walking its pages again.
  *
  * Context: any context but NMI; does not sleep.
  * Return: 0 after the whole walk; -EINVAL if @vaddr is NULL, @size is 0 or
@@ -147,9 +151,14 @@ int kmemdump_walk_chunks(const void *vaddr, size_t size,
 			 void *arg)
 {
 	unsigned long start = (unsigned long)vaddr, last;
+	int ret;
 
 	if (!vaddr || !size || check_add_overflow(start, size - 1, &last))
 		return -EINVAL;
+	/* Under kmemdump's lock, a registered region's kept chunks. */
+	if (kmemdump_lock_held_here() &&
+	    kmemdump_kept_chunks(vaddr, size, fn, arg, &ret))
+		return ret;
 
 	if (kmemdump_in_image(start, last))
 		return fn ? fn(__pa_symbol(start), vaddr, size, arg) : 0;
@@ -162,3 +171,65 @@ int kmemdump_walk_chunks(const void *vaddr, size_t size,
 	return -EFAULT;
 }
 EXPORT_SYMBOL_GPL(kmemdump_walk_chunks);
+
+/* May this context allocate, and how? 0: it may not (NMI, RT atomic). */
+gfp_t kmemdump_gfp(void)
+{
+	if (in_nmi() || (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()))
+		return 0;
+	return preemptible() ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN;
+}
+
+struct kmemdump_collect {
+	struct kmemdump_chunk *c;
+	unsigned int cap, n;
+};
+
+static int kmemdump_collect_one(phys_addr_t phys, const void *vaddr,
+				size_t len, void *arg)
+{
+	struct kmemdump_collect *k = arg;
+
+	if (k->n < k->cap)
+		k->c[k->n] = (struct kmemdump_chunk) {
+			.phys = phys, .vaddr = vaddr, .len = len,
+		};
+	k->n++;
+	return 0;
+}
+
+/*
+ * Before kmemdump's lock is taken: find the chunks of a range that
+ * kmemdump_check_range() accepted, in one walk when they fit @b->small.
+ * More go to an array allocated here, if the context allows (a second
+ * walk); otherwise @b->n stays 0 and the range is walked under the lock.
+ */
+void kmemdump_chunks_collect(const void *vaddr, size_t size,
+			     struct kmemdump_chunk_buf *b)
+{
+	struct kmemdump_collect k = { b->small, ARRAY_SIZE(b->small) };
+	gfp_t gfp;
+
+	b->n = 0;
+	b->big = NULL;
+	if (kmemdump_walk_chunks(vaddr, size, kmemdump_collect_one, &k))
+		return;
+	if (k.n <= k.cap) {
+		b->n = k.n;
+		return;
+	}
+	gfp = kmemdump_gfp();
+	b->big = gfp ? kmalloc_array(k.n, sizeof(*b->big), gfp) : NULL;
+	if (!b->big)
+		return;
+	k = (struct kmemdump_collect) { b->big, k.n };
+	if (!kmemdump_walk_chunks(vaddr, size, kmemdump_collect_one, &k) &&
+	    k.n <= k.cap)
+		b->n = k.n;	/* else the mapping changed: walk it again */
+}
+
+void kmemdump_chunks_release(struct kmemdump_chunk_buf *b)
+{
+	kfree(b->big);
+	b->big = NULL;
+}

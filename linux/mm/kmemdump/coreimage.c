@@ -578,10 +578,9 @@ void kmemdump_coreimage_prepare(const void *vaddr, size_t size)
 	need = READ_ONCE(kmd_nr_loads) + k + 4 + KMD_PANIC_LOADS;
 	if (need <= READ_ONCE(kmd_cap))
 		return;
-	if (in_nmi() || (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()))
-		return;		/* no allocation here */
-	gfp = preemptible() ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN;
-	kmd_grow(need, gfp);
+	gfp = kmemdump_gfp();
+	if (gfp)
+		kmd_grow(need, gfp);
 }
 
 /* Early, so the header is registered before any backend can probe. */

@@ -25,7 +25,39 @@ struct kmemdump_region {
 	unsigned int flags;
 	const void *vaddr;
 	size_t size;
+	unsigned int first;	/* its chunks: kmemdump's chunk store */
+	unsigned int nr_chunks;
 };
+
+/* A physically contiguous piece of a region (kmemdump_walk_chunks()). */
+struct kmemdump_chunk {
+	phys_addr_t phys;
+	const void *vaddr;
+	size_t len;
+};
+
+/*
+ * A region's chunks, found before kmemdump's lock is taken: in @small, or
+ * in @big when there are more. @n is 0 if they could not be collected
+ * (too many for @small, and no memory): they are then walked under the
+ * lock, once.
+ */
+#define KMEMDUMP_SMALL_CHUNKS	8
+struct kmemdump_chunk_buf {
+	struct kmemdump_chunk small[KMEMDUMP_SMALL_CHUNKS];
+	struct kmemdump_chunk *big;
+	unsigned int n;
+};
+
+void kmemdump_chunks_collect(const void *vaddr, size_t size,
+			     struct kmemdump_chunk_buf *b);
+void kmemdump_chunks_release(struct kmemdump_chunk_buf *b);
+bool kmemdump_lock_held_here(void);
+bool kmemdump_kept_chunks(const void *vaddr, size_t size,
+			  int (*fn)(phys_addr_t phys, const void *vaddr,
+				    size_t len, void *arg),
+			  void *arg, int *ret);
+gfp_t kmemdump_gfp(void);
 
 int kmemdump_check_range(const void *vaddr, size_t size);
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
@@ -46,6 +78,9 @@ int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg);
 /* With the lock held (inside @fn above or a backend/core-image hook). */
 int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
 			unsigned int flags);
+int kmemdump_add_chunks_locked(enum kmemdump_uid id, const void *vaddr,
+			       size_t size, unsigned int flags,
+			       const struct kmemdump_chunk_buf *b);
 void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, void *),
 				  void *arg);
 const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);

@@ -32,6 +32,19 @@
  */
 static DEFINE_RAW_SPINLOCK(kmemdump_lock);
 static struct kmemdump_region kmemdump_regions[CONFIG_KMEMDUMP_MAX_REGIONS];
+
+/*
+ * Every region's chunks, found once (before the lock is taken) and kept:
+ * the backend, the core image and the lifetime checks read them here
+ * instead of walking the region's pages again under the lock. Compact:
+ * region r owns [r->first, r->first + r->nr_chunks).
+ */
+#define KMEMDUMP_MAX_CHUNKS	(4 * CONFIG_KMEMDUMP_MAX_REGIONS)
+static struct kmemdump_chunk kmemdump_chunks[KMEMDUMP_MAX_CHUNKS];
+static unsigned int kmemdump_nr_chunks;
+
+/* The CPU that holds kmemdump_lock (interrupts off), or -1. */
+static int kmemdump_lock_cpu = -1;
 static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_END);
 static unsigned int kmemdump_count;
 /* Dynamic IDs go round: a stale ID does not name the next owner's region. */
@@ -107,6 +120,121 @@ EXPORT_SYMBOL_GPL(kmemdump_id_name);
 unsigned int kmemdump_region_slot(const struct kmemdump_region *r)
 {
 	return r - kmemdump_regions;
+}
+
+static void kmemdump_lock_irqsave(unsigned long *flags)
+{
+	raw_spin_lock_irqsave(&kmemdump_lock, *flags);
+	WRITE_ONCE(kmemdump_lock_cpu, raw_smp_processor_id());
+}
+
+static bool kmemdump_trylock_irqsave(unsigned long *flags)
+{
+	if (!raw_spin_trylock_irqsave(&kmemdump_lock, *flags))
+		return false;
+	WRITE_ONCE(kmemdump_lock_cpu, raw_smp_processor_id());
+	return true;
+}
+
+static void kmemdump_unlock_irqrestore(unsigned long flags)
+{
+	WRITE_ONCE(kmemdump_lock_cpu, -1);
+	raw_spin_unlock_irqrestore(&kmemdump_lock, flags);
+}
+
+/*
+ * Does this CPU hold kmemdump's lock? The holder runs with interrupts
+ * off, so no other code runs on its CPU meanwhile (NMI aside).
+ */
+bool kmemdump_lock_held_here(void)
+{
+	return READ_ONCE(kmemdump_lock_cpu) == raw_smp_processor_id();
+}
+
+/*
+ * Lock held: if [@vaddr, @vaddr + @size) is a region whose chunks are
+ * kept, call @fn for them as kmemdump_walk_chunks() would and put its
+ * result in @ret.
+ */
+bool kmemdump_kept_chunks(const void *vaddr, size_t size,
+			  int (*fn)(phys_addr_t phys, const void *vaddr,
+				    size_t len, void *arg),
+			  void *arg, int *ret)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
+		const struct kmemdump_region *r = &kmemdump_regions[i];
+
+		if (!r->id || r->vaddr != vaddr || r->size != size ||
+		    !r->nr_chunks)
+			continue;
+		*ret = 0;
+		for (k = 0; fn && !*ret && k < r->nr_chunks; k++) {
+			const struct kmemdump_chunk *c = &kmemdump_chunks[r->first + k];
+
+			*ret = fn(c->phys, c->vaddr, c->len, arg);
+		}
+		return true;
+	}
+	return false;
+}
+
+static int kmemdump_keep_chunk(phys_addr_t phys, const void *vaddr,
+			       size_t len, void *arg)
+{
+	struct kmemdump_region *r = arg;
+
+	if (kmemdump_nr_chunks == KMEMDUMP_MAX_CHUNKS)
+		return -ENOSPC;
+	kmemdump_chunks[kmemdump_nr_chunks++] = (struct kmemdump_chunk) {
+		.phys = phys, .vaddr = vaddr, .len = len,
+	};
+	r->nr_chunks++;
+	return 0;
+}
+
+/* Keep @r's chunks: from @b, or walked here when @b has none. */
+static int kmemdump_chunks_keep(struct kmemdump_region *r,
+				const struct kmemdump_chunk_buf *b)
+{
+	const struct kmemdump_chunk *c = b && b->n ?
+		(b->big ?: b->small) : NULL;
+	unsigned int i;
+	int ret;
+
+	r->first = kmemdump_nr_chunks;
+	r->nr_chunks = 0;
+	if (c) {
+		if (b->n > KMEMDUMP_MAX_CHUNKS - kmemdump_nr_chunks)
+			return -ENOSPC;
+		for (i = 0; i < b->n; i++)
+			kmemdump_chunks[kmemdump_nr_chunks++] = c[i];
+		r->nr_chunks = b->n;
+		return 0;
+	}
+	ret = kmemdump_walk_chunks(r->vaddr, r->size, kmemdump_keep_chunk, r);
+	if (ret) {
+		kmemdump_nr_chunks = r->first;
+		r->nr_chunks = 0;
+	}
+	return ret;
+}
+
+/* Forget @r's chunks; those after them move down. */
+static void kmemdump_chunks_drop(struct kmemdump_region *r)
+{
+	unsigned int i, end = r->first + r->nr_chunks;
+
+	if (!r->nr_chunks)
+		return;
+	memmove(&kmemdump_chunks[r->first], &kmemdump_chunks[end],
+		(kmemdump_nr_chunks - end) * sizeof(*kmemdump_chunks));
+	kmemdump_nr_chunks -= r->nr_chunks;
+	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
+		if (kmemdump_regions[i].id && kmemdump_regions[i].first >= end)
+			kmemdump_regions[i].first -= r->nr_chunks;
+	r->nr_chunks = 0;
 }
 
 const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot)
@@ -215,8 +343,9 @@ static bool kmemdump_needs_pgtables(const struct kmemdump_region *r)
  * page-table pages behind the region; caller validated the range and
  * commits. On error nothing changed.
  */
-int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
-			unsigned int flags)
+int kmemdump_add_chunks_locked(enum kmemdump_uid id, const void *vaddr,
+			       size_t size, unsigned int flags,
+			       const struct kmemdump_chunk_buf *b)
 {
 	struct kmemdump_region *slot;
 	int ret;
@@ -233,19 +362,23 @@ int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
 	} else if (test_bit(id, kmemdump_ids)) {
 		return -EEXIST;
 	}
-	ret = kmemdump_coreimage_room(vaddr, size);
-	if (ret)
-		return ret;
 
-	ret = kmemdump_be_register(kmemdump_backend, id, vaddr, size);
-	if (ret)
-		return ret;
-
+	/* In the table first, chunks kept: every walk below reads those. */
 	slot = kmemdump_find(KMEMDUMP_ID_NO_ID);
 	slot->id = id;
 	slot->flags = flags;
 	slot->vaddr = vaddr;
 	slot->size = size;
+	ret = kmemdump_chunks_keep(slot, b);
+	if (!ret)
+		ret = kmemdump_coreimage_room(vaddr, size);
+	if (!ret)
+		ret = kmemdump_be_register(kmemdump_backend, id, vaddr, size);
+	if (ret) {
+		kmemdump_chunks_drop(slot);
+		memset(slot, 0, sizeof(*slot));
+		return ret;
+	}
 	__set_bit(id, kmemdump_ids);
 	WRITE_ONCE(kmemdump_count, kmemdump_count + 1);
 	kmemdump_coreimage_add(slot, kmemdump_region_slot(slot));
@@ -257,6 +390,13 @@ int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
 		}
 	}
 	return id;
+}
+
+/* As kmemdump_add_chunks_locked(), the chunks walked here. */
+int kmemdump_add_locked(enum kmemdump_uid id, const void *vaddr, size_t size,
+			unsigned int flags)
+{
+	return kmemdump_add_chunks_locked(id, vaddr, size, flags, NULL);
 }
 
 static void kmemdump_del_locked(struct kmemdump_region *r)
@@ -271,6 +411,7 @@ static void kmemdump_del_locked(struct kmemdump_region *r)
 	kmemdump_coreimage_del(r->id);
 	if (kmemdump_needs_pgtables(r))
 		kmemdump_pgtable_put(r);
+	kmemdump_chunks_drop(r);
 	__clear_bit(r->id, kmemdump_ids);
 	memset(r, 0, sizeof(*r));
 	WRITE_ONCE(kmemdump_count, kmemdump_count - 1);
@@ -315,7 +456,7 @@ int kmemdump_del_id_locked(enum kmemdump_uid id)
 int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 {
 	struct kmemdump_backend *be = kmemdump_backend;
-	struct kmemdump_region *r;
+	struct kmemdump_region *r, old;
 	int ret;
 
 	lockdep_assert_held(&kmemdump_lock);
@@ -323,17 +464,24 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 		return -ENOENT;
 	r = kmemdump_find(id);
 	be->unregister_region(be, id);
-	ret = kmemdump_be_register(be, id, vaddr, size);
+	old = *r;
+	kmemdump_chunks_drop(r);
+	r->vaddr = vaddr;
+	r->size = size;
+	ret = kmemdump_chunks_keep(r, NULL);
+	if (!ret)
+		ret = kmemdump_be_register(be, id, vaddr, size);
 	if (ret) {
 		/* Keep what the backend had; the caller keeps the old copy. */
 		WARN_ONCE(1, "backend %s cannot move region %d: %d\n",
 			  be->name, id, ret);
-		if (kmemdump_be_register(be, id, r->vaddr, r->size))
+		kmemdump_chunks_drop(r);
+		*r = old;
+		if (kmemdump_chunks_keep(r, NULL) ||
+		    kmemdump_be_register(be, id, r->vaddr, r->size))
 			pr_err("backend %s lost region %d\n", be->name, id);
 		return ret;
 	}
-	r->vaddr = vaddr;
-	r->size = size;
 	return 0;
 }
 
@@ -352,27 +500,28 @@ void kmemdump_locked_call(void (*fn)(void *arg), void *arg)
 {
 	unsigned long irqflags;
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	fn(arg);
 	kmemdump_commit_locked();
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 }
 
 int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg)
 {
 	unsigned long irqflags;
 
-	if (!raw_spin_trylock_irqsave(&kmemdump_lock, irqflags))
+	if (!kmemdump_trylock_irqsave(&irqflags))
 		return -EBUSY;
 	fn(arg);
 	kmemdump_commit_locked();
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 	return 0;
 }
 
 int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 			    size_t size, unsigned int flags)
 {
+	struct kmemdump_chunk_buf chunks;
 	unsigned long irqflags;
 	int ret;
 
@@ -384,12 +533,15 @@ int kmemdump_register_flags(enum kmemdump_uid id, const void *vaddr,
 	if (ret)
 		return ret;
 	kmemdump_coreimage_prepare(vaddr, size);
+	/* The one walk of the region's pages, before the lock. */
+	kmemdump_chunks_collect(vaddr, size, &chunks);
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
-	ret = kmemdump_add_locked(id, vaddr, size, flags);
+	kmemdump_lock_irqsave(&irqflags);
+	ret = kmemdump_add_chunks_locked(id, vaddr, size, flags, &chunks);
 	if (ret > 0)
 		kmemdump_commit_locked();
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
+	kmemdump_chunks_release(&chunks);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_register_flags);
@@ -444,11 +596,11 @@ int kmemdump_unregister(enum kmemdump_uid id)
 	if (id == KMEMDUMP_ID_NO_ID || (unsigned int)id >= KMEMDUMP_ID_MAX)
 		return -EINVAL;
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	ret = kmemdump_del_id_locked(id);
 	if (!ret)
 		kmemdump_commit_locked();
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister);
@@ -471,7 +623,7 @@ int kmemdump_unregister_alloc(const void *vaddr)
 
 	if (!vaddr)
 		return 0;
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
 		struct kmemdump_region *r = &kmemdump_regions[i];
 
@@ -483,7 +635,7 @@ int kmemdump_unregister_alloc(const void *vaddr)
 			break;
 		}
 	}
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 	if (ret)
 		pr_warn("freeing %p, which no kmemdump wrapper allocated\n",
 			vaddr);
@@ -543,7 +695,7 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 	if (!be || !be->name || !be->register_region || !be->unregister_region)
 		return -EINVAL;
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	old = kmemdump_backend;
 	strscpy(old_name, old->name, sizeof(old_name));
 	if (be == old) {
@@ -577,7 +729,7 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 	kmemdump_coreimage_rebuild();
 	kmemdump_commit_locked();
 out:
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 	if (ret)
 		pr_warn("backend %s refused: %d (%s stays)\n", be->name, ret,
 			old_name);
@@ -607,7 +759,7 @@ int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	unsigned long irqflags;
 	int ret = 0;
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	if (!be || be != kmemdump_backend ||
 	    be == &kmemdump_default_backend) {
 		ret = -EINVAL;
@@ -618,7 +770,7 @@ int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	kmemdump_coreimage_rebuild();
 	kmemdump_commit_locked();
 out:
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 	if (!ret)
 		pr_info("backend %s unregistered\n", be->name);
 	return ret;
@@ -633,11 +785,11 @@ void kmemdump_walk_regions(void (*fn)(const struct kmemdump_region *r,
 	unsigned long irqflags;
 	unsigned int i;
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
 		if (kmemdump_regions[i].id)
 			fn(&kmemdump_regions[i], arg);
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 }
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_walk_regions);
 
@@ -655,9 +807,9 @@ void kmemdump_backend_name(char *buf, size_t len)
 {
 	unsigned long irqflags;
 
-	raw_spin_lock_irqsave(&kmemdump_lock, irqflags);
+	kmemdump_lock_irqsave(&irqflags);
 	strscpy(buf, kmemdump_backend->name, len);
-	raw_spin_unlock_irqrestore(&kmemdump_lock, irqflags);
+	kmemdump_unlock_irqrestore(irqflags);
 }
 EXPORT_SYMBOL_GPL(kmemdump_backend_name);
 
