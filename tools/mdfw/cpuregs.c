@@ -321,6 +321,19 @@ int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
 	return 0;
 }
 
+/* Does a CPU other than @cpu keep @pid from the kernel's note? */
+static bool pid_taken(const uint8_t *const *kdesc, size_t nk, size_t cpu,
+		      uint32_t pid)
+{
+	size_t j;
+
+	for (j = 0; j < nk; j++)
+		if (j != cpu && cpuregs_has_regs(kdesc[j]) &&
+		    cpuregs_pid(kdesc[j]) == pid)
+			return true;
+	return false;
+}
+
 int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 		  uint8_t **out, size_t *outlen, char *src, size_t srclen,
 		  char *err, size_t errlen)
@@ -369,6 +382,7 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 	/* The CPUs, in order; then the source note. */
 	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE) {
 		const uint8_t *desc;
+		uint32_t pid;
 		char s;
 
 		if (i < nk && cpuregs_has_regs(kdesc[i])) {
@@ -384,11 +398,17 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 		}
 		put_prstatus(d + o, desc);
 		/*
-		 * pr_pid = cpu + 1, as QEMU writes it: gdb makes one thread
-		 * per pr_pid (the kernel's 0 for an idle CPU would merge
-		 * with another CPU's thread); drgn and crash go by order.
+		 * gdb makes one thread per pr_pid, and drgn finds a running
+		 * task's registers by its pid: the kernel's pid stays (the
+		 * task that ran there); QEMU's notes have cpu + 1. A pid that
+		 * is 0 (an idle CPU: several would merge into one thread) or
+		 * already taken becomes CPUREGS_PID_SYNTH + cpu, which no task
+		 * can have.
 		 */
-		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, i + 1);
+		pid = s == CPUREGS_SRC_KERNEL ? cpuregs_pid(desc) : i + 1;
+		if (!pid || pid_taken(kdesc, nk, i, pid))
+			pid = CPUREGS_PID_SYNTH + i;
+		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, pid);
 		d[(size_t)ncpu * CPUREGS_NOTE_SIZE + 20 + i] = (uint8_t)s;
 		if (src && i + 1 < srclen) {
 			src[i] = s;

@@ -31,6 +31,8 @@
 #define CPUREGS_MAX_QEMU_ELF	(16u << 20)
 #define CPUREGS_PRSTATUS_SIZE	336	/* x86-64 struct elf_prstatus */
 #define CPUREGS_PR_PID_OFF	32
+/* A pr_pid no task has (PID_MAX_LIMIT is 4 Mi): for idle or clashing CPUs. */
+#define CPUREGS_PID_SYNTH	0x400000u
 #define CPUREGS_PR_REG_OFF	112
 #define CPUREGS_PR_REG_SIZE	216	/* 27 registers */
 #define CPUREGS_RIP_INDEX	16	/* in pr_reg (user_regs_struct) */

@@ -203,7 +203,12 @@ static size_t kernel_notes(uint8_t *d, uint32_t ncpu, const bool *saved)
 	return o + 64;
 }
 
-/* The merged notes: ncpu PRSTATUS with pid c + 1, then MDFW, then others. */
+/*
+ * The merged notes: ncpu PRSTATUS, then MDFW, then others. pr_pid: the
+ * kernel's where the kernel's registers are kept (kernel_notes() gives
+ * CPU 0 pid 77, the others the idle pid 0, which becomes SYNTH + cpu);
+ * QEMU's cpu + 1 for the firmware's.
+ */
 static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
 			 const char *want_src)
 {
@@ -215,8 +220,11 @@ static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
 	while (cpuregs_note_next(m, mlen, &off, &n, NULL, 0) > 0) {
 		if (cpuregs_is_prstatus(&n)) {
 			CHECKF(c < ncpu && !other, "prstatus %u", c);
-			CHECKF(cpuregs_pid(n.desc) == c + 1, "cpu %u pid %u",
-			       c, cpuregs_pid(n.desc));
+			uint32_t want = want_src[c] != 'k' ? c + 1 :
+					c ? CPUREGS_PID_SYNTH + c : 77;
+
+			CHECKF(cpuregs_pid(n.desc) == want, "cpu %u pid %u, want %u",
+			       c, cpuregs_pid(n.desc), want);
 			c++;
 		} else {
 			other++;
