@@ -623,7 +623,7 @@ def cmd_report(argv):
     L.append(f"Lockup detectors of the bench kernel (CONFIG_SOFTLOCKUP_DETECTOR, CONFIG_HARDLOCKUP_DETECTOR "
              f"with BOOTPARAM_*_PANIC), as the guest reports them: {det or '-'}.\n")
     try:
-        L.append("crashkernel= search (scripts/bench.sh, the largest RAM size, 16 MiB steps, "
+        L.append("crashkernel= search (scripts/bench.sh, the largest RAM size, upwards from 24M in 8 then 16 MiB steps, "
                  "kdump must write both vmcores): " + "; ".join(
                      l.strip() for l in open(os.path.join(out, "crashkernel.txt"))) + ".\n")
     except OSError:
@@ -664,11 +664,19 @@ def cmd_report(argv):
         "register_backend": "kmemdump_register_backend() replay into dummy",
         "unregister_backend": "kmemdump_unregister_backend() of dummy",
     }
-    L.append("| operation | regions present | production: median [min–max] | − clock | debug (KASAN+lockdep): median [min–max] | − clock | debug / production |")
+    L.append("| operation | regions present (prod/debug) | production: median [min–max] | − clock | debug (KASAN+lockdep): median [min–max] | − clock | debug / production |")
     L.append("|---|---:|---:|---:|---:|---:|---:|")
-    prod = {(r["op"], r["present"]): r for r in kern.get("prod", {}).get("rows", [])}
-    dbg = {(r["op"], r["present"]): r for r in kern.get("debug", {}).get("rows", [])}
     us = lambda v: f"{v / 1000:.2f} µs" if v < 10000 else f"{v / 1000:.1f} µs"
+    # Rows line up by measurement point (the n-th row of an op), since the
+    # kernels hold slightly different numbers of regions of their own.
+    def keyed(rows):
+        seen, out_ = {}, {}
+        for r in rows:
+            i = seen[r["op"]] = seen.get(r["op"], -1) + 1
+            out_[(r["op"], i)] = r
+        return out_
+    prod = keyed(kern.get("prod", {}).get("rows", []))
+    dbg = keyed(kern.get("debug", {}).get("rows", []))
     for key in list(prod) + [x for x in dbg if x not in prod]:
         if key[0] == "ktime_overhead":
             continue
@@ -680,7 +688,8 @@ def cmd_report(argv):
         pf, pc = fig(p, "prod")
         df, dc = fig(d, "debug")
         ratio = f"{d['med'] / p['med']:.1f}×" if p and d and p["n"] and d["n"] and p["med"] else "-"
-        L.append(f"| {names.get(key[0], key[0])} | {key[1]} | {pf} | {pc} | {df} | {dc} | {ratio} |")
+        pres = "/".join(dict.fromkeys(str(r["present"]) for r in (p, d) if r))
+        L.append(f"| {names.get(key[0], key[0])} | {pres} | {pf} | {pc} | {df} | {dc} | {ratio} |")
     L.append("")
     for k in kern:
         b = kern[k]["boot"]

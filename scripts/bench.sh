@@ -213,7 +213,7 @@ capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
 }
 
 # The smallest crashkernel= with which kdump writes both vmcores, at the
-# largest RAM size, in 16 MiB steps upwards.
+# largest RAM size, upwards in 8 then 16 MiB steps.
 if [ -z "${CRASHKERNEL:-}" ]; then
 	CRASHKERNEL=${BENCH_CRASHKERNEL:-}
 	if [ -z "$CRASHKERNEL" ] && [ -f "$OUT/crashkernel.txt" ] && [ -n "${BENCH_RESUME:-}" ]; then
@@ -222,7 +222,7 @@ if [ -z "${CRASHKERNEL:-}" ]; then
 	if [ -z "$CRASHKERNEL" ]; then
 		big=${SIZES##* }
 		: > "$OUT/crashkernel.txt"
-		for ck in ${BENCH_CK_STEPS:-48M 64M 80M 96M 112M 128M 160M 192M 256M}; do
+		for ck in ${BENCH_CK_STEPS:-24M 32M 40M 48M 56M 64M 80M 96M 128M 160M 192M 256M}; do
 			log "crashkernel search at $big: crashkernel=$ck"
 			capture_run "$big" panic 0 "$ck" search
 			if grep -q '"kdump_elf_ms"' "$OUT/runs/ck-$ck/run.json" 2>/dev/null &&
