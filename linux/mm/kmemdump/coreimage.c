@@ -94,7 +94,7 @@ struct kmd_load {
 	u64 size;
 	enum kmemdump_uid id;
 	unsigned int slot;
-	unsigned int seq;
+	struct kmd_name name;	/* as written out: named once, not per commit */
 };
 
 static struct kmd_load kmd_loads[KMD_MAX_LOADS];
@@ -217,7 +217,9 @@ static int kmd_add_load(phys_addr_t phys, const void *vaddr, size_t len,
 	l->size = len;
 	l->id = a->r->id;
 	l->slot = a->slot;
-	l->seq = a->seq++;
+	memset(&l->name, 0, sizeof(l->name));
+	kmemdump_id_name(l->id, l->name.name, sizeof(l->name.name));
+	l->name.seq = cpu_to_le32(a->seq++);
 	kmd_nr_loads++;
 	return 0;
 }
@@ -268,7 +270,7 @@ void kmemdump_coreimage_rebuild(void)
 	for (i = 0; i < kmd_nr_loads; i++) {
 		key = kmemdump_chunk_key_locked(kmd_loads[i].id,
 						kmd_loads[i].slot,
-						kmd_loads[i].seq);
+						le32_to_cpu(kmd_loads[i].name.seq));
 		moved |= key != kmd_loads[i].key;
 		kmd_loads[i].key = key;
 	}
@@ -293,7 +295,7 @@ static void kmd_write_buf(unsigned int n)
 	size_t size = kmd_size_for(cap);
 	struct elf64_phdr *ph = kmd_phdrs(buf), p = {};
 	struct kmd_names_hdr *nh = kmd_names_hdr(buf, cap);
-	struct kmd_name *names = kmd_names(buf, cap), nm;
+	struct kmd_name *names = kmd_names(buf, cap);
 	struct elf64_hdr *eh = (struct elf64_hdr *)buf;
 	u16 phnum = 1 + kmd_nr_loads;
 	__le64 gen = cpu_to_le64(kmd_generation);
@@ -317,10 +319,7 @@ static void kmd_write_buf(unsigned int n)
 		p.p_filesz = l->size;
 		p.p_memsz = l->size;
 		kmd_put(&ph[1 + i], &p, sizeof(p));
-		memset(&nm, 0, sizeof(nm));
-		kmemdump_id_name(l->id, nm.name, sizeof(nm.name));
-		nm.seq = cpu_to_le32(l->seq);
-		kmd_put(&names[i], &nm, sizeof(nm));
+		kmd_put(&names[i], &l->name, sizeof(l->name));
 		off += l->size;
 	}
 	kmd_put(&nh->count, &count, sizeof(count));

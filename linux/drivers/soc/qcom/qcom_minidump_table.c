@@ -41,10 +41,11 @@
  *  - The published array is never written.
  *  - Every change (register, unregister, the core image re-pointing its
  *    header) goes into a kernel copy, @staged. kmemdump ends each
- *    operation with a commit, which copies @staged into the other array,
- *    entries [0, max(new high mark, what that array held before)), so
- *    that entries freed since are rewritten as INVA; wmb(); then switches
- *    regions_baseptr to that array with one aligned 64-bit WRITE_ONCE().
+ *    operation with a commit, which brings the other array up to date:
+ *    it holds the table of two commits ago, so the entries the previous
+ *    commit and this one changed are copied from @staged (freed entries
+ *    as INVA); wmb(); then regions_baseptr is switched to that array
+ *    with one aligned 64-bit WRITE_ONCE().
  *  - A firmware that read regions_baseptr before the switch reads the old
  *    array, untouched; after it, the new array, complete.
  *
@@ -133,6 +134,19 @@ static unsigned int qcom_md_free_entries(struct qcom_md_table *t)
 	return t->capacity - 1 - (t->used - header);
 }
 
+/* Entry @i of @staged changed: the next commit copies it. */
+static void qcom_md_touch(struct qcom_md_table *t, unsigned int i)
+{
+	if (t->chg_lo == t->chg_hi) {
+		t->chg_lo = i;
+		t->chg_hi = i + 1;
+	} else {
+		t->chg_lo = min(t->chg_lo, i);
+		t->chg_hi = max(t->chg_hi, i + 1);
+	}
+	t->dirty = true;
+}
+
 static void qcom_md_set_free(struct qcom_md_region *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -176,7 +190,7 @@ static int qcom_md_add_chunk(phys_addr_t phys, const void *vaddr, size_t len,
 	t->owner[slot] = a->id;
 	t->used++;
 	t->hi = max_t(unsigned int, t->hi, slot + 1);
-	t->dirty = true;
+	qcom_md_touch(t, slot);
 	a->seq++;
 	return 0;
 }
@@ -193,12 +207,11 @@ static unsigned int qcom_md_remove(struct qcom_md_table *t,
 		qcom_md_set_free(&t->staged[i]);
 		t->owner[i] = KMEMDUMP_ID_NO_ID;
 		t->used--;
+		qcom_md_touch(t, i);
 		n++;
 	}
 	while (t->hi && t->owner[t->hi - 1] == KMEMDUMP_ID_NO_ID)
 		t->hi--;
-	if (n)
-		t->dirty = true;
 	return n;
 }
 
@@ -267,17 +280,26 @@ static int qcom_md_chunk_position(struct kmemdump_backend *be,
 static void qcom_md_commit(struct kmemdump_backend *be)
 {
 	struct qcom_md_table *t = to_qcom_md_table(be);
-	unsigned int n = t->published ^ 1, end, i;
+	unsigned int n = t->published ^ 1, lo, end, i;
 	struct qcom_md_subsystem *ss = qcom_md_apss(t);
 
 	if (!t->dirty)
 		return;
-	end = max(t->hi, t->written[n]);
-	for (i = 0; i < end; i++) {
+	/* Array n is two commits old: the last commit's changes and ours. */
+	lo = t->chg_lo;
+	end = t->chg_hi;
+	if (t->prev_lo != t->prev_hi) {
+		lo = min(lo, t->prev_lo);
+		end = max(end, t->prev_hi);
+	}
+	for (i = lo; i < end; i++) {
 		t->regions[n][i] = t->staged[i];
 		kmemdump_shared_store(&t->regions[n][i], sizeof(t->regions[n][i]));
 	}
-	t->written[n] = t->hi;
+	t->prev_lo = t->chg_lo;
+	t->prev_hi = t->chg_hi;
+	t->chg_lo = 0;
+	t->chg_hi = 0;
 	/* The whole array before the pointer that makes firmware use it. */
 	wmb();
 	WRITE_ONCE(ss->regions_baseptr, cpu_to_le64(t->regions_phys[n]));
