@@ -135,6 +135,13 @@ if [ -d "$TOP/tools/mdfw/fuzz" ]; then
 	tail -1 "$OUT/mdfw-fuzz.log" | grep -q ' 0 failed' || record "not ok" mdfw-fuzz "see $OUT/mdfw-fuzz.log"
 fi
 
+# The benchmark's scripts, so they cannot rot: one boot per freeze at
+# 256 MiB on the production kernel (build/obj-prod), every capture method.
+BENCH_OUT=$OUT/bench-smoke "$TOP/scripts/bench.sh" --smoke > "$OUT/bench-smoke.txt" 2>&1
+grep -E '^(not )?ok ' "$OUT/bench-smoke.txt" | tee -a "$RES"
+grep -qE '^(not )?ok ' "$OUT/bench-smoke.txt" ||
+	record "not ok" bench.smoke "no result, see $OUT/bench-smoke.txt"
+
 # The arm64 board: cross-built kernel, SMEM set up by mdfw as the boot
 # firmware, the kernel's qcom_smem driver, KUnit and guest tests.
 "$TOP/scripts/arm64-check.sh" > "$OUT/arm64.log" 2>&1
