@@ -8,7 +8,6 @@
 
 #include <elf.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,6 @@
 
 _Static_assert(CPUREGS_PR_REG_OFF + CPUREGS_PR_REG_SIZE <=
 	       CPUREGS_PRSTATUS_SIZE, "pr_reg inside elf_prstatus");
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	MDFW_PRINTF(3, 4);
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static size_t pad4(size_t n)
 {

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +35,6 @@ const char *const mdelf_required_keys[] = {
 	"OSRELEASE", "PAGESIZE", "SYMBOL(swapper_pg_dir)", "KERNELOFFSET",
 	"NUMBER(phys_base)", NULL
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	MDFW_PRINTF(3, 4);
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool get_le16(const struct mdfw_buf *b, size_t off, uint16_t *v)
 {
@@ -1082,27 +1067,6 @@ struct dir_src {
 	int dfd;
 };
 
-static int copy_fd(int out, int in, uint64_t size, uint8_t *buf,
-		   size_t buflen, uint64_t in_off)
-{
-	uint64_t done = 0;
-	int ret;
-
-	while (done < size) {
-		size_t n = size - done < buflen ? (size_t)(size - done) :
-			   buflen;
-
-		ret = pread_full(in, buf, n, in_off + done);
-		if (ret)
-			return ret;
-		ret = write_full(out, buf, n);
-		if (ret)
-			return ret;
-		done += n;
-	}
-	return 0;
-}
-
 /* Copy a kept PT_LOAD's md file; it must still have the checked size. */
 static int dir_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
 		    int out, uint8_t *buf, size_t buflen)
@@ -1123,7 +1087,7 @@ static int dir_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
 	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != l->filesz)
 		ret = -ESTALE;	/* changed since we looked */
 	else
-		ret = copy_fd(out, fd, l->filesz, buf, buflen, 0);
+		ret = copy_range(out, fd, 0, l->filesz, buf, buflen);
 	close(fd);
 	return ret;
 }

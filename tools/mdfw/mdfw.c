@@ -612,21 +612,9 @@ static int ram_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
 {
 	const struct ram_src *s = ctx;
 	const struct mdelf_tentry *e = &s->h->v[k + 1];
-	uint64_t done = 0, size = c->loads[k].filesz;
-	int ret;
 
-	while (done < size) {
-		size_t n = size - done < buflen ? (size_t)(size - done) : buflen;
-
-		ret = pread_full(s->fd, buf, n, e->file_off + done);
-		if (ret)
-			return ret;
-		ret = write_full(out, buf, n);
-		if (ret)
-			return ret;
-		done += n;
-	}
-	return 0;
+	return copy_range(out, s->fd, e->file_off, c->loads[k].filesz, buf,
+			  buflen);
 }
 
 /* dump.elf from this capture's entries; returns the elf= word. */

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,18 +193,6 @@ void md_toc_init_bytes(uint8_t toc[MD_TOC_SIZE])
 	put_le32(toc + MD_TOC_STATUS, MD_TOC_STATUS_INIT);
 	put_le32(toc + MD_TOC_REVISION, MD_REVISION);
 	put_le32(toc + MD_TOC_ENABLED, MD_ENABLED_MAGIC);
-}
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-	MDFW_PRINTF(3, 4);
-
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,

@@ -140,6 +140,37 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int copy_range(int out, int in, uint64_t in_off, uint64_t size, uint8_t *buf,
+	       size_t buflen)
+{
+	uint64_t done = 0;
+	int ret;
+
+	while (done < size) {
+		size_t n = size - done < buflen ? (size_t)(size - done) : buflen;
+
+		ret = pread_full(in, buf, n, in_off + done);
+		if (ret)
+			return ret;
+		ret = write_full(out, buf, n);
+		if (ret)
+			return ret;
+		done += n;
+	}
+	return 0;
+}
+
+void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 /* ---- output files ------------------------------------------------------ */
 
 int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX])

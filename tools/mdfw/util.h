@@ -42,6 +42,12 @@ uint64_t mono_ns(void);
 /* Full-length pread/write; return 0 or a negative errno. Short pread = -EIO. */
 int pread_full(int fd, void *buf, size_t len, uint64_t off);
 int write_full(int fd, const void *buf, size_t len);
+/* Copy @size bytes from @in at @in_off to @out through @buf. 0 or -errno. */
+int copy_range(int out, int in, uint64_t in_off, uint64_t size, uint8_t *buf,
+	       size_t buflen);
+
+/* Format an error message into err[errlen], if err is not NULL. */
+void set_err(char *err, size_t errlen, const char *fmt, ...) MDFW_PRINTF(3, 4);
 
 /*
  * Output files. Every file mdfw writes is created under a fresh,
