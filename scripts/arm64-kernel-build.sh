@@ -16,26 +16,10 @@ mkdir -p "$o"
 # x86-only lines of the shared fragment, and KASAN (see the arm64 fragment).
 grep -v -E '^CONFIG_(SERIAL_8250|ACPI|UNWINDER_|KASAN)' \
 	"$TOP/tests/config/kmemdump.config" > "$o/base.config"
-cat "$o/base.config" "$TOP/tests/config/kmemdump-arm64.config" > "$o/kmemdump.fragment.new"
 
 # KMD_SKIP_TREE=1: build build/linux as it is (local experiments).
 [ -n "${KMD_SKIP_TREE:-}" ] || "$TOP/scripts/kernel-tree.sh"
-
-if [ -f "$o/.config" ] && cmp -s "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"; then
-	rm "$o/kmemdump.fragment.new"
-else
-	kmake64 "$o" tinyconfig >/dev/null
-	(cd "$o" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O . .config kmemdump.fragment.new) >/dev/null
-	kmake64 "$o" olddefconfig >/dev/null
-	bad=0
-	while read -r l; do
-		case $l in CONFIG_*=*) ;; *) continue;; esac
-		case $l in *=n) grep -qx "# ${l%=n} is not set" "$o/.config" && continue;; esac
-		grep -qx "$l" "$o/.config" || { echo "config: $l not set" >&2; bad=1; }
-	done < "$o/kmemdump.fragment.new"
-	[ $bad -eq 0 ] || die "arm64 kernel config fragment not satisfied"
-	mv "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"
-fi
+kconfigure kmake64 "$o" "$o/base.config" "$TOP/tests/config/kmemdump-arm64.config"
 
 if [ "${1:-}" = --w1 ]; then
 	srcs=$( (cd "$TOP/linux" && find . -name '*.c' | sed 's|^\./||')

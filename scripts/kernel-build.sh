@@ -11,28 +11,6 @@ set -euo pipefail
 
 frag=$TOP/tests/config/kmemdump.config
 
-configure() { # configure OBJDIR FRAGMENT...
-	local o=$1; shift
-	mkdir -p "$o"
-	cat "$@" > "$o/kmemdump.fragment.new"
-	if [ -f "$o/.config" ] && cmp -s "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"; then
-		rm "$o/kmemdump.fragment.new"
-		return
-	fi
-	kmake "$o" tinyconfig >/dev/null
-	(cd "$o" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O . .config kmemdump.fragment.new) >/dev/null
-	kmake "$o" olddefconfig >/dev/null
-	# Every fragment line must have survived Kconfig's dependency resolution.
-	local bad=0 l
-	while read -r l; do
-		case $l in CONFIG_*=*) ;; *) continue;; esac
-		case $l in *=n) grep -qx "# ${l%=n} is not set" "$o/.config" && continue;; esac
-		grep -qx "$l" "$o/.config" || { echo "config: $l not set" >&2; bad=1; }
-	done < "$o/kmemdump.fragment.new"
-	[ $bad -eq 0 ] || die "kernel config fragment not satisfied"
-	mv "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"
-}
-
 "$TOP/scripts/kernel-tree.sh"
 
 # This tree is x86_64: other architectures' files are built in theirs.
@@ -43,7 +21,7 @@ if [ "${1:-}" = --nocfg ]; then
 	# Same kernel minus kmemdump and what depends on it.
 	mkdir -p "$KOBJ_N"
 	grep -v -E 'KMEMDUMP|MINIDUMP' "$frag" > "$KOBJ_N/base.config"
-	configure "$KOBJ_N" "$KOBJ_N/base.config" "$TOP/tests/config/kmemdump-off.config"
+	kconfigure kmake "$KOBJ_N" "$KOBJ_N/base.config" "$TOP/tests/config/kmemdump-off.config"
 	# The call sites are the existing kernel files the change edits; the
 	# new files all depend on CONFIG_KMEMDUMP.
 	objs=$(sed -n 's|^+++ b/\([^[:space:]]*\)\.c.*|\1.o|p' "$TOP"/patches/*.patch |
@@ -54,13 +32,13 @@ if [ "${1:-}" = --nocfg ]; then
 fi
 
 if [ "${1:-}" = --rt ]; then
-	configure "$KOBJ_RT" "$frag" "$TOP/tests/config/kmemdump-rt.config"
+	kconfigure kmake "$KOBJ_RT" "$frag" "$TOP/tests/config/kmemdump-rt.config"
 	log "building the PREEMPT_RT kernel in $KOBJ_RT"
 	kmake "$KOBJ_RT" bzImage
 	exit
 fi
 
-configure "$KOBJ" "$frag"
+kconfigure kmake "$KOBJ" "$frag"
 
 if [ "${1:-}" = --w1 ]; then
 	# Compile every C file the change adds or edits with W=1, to assembly

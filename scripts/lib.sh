@@ -26,3 +26,31 @@ kmake() { # kmake OBJDIR args...
 	make -C "$KSRC" O="$o" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" \
 		-j"$JOBS" "$@"
 }
+
+# Configure OBJDIR: tinyconfig + FRAGMENTs, through MAKEFN (kmake or an
+# architecture's). Only when the fragments changed; every fragment line
+# must survive Kconfig's dependency resolution.
+kconfigure() { # kconfigure MAKEFN OBJDIR FRAGMENT...
+	local mk=$1 o=$2; shift 2
+	mkdir -p "$o"
+	cat "$@" > "$o/kmemdump.fragment.new"
+	if [ -f "$o/.config" ] && cmp -s "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"; then
+		rm "$o/kmemdump.fragment.new"
+		return
+	fi
+	"$mk" "$o" tinyconfig >/dev/null
+	(cd "$o" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O . .config kmemdump.fragment.new) >/dev/null
+	"$mk" "$o" olddefconfig >/dev/null
+	local bad=0 l
+	while read -r l; do
+		case $l in CONFIG_*=*) ;; *) continue;; esac
+		case $l in *=n)
+			# Off: not set, whether Kconfig lists it or not.
+			grep -q "^${l%=n}=" "$o/.config" || continue
+			echo "config: $l not honoured" >&2; bad=1; continue;;
+		esac
+		grep -qx "$l" "$o/.config" || { echo "config: $l not set" >&2; bad=1; }
+	done < "$o/kmemdump.fragment.new"
+	[ $bad -eq 0 ] || die "kernel config fragment not satisfied ($o)"
+	mv "$o/kmemdump.fragment.new" "$o/kmemdump.fragment"
+}
