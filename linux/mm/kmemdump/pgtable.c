@@ -15,10 +15,15 @@
  * Kernel page tables that map registered memory do not go away while the
  * memory is mapped. A huge mapping split later (set_memory_*()) needs a
  * lower-level page: every region is walked again once boot has finalised
- * the kernel's mappings, and at panic.
+ * the kernel's mappings, whenever a module goes live (setting its
+ * permissions splits the linear map's huge pages around its pages), and
+ * at panic.
  */
 
+#include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
 #include <linux/pgtable.h>
 #include <linux/printk.h>
 
@@ -283,3 +288,24 @@ void kmemdump_kernel_mappings_final(void)
 {
 	kmemdump_locked_call(kmd_pgtable_refresh, NULL);
 }
+
+#ifdef CONFIG_MODULES
+/* A live module's permissions are set: the linear map may have split. */
+static int kmd_pgt_module_notify(struct notifier_block *nb,
+				 unsigned long state, void *data)
+{
+	if (state == MODULE_STATE_LIVE)
+		kmemdump_locked_call(kmd_pgtable_refresh, NULL);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block kmd_pgt_module_nb = {
+	.notifier_call = kmd_pgt_module_notify,
+};
+
+static int __init kmemdump_pgtable_init(void)
+{
+	return register_module_notifier(&kmd_pgt_module_nb);
+}
+core_initcall(kmemdump_pgtable_init);
+#endif
