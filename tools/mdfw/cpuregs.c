@@ -18,19 +18,6 @@
 _Static_assert(CPUREGS_PR_REG_OFF + CPUREGS_PR_REG_SIZE <=
 	       CPUREGS_PRSTATUS_SIZE, "pr_reg inside elf_prstatus");
 
-static size_t pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 void cpuregs_free(struct cpuregs *r)
 {
 	free(r->desc);

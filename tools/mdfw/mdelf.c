@@ -103,19 +103,6 @@ static bool get_phdr(const struct mdfw_buf *b, size_t off, Elf64_Phdr *p)
 
 /* ---- notes ------------------------------------------------------------ */
 
-static size_t pad4(size_t n)
-{
-	return (n + 3) & ~(size_t)3;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 int mdelf_parse_notes(const uint8_t *p, size_t len, struct mdelf_notes *n,
 		      char *err, size_t errlen)
 {
