@@ -82,8 +82,8 @@ static int write_notes(int dfd, const struct cpuregs *r, uint64_t *bytes)
 }
 
 int cpucap_capture(struct qmp *q, int dfd, uint64_t deadline,
-		   struct cpuregs *r, uint64_t *bytes, char *err,
-		   size_t errlen)
+		   uint64_t ram_base, struct cpuregs *r, uint64_t *bytes,
+		   char *err, size_t errlen)
 {
 	char tmp[OUT_TMP_NAME_MAX], perr[256];
 	json_object *args;
@@ -123,7 +123,8 @@ int cpucap_capture(struct qmp *q, int dfd, uint64_t deadline,
 	json_object_object_add(args, "paging", json_object_new_boolean(0));
 	json_object_object_add(args, "protocol",
 			       json_object_new_string("fd:" CPUCAP_FDNAME));
-	json_object_object_add(args, "begin", json_object_new_int64(0));
+	json_object_object_add(args, "begin",
+			       json_object_new_int64((int64_t)ram_base));
 	json_object_object_add(args, "length",
 			       json_object_new_int64(CPUCAP_LENGTH));
 	ret = qmp_execute(q, "dump-guest-memory", args, deadline, NULL, err,

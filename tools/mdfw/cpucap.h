@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Capture every vCPU's registers from QEMU (see cpuregs.h): QMP
- * dump-guest-memory of one page (paging false, begin 0, length 4096) into
+ * dump-guest-memory of one page (paging false, begin = the first byte of
+ * guest RAM: 0 on x86 pc, 0x40000000 on arm64 virt; length 4096) into
  * a file mdfw creates itself in the output directory (fresh random name,
  * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600) and hands to QEMU as a file
  * descriptor (QMP getfd, protocol "fd:"): QEMU never opens a path there.
@@ -28,7 +29,7 @@
  * is unusable, another errno for I/O (QMP or file) errors.
  */
 int cpucap_capture(struct qmp *q, int dfd, uint64_t deadline,
-		   struct cpuregs *r, uint64_t *bytes, char *err,
+		   uint64_t ram_base, struct cpuregs *r, uint64_t *bytes, char *err,
 		   size_t errlen);
 
 #endif /* MDFW_CPUCAP_H */

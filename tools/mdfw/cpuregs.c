@@ -15,8 +15,28 @@
 #include "buf.h"
 #include "util.h"
 
-_Static_assert(CPUREGS_PR_REG_OFF + CPUREGS_PR_REG_SIZE <=
-	       CPUREGS_PRSTATUS_SIZE, "pr_reg inside elf_prstatus");
+/* Linux's struct elf_prstatus: common part (112 bytes), pr_reg, fpvalid. */
+const struct cpuregs_arch cpuregs_x86_64 = {
+	EM_X86_64, "x86-64", 336, 27 * 8, 16, 19, "rip", "rsp"
+};
+
+const struct cpuregs_arch cpuregs_aarch64 = {
+	EM_AARCH64, "aarch64", 392, 34 * 8, 32, 31, "pc", "sp"
+};
+
+_Static_assert(CPUREGS_PR_REG_OFF + 27 * 8 + 4 <= 336, "x86-64 pr_reg");
+_Static_assert(CPUREGS_PR_REG_OFF + 34 * 8 + 4 <= 392, "aarch64 pr_reg");
+_Static_assert(CPUREGS_MAX_PRSTATUS >= 392 && CPUREGS_MAX_PRSTATUS >= 336,
+	       "CPUREGS_MAX_PRSTATUS");
+
+const struct cpuregs_arch *cpuregs_arch_of(uint16_t machine)
+{
+	if (machine == EM_X86_64)
+		return &cpuregs_x86_64;
+	if (machine == EM_AARCH64)
+		return &cpuregs_aarch64;
+	return NULL;
+}
 
 void cpuregs_free(struct cpuregs *r)
 {
@@ -69,20 +89,22 @@ static bool note_named(const struct cpuregs_note *n, const char *name)
 	return n->namesz == l && !memcmp(n->name, name, l);
 }
 
-bool cpuregs_is_prstatus(const struct cpuregs_note *n)
+bool cpuregs_is_prstatus(const struct cpuregs_note *n,
+			 const struct cpuregs_arch *a)
 {
 	return note_named(n, "CORE") && n->type == NT_PRSTATUS &&
-	       n->descsz == CPUREGS_PRSTATUS_SIZE;
+	       n->descsz == a->prstatus_size;
 }
 
-bool cpuregs_has_regs(const uint8_t *desc)
+bool cpuregs_has_regs(const uint8_t *desc, const struct cpuregs_arch *a)
 {
-	return !all_zero(desc + CPUREGS_PR_REG_OFF, CPUREGS_PR_REG_SIZE);
+	return !all_zero(desc + CPUREGS_PR_REG_OFF, a->pr_reg_size);
 }
 
-uint64_t cpuregs_reg(const uint8_t *desc, unsigned int index)
+uint64_t cpuregs_reg(const uint8_t *desc, const struct cpuregs_arch *a,
+		     unsigned int index)
 {
-	struct mdfw_buf b = { desc, CPUREGS_PRSTATUS_SIZE };
+	struct mdfw_buf b = { desc, CPUREGS_PR_REG_OFF + a->pr_reg_size };
 	uint64_t v = 0;
 
 	buf_get_le64(&b, CPUREGS_PR_REG_OFF + (size_t)index * 8, &v);
@@ -91,7 +113,7 @@ uint64_t cpuregs_reg(const uint8_t *desc, unsigned int index)
 
 uint32_t cpuregs_pid(const uint8_t *desc)
 {
-	struct mdfw_buf b = { desc, CPUREGS_PRSTATUS_SIZE };
+	struct mdfw_buf b = { desc, CPUREGS_PR_PID_OFF + 4 };
 	uint32_t v = 0;
 
 	buf_get_le32(&b, CPUREGS_PR_PID_OFF, &v);
@@ -101,27 +123,29 @@ uint32_t cpuregs_pid(const uint8_t *desc)
 /* Append a PRSTATUS descriptor to r (capacity grows by doubling). */
 static int push_desc(struct cpuregs *r, uint32_t *cap, const uint8_t *desc)
 {
+	size_t sz = r->arch->prstatus_size;
+
 	if (r->n == *cap) {
 		uint32_t ncap = *cap ? *cap * 2 : 8;
 		uint8_t *nd;
 
 		if (ncap > CPUREGS_MAX_CPUS)
 			ncap = CPUREGS_MAX_CPUS;
-		nd = realloc(r->desc, (size_t)ncap * CPUREGS_PRSTATUS_SIZE);
+		nd = realloc(r->desc, (size_t)ncap * sz);
 		if (!nd)
 			return -1;
 		r->desc = nd;
 		*cap = ncap;
 	}
-	memcpy(r->desc + (size_t)r->n * CPUREGS_PRSTATUS_SIZE, desc,
-	       CPUREGS_PRSTATUS_SIZE);
+	memcpy(r->desc + (size_t)r->n * sz, desc, sz);
 	r->n++;
 	return 0;
 }
 
 /*
- * Take the NT_PRSTATUS notes of one notes area into r. strict: nothing
- * but 336-byte CORE NT_PRSTATUS notes allowed (cpu_regs.notes).
+ * Take the NT_PRSTATUS notes of one notes area into r (r->arch set).
+ * strict: nothing but CORE NT_PRSTATUS notes of r->arch's size allowed
+ * (cpu_regs.notes).
  */
 static int take_notes(const uint8_t *p, size_t len, struct cpuregs *r,
 		      uint32_t *cap, bool strict, char *err, size_t errlen)
@@ -134,13 +158,14 @@ static int take_notes(const uint8_t *p, size_t len, struct cpuregs *r,
 	while ((ret = cpuregs_note_next(p, len, &off, &n, nerr,
 					sizeof(nerr))) > 0) {
 		if (note_named(&n, "CORE") && n.type == NT_PRSTATUS &&
-		    n.descsz != CPUREGS_PRSTATUS_SIZE) {
+		    n.descsz != r->arch->prstatus_size) {
 			set_err(err, errlen, "NT_PRSTATUS at +%zu: %" PRIu32
-				" bytes, expected %d (x86-64)", n.off, n.descsz,
-				CPUREGS_PRSTATUS_SIZE);
+				" bytes, expected %" PRIu32 " (%s)", n.off,
+				n.descsz, r->arch->prstatus_size,
+				r->arch->name);
 			return -1;
 		}
-		if (!cpuregs_is_prstatus(&n)) {
+		if (!cpuregs_is_prstatus(&n, r->arch)) {
 			if (!strict)
 				continue;
 			set_err(err, errlen, "note at +%zu is not a CORE "
@@ -203,9 +228,11 @@ int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
 	buf_get_le64(&b, EH(e_phoff), &phoff);
 	get_le16(&b, EH(e_phentsize), &phentsize);
 	get_le16(&b, EH(e_phnum), &phnum);
-	if (type != ET_CORE || machine != EM_X86_64) {
+	r->arch = cpuregs_arch_of(machine);
+	if (type != ET_CORE || !r->arch) {
 		set_err(err, errlen, "e_type %u, e_machine %u: expected an "
-			"x86-64 core", type, machine);
+			"x86-64 or aarch64 core", type, machine);
+		r->arch = NULL;
 		return -1;
 	}
 	if (phentsize != sizeof(Elf64_Phdr) || phnum == 0 ||
@@ -248,36 +275,40 @@ fail:
 	return -1;
 }
 
-static void put_prstatus(uint8_t *d, const uint8_t *desc)
+static void put_prstatus(uint8_t *d, const uint8_t *desc,
+			 const struct cpuregs_arch *a)
 {
 	put_le32(d, 5);
-	put_le32(d + 4, CPUREGS_PRSTATUS_SIZE);
+	put_le32(d + 4, a->prstatus_size);
 	put_le32(d + 8, NT_PRSTATUS);
 	memcpy(d + 12, "CORE\0\0\0", 8);
-	memcpy(d + 20, desc, CPUREGS_PRSTATUS_SIZE);
+	memcpy(d + 20, desc, a->prstatus_size);
 }
 
 int cpuregs_encode(const struct cpuregs *r, uint8_t **out, size_t *len)
 {
 	uint32_t i;
 
-	*len = (size_t)r->n * CPUREGS_NOTE_SIZE;
+	*len = r->n ? (size_t)r->n * CPUREGS_NOTE_SIZE(r->arch) : 0;
 	*out = malloc(*len ? *len : 1);
 	if (!*out)
 		return -1;
 	for (i = 0; i < r->n; i++)
-		put_prstatus(*out + (size_t)i * CPUREGS_NOTE_SIZE,
-			     r->desc + (size_t)i * CPUREGS_PRSTATUS_SIZE);
+		put_prstatus(*out + (size_t)i * CPUREGS_NOTE_SIZE(r->arch),
+			     r->desc + (size_t)i * r->arch->prstatus_size,
+			     r->arch);
 	return 0;
 }
 
-int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
+int cpuregs_parse_file(const uint8_t *p, size_t len,
+		       const struct cpuregs_arch *a, struct cpuregs *r,
 		       char *err, size_t errlen)
 {
 	uint32_t cap = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (len > (size_t)CPUREGS_MAX_CPUS * CPUREGS_NOTE_SIZE) {
+	r->arch = a;
+	if (len > (size_t)CPUREGS_MAX_CPUS * CPUREGS_NOTE_SIZE(a)) {
 		set_err(err, errlen, "%zu bytes: more than %d CPUs", len,
 			CPUREGS_MAX_CPUS);
 		return -1;
@@ -295,19 +326,19 @@ int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
 
 /* Does a CPU other than @cpu keep @pid from the kernel's note? */
 static bool pid_taken(const uint8_t *const *kdesc, size_t nk, size_t cpu,
-		      uint32_t pid)
+		      uint32_t pid, const struct cpuregs_arch *a)
 {
 	size_t j;
 
 	for (j = 0; j < nk; j++)
-		if (j != cpu && cpuregs_has_regs(kdesc[j]) &&
+		if (j != cpu && cpuregs_has_regs(kdesc[j], a) &&
 		    cpuregs_pid(kdesc[j]) == pid)
 			return true;
 	return false;
 }
 
-int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
-		  uint8_t **out, size_t *outlen, char *src, size_t srclen,
+int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
+		  const struct cpuregs *fw, uint8_t **out, size_t *outlen, char *src, size_t srclen,
 		  char *err, size_t errlen)
 {
 	struct cpuregs_note n;
@@ -320,6 +351,12 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 
 	*out = NULL;
 	*outlen = 0;
+	if (fw && fw->n && fw->arch != a) {
+		set_err(err, errlen, "the firmware's registers are %s, the "
+			"kernel's notes %s", fw->arch ? fw->arch->name : "?",
+			a->name);
+		return -1;
+	}
 	/* Pass 1: the kernel's CPUs and the size of its other notes. */
 	kdesc = calloc(CPUREGS_MAX_CPUS, sizeof(*kdesc));
 	if (!kdesc) {
@@ -328,7 +365,7 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 	}
 	while ((ret = cpuregs_note_next(k, klen, &off, &n, nerr,
 					sizeof(nerr))) > 0) {
-		if (cpuregs_is_prstatus(&n)) {
+		if (cpuregs_is_prstatus(&n, a)) {
 			if (nk >= CPUREGS_MAX_CPUS) {
 				set_err(err, errlen, "kernel notes: more than "
 					"%d NT_PRSTATUS", CPUREGS_MAX_CPUS);
@@ -345,30 +382,30 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 		goto fail;
 	}
 	ncpu = fw && fw->n > nk ? fw->n : nk;
-	olen = (size_t)ncpu * CPUREGS_NOTE_SIZE + 12 + 8 + pad4(ncpu) + other;
+	olen = (size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 12 + 8 + pad4(ncpu) + other;
 	d = calloc(1, olen);
 	if (!d) {
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	/* The CPUs, in order; then the source note. */
-	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE) {
+	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE(a)) {
 		const uint8_t *desc;
 		uint32_t pid;
 		char s;
 
-		if (i < nk && cpuregs_has_regs(kdesc[i])) {
+		if (i < nk && cpuregs_has_regs(kdesc[i], a)) {
 			desc = kdesc[i];
 			s = CPUREGS_SRC_KERNEL;
 		} else if (fw && i < fw->n) {
-			desc = fw->desc + (size_t)i * CPUREGS_PRSTATUS_SIZE;
-			s = cpuregs_has_regs(desc) ? CPUREGS_SRC_FIRMWARE :
+			desc = fw->desc + (size_t)i * a->prstatus_size;
+			s = cpuregs_has_regs(desc, a) ? CPUREGS_SRC_FIRMWARE :
 			    CPUREGS_SRC_NONE;
 		} else {
 			desc = kdesc[i];
 			s = CPUREGS_SRC_NONE;
 		}
-		put_prstatus(d + o, desc);
+		put_prstatus(d + o, desc, a);
 		/*
 		 * gdb makes one thread per pr_pid, and drgn finds a running
 		 * task's registers by its pid: the kernel's pid stays (the
@@ -378,10 +415,10 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 		 * can have.
 		 */
 		pid = s == CPUREGS_SRC_KERNEL ? cpuregs_pid(desc) : i + 1;
-		if (!pid || pid_taken(kdesc, nk, i, pid))
+		if (!pid || pid_taken(kdesc, nk, i, pid, a))
 			pid = CPUREGS_PID_SYNTH + i;
 		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, pid);
-		d[(size_t)ncpu * CPUREGS_NOTE_SIZE + 20 + i] = (uint8_t)s;
+		d[(size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 20 + i] = (uint8_t)s;
 		if (src && i + 1 < srclen) {
 			src[i] = s;
 			src[i + 1] = 0;
@@ -397,7 +434,7 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
 	/* Pass 2: the kernel's other notes, as they were. */
 	off = 0;
 	while (cpuregs_note_next(k, klen, &off, &n, NULL, 0) > 0) {
-		if (cpuregs_is_prstatus(&n) ||
+		if (cpuregs_is_prstatus(&n, a) ||
 		    (note_named(&n, CPUREGS_SRC_NAME) &&
 		     n.type == CPUREGS_NT_SOURCE))
 			continue;

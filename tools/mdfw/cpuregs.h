@@ -14,6 +14,11 @@
  * records each CPU's source, one byte per CPU: 'k' kernel, 'f' firmware
  * (QEMU), '-' none (all zero).
  *
+ * Two architectures: x86-64 (struct elf_prstatus of 336 bytes, pr_reg =
+ * user_regs_struct, 27 registers) and aarch64 (392 bytes, pr_reg = 34
+ * registers: x0..x30, sp, pc, pstate). Both put pr_pid at 32 and pr_reg at
+ * 112; a set of notes is one architecture, the ELF header's e_machine.
+ *
  * Everything parsed here is untrusted (QEMU's file lies in a directory
  * others may write; the kernel's notes come from a crashed guest): every
  * size and count is bounded, nothing is read outside its buffer.
@@ -29,16 +34,30 @@
 #define CPUREGS_MAX_CPUS	4096
 /* QEMU's one-page ELF: headers, 2 notes per vCPU (< 1 KiB), one page. */
 #define CPUREGS_MAX_QEMU_ELF	(16u << 20)
-#define CPUREGS_PRSTATUS_SIZE	336	/* x86-64 struct elf_prstatus */
 #define CPUREGS_PR_PID_OFF	32
 /* A pr_pid no task has (PID_MAX_LIMIT is 4 Mi): for idle or clashing CPUs. */
 #define CPUREGS_PID_SYNTH	0x400000u
 #define CPUREGS_PR_REG_OFF	112
-#define CPUREGS_PR_REG_SIZE	216	/* 27 registers */
-#define CPUREGS_RIP_INDEX	16	/* in pr_reg (user_regs_struct) */
-#define CPUREGS_RSP_INDEX	19
+/* The largest struct elf_prstatus of the architectures below. */
+#define CPUREGS_MAX_PRSTATUS	392
 /* One "CORE" NT_PRSTATUS note: 12-byte header, "CORE\0" padded, desc. */
-#define CPUREGS_NOTE_SIZE	(12 + 8 + CPUREGS_PRSTATUS_SIZE)
+#define CPUREGS_NOTE_SIZE(a)	(12 + 8 + (a)->prstatus_size)
+#define CPUREGS_MAX_NOTE_SIZE	(12 + 8 + CPUREGS_MAX_PRSTATUS)
+
+/* What differs between the architectures' NT_PRSTATUS. */
+struct cpuregs_arch {
+	uint16_t machine;	/* e_machine: EM_X86_64, EM_AARCH64 */
+	const char *name;	/* "x86-64", "aarch64" */
+	uint32_t prstatus_size;	/* sizeof(struct elf_prstatus) */
+	uint32_t pr_reg_size;	/* sizeof(elf_gregset_t) */
+	unsigned int pc_index;	/* in pr_reg: rip / pc */
+	unsigned int sp_index;	/* rsp / sp */
+	const char *pc_name, *sp_name;
+};
+
+extern const struct cpuregs_arch cpuregs_x86_64, cpuregs_aarch64;
+/* The architecture of e_machine, or NULL if mdfw does not know it. */
+const struct cpuregs_arch *cpuregs_arch_of(uint16_t machine);
 #define CPUREGS_SRC_NAME	"MDFW"
 #define CPUREGS_NT_SOURCE	1
 
@@ -47,10 +66,11 @@
 #define CPUREGS_SRC_FIRMWARE	'f'
 #define CPUREGS_SRC_NONE	'-'
 
-/* The firmware's registers: n descriptors of 336 bytes, CPU order. */
+/* The firmware's registers: n descriptors of arch's size, CPU order. */
 struct cpuregs {
 	uint32_t n;
-	uint8_t *desc;		/* n * CPUREGS_PRSTATUS_SIZE, malloc()ed */
+	const struct cpuregs_arch *arch;
+	uint8_t *desc;		/* n * arch->prstatus_size, malloc()ed */
 };
 
 void cpuregs_free(struct cpuregs *r);
@@ -69,16 +89,19 @@ struct cpuregs_note {
 int cpuregs_note_next(const uint8_t *p, size_t len, size_t *off,
 		      struct cpuregs_note *n, char *err, size_t errlen);
 
-/* A "CORE" NT_PRSTATUS note of the x86-64 size? */
-bool cpuregs_is_prstatus(const struct cpuregs_note *n);
+/* A "CORE" NT_PRSTATUS note of arch's size? */
+bool cpuregs_is_prstatus(const struct cpuregs_note *n,
+			 const struct cpuregs_arch *a);
 /* Its pr_reg is not all zero (someone saved registers there). */
-bool cpuregs_has_regs(const uint8_t *desc);
-uint64_t cpuregs_reg(const uint8_t *desc, unsigned int index);
+bool cpuregs_has_regs(const uint8_t *desc, const struct cpuregs_arch *a);
+uint64_t cpuregs_reg(const uint8_t *desc, const struct cpuregs_arch *a,
+		     unsigned int index);
 uint32_t cpuregs_pid(const uint8_t *desc);
 
 /*
  * QEMU's dump-guest-memory ELF p[0, len): take its "CORE" NT_PRSTATUS
- * notes (ELF64 LE ET_CORE EM_X86_64; notes of every PT_NOTE inside the
+ * notes (ELF64 LE ET_CORE, EM_X86_64 or EM_AARCH64, which sets r->arch;
+ * notes of every PT_NOTE inside the
  * file; pr_pid must be 1, 2, ... in order, as QEMU writes cpu_index + 1;
  * at most CPUREGS_MAX_CPUS; an NT_PRSTATUS of another size is an error;
  * other notes are ignored). 0, or -1 with err.
@@ -88,22 +111,24 @@ int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
 
 /*
  * The bytes of cpu_regs.notes for r: r->n "CORE" NT_PRSTATUS notes
- * (r->n * CPUREGS_NOTE_SIZE bytes). *out is malloc()ed. 0 or -1 (memory).
+ * (r->n * CPUREGS_NOTE_SIZE(r->arch) bytes). *out is malloc()ed. 0 or -1
+ * (memory).
  */
 int cpuregs_encode(const struct cpuregs *r, uint8_t **out, size_t *len);
 
 /*
- * Parse cpu_regs.notes strictly: only "CORE" NT_PRSTATUS notes of 336
- * bytes, pr_pid 1, 2, ..., at least 1 and at most CPUREGS_MAX_CPUS. 0, or
+ * Parse cpu_regs.notes strictly: only "CORE" NT_PRSTATUS notes of a's
+ * size, pr_pid 1, 2, ..., at least 1 and at most CPUREGS_MAX_CPUS. 0, or
  * -1 with err.
  */
-int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
+int cpuregs_parse_file(const uint8_t *p, size_t len,
+		       const struct cpuregs_arch *a, struct cpuregs *r,
 		       char *err, size_t errlen);
 
 /*
  * dump.elf's notes: the kernel's PT_NOTE bytes k[0, klen) merged with the
- * firmware's registers fw. CPU i (the i-th 336-byte "CORE" NT_PRSTATUS of
- * the kernel's notes) keeps the kernel's note if its pr_reg is non-zero,
+ * firmware's registers fw (of fw->arch, the kernel's architecture). CPU i
+ * (the i-th "CORE" NT_PRSTATUS of that size in the kernel's notes) keeps the kernel's note if its pr_reg is non-zero,
  * else gets fw's CPU i if there is one; fw's CPUs beyond the kernel's are
  * appended; every pr_pid is set to cpu + 1 (QEMU's numbering; gdb makes
  * one thread per pr_pid, and the kernel writes 0 for an idle CPU, the
@@ -111,10 +136,11 @@ int cpuregs_parse_file(const uint8_t *p, size_t len, struct cpuregs *r,
  * note, then the kernel's other notes in their order (NT_PRPSINFO,
  * VMCOREINFO, ...). *out is malloc()ed; src (may be NULL) gets the
  * source string ("kf-..."), of at most CPUREGS_MAX_CPUS + 1 bytes.
- * 0, or -1 with err (malformed kernel notes, too many CPUs, memory).
+ * 0, or -1 with err (malformed kernel notes, too many CPUs, fw of another
+ * architecture than a, memory).
  */
-int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs *fw,
-		  uint8_t **out, size_t *outlen, char *src, size_t srclen,
+int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
+		  const struct cpuregs *fw, uint8_t **out, size_t *outlen, char *src, size_t srclen,
 		  char *err, size_t errlen);
 
 /*

@@ -43,12 +43,34 @@ bool gpa_layout_init(struct gpa_layout *l, uint64_t ram_size,
 	if (l->above_4g > QEMU_AMD_HT_START - GPA_4G)
 		return false;
 	l->ram_size = ram_size;
+	l->linear = false;
+	l->base = 0;
+	return true;
+}
+
+bool gpa_layout_init_base(struct gpa_layout *l, uint64_t ram_size,
+			  uint64_t base)
+{
+	if (ram_size == 0 || base > UINT64_MAX - ram_size)
+		return false;
+	l->ram_size = ram_size;
+	l->linear = true;
+	l->base = base;
+	l->below_4g = ram_size;	/* all of it in the one range */
+	l->above_4g = 0;
 	return true;
 }
 
 bool gpa_lookup(const struct gpa_layout *l, uint64_t gpa, uint64_t *file_off,
 		uint64_t *avail)
 {
+	if (l->linear) {
+		if (gpa < l->base || gpa - l->base >= l->ram_size)
+			return false;
+		*file_off = gpa - l->base;
+		*avail = l->ram_size - *file_off;
+		return true;
+	}
 	if (gpa < l->below_4g) {
 		*file_off = gpa;
 		*avail = l->below_4g - gpa;

@@ -9,6 +9,10 @@
  *   [4 GiB, 4 GiB + above_4g)   -> file [below_4g, ram_size)
  * Everything else (the PCI hole below 4 GiB, beyond the end of RAM) is not
  * guest RAM.
+ *
+ * Or, for boards with one RAM range at a base address (arm64 "virt": RAM
+ * at 0x40000000), the linear layout: [base, base + ram_size) -> file
+ * [0, ram_size), nothing else.
  */
 #ifndef MDFW_GPA_H
 #define MDFW_GPA_H
@@ -20,6 +24,8 @@
 
 struct gpa_layout {
 	uint64_t ram_size;
+	bool linear;		/* one range at base (gpa_layout_init_base) */
+	uint64_t base;
 	uint64_t below_4g;	/* RAM bytes mapped at guest physical 0 */
 	uint64_t above_4g;	/* RAM bytes mapped at guest physical 4 GiB */
 };
@@ -33,6 +39,13 @@ struct gpa_layout {
  */
 bool gpa_layout_init(struct gpa_layout *l, uint64_t ram_size,
 		     uint64_t max_below_4g);
+
+/*
+ * The linear layout: ram_size bytes of RAM at guest physical base. False
+ * (layout unset) if ram_size is 0 or the range would pass 2^64.
+ */
+bool gpa_layout_init_base(struct gpa_layout *l, uint64_t ram_size,
+			  uint64_t base);
 
 /*
  * If gpa is guest RAM, store its file offset in *file_off and the number of

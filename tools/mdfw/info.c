@@ -53,6 +53,7 @@ struct info {
 	uint64_t fsize;
 	uint64_t phend;		/* end of the program headers */
 	uint16_t phnum, machine, type;
+	const struct cpuregs_arch *arch;	/* x86-64 if e_machine unknown */
 	struct seg *segs;
 	struct mdelf_load *loads;	/* the PT_LOADs, in order */
 	uint32_t nloads, nnotes_seg, nother_seg;
@@ -136,6 +137,9 @@ static int read_headers(struct info *in, int fd)
 	}
 	get_le16(&b, offsetof(Elf64_Ehdr, e_type), &in->type);
 	get_le16(&b, offsetof(Elf64_Ehdr, e_machine), &in->machine);
+	in->arch = cpuregs_arch_of(in->machine);
+	if (!in->arch)
+		in->arch = &cpuregs_x86_64;
 	buf_get_le64(&b, offsetof(Elf64_Ehdr, e_phoff), &phoff);
 	get_le16(&b, offsetof(Elf64_Ehdr, e_phentsize), &phentsize);
 	get_le16(&b, offsetof(Elf64_Ehdr, e_phnum), &in->phnum);
@@ -219,12 +223,13 @@ static void read_cpus(struct info *in, const uint8_t *p, size_t len)
 	while (in->cpus && cpuregs_note_next(p, len, &off, &n, NULL, 0) > 0) {
 		struct cpu_info *c = &in->cpus[in->ncpus];
 
-		if (!cpuregs_is_prstatus(&n) || in->ncpus >= CPUREGS_MAX_CPUS)
+		if (!cpuregs_is_prstatus(&n, in->arch) ||
+		    in->ncpus >= CPUREGS_MAX_CPUS)
 			continue;
 		c->pid = cpuregs_pid(n.desc);
-		c->regs = cpuregs_has_regs(n.desc);
-		c->rip = cpuregs_reg(n.desc, CPUREGS_RIP_INDEX);
-		c->rsp = cpuregs_reg(n.desc, CPUREGS_RSP_INDEX);
+		c->regs = cpuregs_has_regs(n.desc, in->arch);
+		c->rip = cpuregs_reg(n.desc, in->arch, in->arch->pc_index);
+		c->rsp = cpuregs_reg(n.desc, in->arch, in->arch->sp_index);
 		in->ncpus++;
 	}
 	src = cpuregs_find_source(p, len, &sl);
@@ -282,7 +287,8 @@ static void read_notes(struct info *in, int fd)
 			continue;
 		}
 		in->note_bufs[k++] = buf;
-		if (mdelf_parse_notes(buf, p->p_filesz, &n, err, sizeof(err))) {
+		if (mdelf_parse_notes(buf, p->p_filesz, in->arch, &n, err,
+				      sizeof(err))) {
 			fail(in, PK_NOTE_PARSE, "PT_NOTE (phdr %" PRIu32 "): %s",
 			     i, err);
 			in->notes_ok = false;
@@ -477,8 +483,9 @@ static void print_cpus(struct info *in)
 		fprintf(in->out, "  cpu %-4" PRIu32 " %-16s pid %-6" PRIu32,
 			i, w, c->pid);
 		if (c->regs)
-			fprintf(in->out, " rip 0x%016" PRIx64 " rsp 0x%016"
-				PRIx64, c->rip, c->rsp);
+			fprintf(in->out, " %s 0x%016" PRIx64 " %s 0x%016"
+				PRIx64, in->arch->pc_name, c->rip,
+				in->arch->sp_name, c->rsp);
 		fprintf(in->out, "\n");
 	}
 }
@@ -495,8 +502,10 @@ static void print_report(struct info *in, const char *path)
 	static const char *const keys[] = {
 		"OSRELEASE", "PAGESIZE", "KERNELOFFSET",
 		"SYMBOL(swapper_pg_dir)", "NUMBER(phys_base)", "SYMBOL(_stext)",
-		"SYMBOL(init_uts_ns)", "SYMBOL(prb)", NULL
+		"SYMBOL(init_uts_ns)", "SYMBOL(prb)", "NUMBER(VA_BITS)",
+		"NUMBER(kimage_voffset)", "NUMBER(PHYS_OFFSET)", NULL
 	};
+	enum { ARM64_KEYS = 8 };	/* keys[8..10]: arm64's */
 	uint64_t load_bytes = 0;
 	uint32_t i;
 
@@ -504,7 +513,8 @@ static void print_report(struct info *in, const char *path)
 	fprintf(in->out, "elf: %s %s, %u program headers: %" PRIu32
 		" PT_NOTE, %" PRIu32 " PT_LOAD, %" PRIu32 " other\n",
 		in->type == ET_CORE ? "ET_CORE" : "not ET_CORE",
-		in->machine == EM_X86_64 ? "x86-64" : "not x86-64",
+		cpuregs_arch_of(in->machine) ? in->arch->name :
+		"not x86-64 or aarch64",
 		in->phnum, in->nnotes_seg, in->nloads, in->nother_seg);
 	fprintf(in->out, "names: %s", in->have_names ?
 		"name table" : "none (no KMDNAMES table: not a kmemdump "
@@ -534,6 +544,14 @@ static void print_report(struct info *in, const char *path)
 
 		char esc[80 * 4 + 1];
 
+		bool arm64 = in->machine == EM_AARCH64;
+
+		/* The other architecture's keys: only if present. */
+		if (!v && (arm64 ? !strcmp(keys[i], "NUMBER(phys_base)") :
+			   keys[i] == keys[ARM64_KEYS] ||
+			   keys[i] == keys[ARM64_KEYS + 1] ||
+			   keys[i] == keys[ARM64_KEYS + 2]))
+			continue;
 		/* Guest text: no raw control characters to the terminal. */
 		if (v)
 			fprintf(in->out, "vmcoreinfo: %s=%s\n", keys[i],
@@ -613,8 +631,9 @@ static void run_checks(struct info *in)
 
 	if (in->type != ET_CORE)
 		fail(in, PK_TYPE, "e_type %u is not ET_CORE", in->type);
-	if (in->machine != EM_X86_64)
-		fail(in, PK_MACHINE, "e_machine %u is not EM_X86_64", in->machine);
+	if (!cpuregs_arch_of(in->machine))
+		fail(in, PK_MACHINE, "e_machine %u is neither EM_X86_64 nor "
+		     "EM_AARCH64", in->machine);
 	if (!in->phnum || in->segs[0].ph.p_type != PT_NOTE)
 		fail(in, PK_PHDR0, "program header 0 is not PT_NOTE (crash expects it)");
 	if (in->nnotes_seg != 1)
@@ -673,27 +692,28 @@ static void run_checks(struct info *in)
 	free(s);
 
 	if (in->notes_ok) {
+		const char *const *req = mdelf_required_keys(in->machine);
 		char lacks[256] = "";
 		size_t ll = 0;
 
 		if (in->notes.n_vmcoreinfo != 1)
 			fail(in, PK_VMCI_COUNT, "%u VMCOREINFO notes, expected "
 			     "1", in->notes.n_vmcoreinfo);
-		for (i = 0; in->notes.n_vmcoreinfo &&
-		     mdelf_required_keys[i]; i++)
-			if (!mdelf_vmcoreinfo_get(&in->notes,
-						  mdelf_required_keys[i], NULL))
+		for (i = 0; in->notes.n_vmcoreinfo && req[i]; i++)
+			if (!mdelf_vmcoreinfo_get(&in->notes, req[i], NULL))
 				ll += (size_t)snprintf(lacks + ll,
 						       sizeof(lacks) - ll,
 						       "%s%s", ll ? " " : "",
-						       mdelf_required_keys[i]);
+						       req[i]);
 		if (ll)
 			fail(in, PK_VMCI_KEYS, "VMCOREINFO lacks %s", lacks);
 		if (!in->notes.n_prstatus)
 			fail(in, PK_NO_PRSTATUS, "no NT_PRSTATUS notes");
 		if (in->notes.n_prstatus_badsize)
 			fail(in, PK_PRSTATUS_SIZE, "%u NT_PRSTATUS notes of "
-			     "the wrong size", in->notes.n_prstatus_badsize);
+			     "the wrong size (%s: %" PRIu32 " bytes)",
+			     in->notes.n_prstatus_badsize, in->arch->name,
+			     in->arch->prstatus_size);
 		check_cpu_src(in);
 	}
 }

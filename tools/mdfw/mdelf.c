@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/procfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,10 +30,21 @@ _Static_assert(sizeof(Elf64_Nhdr) == 12, "Elf64_Nhdr");
 
 #define COPY_CHUNK	(1u << 20)
 
-const char *const mdelf_required_keys[] = {
+static const char *const keys_x86_64[] = {
 	"OSRELEASE", "PAGESIZE", "SYMBOL(swapper_pg_dir)", "KERNELOFFSET",
 	"NUMBER(phys_base)", NULL
 };
+
+static const char *const keys_aarch64[] = {
+	"OSRELEASE", "PAGESIZE", "SYMBOL(swapper_pg_dir)", "KERNELOFFSET",
+	"NUMBER(VA_BITS)", "NUMBER(kimage_voffset)", "NUMBER(PHYS_OFFSET)",
+	NULL
+};
+
+const char *const *mdelf_required_keys(uint16_t machine)
+{
+	return machine == EM_AARCH64 ? keys_aarch64 : keys_x86_64;
+}
 
 static bool get_le16(const struct mdfw_buf *b, size_t off, uint16_t *v)
 {
@@ -103,7 +113,8 @@ static bool get_phdr(const struct mdfw_buf *b, size_t off, Elf64_Phdr *p)
 
 /* ---- notes ------------------------------------------------------------ */
 
-int mdelf_parse_notes(const uint8_t *p, size_t len, struct mdelf_notes *n,
+int mdelf_parse_notes(const uint8_t *p, size_t len,
+		      const struct cpuregs_arch *a, struct mdelf_notes *n,
 		      char *err, size_t errlen)
 {
 	struct mdfw_buf b = { p, len };
@@ -148,11 +159,8 @@ int mdelf_parse_notes(const uint8_t *p, size_t len, struct mdelf_notes *n,
 		if (namesz == 5 && !memcmp(name, "CORE", 5) &&
 		    type == NT_PRSTATUS) {
 			n->n_prstatus++;
-			if (descsz == sizeof(struct elf_prstatus)) {
-				if (!all_zero(p + desc_off +
-					      offsetof(struct elf_prstatus,
-						       pr_reg),
-					      sizeof(elf_gregset_t)))
+			if (descsz == a->prstatus_size) {
+				if (cpuregs_has_regs(p + desc_off, a))
 					n->n_prstatus_regs++;
 			} else {
 				n->n_prstatus_badsize++;
@@ -369,10 +377,11 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 	get_le16(&b, EH(e_ehsize), &ehsize);
 	get_le16(&b, EH(e_phentsize), &phentsize);
 	get_le16(&b, EH(e_phnum), &phnum);
-	if (type != ET_CORE || machine != EM_X86_64 || version != EV_CURRENT) {
+	c->arch = cpuregs_arch_of(machine);
+	if (type != ET_CORE || !c->arch || version != EV_CURRENT) {
 		set_err(err, errlen, "e_type %u, e_machine %u, e_version %" PRIu32
-			": expected ET_CORE, EM_X86_64, EV_CURRENT", type,
-			machine, version);
+			": expected ET_CORE, EM_X86_64 or EM_AARCH64, "
+			"EV_CURRENT", type, machine, version);
 		return -1;
 	}
 	if (ehsize != sizeof(Elf64_Ehdr) || phoff != sizeof(Elf64_Ehdr) ||
@@ -411,7 +420,7 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 	}
 	c->notes_off = ph.p_offset;
 	c->notes_len = ph.p_filesz;
-	if (mdelf_parse_notes(p + c->notes_off, (size_t)c->notes_len,
+	if (mdelf_parse_notes(p + c->notes_off, (size_t)c->notes_len, c->arch,
 			      &c->notes, nerr, sizeof(nerr))) {
 		set_err(err, errlen, "PT_NOTE: %s", nerr);
 		return -1;
@@ -888,7 +897,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	memset(&eh, 0, sizeof(eh));
 	memcpy(eh.e_ident, hdr, EI_NIDENT);
 	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
+	eh.e_machine = c->arch->machine;
 	eh.e_version = EV_CURRENT;
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
@@ -967,7 +976,8 @@ fail:
 
 /* ---- mdfw elf: from a dump directory ----------------------------------- */
 
-int mdelf_dir_cpuregs(int dfd, const char *src_path, struct cpuregs *r)
+int mdelf_dir_cpuregs(int dfd, const char *src_path,
+		      const struct cpuregs_arch *a, struct cpuregs *r)
 {
 	uint8_t *man = NULL, *buf = NULL;
 	size_t mlen, blen;
@@ -990,7 +1000,7 @@ int mdelf_dir_cpuregs(int dfd, const char *src_path, struct cpuregs *r)
 		return -1;
 	}
 	ret = read_small_file(dfd, CPUREGS_FILE, (size_t)CPUREGS_MAX_CPUS *
-			      CPUREGS_NOTE_SIZE, &buf, &blen);
+			      CPUREGS_NOTE_SIZE(a), &buf, &blen);
 	if (ret) {
 		msg("warning: %s/%s: %s; the firmware's CPU registers are left "
 		    "out", src_path, CPUREGS_FILE, ret == -EFBIG ? "too large" :
@@ -1004,7 +1014,7 @@ int mdelf_dir_cpuregs(int dfd, const char *src_path, struct cpuregs *r)
 		free(buf);
 		return -1;
 	}
-	if (cpuregs_parse_file(buf, blen, r, err, sizeof(err)) ||
+	if (cpuregs_parse_file(buf, blen, a, r, err, sizeof(err)) ||
 	    r->n != ncpus) {
 		msg("warning: %s/%s: %s; the firmware's CPU registers are left "
 		    "out", src_path, CPUREGS_FILE, r->n != ncpus && r->n ?
@@ -1169,10 +1179,10 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	if (warned > MAX_DROP_WARNINGS)
 		msg("warning: %s: %u more PT_LOADs dropped", MDELF_OUT_FILE,
 		    warned - MAX_DROP_WARNINGS);
-	fwret = mdelf_dir_cpuregs(src_dfd, src_path, &fw);
+	fwret = mdelf_dir_cpuregs(src_dfd, src_path, c.arch, &fw);
 	if (fwret > 0 &&
-	    cpuregs_merge(hdr + c.notes_off, (size_t)c.notes_len, &fw, &notes,
-			  &notes_len, NULL, 0, err, sizeof(err))) {
+	    cpuregs_merge(hdr + c.notes_off, (size_t)c.notes_len, c.arch, &fw,
+			  &notes, &notes_len, NULL, 0, err, sizeof(err))) {
 		msg("warning: %s: %s; the firmware's CPU registers are left "
 		    "out", MDELF_OUT_FILE, err);
 		fwret = -1;

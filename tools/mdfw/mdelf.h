@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpuregs.h"
+
 #define MDELF_HDR_FILE		"md_elf_header.BIN"
 #define MDELF_OUT_FILE		"dump.elf"
 #define MDELF_NAMES_MAGIC	"KMDNAMES"
@@ -71,6 +73,7 @@ struct mdelf_notes {
 /* A parsed md_elf_header.BIN. */
 struct mdelf_core {
 	uint64_t hsize;			/* size of the header region */
+	const struct cpuregs_arch *arch;	/* from e_machine */
 	uint16_t phnum;
 	uint64_t notes_off, notes_len;
 	uint64_t names_off;
@@ -90,8 +93,12 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 		       char *err, size_t errlen);
 void mdelf_core_free(struct mdelf_core *c);
 
-/* Parse a PT_NOTE segment's bytes. 0, or -1 with err. */
-int mdelf_parse_notes(const uint8_t *p, size_t len, struct mdelf_notes *n,
+/*
+ * Parse a PT_NOTE segment's bytes; NT_PRSTATUS notes are expected of a's
+ * size (others count as n_prstatus_badsize). 0, or -1 with err.
+ */
+int mdelf_parse_notes(const uint8_t *p, size_t len,
+		      const struct cpuregs_arch *a, struct mdelf_notes *n,
 		      char *err, size_t errlen);
 
 /*
@@ -113,8 +120,12 @@ int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 const char *mdelf_vmcoreinfo_get(const struct mdelf_notes *n, const char *key,
 				 size_t *vlen);
 
-/* Keys a kernel dump needs for drgn/crash on x86-64. NULL-terminated. */
-extern const char *const mdelf_required_keys[];
+/*
+ * VMCOREINFO keys a kernel dump of machine needs for drgn/crash
+ * (NULL-terminated): x86-64 needs NUMBER(phys_base); arm64 has none and
+ * needs NUMBER(VA_BITS), NUMBER(kimage_voffset), NUMBER(PHYS_OFFSET).
+ */
+const char *const *mdelf_required_keys(uint16_t machine);
 
 /* md_<name>.BIN or md_<name>.<seq>.BIN */
 void mdelf_file_name(const struct mdelf_load *l, char *out, size_t outlen);
@@ -204,7 +215,8 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
  * or malformed: a warning is printed).
  */
 struct cpuregs;
-int mdelf_dir_cpuregs(int dfd, const char *src_path, struct cpuregs *r);
+int mdelf_dir_cpuregs(int dfd, const char *src_path,
+		      const struct cpuregs_arch *a, struct cpuregs *r);
 
 /*
  * mdfw elf: assemble an ELF core from the dump directory src_dfd (path

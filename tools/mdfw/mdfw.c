@@ -42,7 +42,8 @@ static const char exit_codes_help[] =
 "  0  all good: every valid entry dumped\n"
 "  1  usage error\n"
 "  2  I/O or QMP error (missing file, QEMU gone, timeout, write failure)\n"
-"  3  table unusable (no initialised TOC / APSS subsystem): nothing dumped\n"
+"  3  table unusable (no initialised TOC / APSS subsystem; with --smem:\n"
+"     SMEM not initialised, no partition table or item 602): nothing dumped\n"
 "  4  dump written, but some entries were bad and skipped (or dump.elf\n"
 "     was not written or lacks PT_LOADs)\n"
 "  5  capture inconsistent: the guest's ELF core header and the table\n"
@@ -53,8 +54,9 @@ static const char main_help[] =
 "Usage: mdfw COMMAND [OPTIONS]\n"
 "\n"
 "Emulated minidump firmware: reads the Qualcomm minidump table that a\n"
-"kmemdump guest publishes in an ivshmem BAR and copies its regions out of\n"
-"the guest RAM file after a crash.\n"
+"kmemdump guest publishes in an ivshmem BAR (x86 board) or through SMEM\n"
+"item 602 (arm64 board, --smem) and copies its regions out of the guest\n"
+"RAM file after a crash.\n"
 "\n"
 "Commands:\n"
 "  init      initialise the shared-memory file (before the guest boots)\n"
@@ -98,6 +100,8 @@ static const char capture_help[] =
 "Usage: mdfw capture --qmp SOCKET --ram FILE --ram-size N --shm FILE\n"
 "                    --out DIR [--below-4g N] [--bar2 ADDR] [--timeout SEC]\n"
 "                    [--connect-timeout SEC] [--max-bytes N] [--quit]\n"
+"       mdfw capture --qmp SOCKET --ram FILE --ram-size N --smem ADDR\n"
+"                    [--smem-size N] [--ram-base ADDR] --out DIR [...]\n"
 "\n"
 "Connect to QEMU's QMP socket (-qmp unix:SOCKET,server=on,wait=off),\n"
 "wait for a WATCHDOG or GUEST_PANICKED event (or find the VM already\n"
@@ -112,6 +116,16 @@ static const char capture_help[] =
 "  --ram-size N          guest RAM size (-m / backend size)\n"
 "  --below-4g N          -machine max-ram-below-4g=N, if used\n"
 "  --shm FILE            ivshmem memory-backend-file\n"
+"  --smem ADDR           instead of --shm: the table of contents is SMEM\n"
+"                        item 602 of the Qualcomm SMEM at guest physical\n"
+"                        ADDR (in guest RAM), found as boot firmware does:\n"
+"                        SMEM header (initialised, SBL version 12), the\n"
+"                        partition table in its last 4 KiB, the global\n"
+"                        partition, its item list (see 'mdfw init --smem')\n"
+"  --smem-size N         SMEM size (default 2M, at most 64M)\n"
+"  --ram-base ADDR       guest RAM is one range at ADDR (file offset =\n"
+"                        address - ADDR); default with --smem 0x40000000\n"
+"                        (QEMU arm64 virt); not with --below-4g\n"
 "  --out DIR             output directory\n"
 "  --bar2 ADDR           guest physical address of ivshmem BAR 2\n"
 "  --timeout SEC         give up waiting for the event (default: never)\n"
@@ -155,7 +169,8 @@ static const char info_help[] =
 "from the KMDNAMES table and its generation, if any), the notes and the\n"
 "VMCOREINFO keys (control characters shown as \\xNN) the\n"
 "debuggers need, which debugger features the regions enable, and a\n"
-"per-region byte breakdown. With --check, also verify: ELF64 x86-64 core,\n"
+"per-region byte breakdown. With --check, also verify: ELF64 x86-64 or\n"
+"aarch64 core (NT_PRSTATUS of 336 or 392 bytes; VMCOREINFO keys per arch),\n"
 "PT_NOTE first and before the memory, every segment inside the file, no\n"
 "two overlapping in the file, p_filesz == p_memsz, notes well-formed,\n"
 "one VMCOREINFO with the keys drgn and crash need, NT_PRSTATUS present.\n"
@@ -167,6 +182,8 @@ static const char info_help[] =
 static const char extract_help[] =
 "Usage: mdfw extract --ram FILE --ram-size N --shm FILE --bar2 ADDR\n"
 "                    --out DIR [--below-4g N] [--max-bytes N]\n"
+"       mdfw extract --ram FILE --ram-size N --smem ADDR [--smem-size N]\n"
+"                    [--ram-base ADDR] --out DIR [--max-bytes N]\n"
 "\n"
 "Offline capture from the guest RAM file and the ivshmem file (the guest\n"
 "must not be running). Options as for 'capture'.\n";
@@ -175,13 +192,16 @@ struct opts {
 	const char *qmp, *ram, *shm, *out, *dir;
 	uint64_t ram_size, below_4g, bar2, shm_size;
 	uint64_t timeout_s, connect_timeout_s, max_bytes;
+	uint64_t smem, smem_size, ram_base;
 	bool have_ram_size, have_bar2, have_timeout, quit;
+	bool have_smem, have_smem_size, have_ram_base;
 };
 
 enum {
 	OPT_QMP = 256, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM,
 	OPT_SHM_SIZE, OPT_OUT, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2,
-	OPT_QUIT, OPT_MAX_BYTES, OPT_HELP, OPT_DIR,
+	OPT_QUIT, OPT_MAX_BYTES, OPT_HELP, OPT_DIR, OPT_SMEM, OPT_SMEM_SIZE,
+	OPT_RAM_BASE,
 };
 
 static const struct option all_options[] = {
@@ -199,6 +219,9 @@ static const struct option all_options[] = {
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "smem", required_argument, NULL, OPT_SMEM },
+	{ "smem-size", required_argument, NULL, OPT_SMEM_SIZE },
+	{ "ram-base", required_argument, NULL, OPT_RAM_BASE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -209,12 +232,12 @@ static const int elf_opts[] = {
 };
 static const int extract_opts[] = {
 	OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT, OPT_BAR2,
-	OPT_MAX_BYTES, OPT_HELP, 0
+	OPT_MAX_BYTES, OPT_SMEM, OPT_SMEM_SIZE, OPT_RAM_BASE, OPT_HELP, 0
 };
 static const int capture_opts[] = {
 	OPT_QMP, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT,
 	OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2, OPT_QUIT, OPT_MAX_BYTES,
-	OPT_HELP, 0
+	OPT_SMEM, OPT_SMEM_SIZE, OPT_RAM_BASE, OPT_HELP, 0
 };
 
 static bool allowed(const int *list, int opt)
@@ -315,6 +338,21 @@ static int parse_opts(int argc, char **argv, const int *accepted,
 			break;
 		case OPT_QUIT:
 			o->quit = true;
+			break;
+		case OPT_SMEM:
+			if (num_arg(c, optarg, &o->smem))
+				return MDFW_EXIT_USAGE;
+			o->have_smem = true;
+			break;
+		case OPT_SMEM_SIZE:
+			if (num_arg(c, optarg, &o->smem_size))
+				return MDFW_EXIT_USAGE;
+			o->have_smem_size = true;
+			break;
+		case OPT_RAM_BASE:
+			if (num_arg(c, optarg, &o->ram_base))
+				return MDFW_EXIT_USAGE;
+			o->have_ram_base = true;
 			break;
 		case OPT_MAX_BYTES:
 			if (num_arg(c, optarg, &o->max_bytes))
@@ -419,11 +457,78 @@ struct trigger {
 struct fds {
 	int ram;
 	int shm;
+	/* --smem: the TOC item, in a snapshot of SMEM, stands for the shm. */
+	const uint8_t *item;
+	size_t item_len;
 };
 
 static int read_shm_cb(void *ctx, uint64_t off, void *buf, size_t len)
 {
-	return pread_full(((struct fds *)ctx)->shm, buf, len, off);
+	const struct fds *f = ctx;
+
+	if (!f->item)
+		return pread_full(f->shm, buf, len, off);
+	if (off > f->item_len || len > f->item_len - off)
+		return -EIO;	/* md_table_read() stays inside shm_size */
+	memcpy(buf, f->item + off, len);
+	return 0;
+}
+
+/* The largest SMEM --smem-size accepts (Qualcomm SoCs have 2-8 MiB). */
+#define SMEM_MAX_SIZE		(UINT64_C(64) << 20)
+#define SMEM_DEFAULT_SIZE	(UINT64_C(2) << 20)
+#define VIRT_RAM_BASE		UINT64_C(0x40000000)
+
+/*
+ * --smem: snapshot SMEM from the RAM file and find item 602, the minidump
+ * TOC, the way the boot firmware does (smem.c). On success *snap (malloc()ed)
+ * holds SMEM, f->item/item_len the item, *item_gpa its guest physical
+ * address. Returns 0, MDFW_EXIT_TABLE (err says why) or MDFW_EXIT_IO.
+ */
+static int smem_locate(const struct opts *o, const struct gpa_layout *lay,
+		       struct fds *f, uint8_t **snap, uint64_t *item_gpa,
+		       char *err, size_t errlen)
+{
+	uint64_t foff;
+	size_t off = 0, len = 0;
+	char serr[256];
+	int ret;
+
+	*snap = NULL;
+	/* check_dump_opts() made sure SMEM lies inside guest RAM. */
+	if (!gpa_range_to_file(lay, o->smem, o->smem_size, &foff)) {
+		snprintf(err, errlen, "SMEM [0x%" PRIx64 ", +0x%" PRIx64
+			 ") is not inside guest RAM", o->smem, o->smem_size);
+		return MDFW_EXIT_TABLE;
+	}
+	*snap = malloc((size_t)o->smem_size);
+	if (!*snap) {
+		snprintf(err, errlen, "out of memory for SMEM");
+		return MDFW_EXIT_IO;
+	}
+	ret = pread_full(f->ram, *snap, (size_t)o->smem_size, foff);
+	if (ret) {
+		snprintf(err, errlen, "reading SMEM from the RAM file: %s",
+			 strerror(-ret));
+		return MDFW_EXIT_IO;
+	}
+	if (smem_find_item(*snap, (size_t)o->smem_size, SMEM_MINIDUMP_ITEM,
+			   &off, &len, serr, sizeof(serr))) {
+		snprintf(err, errlen, "%s (SMEM at 0x%" PRIx64 "); did the "
+			 "boot firmware ('mdfw init --smem') set it up?", serr,
+			 o->smem);
+		return MDFW_EXIT_TABLE;
+	}
+	if (len < MD_TOC_SIZE) {
+		snprintf(err, errlen, "SMEM item %d is %zu bytes, smaller "
+			 "than the minidump table of contents (%d)",
+			 SMEM_MINIDUMP_ITEM, len, MD_TOC_SIZE);
+		return MDFW_EXIT_TABLE;
+	}
+	f->item = *snap + off;
+	f->item_len = len;
+	*item_gpa = o->smem + off;
+	return 0;
 }
 
 static int read_ram_cb(void *ctx, uint64_t off, void *buf, size_t len)
@@ -635,8 +740,9 @@ static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
 
 	/* The firmware's registers where the kernel saved none (cpuregs.h). */
 	if (fw && fw->n) {
-		if (cpuregs_merge(notes, notes_len, fw, &merged, &notes_len,
-				  srcs, srcslen, err, sizeof(err))) {
+		if (cpuregs_merge(notes, notes_len, h->core.arch, fw, &merged,
+				  &notes_len, srcs, srcslen, err,
+				  sizeof(err))) {
 			msg("warning: %s: %s; the firmware's CPU registers are "
 			    "left out", MDELF_OUT_FILE, err);
 			notes_len = (size_t)h->core.notes_len;
@@ -690,7 +796,9 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	struct md_table t = { 0 };
 	struct dump_dir dir = { .dfd = -1 };
 	struct md_source src = { 0 };
-	struct fds fds = { -1, -1 };
+	struct fds fds = { -1, -1, NULL, 0 };
+	uint8_t *smem_snap = NULL;
+	uint64_t item_gpa = 0;
 	struct hdr h = { 0 };
 	char err[512] = "", *text = NULL, *header = NULL;
 	const char *elf_word = "none";
@@ -711,10 +819,27 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		close(fds.ram);
 		return MDFW_EXIT_IO;
 	}
-	fds.shm = open_sized(o->shm, "shared memory", &shm_size);
-	if (fds.shm < 0) {
-		close(fds.ram);
-		return MDFW_EXIT_IO;
+	rc = 0;
+	if (o->have_smem) {
+		rc = smem_locate(o, lay, &fds, &smem_snap, &item_gpa, err,
+				 sizeof(err));
+		shm_size = fds.item_len;
+		bar2_known = true;
+		bar2 = item_gpa;
+		bar_size = 0;
+		if (rc)
+			msg("%s", err);
+		if (rc == MDFW_EXIT_IO) {
+			free(smem_snap);
+			close(fds.ram);
+			return rc;
+		}
+	} else {
+		fds.shm = open_sized(o->shm, "shared memory", &shm_size);
+		if (fds.shm < 0) {
+			close(fds.ram);
+			return MDFW_EXIT_IO;
+		}
 	}
 	if (bar2_known && bar_size && bar_size != shm_size) {
 		msg("warning: ivshmem BAR 2 is %" PRIu64 " bytes but %s is %"
@@ -731,9 +856,11 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	src.read_shm = read_shm_cb;
 	src.read_ram = read_ram_cb;
 	src.ctx = &fds;
-	rc = md_table_read(&src, &t, err, sizeof(err));
-	if (rc)
-		msg("%s", err);
+	if (!rc) {
+		rc = md_table_read(&src, &t, err, sizeof(err));
+		if (rc)
+			msg("%s", err);
+	}
 
 	ret = dump_open_dir(&dir, o->out);
 	if (ret) {
@@ -745,7 +872,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	if (!rc && q) {
 		/* Every vCPU's registers, from QEMU (cpucap.h). */
 		ret = cpucap_capture(q, dir.dfd, deadline_s(QUERY_TIMEOUT_S),
-				     &fw, &cpu_bytes, cpu_err, sizeof(cpu_err));
+				     lay->linear ? lay->base : 0, &fw, &cpu_bytes, cpu_err, sizeof(cpu_err));
 		if (ret) {
 			msg("warning: CPU registers from QEMU: %s", cpu_err);
 			cpu_word = "failed";
@@ -767,15 +894,26 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 				"table: region_count %" PRIu32 " examined %"
 				PRIu32 " capacity %" PRIu32 "%s\n"
 				"regions_baseptr: 0x%" PRIx64 " (%s offset 0x%"
-				PRIx64 ")\n"
-				"ram: size 0x%" PRIx64 " below_4g 0x%" PRIx64
-				" above_4g 0x%" PRIx64 "%s%s%s%s",
+				PRIx64 ")\n",
 				trg->event, t.region_count, t.n, t.capacity,
 				t.truncated ? " TRUNCATED" : "", t.baseptr,
 				t.where == MD_IN_SHM ? "shm" :
 				t.where == MD_IN_RAM ? "ram" : "-",
-				t.array_off, lay->ram_size, lay->below_4g,
-				lay->above_4g, h.line[0] ? "\n" : "", h.line,
+				t.array_off);
+			if (lay->linear)
+				fprintf(f, "ram: size 0x%" PRIx64 " base 0x%"
+					PRIx64 "\nsmem: 0x%" PRIx64 " size 0x%"
+					PRIx64 ", item %d (the TOC) at 0x%"
+					PRIx64 ", %zu bytes",
+					lay->ram_size, lay->base, o->smem,
+					o->smem_size, SMEM_MINIDUMP_ITEM,
+					item_gpa, fds.item_len);
+			else
+				fprintf(f, "ram: size 0x%" PRIx64 " below_4g 0x%"
+					PRIx64 " above_4g 0x%" PRIx64,
+					lay->ram_size, lay->below_4g,
+					lay->above_4g);
+			fprintf(f, "%s%s%s%s", h.line[0] ? "\n" : "", h.line,
 				cpu_line[0] ? "\n" : "", cpu_line);
 			fclose(f);
 		}
@@ -877,8 +1015,10 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	       trg->data ? trg->data : "");
 	if (t.region_count || t.n)
 		printf("table: %" PRIu32 " entries at 0x%" PRIx64 " (%s), %"
-		       PRIu32 " examined\n", t.region_count, t.baseptr,
-		       t.where == MD_IN_SHM ? "ivshmem" : "guest RAM", t.n);
+		       PRIu32 " examined%s\n", t.region_count, t.baseptr,
+		       t.where == MD_IN_SHM ? (o->have_smem ? "SMEM" :
+					       "ivshmem") : "guest RAM", t.n,
+		       o->have_smem ? "; TOC in SMEM item 602" : "");
 	printf("dumped: %" PRIu32 " regions, %" PRIu64 " bytes; %" PRIu32
 	       " holes, %" PRIu32 " bad -> %s\n", t.n_ok, bytes, t.n_holes,
 	       t.n_bad, o->out);
@@ -901,24 +1041,72 @@ out:
 	cpuregs_free(&fw);
 	dump_close_dir(&dir);
 	md_table_free(&t);
+	free(smem_snap);
 	close(fds.ram);
-	close(fds.shm);
+	if (fds.shm >= 0)
+		close(fds.shm);
 	return rc;
 }
 
-static int check_dump_opts(const char *cmd, const struct opts *o,
+static int check_dump_opts(const char *cmd, struct opts *o,
 			   struct gpa_layout *lay)
 {
+	uint64_t foff;
+
 	if (require(o->ram, cmd, "ram") ||
 	    require(o->have_ram_size ? o : NULL, cmd, "ram-size") ||
-	    require(o->shm, cmd, "shm") || require(o->out, cmd, "out"))
+	    require(o->shm || o->have_smem ? o : NULL, cmd, "shm or --smem") ||
+	    require(o->out, cmd, "out"))
 		return MDFW_EXIT_USAGE;
-	if (!gpa_layout_init(lay, o->ram_size, o->below_4g)) {
+	if (o->shm && o->have_smem) {
+		msg("%s: --shm and --smem exclude each other (ivshmem or SMEM)",
+		    cmd);
+		return MDFW_EXIT_USAGE;
+	}
+	if ((o->have_smem_size && !o->have_smem) ||
+	    (o->have_bar2 && o->have_smem)) {
+		msg("%s: --%s needs --shm/--smem", cmd, o->have_bar2 ?
+		    "bar2" : "smem-size");
+		return MDFW_EXIT_USAGE;
+	}
+	if (o->have_ram_base && o->below_4g) {
+		msg("%s: --ram-base (one RAM range) and --below-4g (QEMU pc) "
+		    "exclude each other", cmd);
+		return MDFW_EXIT_USAGE;
+	}
+	if (o->have_smem && !o->have_ram_base) {
+		o->ram_base = VIRT_RAM_BASE;
+		o->have_ram_base = true;
+	}
+	if (o->have_ram_base) {
+		if (!gpa_layout_init_base(lay, o->ram_size, o->ram_base)) {
+			msg("%s: --ram-base 0x%" PRIx64 " + --ram-size 0x%"
+			    PRIx64 ": need a non-zero size, not past 2^64",
+			    cmd, o->ram_base, o->ram_size);
+			return MDFW_EXIT_USAGE;
+		}
+	} else if (!gpa_layout_init(lay, o->ram_size, o->below_4g)) {
 		msg("%s: unsupported RAM layout (--ram-size %" PRIu64
 		    ", --below-4g %" PRIu64 "): need a non-zero size, "
 		    "--below-4g <= 4G, RAM ending below 1012G", cmd,
 		    o->ram_size, o->below_4g);
 		return MDFW_EXIT_USAGE;
+	}
+	if (o->have_smem) {
+		if (!o->have_smem_size)
+			o->smem_size = SMEM_DEFAULT_SIZE;
+		if (o->smem_size < SMEM_PTABLE_SIZE * 2 ||
+		    o->smem_size > SMEM_MAX_SIZE) {
+			msg("%s: --smem-size must be 8K..64M", cmd);
+			return MDFW_EXIT_USAGE;
+		}
+		if (!gpa_range_to_file(lay, o->smem, o->smem_size, &foff)) {
+			msg("%s: SMEM [0x%" PRIx64 ", +0x%" PRIx64 ") is not "
+			    "inside guest RAM [0x%" PRIx64 ", +0x%" PRIx64 ")",
+			    cmd, o->smem, o->smem_size, lay->base,
+			    lay->ram_size);
+			return MDFW_EXIT_USAGE;
+		}
 	}
 	return 0;
 }
@@ -939,7 +1127,7 @@ static int cmd_extract(int argc, char **argv)
 	ret = check_dump_opts("extract", &o, &lay);
 	if (ret)
 		return ret;
-	if (require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
+	if (!o.have_smem && require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
 		return MDFW_EXIT_USAGE;
 	return do_dump(&o, &lay, true, o.bar2, 0, &trg, t0, NULL);
 }
@@ -1104,11 +1292,11 @@ static int cmd_capture(int argc, char **argv)
 		msg_errno(errno, "capture: RAM file %s", o.ram);
 		return MDFW_EXIT_IO;
 	}
-	if (stat(o.shm, &st)) {
+	if (o.shm && stat(o.shm, &st)) {
 		msg_errno(errno, "capture: shared memory file %s", o.shm);
 		return MDFW_EXIT_IO;
 	}
-	shm_size = (uint64_t)st.st_size;
+	shm_size = o.shm ? (uint64_t)st.st_size : 0;
 
 	connect_deadline = deadline_s(o.connect_timeout_s);
 	greeting_deadline = connect_deadline > UINT64_MAX -
@@ -1168,7 +1356,9 @@ static int cmd_capture(int argc, char **argv)
 		connected = false;
 	}
 
-	if (o.have_bar2) {
+	if (o.have_smem) {
+		/* The TOC is found through SMEM, in do_dump(). */
+	} else if (o.have_bar2) {
 		bar2 = o.bar2;
 		bar2_known = true;
 	} else if (connected) {

@@ -5,7 +5,8 @@
  * merge of the input as kernel notes with the registers parsed from it.
  * Fails on a sanitizer error or a result breaking the rules (pr_pid
  * 1, 2, ... in order, at most CPUREGS_MAX_CPUS, a source note naming
- * every merged CPU).
+ * every merged CPU). Both architectures: cpu_regs.notes is parsed as
+ * x86-64 and as aarch64 notes; QEMU's ELF picks its own by e_machine.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,37 +23,49 @@ static void check_regs(const struct cpuregs *r)
 	if (!r->n || r->n > CPUREGS_MAX_CPUS)
 		abort();
 	for (c = 0; c < r->n; c++)
-		if (cpuregs_pid(r->desc + (size_t)c * CPUREGS_PRSTATUS_SIZE) !=
-		    c + 1)
+		if (cpuregs_pid(r->desc + (size_t)c *
+				r->arch->prstatus_size) != c + 1)
 			abort();
+}
+
+static void notes_file(const uint8_t *data, size_t size,
+		       const struct cpuregs_arch *a)
+{
+	struct cpuregs f, g;
+	char err[256];
+	uint8_t *enc;
+	size_t elen;
+
+	if (cpuregs_parse_file(data, size, a, &f, err, sizeof(err)))
+		return;
+	check_regs(&f);
+	/* Its encoding (padding made canonical) means the same. */
+	if (f.arch != a || cpuregs_encode(&f, &enc, &elen) ||
+	    cpuregs_parse_file(enc, elen, a, &g, err, sizeof(err)) ||
+	    g.n != f.n || memcmp(g.desc, f.desc, (size_t)f.n *
+				 a->prstatus_size))
+		abort();
+	free(enc);
+	cpuregs_free(&g);
+	cpuregs_free(&f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char src[CPUREGS_MAX_CPUS + 1];
-	struct cpuregs r, f;
+	struct cpuregs r;
 	char err[256];
-	uint8_t *m, *enc;
-	size_t mlen, elen, sl;
+	uint8_t *m;
+	size_t mlen, sl;
 
-	if (!cpuregs_parse_file(data, size, &f, err, sizeof(err))) {
-		check_regs(&f);
-		struct cpuregs g;
-
-		/* Its encoding (padding made canonical) means the same. */
-		if (cpuregs_encode(&f, &enc, &elen) ||
-		    cpuregs_parse_file(enc, elen, &g, err, sizeof(err)) ||
-		    g.n != f.n || memcmp(g.desc, f.desc, (size_t)f.n *
-					 CPUREGS_PRSTATUS_SIZE))
-			abort();
-		free(enc);
-		cpuregs_free(&g);
-		cpuregs_free(&f);
-	}
+	notes_file(data, size, &cpuregs_x86_64);
+	notes_file(data, size, &cpuregs_aarch64);
 	if (cpuregs_from_qemu_elf(data, size, &r, err, sizeof(err)))
 		return 0;
 	check_regs(&r);
-	if (!cpuregs_merge(data, size, &r, &m, &mlen, src, sizeof(src), err,
+	if (r.arch != &cpuregs_x86_64 && r.arch != &cpuregs_aarch64)
+		abort();
+	if (!cpuregs_merge(data, size, r.arch, &r, &m, &mlen, src, sizeof(src), err,
 			   sizeof(err))) {
 		const uint8_t *s = cpuregs_find_source(m, mlen, &sl);
 

@@ -37,7 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel;
 
 	/* The notes parser on its own, on the whole input. */
-	if (!mdelf_parse_notes(data, size, &nn, err, sizeof(err)))
+	if (!mdelf_parse_notes(data, size, &cpuregs_x86_64, &nn, err,
+			       sizeof(err)))
+		mdelf_vmcoreinfo_get(&nn, "OSRELEASE", NULL);
+	if (!mdelf_parse_notes(data, size, &cpuregs_aarch64, &nn, err,
+			       sizeof(err)))
 		mdelf_vmcoreinfo_get(&nn, "OSRELEASE", NULL);
 
 	if (mdelf_parse_header(data, size, &c, err, sizeof(err))) {

@@ -62,6 +62,15 @@ def main():
     put("info", "no-names", G.header_region(loads[:1], notes, page=8,
                                             names=False) + loads[0].data)
 
+    # SMEM as SBL leaves it (16 KiB: partition at 0x1000, table at 0x3000)
+    import test_smem as S
+    toc = toc_bytes((1, ENBL, 0, NOTREQ, 3, 0x40100000))
+    put("smem", "valid", S.smem_image(toc, size=0x4000,
+                                      part=(0x1000, 0x2000)))
+    put("smem", "array-in-item", S.smem_image(
+        toc[:24] + struct.pack("<Q", 0x5fc01030 + 336) + toc[32:] +
+        region("x", 0, 0x40001000, 0x10), size=0x4000,
+        part=(0x1000, 0x2000), base=0x5fc00000))
     put("manifest", "capture", G.manifest_text(
         [("elf_header", 0, 0x100000, len(hdr), "ok")] +
         [(l.name, l.seq, l.paddr, l.size, "ok") for l in loads] +

@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE=1
 unit_tests="test_gpa test_table test_misc test_fuzz test_elf test_smem"
 unit_tests="$unit_tests test_cpuregs"
 script_tests="test_extract.py test_qmp.py test_elf.py test_info.py"
-script_tests="$script_tests test_cpuregs.py"
+script_tests="$script_tests test_cpuregs.py test_smem.py"
 
 n=0
 passed=0

@@ -17,7 +17,8 @@
 #include "cpuregs.h"
 #include "tap.h"
 
-#define PR	CPUREGS_PRSTATUS_SIZE
+#define X86	(&cpuregs_x86_64)
+#define PR	336	/* x86-64 struct elf_prstatus */
 
 static size_t note(uint8_t *d, const char *name, uint32_t type,
 		   const uint8_t *desc, uint32_t descsz)
@@ -43,7 +44,7 @@ static void pr_desc(uint8_t *d, uint32_t pid, uint64_t base)
 
 	memset(d, 0, PR);
 	put_le32(d + CPUREGS_PR_PID_OFF, pid);
-	for (i = 0; base && i < CPUREGS_PR_REG_SIZE / 8; i++)
+	for (i = 0; base && i < (27 * 8) / 8; i++)
 		put_le64(d + CPUREGS_PR_REG_OFF + 8 * i, base + i);
 }
 
@@ -100,7 +101,7 @@ TEST(qemu_elf_valid)
 	CHECK(r.n == 4);
 	for (uint32_t c = 0; c < r.n; c++) {
 		CHECK(cpuregs_pid(r.desc + c * PR) == c + 1);
-		CHECK(cpuregs_reg(r.desc + c * PR, CPUREGS_RIP_INDEX) ==
+		CHECK(cpuregs_reg(r.desc + c * PR, X86, 16) ==
 		      UINT64_C(0xffffffff81000000) + c * 0x100 + 16);
 	}
 	cpuregs_free(&r);
@@ -133,7 +134,9 @@ TEST(qemu_elf_hostile)
 	} while (0)
 	BAD(b[0] = 0, "ELF64");
 	BAD(b[EI_CLASS] = ELFCLASS32, "ELF64");
-	BAD(b[18] = EM_AARCH64, "x86-64");
+	BAD(b[18] = EM_ARM, "x86-64 or aarch64");
+	/* An aarch64 core whose NT_PRSTATUS have the x86-64 size. */
+	BAD(b[18] = EM_AARCH64, "expected 392 (aarch64)");
 	BAD(b[56] = 0xff, "not inside");		/* e_phnum 255 */
 	BAD(put_le64(b + 32, UINT64_MAX - 8), "not inside");
 	BAD(b[56] = 0, "not inside");
@@ -145,7 +148,7 @@ TEST(qemu_elf_hostile)
 	BAD(put_le32(b + notes + 20 + CPUREGS_PR_PID_OFF, 7), "pr_pid 7");
 	BAD(put_le32(b + 64, PT_LOAD), "no PT_NOTE");
 	BAD(put_le32(b + notes + 8, NT_PRPSINFO);
-	    put_le32(b + notes + CPUREGS_NOTE_SIZE + 8, NT_PRPSINFO),
+	    put_le32(b + notes + CPUREGS_NOTE_SIZE(X86) + 8, NT_PRPSINFO),
 	    "no NT_PRSTATUS");
 	/* Too short for anything. */
 	CHECK(cpuregs_from_qemu_elf(save, 10, &r, err, sizeof(err)) < 0);
@@ -165,19 +168,19 @@ TEST(notes_file)
 	len = qemu_elf(big, 3);
 	CHECK(cpuregs_from_qemu_elf(big, len, &r, err, sizeof(err)) == 0);
 	CHECK(cpuregs_encode(&r, &enc, &elen) == 0);
-	CHECK(elen == 3 * CPUREGS_NOTE_SIZE);
+	CHECK(elen == 3 * CPUREGS_NOTE_SIZE(X86));
 	/* The file is exactly QEMU's three NT_PRSTATUS notes. */
 	CHECK(!memcmp(enc, big + 64 + 2 * sizeof(Elf64_Phdr), elen));
-	CHECK(cpuregs_parse_file(enc, elen, &r2, err, sizeof(err)) == 0);
+	CHECK(cpuregs_parse_file(enc, elen, X86, &r2, err, sizeof(err)) == 0);
 	CHECK(r2.n == 3 && !memcmp(r2.desc, r.desc, 3 * PR));
 	cpuregs_free(&r2);
 	/* Strict: a CORE note of another type, a short file, nothing. */
-	put_le32(enc + CPUREGS_NOTE_SIZE + 8, NT_PRPSINFO);
-	CHECK(cpuregs_parse_file(enc, elen, &r2, err, sizeof(err)) < 0);
-	CHECK(cpuregs_parse_file(enc, elen - 1, &r2, err, sizeof(err)) < 0);
-	CHECK(cpuregs_parse_file(enc, 0, &r2, err, sizeof(err)) < 0);
+	put_le32(enc + CPUREGS_NOTE_SIZE(X86) + 8, NT_PRPSINFO);
+	CHECK(cpuregs_parse_file(enc, elen, X86, &r2, err, sizeof(err)) < 0);
+	CHECK(cpuregs_parse_file(enc, elen - 1, X86, &r2, err, sizeof(err)) < 0);
+	CHECK(cpuregs_parse_file(enc, 0, X86, &r2, err, sizeof(err)) < 0);
 	CHECK(cpuregs_parse_file(big, (size_t)(CPUREGS_MAX_CPUS + 1) *
-				 CPUREGS_NOTE_SIZE, &r2, err,
+				 CPUREGS_NOTE_SIZE(X86), X86, &r2, err,
 				 sizeof(err)) < 0);
 	free(enc);
 	cpuregs_free(&r);
@@ -218,7 +221,7 @@ static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
 	uint32_t c = 0, other = 0;
 
 	while (cpuregs_note_next(m, mlen, &off, &n, NULL, 0) > 0) {
-		if (cpuregs_is_prstatus(&n)) {
+		if (cpuregs_is_prstatus(&n, X86)) {
 			CHECKF(c < ncpu && !other, "prstatus %u", c);
 			uint32_t want = want_src[c] != 'k' ? c + 1 :
 					c ? CPUREGS_PID_SYNTH + c : 77;
@@ -237,7 +240,7 @@ static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
 
 TEST(merge)
 {
-	static uint8_t k[8 * CPUREGS_NOTE_SIZE + 1024];
+	static uint8_t k[8 * (20 + PR) + 1024];
 	bool saved[4] = { true, false, false, false };
 	struct cpuregs fw;
 	struct cpuregs_note n;
@@ -249,26 +252,26 @@ TEST(merge)
 	CHECK(cpuregs_from_qemu_elf(big, len, &fw, err, sizeof(err)) == 0);
 	/* CPU 0 saved by the kernel (panic), CPU 1 not: QEMU's. */
 	klen = kernel_notes(k, 2, saved);
-	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0);
 	CHECK(!strcmp(src, "kf"));
 	check_merged(m, mlen, 2, "kf");
 	off = 0;
 	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
-	CHECK(cpuregs_reg(n.desc, 0) == UINT64_C(0xffffffff90000000));
+	CHECK(cpuregs_reg(n.desc, X86, 0) == UINT64_C(0xffffffff90000000));
 	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
 	CHECK(!memcmp(n.desc + CPUREGS_PR_REG_OFF, fw.desc + PR +
-		      CPUREGS_PR_REG_OFF, CPUREGS_PR_REG_SIZE));
+		      CPUREGS_PR_REG_OFF, (27 * 8)));
 	free(m);
 	/* Nothing saved (lockup): all QEMU's; all saved: all the kernel's. */
 	saved[0] = false;
 	klen = kernel_notes(k, 2, saved);
-	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "ff"));
 	free(m);
 	saved[0] = saved[1] = true;
 	klen = kernel_notes(k, 2, saved);
-	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "kk"));
 	check_merged(m, mlen, 2, "kk");
 	/* Merging the merged notes again changes nothing. */
@@ -276,7 +279,7 @@ TEST(merge)
 		uint8_t *m2;
 		size_t m2len;
 
-		CHECK(cpuregs_merge(m, mlen, &fw, &m2, &m2len, src,
+		CHECK(cpuregs_merge(m, mlen, X86, &fw, &m2, &m2len, src,
 				    sizeof(src), err, sizeof(err)) == 0);
 		CHECK(m2len == mlen && !memcmp(m, m2, mlen));
 		free(m2);
@@ -285,19 +288,19 @@ TEST(merge)
 	/* Kernel knows 4 CPUs, QEMU 2: the others stay empty ('-'). */
 	saved[0] = saved[1] = false;
 	klen = kernel_notes(k, 4, saved);
-	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "ff--"));
 	check_merged(m, mlen, 4, "ff--");
 	free(m);
 	/* Kernel 1 CPU, QEMU 2: QEMU's second is appended. */
 	klen = kernel_notes(k, 1, saved);
-	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "ff"));
 	check_merged(m, mlen, 2, "ff");
 	free(m);
 	/* Malformed kernel notes: refused, nothing allocated. */
 	put_le32(k + 4, 0xffffff00);
-	CHECK(cpuregs_merge(k, klen, &fw, &m, &mlen, src, sizeof(src), err,
+	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) < 0 && !m);
 	cpuregs_free(&fw);
 }
@@ -388,7 +391,7 @@ TEST(mutations)
 
 			memcpy(kk, k, klen);
 			kk[rnd() % klen] ^= (uint8_t)rnd();
-			if (!cpuregs_merge(kk, klen, &r, &m, &mlen, src,
+			if (!cpuregs_merge(kk, klen, X86, &r, &m, &mlen, src,
 					   sizeof(src), err, sizeof(err))) {
 				size_t sl = 0;
 				const uint8_t *sp =

@@ -147,7 +147,7 @@ TEST(notes_and_vmcoreinfo)
 	const char *v;
 
 	len = put_note(n, "VMCOREINFO", 0, vmci, sizeof(vmci) - 1);
-	CHECK(mdelf_parse_notes(n, len + 64, &out, err, sizeof(err)) == 0);
+	CHECK(mdelf_parse_notes(n, len + 64, &cpuregs_x86_64, &out, err, sizeof(err)) == 0);
 	CHECK(out.n_vmcoreinfo == 1 && out.n_notes == 1);
 	v = mdelf_vmcoreinfo_get(&out, "PAGESIZE", &vl);
 	CHECK(v && vl == 4 && !memcmp(v, "4096", 4));
@@ -158,15 +158,15 @@ TEST(notes_and_vmcoreinfo)
 	CHECK(!mdelf_vmcoreinfo_get(&out, "CRASHTIME", NULL));
 	/* trailing non-zero bytes are not padding */
 	n[len + 5] = 1;
-	CHECK(mdelf_parse_notes(n, len + 8, &out, err, sizeof(err)) < 0);
-	CHECK(mdelf_parse_notes(n, len + 13, &out, err, sizeof(err)) < 0);
+	CHECK(mdelf_parse_notes(n, len + 8, &cpuregs_x86_64, &out, err, sizeof(err)) < 0);
+	CHECK(mdelf_parse_notes(n, len + 13, &cpuregs_x86_64, &out, err, sizeof(err)) < 0);
 	/* truncated descriptor */
-	CHECK(mdelf_parse_notes(n, len - 4, &out, err, sizeof(err)) < 0);
-	CHECK(mdelf_parse_notes(n, 0, &out, err, sizeof(err)) == 0 &&
+	CHECK(mdelf_parse_notes(n, len - 4, &cpuregs_x86_64, &out, err, sizeof(err)) < 0);
+	CHECK(mdelf_parse_notes(n, 0, &cpuregs_x86_64, &out, err, sizeof(err)) == 0 &&
 	      out.n_notes == 0);
 	/* PRSTATUS of another size: counted, flagged */
 	len = put_note(n, "CORE", NT_PRSTATUS, vmci, 40);
-	CHECK(mdelf_parse_notes(n, len, &out, err, sizeof(err)) == 0 &&
+	CHECK(mdelf_parse_notes(n, len, &cpuregs_x86_64, &out, err, sizeof(err)) == 0 &&
 	      out.n_prstatus == 1 && out.n_prstatus_badsize == 1 &&
 	      out.n_prstatus_regs == 0);
 }

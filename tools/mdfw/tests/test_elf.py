@@ -186,7 +186,7 @@ def corrupt_variants(loads):
     patch("class32", 4, "<B", 1)
     patch("big-endian", 5, "<B", 2)
     patch("ET_EXEC", 16, "<H", 2)
-    patch("aarch64", 18, "<H", 183)
+    patch("riscv", 18, "<H", 243)
     patch("phoff 0", 32, "<Q", 0)
     patch("phoff huge", 32, "<Q", 2**64 - 8)
     patch("phentsize", 54, "<H", 32)

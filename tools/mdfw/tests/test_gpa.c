@@ -144,6 +144,33 @@ TEST(roundtrip_random)
 	}
 }
 
+/* arm64 virt: one RAM range at 0x40000000, nothing below or above. */
+TEST(linear_layout)
+{
+	struct gpa_layout l;
+	uint64_t off = 0, avail = 0, b = 0x40000000, sz = 512u << 20;
+
+	CHECK(!gpa_layout_init_base(&l, 0, b));
+	CHECK(!gpa_layout_init_base(&l, 4096, UINT64_MAX - 4095));
+	CHECK(gpa_layout_init_base(&l, 4096, UINT64_MAX - 4096));
+	CHECK(gpa_layout_init_base(&l, sz, b));
+	CHECK(l.linear && l.base == b && l.ram_size == sz);
+	CHECK(!gpa_lookup(&l, 0, &off, &avail));	/* x86 RAM, not here */
+	CHECK(!gpa_lookup(&l, b - 1, &off, &avail));
+	CHECK(gpa_lookup(&l, b, &off, &avail) && off == 0 && avail == sz);
+	CHECK(gpa_lookup(&l, b + sz - 1, &off, &avail) &&
+	      off == sz - 1 && avail == 1);
+	CHECK(!gpa_lookup(&l, b + sz, &off, &avail));
+	CHECK(!gpa_lookup(&l, GPA_4G, &off, &avail));
+	CHECK(gpa_range_to_file(&l, b + 0x1000, 0x2000, &off) && off == 0x1000);
+	CHECK(!gpa_range_to_file(&l, b + sz - 8, 16, &off));
+	CHECK(!gpa_range_to_file(&l, b - 8, 16, &off));
+	CHECK(!gpa_range_to_file(&l, b, 0, &off));
+	/* The pc layout is not linear, even after a linear one. */
+	CHECK(gpa_layout_init(&l, sz, 0) && !l.linear &&
+	      gpa_lookup(&l, 0, &off, &avail) && off == 0);
+}
+
 int main(void)
 {
 	RUN(split_qemu_documented_examples);
@@ -152,5 +179,6 @@ int main(void)
 	RUN(lookup_boundaries);
 	RUN(range_rules);
 	RUN(roundtrip_random);
+	RUN(linear_layout);
 	TAP_EXIT();
 }

@@ -122,6 +122,63 @@ TEST(build_rejects_bad_geometry)
 	free(s);
 }
 
+/*
+ * Items are walked from the partition's start: 602 after others, the
+ * padding the kernel skips (padding_hdr before the data, padding_data at
+ * its end) honoured; a partition table entry that is not the global one
+ * skipped.
+ */
+TEST(walks_items_and_entries)
+{
+	uint8_t *s = calloc(1, SZ), *p, *pt = s + SZ - 4096, *it;
+	size_t off = 0, len = 0;
+	char err[200] = "";
+
+	put_le32(s + SMEM_HDR_SBL_VERSION, 12u << 16);
+	put_le32(s + SMEM_HDR_INITIALIZED, 1);
+	memcpy(pt, "$TOC", 4);
+	put_le32(pt + 4, 1);
+	put_le32(pt + 8, 2);
+	/* Entry 0: a host-to-host partition; entry 1: the global one. */
+	put_le32(pt + 32, 0x1000);
+	put_le32(pt + 36, 0x1000);
+	pt[32 + 12] = 1;
+	put_le32(pt + 80, 0x4000);
+	put_le32(pt + 84, 0x2000);
+	put_le32(pt + 80 + 12, 0xfffefffe);
+	memcpy(pt + 32 + 2 * 48, "SIII", 4);
+	pt[32 + 2 * 48 + 17] = 4;			/* 1024 items */
+	p = s + 0x4000;
+	memcpy(p, "$PRT", 4);
+	put_le32(p + 4, 0xfffefffe);
+	put_le32(p + 8, 0x2000);
+	put_le32(p + 12, 32 + 16 + 24 + 16 + 8 + 400);	/* free uncached */
+	it = p + 32;					/* item 7, 24 bytes */
+	put_le32(it, 0xa5a5 | 7u << 16);
+	put_le32(it + 4, 24);
+	it += 16 + 24;					/* item 602 */
+	put_le32(it, 0xa5a5 | 602u << 16);
+	put_le32(it + 4, 400);
+	it[8] = 64;					/* padding_data */
+	it[10] = 8;					/* padding_hdr */
+	CHECKF(smem_find_item(s, SZ, 602, &off, &len, err, sizeof(err)) == 0,
+	       "%s", err);
+	CHECKF(off == 0x4000 + 32 + 40 + 16 + 8 && len == 336, "%zx %zu", off,
+	       len);
+	CHECK(smem_find_item(s, SZ, 7, &off, &len, err, sizeof(err)) == 0 &&
+	      off == 0x4000 + 48 && len == 24);
+	CHECK(smem_find_item(s, SZ, 1024, &off, &len, err, sizeof(err)) == -1 &&
+	      strstr(err, "beyond the 1024 items"));
+	/* Two entries claimed, but 85 would not fit in the last 4 KiB. */
+	put_le32(pt + 8, 85);
+	CHECK(smem_find_item(s, SZ, 602, &off, &len, err, sizeof(err)) == -1 &&
+	      strstr(err, "claims 85 entries"));
+	/* Too small to hold the header and the table at all. */
+	CHECK(smem_find_item(s, 4096, 602, &off, &len, err, sizeof(err)) == -1 &&
+	      strstr(err, "too small"));
+	free(s);
+}
+
 /* Random corruption of the structures: refused or found, never a crash. */
 TEST(random_corruption_stays_in_bounds)
 {
@@ -152,6 +209,7 @@ int main(void)
 	RUN(finds_the_initialised_toc);
 	RUN(refuses_what_sbl_did_not_set_up);
 	RUN(build_rejects_bad_geometry);
+	RUN(walks_items_and_entries);
 	RUN(random_corruption_stays_in_bounds);
 	TAP_EXIT();
 }
