@@ -71,6 +71,18 @@ struct kmemdump_backend;
  *	a table entry number. The core image orders its PT_LOADs by it, so
  *	that the firmware's copies laid end to end form the core file.
  *	Return the index, or a negative errno if the chunk is unknown.
+ * @move_chunk: optional. Chunk @seq of region @id now lies at @phys, same
+ *	length: re-point its entry without withdrawing it, inside the
+ *	current transaction. kmemdump uses it to follow the memory each CPU
+ *	runs on at every context switch (and the core image's header
+ *	between its two buffers), so it must be cheap. Return the chunk's
+ *	position as @chunk_position would, or a negative errno, the entry
+ *	then unchanged; without it, kmemdump unregisters and registers the
+ *	region again.
+ * @follow_cpus: keep each CPU's current task and stack registered, re-
+ *	pointed at every context switch through @move_chunk (required).
+ *	For backends that publish to firmware; a backend without it costs
+ *	the scheduler nothing.
  * @commit: optional. Make everything changed by the register_region() and
  *	unregister_region() calls since the previous commit visible to the
  *	firmware at once. kmemdump calls it once at the end of every
@@ -92,7 +104,10 @@ struct kmemdump_backend {
 				 enum kmemdump_uid id);
 	int (*chunk_position)(struct kmemdump_backend *be,
 			      enum kmemdump_uid id, unsigned int seq);
+	int (*move_chunk)(struct kmemdump_backend *be, enum kmemdump_uid id,
+			  unsigned int seq, phys_addr_t phys);
 	void (*commit)(struct kmemdump_backend *be);
+	bool follow_cpus;
 };
 
 /*
@@ -223,6 +238,10 @@ do {									\
  */
 #if IS_ENABLED(CONFIG_KUNIT)
 extern void (*kmemdump_shared_store_hook)(const void *addr, size_t len);
+/* Tests: wait until a backend change started or stopped following CPUs. */
+void kmemdump_cpustate_sync(void);
+/* Tests: run @fn under kmemdump's lock, as firmware sees a frozen machine. */
+void kmemdump_locked_call(void (*fn)(void *arg), void *arg);
 
 static inline void kmemdump_shared_store(const void *addr, size_t len)
 {

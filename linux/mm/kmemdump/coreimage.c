@@ -100,8 +100,19 @@ struct kmd_load {
 static struct kmd_load kmd_loads[KMD_MAX_LOADS];
 static unsigned int kmd_nr_loads;
 static bool kmd_ready;			/* header registered: follow changes */
-static bool kmd_dirty;			/* kernel copy ahead of the published one */
+static bool kmd_dirty;			/* PT_LOADs added, removed or reordered */
 static u64 kmd_generation;
+
+/*
+ * PT_LOADs [lo, hi) re-pointed in place (kmemdump_coreimage_move()):
+ * by this operation (kmd_mv) and by the previous commit (kmd_prev, or
+ * kmd_prev_full if that one rewrote everything). The unpublished buffer
+ * holds the header of two commits ago, so a commit that only re-points
+ * writes just the union of the two ranges into it: a context switch
+ * costs a few PT_LOADs, not the whole header.
+ */
+static unsigned int kmd_mv_lo, kmd_mv_hi, kmd_prev_lo, kmd_prev_hi;
+static bool kmd_prev_full = true;
 
 /*
  * The two header buffers are sized for kmd_cap PT_LOADs, not for the
@@ -114,6 +125,7 @@ static u8 *kmd_buf[2];
 static unsigned int kmd_buf_cap[2];	/* PT_LOADs each buffer has room for */
 static unsigned int kmd_cur;		/* the buffer the header region points at */
 static unsigned int kmd_cap;		/* the smaller of the two */
+static u64 kmd_buf_gen[2];		/* the generation each buffer holds */
 
 /* The notes, kernel copy; each buffer remembers which version it holds. */
 static u8 *kmd_notes;
@@ -231,7 +243,7 @@ void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot)
 
 	if (!kmd_ready || r->id == KMEMDUMP_ID_COREIMAGE_ELF)
 		return;
-	kmemdump_walk_chunks(r->vaddr, r->size, kmd_add_load, &a);
+	kmemdump_region_chunks_locked(r, kmd_add_load, &a);
 	kmd_dirty = true;
 }
 
@@ -280,6 +292,35 @@ void kmemdump_coreimage_rebuild(void)
 	kmd_dirty = true;
 }
 
+/*
+ * The chunk at @key of region @id was re-pointed in place (same length):
+ * update its PT_LOAD. The order and the offsets stay as they are.
+ */
+void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
+			     phys_addr_t phys)
+{
+	unsigned int i;
+
+	if (!kmd_ready || id == KMEMDUMP_ID_COREIMAGE_ELF)
+		return;
+	i = kmd_insert_pos(key);
+	if (WARN_ON_ONCE(!i || kmd_loads[i - 1].key != key ||
+			 kmd_loads[i - 1].id != id)) {
+		kmd_dirty = true;
+		return;
+	}
+	i--;
+	kmd_loads[i].vaddr = (unsigned long)vaddr;
+	kmd_loads[i].paddr = phys;
+	if (kmd_mv_lo == kmd_mv_hi) {
+		kmd_mv_lo = i;
+		kmd_mv_hi = i + 1;
+	} else {
+		kmd_mv_lo = min(kmd_mv_lo, i);
+		kmd_mv_hi = max(kmd_mv_hi, i + 1);
+	}
+}
+
 /* Write @len bytes at @dst in the unpublished buffer. */
 static void kmd_put(void *dst, const void *src, size_t len)
 {
@@ -325,8 +366,35 @@ static void kmd_write_buf(unsigned int n)
 	kmd_put(&nh->count, &count, sizeof(count));
 	kmd_put(&nh->generation, &gen, sizeof(gen));
 	kmd_put(&eh->e_phnum, &phnum, sizeof(phnum));
+}
+
+/*
+ * Buffer @n holds the header of two commits ago, and only PT_LOADs
+ * [@lo, @hi) were re-pointed since: write their addresses and the
+ * generation.
+ */
+static void kmd_write_moved(unsigned int n, unsigned int lo, unsigned int hi)
+{
+	u8 *buf = kmd_buf[n];
+	struct elf64_phdr *ph = kmd_phdrs(buf);
+	struct kmd_names_hdr *nh = kmd_names_hdr(buf, kmd_buf_cap[n]);
+	__le64 gen = cpu_to_le64(kmd_generation);
+	unsigned int i;
+
+	for (i = lo; i < hi; i++) {
+		kmd_put(&ph[1 + i].p_vaddr, &kmd_loads[i].vaddr, sizeof(u64));
+		kmd_put(&ph[1 + i].p_paddr, &kmd_loads[i].paddr, sizeof(u64));
+	}
+	kmd_put(&nh->generation, &gen, sizeof(gen));
+}
+
+static void kmd_write_notes(unsigned int n)
+{
+	size_t size = kmd_size_for(kmd_buf_cap[n]);
+
 	if (kmd_buf_notes_ver[n] != kmd_notes_ver) {
-		kmd_put(buf + size - kmd_notes_len, kmd_notes, kmd_notes_len);
+		kmd_put(kmd_buf[n] + size - kmd_notes_len, kmd_notes,
+			kmd_notes_len);
 		kmd_buf_notes_ver[n] = kmd_notes_ver;
 	}
 }
@@ -338,16 +406,38 @@ static void kmd_write_buf(unsigned int n)
  */
 void kmemdump_coreimage_commit(void)
 {
-	unsigned int n = kmd_cur ^ 1;
+	unsigned int n = kmd_cur ^ 1, lo = kmd_mv_lo, hi = kmd_mv_hi;
+	bool moved = kmd_mv_lo != kmd_mv_hi, full;
 
-	if (!kmd_ready || !kmd_dirty)
+	if (!kmd_ready || (!kmd_dirty && !moved))
 		return;
 	kmd_generation++;
-	kmd_write_buf(n);
+	full = kmd_dirty || kmd_prev_full ||
+	       kmd_buf_gen[n] + 2 != kmd_generation;
+	if (full) {
+		kmd_write_buf(n);
+	} else {
+		if (kmd_prev_lo != kmd_prev_hi) {
+			lo = min(lo, kmd_prev_lo);
+			hi = max(hi, kmd_prev_hi);
+		}
+		kmd_write_moved(n, lo, hi);
+	}
+	kmd_write_notes(n);
 	if (kmemdump_move_locked(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[n],
-				 kmd_size_for(kmd_buf_cap[n])))
-		return;		/* the old buffer stays published, intact */
+				 kmd_size_for(kmd_buf_cap[n]))) {
+		/* The old buffer stays published, intact; next time, all. */
+		kmd_buf_gen[n] = 0;
+		kmd_dirty = true;
+		return;
+	}
+	kmd_buf_gen[n] = kmd_generation;
 	kmd_cur = n;
+	kmd_prev_full = kmd_dirty;
+	kmd_prev_lo = kmd_mv_lo;
+	kmd_prev_hi = kmd_mv_hi;
+	kmd_mv_lo = 0;
+	kmd_mv_hi = 0;
 	kmd_dirty = false;
 }
 
@@ -530,6 +620,7 @@ static void kmd_grow_locked(void *arg)
 	kmd_buf[n] = g->buf[0];
 	kmd_buf_cap[n] = g->cap;
 	kmd_buf_notes_ver[n] = 0;
+	kmd_buf_gen[n] = 0;
 	g->buf[0] = old;
 	kmd_dirty = true;
 	kmemdump_coreimage_commit();
@@ -539,6 +630,7 @@ static void kmd_grow_locked(void *arg)
 	kmd_buf[n ^ 1] = g->buf[1];
 	kmd_buf_cap[n ^ 1] = g->cap;
 	kmd_buf_notes_ver[n ^ 1] = 0;
+	kmd_buf_gen[n ^ 1] = 0;
 	g->buf[1] = old;
 	kmd_cap = min(kmd_buf_cap[0], kmd_buf_cap[1]);
 }
@@ -568,12 +660,22 @@ static int kmd_grow(unsigned int need, gfp_t gfp)
  */
 void kmemdump_coreimage_prepare(const void *vaddr, size_t size)
 {
-	unsigned int k = 0, need;
-	gfp_t gfp;
+	unsigned int k = 0;
 
 	if (!READ_ONCE(kmd_ready))
 		return;
 	kmemdump_walk_chunks(vaddr, size, kmd_count_chunk, &k);
+	kmemdump_coreimage_reserve(k);
+}
+
+/* As kmemdump_coreimage_prepare(), for a region of @k chunks. */
+void kmemdump_coreimage_reserve(unsigned int k)
+{
+	unsigned int need;
+	gfp_t gfp;
+
+	if (!READ_ONCE(kmd_ready))
+		return;
 	need = READ_ONCE(kmd_nr_loads) + k + 4 + KMD_PANIC_LOADS;
 	if (need <= READ_ONCE(kmd_cap))
 		return;

@@ -6,26 +6,60 @@
  * the panic path saves them itself); a debugger then needs the stack each
  * stack pointer points into, and the task_struct it belongs to:
  *
- *  - each CPU's idle task and its stack are registered once the CPUs are
- *    up: a CPU that sleeps or was interrupted while idle is found there;
+ *  - each CPU's current task and its stack, followed at every context
+ *    switch while a backend that asks for it (&kmemdump_backend.follow_cpus)
+ *    is active: two regions per CPU, "cur" slots, re-pointed in place;
+ *  - without that (no such backend, or CONFIG_KMEMDUMP_CPU_STACKS=n),
+ *    each CPU's idle task and its stack, registered once the CPUs are up,
+ *    and at panic every other CPU's current task;
  *  - the architecture registers its per-CPU interrupt and exception
- *    stacks (arch_kmemdump_register());
- *  - at panic, every other CPU's current task and its stack are
- *    registered too, from the panicking CPU, which stopped them.
+ *    stacks (arch_kmemdump_register()).
+ */
+
+/**
+ * DOC: following each CPU's current task
  *
- * A task that runs when the machine hangs without a panic is not covered:
- * following every context switch would cost a table commit each time.
+ * Each CPU has two regions: its current task_struct (one chunk, linear
+ * map) and its current stack, kept as one chunk per page even where the
+ * pages happen to be contiguous, so that every task fills the slots the
+ * same way. A probe on the sched_switch tracepoint re-points both at the
+ * next task: kmemdump_repoint_locked() rewrites the chunks' table entries
+ * and PT_LOADs in place and commits, so the firmware finds either the
+ * previous task or the next one, never a mix, by the same double
+ * buffering as any other change. The probe is registered only while a
+ * backend with follow_cpus is active; otherwise the tracepoint's static
+ * key keeps the switch path as it is.
+ *
+ * Cost per switch: kmemdump's lock and one commit of 1 + THREAD_SIZE /
+ * PAGE_SIZE entries and PT_LOADs (and those of the previous commit), not
+ * a function of how many regions there are.
+ *
+ * The slots need no page-table pages: debuggers read the stacks through
+ * the PT_LOADs' virtual addresses. CPUs that come online later are not
+ * followed.
  */
 
 #define pr_fmt(fmt) "kmemdump: " fmt
 
 #include <linux/cpumask.h>
+#include <linux/io.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/pfn.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
+#include <linux/smp.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+#include <trace/events/sched.h>
 
 #include "internal.h"
+
+#define KMD_STACK_PAGES	(THREAD_SIZE / PAGE_SIZE)
 
 static int kmd_register_task(struct task_struct *t, bool locked)
 {
@@ -54,9 +88,262 @@ static int kmd_register_task(struct task_struct *t, bool locked)
 	return 0;
 }
 
+#ifdef CONFIG_KMEMDUMP_CPU_STACKS
+/* A CPU's two slots: the region slots holding its task and its stack. */
+struct kmd_cpu_cur {
+	struct task_struct *task;	/* what the slots describe */
+	enum kmemdump_uid task_id, stack_id;
+	unsigned int task_slot, stack_slot;
+	struct irq_work retry;		/* the lock was busy at a switch */
+};
+
+static DEFINE_PER_CPU(struct kmd_cpu_cur, kmd_cpu_cur);
+static bool kmd_follow_ready;	/* every online CPU has its slots */
+
+/* Linear map, or the kernel image (CPU 0's idle task and stack). */
+static phys_addr_t kmd_phys(const void *v)
+{
+	if (virt_addr_valid(v))
+		return virt_to_phys((void *)v);
+	return PFN_PHYS(kmemdump_kernel_pfn((unsigned long)v)) +
+	       offset_in_page(v);
+}
+
+/* @t's stack, page by page: vmapped stacks are scattered. */
+static void kmd_stack_chunks(struct task_struct *t, struct kmemdump_chunk *c)
+{
+	u8 *stack = task_stack_page(t);
+	unsigned int i;
+
+	for (i = 0; i < KMD_STACK_PAGES; i++) {
+		const void *v = stack + i * PAGE_SIZE;
+
+		c[i].vaddr = v;
+		c[i].len = PAGE_SIZE;
+#ifdef CONFIG_VMAP_STACK
+		if (t->stack_vm_area) {
+			c[i].phys = page_to_phys(t->stack_vm_area->pages[i]);
+			continue;
+		}
+#endif
+		c[i].phys = kmd_phys(v);
+	}
+}
+
+static void kmd_task_chunk(struct task_struct *t, struct kmemdump_chunk *c)
+{
+	c->vaddr = t;
+	c->len = sizeof(*t);
+	c->phys = kmd_phys(t);
+}
+
+/*
+ * Lock held: point this CPU's slots at @t. A region the lock holder does
+ * not find where it left it (unregistered by a test) is left alone.
+ */
+static void kmd_cpu_cur_set_locked(struct kmd_cpu_cur *cc, struct task_struct *t)
+{
+	struct kmemdump_chunk c[KMD_STACK_PAGES], tc;
+	struct kmemdump_region *r;
+
+	kmd_task_chunk(t, &tc);
+	r = kmemdump_slot_region_mut_locked(cc->task_slot);
+	if (r->id != cc->task_id || kmemdump_repoint_locked(r, t, &tc, 1))
+		return;
+	kmd_stack_chunks(t, c);
+	r = kmemdump_slot_region_mut_locked(cc->stack_slot);
+	if (r->id != cc->stack_id ||
+	    kmemdump_repoint_locked(r, task_stack_page(t), c, KMD_STACK_PAGES))
+		return;
+	cc->task = t;
+}
+
+struct kmd_switch {
+	struct kmd_cpu_cur *cc;
+	struct task_struct *next;
+};
+
+static void kmd_switch_locked(void *arg)
+{
+	struct kmd_switch *s = arg;
+
+	kmd_cpu_cur_set_locked(s->cc, s->next);
+}
+
+/*
+ * Under the runqueue lock: never wait for kmemdump's lock here, whose
+ * holder may printk and wake a task on this CPU. If it is busy, this
+ * CPU's irq_work publishes its current task once interrupts are back on;
+ * until then the slots keep the previous task, whole.
+ */
+static void kmd_sched_switch(void *data, bool preempt,
+			     struct task_struct *prev, struct task_struct *next,
+			     unsigned int prev_state)
+{
+	struct kmd_cpu_cur *cc = this_cpu_ptr(&kmd_cpu_cur);
+	struct kmd_switch s = { .cc = cc, .next = next };
+
+	if (cc->task == next || !cc->task_id)
+		return;
+	if (kmemdump_trylocked_call(kmd_switch_locked, &s))
+		irq_work_queue(&cc->retry);
+}
+
+/* Interrupts off, on the CPU itself: nothing switches under it. */
+static void kmd_cpu_cur_current(struct kmd_cpu_cur *cc)
+{
+	struct kmd_switch s = { .cc = cc, .next = current };
+
+	if (cc->task_id && cc->task != current)
+		kmemdump_locked_call(kmd_switch_locked, &s);
+}
+
+static void kmd_retry_fn(struct irq_work *work)
+{
+	kmd_cpu_cur_current(container_of(work, struct kmd_cpu_cur, retry));
+}
+
+static void kmd_cpu_cur_refresh(void *unused)
+{
+	kmd_cpu_cur_current(this_cpu_ptr(&kmd_cpu_cur));
+}
+
+static bool kmd_following;
+
+/*
+ * Process context, after every backend change: probe on while a backend
+ * with follow_cpus is active, then bring every slot up to date, since
+ * switches went unseen while it was off.
+ */
+static void kmd_follow_work_fn(struct work_struct *work)
+{
+	bool want = kmd_follow_ready && kmemdump_backend_follows_cpus();
+
+	if (want && !kmd_following) {
+		if (register_trace_sched_switch(kmd_sched_switch, NULL)) {
+			pr_warn("cannot follow the CPUs' current tasks\n");
+			return;
+		}
+		kmd_following = true;
+	} else if (!want && kmd_following) {
+		unregister_trace_sched_switch(kmd_sched_switch, NULL);
+		tracepoint_synchronize_unregister();
+		kmd_following = false;
+	}
+	if (want)
+		on_each_cpu(kmd_cpu_cur_refresh, NULL, 1);
+}
+
+static DECLARE_WORK(kmd_follow_work, kmd_follow_work_fn);
+
+/* Any context: the backend changed. */
+void kmemdump_cpustate_backend_changed(void)
+{
+	if (READ_ONCE(kmd_follow_ready))
+		schedule_work(&kmd_follow_work);
+}
+
+
+struct kmd_slot_add {
+	struct kmd_cpu_cur *cc;
+	struct task_struct *t;
+	int ret;
+};
+
+static void kmd_slots_add_locked(void *arg)
+{
+	struct kmd_slot_add *a = arg;
+	struct kmemdump_chunk_buf tb = { .n = 1 }, sb = { .n = KMD_STACK_PAGES };
+	int tid, sid;
+
+	BUILD_BUG_ON(KMD_STACK_PAGES > KMEMDUMP_SMALL_CHUNKS);
+	kmd_task_chunk(a->t, &tb.small[0]);
+	kmd_stack_chunks(a->t, sb.small);
+	tid = kmemdump_add_chunks_locked(KMEMDUMP_ID_NO_ID, a->t, sizeof(*a->t),
+					 KMEMDUMP_REGION_CPUCUR, &tb);
+	if (tid < 0) {
+		a->ret = tid;
+		return;
+	}
+	sid = kmemdump_add_chunks_locked(KMEMDUMP_ID_NO_ID, task_stack_page(a->t),
+					 THREAD_SIZE, KMEMDUMP_REGION_CPUCUR, &sb);
+	if (sid < 0) {
+		kmemdump_del_id_locked(tid);
+		a->ret = sid;
+		return;
+	}
+	a->cc->task_id = tid;
+	a->cc->stack_id = sid;
+	a->cc->task_slot = kmemdump_id_slot_locked(tid);
+	a->cc->stack_slot = kmemdump_id_slot_locked(sid);
+	a->cc->task = a->t;
+	a->ret = 0;
+}
+
+/* Two slots per online CPU; false if one could not be had. */
+static bool kmd_follow_init(void)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct kmd_slot_add a = {
+			.cc = per_cpu_ptr(&kmd_cpu_cur, cpu),
+			/* Where it stands now; the first switch corrects it. */
+			.t = idle_task(cpu),
+		};
+
+		/* Hard: on PREEMPT_RT too it must run on the CPU, as itself. */
+		a.cc->retry = IRQ_WORK_INIT_HARD(kmd_retry_fn);
+		/* Both slots, the stack page by page. */
+		kmemdump_coreimage_reserve(1 + KMD_STACK_PAGES);
+		kmemdump_locked_call(kmd_slots_add_locked, &a);
+		if (a.ret) {
+			pr_warn("cannot follow CPU %u's current task: %d\n",
+				cpu, a.ret);
+			return false;
+		}
+	}
+	WRITE_ONCE(kmd_follow_ready, true);
+	kmemdump_cpustate_backend_changed();
+	return true;
+}
+
+/* Lock held: does @cpu's slot already describe @t? */
+static bool kmd_followed(unsigned int cpu, struct task_struct *t)
+{
+	return READ_ONCE(kmd_following) &&
+	       per_cpu_ptr(&kmd_cpu_cur, cpu)->task == t;
+}
+#if IS_ENABLED(CONFIG_KUNIT)
+void kmemdump_cpustate_sync(void)
+{
+	flush_work(&kmd_follow_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_cpustate_sync);
+#endif
+#else
+static bool kmd_follow_init(void)
+{
+	return false;
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void kmemdump_cpustate_sync(void)
+{
+}
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_cpustate_sync);
+#endif
+
+static bool kmd_followed(unsigned int cpu, struct task_struct *t)
+{
+	return false;
+}
+#endif /* CONFIG_KMEMDUMP_CPU_STACKS */
+
 /*
  * Lock held, at panic (kmd_panic_locked()): every other CPU's current
- * task, unless it is that CPU's idle task, registered at boot.
+ * task, unless it is that CPU's idle task, registered at boot, or its
+ * slot already describes it.
  */
 void kmemdump_cpustate_panic_locked(void)
 {
@@ -66,7 +353,8 @@ void kmemdump_cpustate_panic_locked(void)
 	for_each_online_cpu(cpu) {
 		struct task_struct *t = cpu_curr_snapshot(cpu);
 
-		if (cpu == this || !t || t == idle_task(cpu))
+		if (cpu == this || !t || t == idle_task(cpu) ||
+		    kmd_followed(cpu, t))
 			continue;
 		ret = kmd_register_task(t, true);
 		if (ret)
@@ -75,12 +363,17 @@ void kmemdump_cpustate_panic_locked(void)
 	}
 }
 
-/* The CPUs are up: their idle tasks exist. */
+/*
+ * The CPUs are up: their idle tasks exist. Each CPU's slots are set up,
+ * and the idle tasks are registered as well, for the time no backend
+ * follows the CPUs (a slot then holds what ran when following stopped).
+ */
 static int __init kmemdump_cpustate_init(void)
 {
 	unsigned int cpu;
 	int ret;
 
+	kmd_follow_init();
 	for_each_online_cpu(cpu) {
 		ret = kmd_register_task(idle_task(cpu), false);
 		if (ret)

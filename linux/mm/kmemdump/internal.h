@@ -11,6 +11,8 @@
 #define KMEMDUMP_REGION_PGTABLE	BIT(1)
 /* Registered from a static annotation, which unregisters it itself. */
 #define KMEMDUMP_REGION_ANNOTATION	BIT(2)
+/* A CPU's current task or stack, re-pointed at each switch (cpustate.c). */
+#define KMEMDUMP_REGION_CPUCUR	BIT(3)
 
 /*
  * Slots only the panic path may take: the panicking task, its stack, one
@@ -53,6 +55,10 @@ void kmemdump_chunks_collect(const void *vaddr, size_t size,
 			     struct kmemdump_chunk_buf *b);
 void kmemdump_chunks_release(struct kmemdump_chunk_buf *b);
 bool kmemdump_lock_held_here(void);
+int kmemdump_region_chunks_locked(const struct kmemdump_region *r,
+				  int (*fn)(phys_addr_t phys, const void *vaddr,
+					    size_t len, void *arg),
+				  void *arg);
 bool kmemdump_kept_chunks(const void *vaddr, size_t size,
 			  int (*fn)(phys_addr_t phys, const void *vaddr,
 				    size_t len, void *arg),
@@ -84,9 +90,15 @@ int kmemdump_add_chunks_locked(enum kmemdump_uid id, const void *vaddr,
 void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, void *),
 				  void *arg);
 const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);
+struct kmemdump_region *kmemdump_slot_region_mut_locked(unsigned int slot);
+unsigned int kmemdump_id_slot_locked(enum kmemdump_uid id);
+bool kmemdump_needs_pgtables(const struct kmemdump_region *r);
+bool kmemdump_backend_follows_cpus(void);
 u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
 			      unsigned int seq);
 int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size);
+int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
+			    const struct kmemdump_chunk *c, unsigned int n);
 int kmemdump_del_id_locked(enum kmemdump_uid id);
 unsigned int kmemdump_del_matching_locked(bool (*match)(const struct kmemdump_region *r,
 							void *arg),
@@ -96,9 +108,12 @@ int kmemdump_offline_check(unsigned long start_pfn, unsigned long nr_pages);
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 int kmemdump_coreimage_room(const void *vaddr, size_t size);
 void kmemdump_coreimage_prepare(const void *vaddr, size_t size);
+void kmemdump_coreimage_reserve(unsigned int k);
 void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot);
 void kmemdump_coreimage_del(enum kmemdump_uid id);
 void kmemdump_coreimage_rebuild(void);
+void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
+			     phys_addr_t phys);
 void kmemdump_coreimage_commit(void);
 const void *kmemdump_coreimage_header(size_t *size);
 #else
@@ -108,6 +123,10 @@ static inline int kmemdump_coreimage_room(const void *vaddr, size_t size)
 }
 
 static inline void kmemdump_coreimage_prepare(const void *vaddr, size_t size)
+{
+}
+
+static inline void kmemdump_coreimage_reserve(unsigned int k)
 {
 }
 
@@ -124,6 +143,11 @@ static inline void kmemdump_coreimage_rebuild(void)
 {
 }
 
+static inline void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key,
+					   const void *vaddr, phys_addr_t phys)
+{
+}
+
 static inline void kmemdump_coreimage_commit(void)
 {
 }
@@ -134,6 +158,13 @@ int kmemdump_pgtable_get(const struct kmemdump_region *r);
 void kmemdump_pgtable_put(const struct kmemdump_region *r);
 void kmemdump_pgtable_refresh_locked(void);
 void kmemdump_cpustate_panic_locked(void);
+#ifdef CONFIG_KMEMDUMP_CPU_STACKS
+void kmemdump_cpustate_backend_changed(void);
+#else
+static inline void kmemdump_cpustate_backend_changed(void)
+{
+}
+#endif
 unsigned long kmemdump_kernel_pfn(unsigned long addr);
 
 #endif /* _MM_KMEMDUMP_INTERNAL_H */

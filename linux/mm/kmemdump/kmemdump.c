@@ -43,6 +43,13 @@ static struct kmemdump_region kmemdump_regions[CONFIG_KMEMDUMP_MAX_REGIONS];
 static struct kmemdump_chunk kmemdump_chunks[KMEMDUMP_MAX_CHUNKS];
 static unsigned int kmemdump_nr_chunks;
 
+/*
+ * The region a backend is being given, lock held: its chunks are the ones
+ * the backend's walk must see, even if another region covers the same
+ * range with other chunks (a CPU's current stack, kept page by page).
+ */
+static const struct kmemdump_region *kmemdump_walking;
+
 /* The CPU that holds kmemdump_lock (interrupts off), or -1. */
 static int kmemdump_lock_cpu = -1;
 static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_END);
@@ -161,23 +168,40 @@ bool kmemdump_kept_chunks(const void *vaddr, size_t size,
 				    size_t len, void *arg),
 			  void *arg, int *ret)
 {
-	unsigned int i, k;
+	const struct kmemdump_region *w = kmemdump_walking;
+	unsigned int i;
 
+	if (w && w->vaddr == vaddr && w->size == size && w->nr_chunks) {
+		*ret = kmemdump_region_chunks_locked(w, fn, arg);
+		return true;
+	}
 	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++) {
 		const struct kmemdump_region *r = &kmemdump_regions[i];
 
 		if (!r->id || r->vaddr != vaddr || r->size != size ||
 		    !r->nr_chunks)
 			continue;
-		*ret = 0;
-		for (k = 0; fn && !*ret && k < r->nr_chunks; k++) {
-			const struct kmemdump_chunk *c = &kmemdump_chunks[r->first + k];
-
-			*ret = fn(c->phys, c->vaddr, c->len, arg);
-		}
+		*ret = kmemdump_region_chunks_locked(r, fn, arg);
 		return true;
 	}
 	return false;
+}
+
+/* Lock held: call @fn for each of @r's kept chunks, until it fails. */
+int kmemdump_region_chunks_locked(const struct kmemdump_region *r,
+				  int (*fn)(phys_addr_t phys, const void *vaddr,
+					    size_t len, void *arg),
+				  void *arg)
+{
+	unsigned int k;
+	int ret = 0;
+
+	for (k = 0; fn && !ret && k < r->nr_chunks; k++) {
+		const struct kmemdump_chunk *c = &kmemdump_chunks[r->first + k];
+
+		ret = fn(c->phys, c->vaddr, c->len, arg);
+	}
+	return ret;
 }
 
 static int kmemdump_keep_chunk(phys_addr_t phys, const void *vaddr,
@@ -238,6 +262,12 @@ static void kmemdump_chunks_drop(struct kmemdump_region *r)
 }
 
 const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot)
+{
+	lockdep_assert_held(&kmemdump_lock);
+	return &kmemdump_regions[slot];
+}
+
+struct kmemdump_region *kmemdump_slot_region_mut_locked(unsigned int slot)
 {
 	lockdep_assert_held(&kmemdump_lock);
 	return &kmemdump_regions[slot];
@@ -317,25 +347,31 @@ EXPORT_SYMBOL_IF_KUNIT(kmemdump_panic_reserve_open);
  * the caller as a region ID: refuse it, and take back what it may hold.
  */
 static int kmemdump_be_register(struct kmemdump_backend *be,
-				enum kmemdump_uid id, const void *vaddr,
-				size_t size)
+				const struct kmemdump_region *r)
 {
-	int ret = be->register_region(be, id, vaddr, size);
+	int ret;
 
+	kmemdump_walking = r;
+	ret = be->register_region(be, r->id, r->vaddr, r->size);
+	kmemdump_walking = NULL;
 	if (ret > 0) {
 		pr_err_ratelimited("backend %s returned %d for region %d: refused\n",
-				   be->name, ret, id);
-		be->unregister_region(be, id);
+				   be->name, ret, r->id);
+		be->unregister_region(be, r->id);
 		ret = -EINVAL;
 	}
 	return ret;
 }
 
-/* The header is never translated; page-table pages need no page tables. */
-static bool kmemdump_needs_pgtables(const struct kmemdump_region *r)
+/*
+ * The header is never translated; page-table pages need no page tables;
+ * a CPU's current-task slots are read through their PT_LOADs' virtual
+ * addresses, and re-pointed too often to follow their page tables.
+ */
+bool kmemdump_needs_pgtables(const struct kmemdump_region *r)
 {
 	return r->id != KMEMDUMP_ID_COREIMAGE_ELF &&
-	       !(r->flags & KMEMDUMP_REGION_PGTABLE);
+	       !(r->flags & (KMEMDUMP_REGION_PGTABLE | KMEMDUMP_REGION_CPUCUR));
 }
 
 /*
@@ -373,7 +409,7 @@ int kmemdump_add_chunks_locked(enum kmemdump_uid id, const void *vaddr,
 	if (!ret)
 		ret = kmemdump_coreimage_room(vaddr, size);
 	if (!ret)
-		ret = kmemdump_be_register(kmemdump_backend, id, vaddr, size);
+		ret = kmemdump_be_register(kmemdump_backend, slot);
 	if (ret) {
 		kmemdump_chunks_drop(slot);
 		memset(slot, 0, sizeof(*slot));
@@ -436,6 +472,11 @@ unsigned int kmemdump_del_matching_locked(bool (*match)(const struct kmemdump_re
 	return n;
 }
 
+unsigned int kmemdump_id_slot_locked(enum kmemdump_uid id)
+{
+	return kmemdump_region_slot(kmemdump_find(id));
+}
+
 int kmemdump_del_id_locked(enum kmemdump_uid id)
 {
 	struct kmemdump_region *r;
@@ -448,14 +489,86 @@ int kmemdump_del_id_locked(enum kmemdump_uid id)
 	return 0;
 }
 
+/* Sort key of a chunk the backend says it placed at @pos. */
+static u64 kmemdump_pos_key(struct kmemdump_backend *be, int pos,
+			    const struct kmemdump_region *r, unsigned int seq)
+{
+	if (be->chunk_position && pos >= 0)
+		return pos;
+	return BIT_ULL(63) | (u64)kmemdump_region_slot(r) << 32 | seq;
+}
+
+/*
+ * Point region @r at @vaddr, whose @n chunks @c have the lengths of @r's
+ * own, one by one: each entry is re-pointed in place (the backend's
+ * move_chunk), so the table keeps its layout and the core image its
+ * order, and the cost does not depend on how many regions there are.
+ * Within the current transaction. Return 0, or -EINVAL if the shapes
+ * differ, -EOPNOTSUPP if the backend cannot move chunks, or the
+ * backend's error: then nothing changed.
+ */
+int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
+			    const struct kmemdump_chunk *c, unsigned int n)
+{
+	struct kmemdump_backend *be = kmemdump_backend;
+	struct kmemdump_chunk *kept = &kmemdump_chunks[r->first];
+	unsigned int k;
+	int pos = -1;
+
+	lockdep_assert_held(&kmemdump_lock);
+	if (n != r->nr_chunks)
+		return -EINVAL;
+	for (k = 0; k < n; k++)
+		if (c[k].len != kept[k].len)
+			return -EINVAL;
+	if (!be->move_chunk && be != &kmemdump_default_backend)
+		return -EOPNOTSUPP;
+	for (k = 0; k < n; k++) {
+		if (be->move_chunk) {
+			pos = be->move_chunk(be, r->id, k, c[k].phys);
+			if (pos < 0)
+				goto undo;
+		}
+		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
+					c[k].vaddr, c[k].phys);
+	}
+	memcpy(kept, c, n * sizeof(*c));
+	r->vaddr = vaddr;
+	return 0;
+undo:
+	/* The entries still hold chunks 0..k-1's old addresses: put them back. */
+	while (k--) {
+		pos = be->move_chunk(be, r->id, k, kept[k].phys);
+		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
+					kept[k].vaddr, kept[k].phys);
+	}
+	return -EINVAL;
+}
+
+/* Up to KMEMDUMP_SMALL_CHUNKS chunks of a range, walked under the lock. */
+static int kmemdump_collect_small(phys_addr_t phys, const void *vaddr,
+				  size_t len, void *arg)
+{
+	struct kmemdump_chunk_buf *b = arg;
+
+	if (b->n == KMEMDUMP_SMALL_CHUNKS)
+		return -E2BIG;
+	b->small[b->n++] = (struct kmemdump_chunk) {
+		.phys = phys, .vaddr = vaddr, .len = len,
+	};
+	return 0;
+}
+
 /*
  * Point region @id at a new copy of itself, maybe larger (the core image
  * switching header buffers). Within the current transaction: the backend
- * publishes the new address together with everything else.
+ * publishes the new address together with everything else. A copy of
+ * the same shape is re-pointed in place (kmemdump_repoint_locked()).
  */
 int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 {
 	struct kmemdump_backend *be = kmemdump_backend;
+	struct kmemdump_chunk_buf b = {};
 	struct kmemdump_region *r, old;
 	int ret;
 
@@ -463,6 +576,10 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 	if (!test_bit(id, kmemdump_ids))
 		return -ENOENT;
 	r = kmemdump_find(id);
+	if (size == r->size && r->nr_chunks <= KMEMDUMP_SMALL_CHUNKS &&
+	    !kmemdump_walk_chunks(vaddr, size, kmemdump_collect_small, &b) &&
+	    !kmemdump_repoint_locked(r, vaddr, b.small, b.n))
+		return 0;
 	be->unregister_region(be, id);
 	old = *r;
 	kmemdump_chunks_drop(r);
@@ -470,7 +587,7 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 	r->size = size;
 	ret = kmemdump_chunks_keep(r, NULL);
 	if (!ret)
-		ret = kmemdump_be_register(be, id, vaddr, size);
+		ret = kmemdump_be_register(be, r);
 	if (ret) {
 		/* Keep what the backend had; the caller keeps the old copy. */
 		WARN_ONCE(1, "backend %s cannot move region %d: %d\n",
@@ -478,7 +595,7 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 		kmemdump_chunks_drop(r);
 		*r = old;
 		if (kmemdump_chunks_keep(r, NULL) ||
-		    kmemdump_be_register(be, id, r->vaddr, r->size))
+		    kmemdump_be_register(be, r))
 			pr_err("backend %s lost region %d\n", be->name, id);
 		return ret;
 	}
@@ -505,6 +622,7 @@ void kmemdump_locked_call(void (*fn)(void *arg), void *arg)
 	kmemdump_commit_locked();
 	kmemdump_unlock_irqrestore(irqflags);
 }
+EXPORT_SYMBOL_IF_KUNIT(kmemdump_locked_call);
 
 int kmemdump_trylocked_call(void (*fn)(void *arg), void *arg)
 {
@@ -705,7 +823,7 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 	elf = test_bit(KMEMDUMP_ID_COREIMAGE_ELF, kmemdump_ids) ?
 	      kmemdump_find(KMEMDUMP_ID_COREIMAGE_ELF) : NULL;
 	if (elf) {
-		ret = kmemdump_be_register(be, elf->id, elf->vaddr, elf->size);
+		ret = kmemdump_be_register(be, elf);
 		if (ret)
 			elf = NULL;	/* not accepted: nothing to roll back */
 	}
@@ -714,7 +832,7 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 
 		if (!r->id || r == elf)
 			continue;
-		ret = kmemdump_be_register(be, r->id, r->vaddr, r->size);
+		ret = kmemdump_be_register(be, r);
 		if (ret)
 			break;
 	}
@@ -730,6 +848,8 @@ int kmemdump_register_backend(struct kmemdump_backend *be)
 	kmemdump_commit_locked();
 out:
 	kmemdump_unlock_irqrestore(irqflags);
+	if (!ret)
+		kmemdump_cpustate_backend_changed();
 	if (ret)
 		pr_warn("backend %s refused: %d (%s stays)\n", be->name, ret,
 			old_name);
@@ -771,8 +891,10 @@ int kmemdump_unregister_backend(struct kmemdump_backend *be)
 	kmemdump_commit_locked();
 out:
 	kmemdump_unlock_irqrestore(irqflags);
-	if (!ret)
+	if (!ret) {
+		kmemdump_cpustate_backend_changed();
 		pr_info("backend %s unregistered\n", be->name);
+	}
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kmemdump_unregister_backend);
@@ -812,6 +934,18 @@ void kmemdump_backend_name(char *buf, size_t len)
 	kmemdump_unlock_irqrestore(irqflags);
 }
 EXPORT_SYMBOL_GPL(kmemdump_backend_name);
+
+/* Does the active backend want each CPU's current task followed? */
+bool kmemdump_backend_follows_cpus(void)
+{
+	unsigned long irqflags;
+	bool ret;
+
+	kmemdump_lock_irqsave(&irqflags);
+	ret = kmemdump_backend->follow_cpus;
+	kmemdump_unlock_irqrestore(irqflags);
+	return ret;
+}
 
 unsigned int kmemdump_nr_regions(void)
 {

@@ -242,8 +242,7 @@ static void kmd_pgt_ref_region(const struct kmemdump_region *r, void *arg)
 {
 	unsigned int *failed = arg;
 
-	if (r->flags & KMEMDUMP_REGION_PGTABLE ||
-	    r->id == KMEMDUMP_ID_COREIMAGE_ELF)
+	if (!kmemdump_needs_pgtables(r))
 		return;
 	if (kmd_pgt_walk_region(r, true, 0, NULL))
 		(*failed)++;

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) "qcom_minidump_table: " fmt
 
 #include <linux/align.h>
+#include <linux/bitmap.h>
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/container_of.h>
@@ -39,13 +40,14 @@
  * regions_baseptr points the firmware at one of them, the published one.
  *
  *  - The published array is never written.
- *  - Every change (register, unregister, the core image re-pointing its
- *    header) goes into a kernel copy, @staged. kmemdump ends each
+ *  - Every change (register, unregister, a chunk re-pointed in place at a
+ *    context switch, the core image re-pointing its header) goes into a
+ *    kernel copy, @staged. kmemdump ends each
  *    operation with a commit, which brings the other array up to date:
  *    it holds the table of two commits ago, so the entries the previous
- *    commit and this one changed are copied from @staged (freed entries
- *    as INVA); wmb(); then regions_baseptr is switched to that array
- *    with one aligned 64-bit WRITE_ONCE().
+ *    commit and this one changed (a bitmap each) are copied from
+ *    @staged (freed entries as INVA); wmb(); then regions_baseptr is
+ *    switched to that array with one aligned 64-bit WRITE_ONCE().
  *  - A firmware that read regions_baseptr before the switch reads the old
  *    array, untouched; after it, the new array, complete.
  *
@@ -137,13 +139,7 @@ static unsigned int qcom_md_free_entries(struct qcom_md_table *t)
 /* Entry @i of @staged changed: the next commit copies it. */
 static void qcom_md_touch(struct qcom_md_table *t, unsigned int i)
 {
-	if (t->chg_lo == t->chg_hi) {
-		t->chg_lo = i;
-		t->chg_hi = i + 1;
-	} else {
-		t->chg_lo = min(t->chg_lo, i);
-		t->chg_hi = max(t->chg_hi, i + 1);
-	}
+	__set_bit(i, t->chg);
 	t->dirty = true;
 }
 
@@ -263,49 +259,91 @@ static int qcom_md_unregister_region(struct kmemdump_backend *be,
 	return qcom_md_remove(t, id) ? 0 : -ENOENT;
 }
 
+/*
+ * The entry of chunk @seq of @id. The search starts after the entry found
+ * last: a region's chunks usually sit in a row, and a context switch
+ * re-points them in order.
+ */
+static int qcom_md_find_chunk(struct qcom_md_table *t, enum kmemdump_uid id,
+			      unsigned int seq)
+{
+	unsigned int i, k;
+
+	for (k = 0, i = t->hint; k < t->hi; k++, i++) {
+		if (i >= t->hi)
+			i = 0;
+		if (t->owner[i] == id &&
+		    le32_to_cpu(t->staged[i].seq_num) == seq) {
+			t->hint = i + 1;
+			return i;
+		}
+	}
+	return -ENOENT;
+}
+
 static int qcom_md_chunk_position(struct kmemdump_backend *be,
 				  enum kmemdump_uid id, unsigned int seq)
 {
-	struct qcom_md_table *t = to_qcom_md_table(be);
-	unsigned int i;
+	return qcom_md_find_chunk(to_qcom_md_table(be), id, seq);
+}
 
-	for (i = 0; i < t->hi; i++)
-		if (t->owner[i] == id &&
-		    le32_to_cpu(t->staged[i].seq_num) == seq)
-			return i;
-	return -ENOENT;
+/* Re-point an entry in @staged: only its address changes. */
+static int qcom_md_move_chunk(struct kmemdump_backend *be,
+			      enum kmemdump_uid id, unsigned int seq,
+			      phys_addr_t phys)
+{
+	struct qcom_md_table *t = to_qcom_md_table(be);
+	int i = qcom_md_find_chunk(t, id, seq);
+
+	if (i < 0)
+		return i;
+	t->staged[i].address = cpu_to_le64(phys);
+	qcom_md_touch(t, i);
+	return i;
+}
+
+static void qcom_md_copy_entry(struct qcom_md_table *t, unsigned int n,
+			       unsigned int i)
+{
+	t->regions[n][i] = t->staged[i];
+	kmemdump_shared_store(&t->regions[n][i], sizeof(t->regions[n][i]));
 }
 
 /* Publish @staged: fill the other array, then switch to it (see DOC). */
 static void qcom_md_commit(struct kmemdump_backend *be)
 {
 	struct qcom_md_table *t = to_qcom_md_table(be);
-	unsigned int n = t->published ^ 1, lo, end, i;
+	unsigned int n = t->published ^ 1, i;
 	struct qcom_md_subsystem *ss = qcom_md_apss(t);
 
 	if (!t->dirty)
 		return;
 	/* Array n is two commits old: the last commit's changes and ours. */
-	lo = t->chg_lo;
-	end = t->chg_hi;
-	if (t->prev_lo != t->prev_hi) {
-		lo = min(lo, t->prev_lo);
-		end = max(end, t->prev_hi);
-	}
-	for (i = lo; i < end; i++) {
-		t->regions[n][i] = t->staged[i];
-		kmemdump_shared_store(&t->regions[n][i], sizeof(t->regions[n][i]));
-	}
-	t->prev_lo = t->chg_lo;
-	t->prev_hi = t->chg_hi;
-	t->chg_lo = 0;
-	t->chg_hi = 0;
+	for_each_set_bit(i, t->chg, t->capacity)
+		qcom_md_copy_entry(t, n, i);
+	for_each_set_bit(i, t->prev_chg, t->capacity)
+		if (!test_bit(i, t->chg))
+			qcom_md_copy_entry(t, n, i);
+	swap(t->chg, t->prev_chg);
+	bitmap_zero(t->chg, t->capacity);
 	/* The whole array before the pointer that makes firmware use it. */
 	wmb();
 	WRITE_ONCE(ss->regions_baseptr, cpu_to_le64(t->regions_phys[n]));
 	kmemdump_shared_store(&ss->regions_baseptr, sizeof(ss->regions_baseptr));
 	t->published = n;
 	t->dirty = false;
+}
+
+static void qcom_md_free(struct qcom_md_table *t)
+{
+	kfree(t->owner);
+	kfree(t->staged);
+	bitmap_free(t->chg);
+	bitmap_free(t->prev_chg);
+	t->owner = NULL;
+	t->staged = NULL;
+	t->chg = NULL;
+	t->prev_chg = NULL;
 }
 
 /**
@@ -356,15 +394,19 @@ int qcom_md_table_init(struct qcom_md_table *t, const char *name, void *toc,
 	memset(t, 0, sizeof(*t));
 	t->owner = kcalloc(capacity, sizeof(*t->owner), GFP_KERNEL);
 	t->staged = kcalloc(capacity, sizeof(*t->staged), GFP_KERNEL);
-	if (!t->owner || !t->staged) {
-		kfree(t->owner);
-		kfree(t->staged);
+	t->chg = bitmap_zalloc(capacity, GFP_KERNEL);
+	t->prev_chg = bitmap_zalloc(capacity, GFP_KERNEL);
+	if (!t->owner || !t->staged || !t->chg || !t->prev_chg) {
+		qcom_md_free(t);
 		return -ENOMEM;
 	}
 	t->be.name = name;
 	t->be.register_region = qcom_md_register_region;
 	t->be.unregister_region = qcom_md_unregister_region;
 	t->be.chunk_position = qcom_md_chunk_position;
+	t->be.move_chunk = qcom_md_move_chunk;
+	/* Firmware reads this table when the machine hangs: follow the CPUs. */
+	t->be.follow_cpus = true;
 	t->be.commit = qcom_md_commit;
 	t->toc = mt;
 	t->regions[0] = arrays;
@@ -408,10 +450,7 @@ void qcom_md_table_destroy(struct qcom_md_table *t)
 {
 	/* Entries left: the backend is still registered and would use @t. */
 	WARN_ON(t->used);
-	kfree(t->owner);
-	kfree(t->staged);
-	t->owner = NULL;
-	t->staged = NULL;
+	qcom_md_free(t);
 }
 EXPORT_SYMBOL_GPL(qcom_md_table_destroy);
 

@@ -15,11 +15,14 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/elf.h>
+#include <linux/completion.h>
 #include <linux/io.h>
 #include <linux/kmemdump.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/soc/qcom/minidump_table.h>
 #include <linux/sort.h>
@@ -92,6 +95,8 @@ static struct md_fixture *md_setup(struct kunit *test, unsigned int capacity)
 						 capacity), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, md_cleanup, f),
 			0);
+	/* Context switches would publish in the middle of a test's steps. */
+	f->t.be.follow_cpus = false;
 	return f;
 }
 
@@ -1053,7 +1058,7 @@ static void md_store_hook(const void *addr, size_t len)
 	struct qcom_md_subsystem *ss = md_ss(log->f);
 	struct md_view v = {};
 
-	if (current != log->task)
+	if (log->task && current != log->task)
 		return;
 	log->stores++;
 	/* Only the switch itself may write what firmware is reading. */
@@ -1183,6 +1188,122 @@ static void md_test_every_store(struct kunit *test)
 	md_store_hook_clear(NULL);
 }
 
+/* ---- Each CPU's current task, followed at every context switch ---- */
+
+struct md_follow {
+	struct md_fixture *f;
+	struct md_load *loads;
+	unsigned int rounds, found, missing;
+	struct completion done;
+};
+
+/* Under kmemdump's lock: no commit can move the header meanwhile. */
+struct md_follow_look {
+	struct md_follow *fo;
+	int ret;
+	struct md_view v;
+};
+
+static void md_follow_look_locked(void *arg)
+{
+	struct md_follow_look *l = arg;
+
+	l->v.loads = l->fo->loads;
+	l->ret = md_fw_view(l->fo->f, &l->v);
+}
+
+static bool md_view_has(const struct md_view *v, const void *vaddr, u64 paddr,
+			u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < min_t(unsigned int, v->nr, MD_VIEW_MAX); i++)
+		if (v->loads[i].vaddr == (unsigned long)vaddr &&
+		    v->loads[i].paddr == paddr && v->loads[i].size == size)
+			return true;
+	return false;
+}
+
+/* The task itself looks: after each time it was switched in. */
+static int md_follow_thread(void *arg)
+{
+	struct md_follow *fo = arg;
+	u8 *stack = task_stack_page(current);
+	struct md_follow_look l = { .fo = fo };
+	unsigned int r, i;
+	bool all;
+
+	for (r = 0; r < fo->rounds; r++) {
+		schedule_timeout_uninterruptible(1);
+		kmemdump_locked_call(md_follow_look_locked, &l);
+		all = !l.ret && md_view_has(&l.v, current, virt_to_phys(current),
+					    sizeof(*current));
+		for (i = 0; all && i < THREAD_SIZE / PAGE_SIZE; i++) {
+			struct page *pg = vmalloc_to_page(stack + i * PAGE_SIZE);
+			u64 pa = pg ? page_to_phys(pg) :
+				 virt_to_phys(stack + i * PAGE_SIZE);
+
+			all = md_view_has(&l.v, stack + i * PAGE_SIZE, pa,
+					  PAGE_SIZE);
+		}
+		if (all)
+			fo->found++;
+		else
+			fo->missing++;
+	}
+	complete(&fo->done);
+	return 0;
+}
+
+/*
+ * With follow_cpus, a thread switched in finds its own task_struct and
+ * every page of its stack in what firmware reads, on every CPU, while
+ * every store any CPU makes meanwhile (the switches' publications
+ * included) leaves a table and header that agree.
+ */
+static void md_test_follow_switch(struct kunit *test)
+{
+	struct md_fixture *f = md_setup(test, 1024);
+	struct md_follow *fo;
+	struct md_store_log *log;
+	struct task_struct *t;
+	unsigned int cpu;
+
+	if (!IS_ENABLED(CONFIG_KMEMDUMP_CPU_STACKS))
+		kunit_skip(test, "CONFIG_KMEMDUMP_CPU_STACKS=n");
+	fo = kunit_kzalloc(test, sizeof(*fo), GFP_KERNEL);
+	log = kunit_kzalloc(test, sizeof(*log), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fo);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, log);
+	fo->f = f;
+	fo->loads = md_view_loads(test);
+	fo->rounds = 20;
+	log->f = f;		/* log->task NULL: every CPU's stores */
+	f->t.be.follow_cpus = true;
+	md_become_backend(test, f);
+	kmemdump_cpustate_sync();
+	md_log = log;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, md_store_hook_clear,
+							NULL), 0);
+	WRITE_ONCE(kmemdump_shared_store_hook, md_store_hook);
+
+	for_each_online_cpu(cpu) {
+		init_completion(&fo->done);
+		t = kthread_create_on_cpu(md_follow_thread, fo, cpu, "md_follow/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		wake_up_process(t);
+		wait_for_completion(&fo->done);
+	}
+	md_store_hook_clear(NULL);
+	kunit_info(test, "%u of %u looks found the thread's task and stack; %u stores checked\n",
+		   fo->found, fo->found + fo->missing, log->stores);
+	KUNIT_EXPECT_EQ(test, fo->missing, 0);
+	KUNIT_EXPECT_EQ(test, fo->found, num_online_cpus() * fo->rounds);
+	KUNIT_EXPECT_GT(test, log->stores, 0);
+	KUNIT_EXPECT_EQ_MSG(test, log->bad_parse, 0, "%s", log->first_err);
+	KUNIT_EXPECT_EQ(test, log->bad_target, 0);
+}
+
 static struct kunit_case md_test_cases[] = {
 	KUNIT_CASE(md_test_init_refused),
 	KUNIT_CASE(md_test_init),
@@ -1195,6 +1316,7 @@ static struct kunit_case md_test_cases[] = {
 	KUNIT_CASE(md_test_order_example),
 	KUNIT_CASE_SLOW(md_test_order_random),
 	KUNIT_CASE(md_test_every_store),
+	KUNIT_CASE(md_test_follow_switch),
 	{}
 };
 

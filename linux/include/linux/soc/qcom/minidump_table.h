@@ -111,10 +111,9 @@ static_assert(offsetof(struct qcom_md_toc, subsys) == 16);
  * @capacity: number of entries each array holds (the region_count the
  *	firmware examines)
  * @published: index of the array the TOC points at
- * @chg_lo: first entry changed in @staged since the last commit
- * @chg_hi: one past the last such entry (@chg_lo == @chg_hi: none)
- * @prev_lo: @chg_lo of the last commit
- * @prev_hi: @chg_hi of the last commit
+ * @chg: bitmap of the entries changed in @staged since the last commit
+ * @prev_chg: @chg of the last commit
+ * @hint: where the search for a chunk's entry starts
  * @used: number of valid entries in @staged
  * @hi: entries at and past @hi are free in @staged
  * @dirty: @staged differs from the published array
@@ -134,8 +133,9 @@ struct qcom_md_table {
 	phys_addr_t regions_phys[2];
 	unsigned int capacity;
 	unsigned int published;
-	unsigned int chg_lo, chg_hi;
-	unsigned int prev_lo, prev_hi;
+	unsigned long *chg;
+	unsigned long *prev_chg;
+	unsigned int hint;
 	unsigned int used;
 	unsigned int hi;
 	bool dirty;
