@@ -8,6 +8,9 @@
   bench-report.py report OUTDIR VMLINUX --sizes "256M 1G 4G" --runs 5 --elapsed S
                  [--freezes "panic lockup" --crashkernel 96M --ramoops 0x100000 --smoke 1]
   bench-report.py smoke OUTDIR       (after report: every method produced a dump)
+  bench-report.py watch DIR OUT.json TIMEOUT_S [STOPFILE]
+                 (inotify: the wall-clock time each file of DIR is renamed
+                 into place, until capture.txt, STOPFILE or the timeout)
 """
 import json
 import re
@@ -74,6 +77,51 @@ def elf_fixup(path):
     return True
 
 
+def cmd_watch(argv):
+    """Stamp every file renamed into DIR (IN_MOVED_TO) or closed after
+    writing there (IN_CLOSE_WRITE) with time.time(): the wall clock, which
+    QEMU's QMP event timestamps use too. mdfw writes each output file
+    under a temporary name, fsyncs it and renames it: the rename is the
+    moment that file is on disk."""
+    import ctypes
+    import select
+    d, out, timeout = argv[0], argv[1], float(argv[2])
+    stop = argv[3] if len(argv) > 3 else None
+    libc = ctypes.CDLL(None, use_errno=True)
+    IN_CLOSE_WRITE, IN_MOVED_TO = 0x8, 0x80
+    fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    if fd < 0 or libc.inotify_add_watch(fd, d.encode(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0:
+        print("inotify:", os.strerror(ctypes.get_errno()), file=sys.stderr)
+        return 1
+    res = {"moved": {}, "closed": {}, "watch_start": time.time()}
+    end = time.monotonic() + timeout
+    done = False
+    while not done and time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if not r:
+            if stop and os.path.exists(stop):
+                break
+            continue
+        now = time.time()
+        try:
+            buf = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
+        i = 0
+        while i + 16 <= len(buf):
+            _, mask, _, ln = struct.unpack_from("iIII", buf, i)
+            name = buf[i + 16:i + 16 + ln].split(b"\0", 1)[0].decode(errors="replace")
+            i += 16 + ln
+            key = "moved" if mask & IN_MOVED_TO else "closed"
+            res[key].setdefault(name, now)
+            if key == "moved" and name == "capture.txt":
+                done = True
+    os.close(fd)
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+    return 0
+
+
 def cmd_fixup(argv):
     print("changed" if elf_fixup(argv[0]) else "unchanged")
     return 0
@@ -115,6 +163,10 @@ for cpu in cpus:
     except Exception as e:
         print("cpu", cpu, "no:", type(e).__name__, str(e)[:120])
 print("CPUS", ok, n)
+try:  # a runtime-only value, the one gdb is asked for too
+    print("PRB", prog["prb"].desc_ring.head_id.counter.value_())
+except Exception as e:
+    print("PRB none", type(e).__name__, str(e)[:120])
 if len(sys.argv) > 3:  # kmemdump: the panic_task region, as the README shows
     try:
         t = prog.stack_trace(Object(prog, "struct task_struct *", value=int(sys.argv[3], 0)))
@@ -191,6 +243,117 @@ def drgn_cpus(core, vmlinux, panic_task=None):
     return ok, n, out
 
 
+def kernel_offset(core, run):
+    """KASLR offset: VMCOREINFO's KERNELOFFSET= (a note near the start of
+    the kdump and QEMU ELF files, a region of kmemdump's), else the
+    panic's 'Kernel Offset:' console line."""
+    with open(core, "rb") as f:
+        m = re.search(rb"KERNELOFFSET=([0-9a-f]+)\n", f.read(16 << 20))
+    if m:
+        return int(m[1], 16)
+    text = open(os.path.join(run, "console.log"), errors="replace").read()
+    m = re.findall(r"Kernel Offset: (0x[0-9a-f]+) from", text)
+    return int(m[0], 16) if m else None
+
+
+_static = {}
+
+
+def gdb_static(vmlinux):
+    """The head ID's initial value in vmlinux: what gdb would print if it
+    fell back to the file instead of the dump."""
+    if vmlinux not in _static:
+        p = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"file {vmlinux}",
+                            "-ex", "p printk_rb_static.desc_ring.head_id.counter"],
+                           capture_output=True, text=True, errors="replace", timeout=300)
+        m = re.search(r"^\$1 = (-?\d+)$", p.stdout, re.M)
+        _static[vmlinux] = int(m[1]) if m else None
+    return _static[vmlinux]
+
+
+def gdb_module(run, tmp):
+    """gdb commands loading kmemdump_scenario's symbols at the addresses
+    the guest printed (KMD-MODULE-SECTION lines): the .ko linked there, as
+    tests/debuggers/check-dump.sh does."""
+    text = open(os.path.join(run, "console.log"), errors="replace").read().replace("\r", "")
+    secs = re.findall(r"^KMD-MODULE-SECTION: kmemdump_scenario (\S+) (0x[0-9a-f]+)", text, re.M)
+    ko = os.path.join(os.path.dirname(os.path.dirname(run.rstrip("/"))), "snap-prod", "modules",
+                      "kmemdump_scenario", "kmemdump_scenario.ko")
+    if not secs or not os.path.exists(ko):
+        return []
+    lds = os.path.join(tmp, "mod.lds")
+    with open(lds, "w") as f:
+        f.write("SECTIONS {\n")
+        for name, addr in secs:
+            if name not in (".symtab", ".strtab"):
+                f.write(f"  {name} {addr} : {{ *({name}) }}\n")
+        f.write("  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }\n}\n")
+    elf = os.path.join(tmp, "mod.elf")
+    p = subprocess.run(["ld", "-o", elf, "-T", lds, "--unresolved-symbols=ignore-all", "-e", "0",
+                        "--no-warn-rwx-segments", ko], capture_output=True, text=True)
+    return ["-ex", f"add-symbol-file {elf} -o 0"] if p.returncode == 0 else []
+
+
+def gdb_read(core, vmlinux, run, facts, freeze, key):
+    """What gdb 13 reads from an ELF dump: the printk ring's head ID (a
+    runtime-only value: gdb silently takes .rodata it cannot find in the
+    core from vmlinux, so a static symbol would prove nothing), the
+    scenario's marker at page_offset_base + its physical address, and
+    'thread apply all bt' with the kernel's code from a .text-only copy of
+    vmlinux moved by KERNELOFFSET and the module linked where it was
+    loaded. A thread counts as unwound when frame #0 is named and gdb found
+    at least one named caller on the stack (inlined frames at the PC do not
+    count); threads with identical frames count once (gdb can show one
+    CPU's registers twice when a note's pr_pid is 0)."""
+    import tempfile
+    r = {}
+    koff = kernel_offset(core, run)
+    r["kaslr"] = hex(koff) if koff is not None else None
+    koff = koff or 0
+    with tempfile.TemporaryDirectory() as tmp:
+        text = os.path.join(tmp, "text.elf")
+        subprocess.run(["objcopy", "--only-section=.text", "--change-addresses", hex(koff),
+                        vmlinux, text], capture_output=True)
+        cmds = ["-ex", f"symbol-file {vmlinux} -o {koff:#x}", "-ex", f"core-file {core}",
+                "-ex", "p prb->desc_ring.head_id.counter"]
+        if facts.get("marker_phys"):
+            cmds += ["-ex", f"x/s page_offset_base + {facts['marker_phys']:#x}"]
+        p1 = subprocess.run(["gdb", "-batch", "-nx"] + cmds, capture_output=True, text=True,
+                            errors="replace", timeout=900)
+        p2 = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"symbol-file {vmlinux} -o {koff:#x}",
+                             "-ex", f"exec-file {text}"] + gdb_module(run, tmp) +
+                            ["-ex", f"core-file {core}", "-ex", "info threads",
+                             "-ex", "thread apply all bt"],
+                            capture_output=True, text=True, errors="replace", timeout=900)
+    out1, out2 = p1.stdout + p1.stderr, p2.stdout + p2.stderr
+    with open(os.path.join(run, f"gdb-{key}.log"), "w") as f:
+        f.write(out1 + "\n---- thread apply all bt\n" + out2)
+    m = re.search(r"^\$1 = (-?\d+)$", out1, re.M)
+    r["prb_head"] = int(m[1]) if m else None
+    r["prb_static"] = gdb_static(vmlinux)
+    mk = facts.get("marker")
+    r["marker"] = bool(mk) and bool(re.search(r':\s+"%s"' % re.escape(mk), out1))
+    threads, cur = [], None
+    for l in out2.splitlines():
+        if re.match(r"^Thread \d+ ", l):
+            cur = []
+            threads.append(cur)
+        elif cur is not None and re.match(r"^#\d+ ", l):
+            # "0x... in f": a caller found on the stack; no address: frame
+            # #0 or a function inlined into the frame below it.
+            m = re.match(r"^#\d+\s+(0x[0-9a-f]+ in )?(\S+)", l)
+            cur.append((m[2], bool(m[1])))
+    # Unwound: frame #0 named and at least one named caller read from the stack.
+    good = {tuple(n for n, _ in t) for t in threads
+            if t and t[0][0] != "??" and any(a and n != "??" for n, a in t[1:])}
+    r["threads"] = len(threads)
+    r["bt"] = len(good)
+    best = max(good, key=len) if good else ()
+    r["bt_frames"] = " <- ".join(best)[:300]
+    r["bt_panic"] = "panic" in best and "freeze_write" in best
+    return r
+
+
 def pstore_read(d, freeze):
     files = sorted(os.listdir(d)) if os.path.isdir(d) else []
     text = {f: open(os.path.join(d, f), errors="replace").read() for f in files}
@@ -250,6 +413,13 @@ def cmd_check(argv):
             r["ncpus"] = n
             if ok > r["cpus"]:
                 r["cpus"], r["cpus_how"] = ok, "drgn"
+            m = re.search(r"^PRB (-?\d+)$", dout, re.M)
+            g = r["gdb"] = gdb_read(path, vmlinux, run, facts, freeze, key)
+            g["prb_drgn"] = int(m[1]) if m else None
+            # runtime: gdb read the head ID from the dump, not vmlinux's
+            # initial value, and drgn (if it could) read the same.
+            g["runtime"] = (g["prb_head"] is not None and g["prb_head"] != g["prb_static"]
+                            and g["prb_drgn"] in (None, g["prb_head"]))
         res[key] = r
     with open(os.path.join(run, "check.json"), "w") as f:
         json.dump(res, f, indent=1)
@@ -428,15 +598,31 @@ plot {time_plot}
 
 
 METHODS = [(k, label) for k, _, label, _ in DUMPS]
+# kmemdump has two figures: its region files on disk (mdfw's capture_ms,
+# the row above), and dump.elf, assembled after them with every CPU's
+# registers (the dump a debugger opens; readability is checked on it).
+METHODS.insert(1, ("kmemdump_elf", "kmemdump (mdfw): dump.elf with CPU registers"))
+METHODS[0] = ("kmemdump", "kmemdump (mdfw): region files")
 
 
 def run_figures(d):
     """{method: (bytes, ms)} of one capture run directory (None if missing)."""
     f = {}
     cap = load_kv(os.path.join(d, "dump", "capture.txt"))
+    r = load_json(os.path.join(d, "run.json")) or {}
     if cap and cap.get("result") in ("ok", "partial"):
         f["kmemdump"] = (int(cap["bytes"]), float(cap["capture_ms"]))
-    r = load_json(os.path.join(d, "run.json")) or {}
+        # Wall clock: QEMU's event timestamp -> dump.elf renamed into place
+        # (mdfw renames each file once it is fsynced; the watcher stamps it).
+        w = load_json(os.path.join(d, "files.json")) or {}
+        mv, ev = w.get("moved", {}), r.get("event_wall")
+        if ev and cap.get("elf") == "ok" and "dump.elf" in mv:
+            f["kmemdump_elf"] = (int(cap["elf_bytes"]), (mv["dump.elf"] - ev) * 1e3)
+            regs = [t for n, t in mv.items() if n.startswith("md_") or n == "manifest.tsv"]
+            f["_kmd"] = {"regs_ms": (mv["cpu_regs.notes"] - ev) * 1e3 if "cpu_regs.notes" in mv else None,
+                         "first_region_ms": (min(regs) - ev) * 1e3 if regs else None,
+                         "last_region_ms": (max(regs) - ev) * 1e3 if regs else None,
+                         "elf_ms": (mv["dump.elf"] - ev) * 1e3}
     sizes = {}
     try:
         for l in open(os.path.join(d, "share-sizes.txt")):
@@ -493,7 +679,8 @@ def cmd_report(argv):
     for size in sizes:
         for fr in freezes:
             acc = {k: {"b": [], "ms": []} for k, _ in METHODS}
-            notes = {"kdump_start": [], "reset_by": set(), "kdump_panic": 0, "runs": 0}
+            notes = {"kdump_start": [], "reset_by": set(), "kdump_panic": 0, "runs": 0,
+                     "regs_ms": [], "first_region_ms": [], "last_region_ms": []}
             for n in range(1, runs + 1):
                 d = os.path.join(out, "runs", f"{size}-{fr}-{n}")
                 if not os.path.isdir(d):
@@ -505,6 +692,9 @@ def cmd_report(argv):
                         acc[k]["b"].append(f[k][0])
                         acc[k]["ms"].append(f[k][1])
                 r = f["_run"]
+                for k, v in f.get("_kmd", {}).items():
+                    if k in notes and v is not None:
+                        notes[k].append(v)
                 if r.get("kdump_start_ms"):
                     notes["kdump_start"].append(r["kdump_start_ms"])
                 if r.get("reset_by"):
@@ -526,12 +716,14 @@ def cmd_report(argv):
             cols["check"] = load_json(os.path.join(out, "runs", f"{size}-{fr}-1", "check.json")) or {}
             cols["notes"] = {"kdump_start": stats(notes["kdump_start"]),
                              "reset_by": sorted(notes["reset_by"]), "runs": notes["runs"]}
+            for k in ("regs_ms", "first_region_ms", "last_region_ms"):
+                cols["notes"][k] = stats(notes[k])
             per[(size, fr)] = cols
     mem = memory(out, vmlinux, capacity, "prod")
     hdr_bytes = floors[0][2] if floors else None
     kmd_total = (mem["data"] + (mem["owner"] or 0) + (mem["sizes"][0] if mem["sizes"] else 0)
                  + (hdr_bytes or 0))
-    reserved = {"kmemdump": kmd_total, "pstore": ramoops, "kdump_lzo": mib(ck) << 20 if ck[-1:].isalpha() else None,
+    reserved = {"kmemdump": kmd_total, "kmemdump_elf": kmd_total, "pstore": ramoops, "kdump_lzo": mib(ck) << 20 if ck[-1:].isalpha() else None,
                 "kdump_elf": mib(ck) << 20 if ck[-1:].isalpha() else None, "full": 0, "d31elf": 0, "d31lzo": 0}
 
     L = ["## Capture: kmemdump against pstore/ramoops, kdump and full-RAM dumps\n"]
@@ -544,8 +736,12 @@ def cmd_report(argv):
         f"and reboots into the pstore reader). Figures are medians [min–max]; every ratio is between "
         f"figures of the same runs. *reserved RAM*: memory the method takes from the running system "
         f"(kmemdump: its data, slot owners, table struct and ELF header buffer, see below; "
-        f"ramoops: `memmap=1M$128M`; kdump: `crashkernel={ck}`, the smallest that worked, see below). "
-        f"*time*: freeze to the dump fsynced on the host's disk: kmemdump: pause event → files synced (mdfw); "
+        f"ramoops: `memmap=1M$128M`; kdump: `crashkernel={ck}`, the smallest that worked at every RAM size, see below). "
+        f"*time*: freeze to the dump fsynced on the host's disk: kmemdump, two figures: *region files* = "
+        f"mdfw's own clock (`capture_ms`) from the pause event to every region file, manifest.tsv and the "
+        f"CPU register notes fsynced (the register capture, QEMU's dump-guest-memory of one page, comes "
+        f"first); *dump.elf* = QEMU's event timestamp → dump.elf renamed into place after its fsync (mdfw "
+        f"writes it after the region files; an inotify watcher stamps the rename on the same wall clock); "
         f"dump-guest-memory: command → ELF fsynced, the makedumpfile rows add makedumpfile on it; "
         f"kdump: the guest continuing past the pvpanic pause → vmcore written over 9p and fsynced "
         f"(the LZO vmcore is written first; the ELF row is start-of-capture-kernel + its own makedumpfile); "
@@ -553,11 +749,11 @@ def cmd_report(argv):
         f"time from the freeze to the reset is the panic timeout or the hardware watchdog's, a deployment "
         f"choice, not counted).\n")
     hdr = ("| RAM | method | reserved RAM | dump bytes | × kmemdump | freeze → on disk | × kmemdump | "
-           "kernel log | CPU backtraces | marker / vmalloc | banner/uts |")
+           "kernel log | CPU backtraces | marker / vmalloc | banner/uts | gdb: runtime value / marker / bt |")
     for fr in freezes:
         L.append(f"### {fr}\n")
         L.append(hdr)
-        L.append("|---|---|---:|---:|---:|---:|---:|:-:|:-:|:-:|:-:|")
+        L.append("|---|---|---:|---:|---:|---:|---:|:-:|:-:|:-:|:-:|:-:|")
         for size in sizes:
             cols = per[(size, fr)]
             kb, kt = cols["kmemdump"]["bytes"], cols["kmemdump"]["time"]
@@ -566,8 +762,13 @@ def cmd_report(argv):
                 c = cols[k]
                 rb = ("1" if k == "kmemdump" else fmt_ratio(c["bytes"] / kb)) if c["bytes"] and kb else "-"
                 rt = ("1" if k == "kmemdump" else fmt_ratio(c["time"]["med"] / kt["med"])) if c["time"] and kt else "-"
-                r = chk.get(k, {})
-                if "error" in r or not r:
+                r = chk.get("kmemdump" if k == "kmemdump_elf" else k, {})
+                g = r.get("gdb")
+                gd = (f"{yn(g.get('runtime'))} / {yn(g.get('marker'))} / {g.get('bt', 0)}/{r.get('ncpus') or 2}"
+                      if g else "-")
+                if k == "kmemdump":   # the raw regions: read through dump.elf, next row
+                    lg = cpu = drv = ban = gd = "-"
+                elif "error" in r or not r:
                     lg = cpu = drv = ban = "-" if not c["n"] else "?"
                     if not c["n"]:
                         lg = "nothing"
@@ -582,7 +783,7 @@ def cmd_report(argv):
                         ban = "log text"
                 res = reserved.get(k)
                 L.append(f"| {size} | {label} | {fmt_bytes(res) if res else ('0' if res == 0 else '-')} | "
-                         f"{fmt_bytes(c['bytes'])} | {rb} | {fmt_ms(c['time'])} | {rt} | {lg} | {cpu} | {drv} | {ban} |")
+                         f"{fmt_bytes(c['bytes'])} | {rb} | {fmt_ms(c['time'])} | {rt} | {lg} | {cpu} | {drv} | {ban} | {gd} |")
         L.append("")
     L.append(
         "Readability, checked on run 1 of each RAM size and freeze: crash 8.0.2 `--minimal --kaslr=auto` "
@@ -593,7 +794,30 @@ def cmd_report(argv):
         "online CPU; for kmemdump also the `panic_task` region) on the ELF dumps; *marker / vmalloc* = "
         "`rd -p` at the scenario's marker (the exact string) and at its vmalloc buffer's first page (the "
         "pattern); *banner/uts* = `rd -a linux_banner`. pstore: the record files (console, dmesg, pmsg) "
-        "read as text. \"nothing\" = the method wrote no dump at all in that freeze.\n")
+        "read as text. \"nothing\" = the method wrote no dump at all in that freeze. *gdb* (gdb 13, on every "
+        "ELF dump; it cannot open makedumpfile's compressed format): *runtime value* = `p "
+        "prb->desc_ring.head_id.counter` (symbol-file moved by KERNELOFFSET, core-file) reads the printk "
+        "ring's head ID, a value that only exists at run time, different from its initial value in "
+        "vmlinux (gdb silently reads what the core lacks from vmlinux's read-only sections, so a static "
+        "symbol would prove nothing) and equal to drgn's reading of the same dump; *marker* = `x/s "
+        "page_offset_base + <marker's physical address>` prints the scenario's marker; *bt* = threads "
+        "of `thread apply all bt` (kernel .text moved by KERNELOFFSET, kmemdump_scenario.ko linked at "
+        "the guest's section addresses) whose frame #0 is named and that reach at least one named "
+        "caller read from the stack (the functions inlined at the PC alone do not count), identical "
+        "threads counted once.\n")
+    L.append("### gdb on the ELF dumps (run 1)\n")
+    for fr in freezes:
+        for size in sizes:
+            chk = per[(size, fr)]["check"]
+            for k, _, label, how in DUMPS:
+                g = chk.get(k, {}).get("gdb")
+                if not g:
+                    continue
+                L.append(f"- {size} {fr}, {label}: prb head ID {g.get('prb_head')} (drgn "
+                         f"{g.get('prb_drgn')}, initial value in vmlinux {g.get('prb_static')}); marker "
+                         f"{'read' if g.get('marker') else 'not read'}; {g.get('threads')} threads, "
+                         f"{g.get('bt')} distinct unwound: `{g.get('bt_frames') or '-'}`.")
+    L.append("")
     # pstore / kdump details
     L.append("### pstore/ramoops and kdump: what each run kept\n")
     for fr in freezes:
@@ -614,6 +838,18 @@ def cmd_report(argv):
             elif n["kdump_start"]:
                 L.append(f"- {size} {fr}, kdump: capture kernel's init runs {fmt_ms(n['kdump_start'])} after the guest continues.")
     L.append("")
+    L.append("### kmemdump: where the capture time goes\n")
+    L.append("Wall clock from QEMU's event timestamp to each file renamed into place (fsynced), medians "
+             "[min–max]; the watcher's stamps carry its own wake-up delay (< 1 ms idle, more on a busy host).\n")
+    L.append("| RAM | freeze | CPU registers (cpu_regs.notes) | first region file | last region file / manifest | mdfw capture_ms | dump.elf |")
+    L.append("|---|---|---:|---:|---:|---:|---:|")
+    for fr in freezes:
+        for size in sizes:
+            n = per[(size, fr)]["notes"]
+            L.append(f"| {size} | {fr} | {fmt_ms(n.get('regs_ms'))} | {fmt_ms(n.get('first_region_ms'))} | "
+                     f"{fmt_ms(n.get('last_region_ms'))} | {fmt_ms(per[(size, fr)]['kmemdump']['time'])} | "
+                     f"{fmt_ms(per[(size, fr)]['kmemdump_elf']['time'])} |")
+    L.append("")
     det = ""
     try:
         c = open(os.path.join(out, "runs", f"{sizes[0]}-{freezes[-1]}-1", "console.log"), errors="replace").read()
@@ -623,10 +859,24 @@ def cmd_report(argv):
     L.append(f"Lockup detectors of the bench kernel (CONFIG_SOFTLOCKUP_DETECTOR, CONFIG_HARDLOCKUP_DETECTOR "
              f"with BOOTPARAM_*_PANIC), as the guest reports them: {det or '-'}.\n")
     try:
-        L.append("crashkernel= search (scripts/bench.sh, the largest RAM size, upwards from 24M in 8 then 16 MiB steps, "
-                 "kdump must write both vmcores): " + "; ".join(
-                     l.strip() for l in open(os.path.join(out, "crashkernel.txt"))) + ".\n")
+        cklines = [l.strip() for l in open(os.path.join(out, "crashkernel.txt")) if l.strip()]
     except OSError:
+        cklines = []
+    if cklines:
+        L.append("### crashkernel= search\n")
+        L.append("scripts/bench.sh, at every RAM size: 24M must fail and 32M work (either moved until they "
+                 "do), then bisection down to 2 MiB; *works* = the capture kernel wrote both vmcores "
+                 "(makedumpfile -d 31, LZO and ELF). Every attempt, in order:\n")
+        L.append("| RAM | crashkernel= | result | what the capture kernel said |")
+        L.append("|---|---:|:-:|---|")
+        for l in cklines:
+            m = re.match(r"(\S+) (\S+) (works|fails): ?(.*)", l)
+            if m:
+                L.append(f"| {m[1]} | {m[2]} | {m[3]} | {re.sub(r' +', ' ', m[4]).replace('|', '/')} |")
+        L.append("")
+        L.append("; ".join(l for l in cklines if not re.match(r"\S+ \S+ (works|fails)", l))
+                 + f". The runs above used crashkernel={ck}.\n")
+    else:
         L.append(f"crashkernel={ck} given (BENCH_CRASHKERNEL), not searched.\n")
 
     # physical floor
@@ -655,6 +905,23 @@ def cmd_report(argv):
             L.append(f"- {k}: table of {i['slots']} slots, {i['kernel']} used by the kernel, "
                      f"one ktime_get_ns() pair {ovh(k) / 1000:.2f} µs (median, subtracted in the − clock columns).")
     L.append("")
+    own = ", ".join(f"{kern[k]['info']['kernel']} on the {k} kernel" for k in kern if kern[k]["info"])
+    own = own and f"regions of its own ({own})"
+    if own:
+        L.append("The issue asked for register/unregister with 21 and with 200 regions present. 21 can no "
+                 f"longer be set up: before the benchmark module registers anything the kernel holds {own}: "
+                 "printk ring, page-table pages, CPU stacks, core image header, ...; "
+                 "and the module cannot remove them. The first measurement point is therefore the kernel's "
+                 "own baseline plus the timed region, then 50 (the same point again when the baseline is "
+                 "above 50) and 200: the module fills the table with filler regions up to that count. "
+                 "Regions present at the register/unregister points: "
+                 + "; ".join(f"{k} kernel " + ", ".join(dict.fromkeys(
+                     str(r["present"]) for r in kern[k]["rows"] if r["op"] == "register"))
+                     for k in kern)
+                 + ". Backend replay is measured with the baseline, 50 and 200 regions registered.\n")
+    else:
+        L.append("Kernel-side costs not measured in this run (`scripts/bench.sh --kernel` measures them "
+                 "and regenerates this page from the capture runs already in out/bench/).\n")
     names = {
         "register": "kmemdump_register() (NO_ID)",
         "unregister": "kmemdump_unregister()",
@@ -713,7 +980,7 @@ def cmd_report(argv):
         L.append(f"| shared table, in the ivshmem BAR (firmware memory, not RAM): 4096 + {mem['capacity']} × 40 | {4096 + mem['capacity'] * 40:,} |")
     L.append(f"| pstore/ramoops reservation (`memmap=`) | {ramoops:,} |")
     if reserved["kdump_lzo"]:
-        L.append(f"| kdump reservation (`crashkernel={ck}`, the smallest that worked) | {reserved['kdump_lzo']:,} |")
+        L.append(f"| kdump reservation (`crashkernel={ck}`, the smallest that worked at every RAM size) | {reserved['kdump_lzo']:,} |")
     L.append("")
 
     # targets
@@ -734,19 +1001,31 @@ def cmd_report(argv):
         lim = pay * 1.01 + 4096
         tgt.append(("dump ≤ registered payload × 1.01 + one page", cap <= lim,
                     f"{cap:,} B captured vs limit {lim:,.0f} B (payload {pay:,} B; ELF header region {hd:,} B)"))
-    ts = [(s, per[(s, "panic")]["kmemdump"]["time"]) for s in sizes if (s, "panic") in per and per[(s, "panic")]["kmemdump"]["time"]]
-    if len(ts) >= 2:
-        lo, hi = min(t["med"] for _, t in ts), max(t["med"] for _, t in ts)
-        tgt.append(("capture time flat from 256 MiB to 4 GiB (max/min median ≤ 1.5)", hi / lo <= 1.5,
-                    ", ".join(f"{s}: {t['med']:.1f} ms" for s, t in ts) + f" (max/min {hi / lo:.2f})"))
-    if kt and one["full"]["time"]:
-        r = one["full"]["time"]["med"] / kt["med"]
-        tgt.append(("capture time ≤ 1/100 of dump-guest-memory's at 1 GiB", r >= 100,
-                    f"{kt['med']:.1f} ms vs {one['full']['time']['med']:.0f} ms: 1/{r:,.0f}"))
+    for km, what in (("kmemdump", "region files"), ("kmemdump_elf", "dump.elf with CPU registers")):
+        for fr in freezes:
+            ts = [(s, per[(s, fr)][km]["time"]) for s in sizes if (s, fr) in per and per[(s, fr)][km]["time"]]
+            if len(ts) >= 2:
+                lo, hi = min(t["med"] for _, t in ts), max(t["med"] for _, t in ts)
+                tgt.append((f"capture time flat from {sizes[0]} to {sizes[-1]} (max/min median ≤ 1.5), {what}, {fr}",
+                            hi / lo <= 1.5,
+                            ", ".join(f"{s}: {t['med']:.1f} ms" for s, t in ts) + f" (max/min {hi / lo:.2f})"))
+        t = one[km]["time"]
+        if t and one["full"]["time"]:
+            r = one["full"]["time"]["med"] / t["med"]
+            tgt.append((f"capture time ≤ 1/100 of dump-guest-memory's at 1 GiB (panic), {what}", r >= 100,
+                        f"{t['med']:.1f} ms vs {one['full']['time']['med']:.0f} ms: 1/{r:,.0f}"))
     for k in ("prod", "debug"):
-        for r in kern.get(k, {}).get("rows", []):
-            if r["op"] in ("register", "unregister") and r["n"] and r["present"] >= 195:
-                tgt.append((f"{r['op']} ≤ 1 µs median with {r['present']} regions present, {k} kernel",
+        rr = [r for r in kern.get(k, {}).get("rows", []) if r["op"] in ("register", "unregister") and r["n"]]
+        lowest = min((r["present"] for r in rr), default=None)
+        seen_t = set()
+        for r in rr:
+            if (r["op"], r["present"]) in seen_t:
+                continue
+            seen_t.add((r["op"], r["present"]))
+            if r["present"] == lowest or r["present"] >= 195:
+                tgt.append((f"{r['op']} ≤ 1 µs median with {r['present']} regions present"
+                            + (f" (the kernel's own {r['present'] - 1} + the timed one)" if r["present"] == lowest else "")
+                            + f", {k} kernel",
                             r["med"] <= 1000 if k == "prod" else None,
                             f"{r['med'] / 1000:.2f} µs under TCG ({max(r['med'] - ovh(k), 0) / 1000:.2f} µs without the clock's own cost)"
                             + ("" if k == "prod" else "; the target is judged on the production kernel")))
@@ -780,6 +1059,24 @@ def cmd_report(argv):
           "![capture time against guest RAM](docs/bench/capture-time.png)", ""]
     i = L.index("| target | met | figure |")
     S += L[i:L.index("", i)] + [""]
+    S += ["#### Regenerating these tables", "",
+          "- `make bench` (= `scripts/bench.sh`): the crashkernel= search at every RAM size, the "
+          "kernel-side costs on the production and the debug kernel, the capture matrix, the report; "
+          "it copies results.md, this page and the plots to docs/bench/ (the README's Performance "
+          "section is edited by hand from them).",
+          "- `scripts/bench.sh --ck-search`: only the crashkernel= search (out/bench/crashkernel.txt, "
+          "every attempt); `BENCH_CK_LO`, `BENCH_CK_HI`, `BENCH_CK_STEP` move it; "
+          "`BENCH_CRASHKERNEL=32M` skips it.",
+          "- `scripts/bench.sh --kernel`: only the kernel-side costs (register/unregister at the "
+          "kernel's own baseline, 50 and 200 regions, backend replay, boot-time registration) on "
+          "build/obj-prod and build/obj (`BENCH_DEBUG_KERNEL=build|use|skip`), then the report again "
+          "from the capture runs already in out/bench/runs/.",
+          "- `BENCH_RESUME=1 scripts/bench.sh`: keep every run already complete (and the search's "
+          "result), run the rest, report.",
+          "- `BENCH_PROD_KERNEL=use` boots build/obj-prod as it is instead of rebuilding it; "
+          "`BENCH_MDFW=PATH` uses that mdfw binary; `BENCH_KEEP=1` keeps the full dumps and vmcores.",
+          "- `scripts/bench.sh --smoke` (in `make check`): one boot per freeze at 256 MiB and a short "
+          "kernel-side job; checks that every method still produces its dump, no figures.", ""]
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write("\n".join(S))
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -818,7 +1115,7 @@ def cmd_smoke(argv):
 
 def main():
     cmds = {"timed": cmd_timed, "fixup": cmd_fixup, "check": cmd_check,
-            "report": cmd_report, "smoke": cmd_smoke}
+            "report": cmd_report, "smoke": cmd_smoke, "watch": cmd_watch}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 1

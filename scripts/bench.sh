@@ -8,11 +8,24 @@
 #   bench.sh               3 RAM sizes x 2 freezes x 5 boots
 #   bench.sh --smoke       one boot per freeze at 256M, a short kernel job
 #                          (the scripts' own check, for make check; no figures)
+#   bench.sh --ck-search   only the crashkernel= search (every RAM size),
+#                          into OUT/crashkernel.txt; a later BENCH_RESUME=1
+#                          run uses its result
+#   bench.sh --kernel      only the kernel-side costs (prod + debug kernel),
+#                          again; the capture runs already in OUT are kept
+#                          and the report is regenerated from them
 #   BENCH_SIZES="256M 1G 4G" BENCH_RUNS=5 BENCH_FREEZES="panic lockup"
 #   BENCH_CRASHKERNEL=96M  skip the search for the smallest crashkernel=
+#   BENCH_CK_LO=24M BENCH_CK_HI=32M BENCH_CK_STEP=2  the search: at each RAM
+#                          size, check that LO fails and HI works (moving
+#                          them if not), then bisect down to STEP MiB
 #   BENCH_DEBUG_KERNEL=build|use|skip  the debug kernel (build/obj) for the
 #                          kernel-side comparison: build it incrementally
 #                          (default), boot it as it is, or leave it out
+#   BENCH_PROD_KERNEL=build|use  build/obj-prod: build it incrementally
+#                          (default) or boot it as it is
+#   BENCH_MDFW=PATH        an mdfw binary to use instead of building
+#                          tools/mdfw
 #   BENCH_RESUME=1         keep the runs already complete
 #
 # The bench kernel is build/obj-prod (scripts/bench-kernel.sh: the test
@@ -38,19 +51,26 @@
 # printed and copied with the plots to docs/bench/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-SMOKE=
-[ "${1:-}" = --smoke ] && SMOKE=1
+SMOKE= MODE=all
+case "${1:-}" in
+--smoke) SMOKE=1;;
+--ck-search) MODE=ck;;
+--kernel) MODE=kernel;;
+"") ;;
+*) die "usage: bench.sh [--smoke|--ck-search|--kernel]";;
+esac
 OUT=${BENCH_OUT:-$TOP/out/bench${SMOKE:+-smoke}}
 SIZES=${BENCH_SIZES:-256M 1G 4G}
 RUNS=${BENCH_RUNS:-5}
 FREEZES=${BENCH_FREEZES:-panic lockup}
 DEBUGK=${BENCH_DEBUG_KERNEL:-build}
+PRODK=${BENCH_PROD_KERNEL:-build}
 REPS=1001
 if [ -n "$SMOKE" ]; then
 	SIZES=256M RUNS=1 REPS=11 DEBUGK=${BENCH_DEBUG_KERNEL:-skip}
 	CRASHKERNEL=${BENCH_CRASHKERNEL:-64M}
 fi
-MDFW=$TOP/tools/mdfw/build/mdfw
+MDFW=${BENCH_MDFW:-$TOP/tools/mdfw/build/mdfw}
 SHMDIR=${BENCH_SHMDIR:-/dev/shm}
 RAMOOPS_ADDR=0x8000000 RAMOOPS_SIZE=0x100000   # 1 MiB at 128 MiB
 RAMOOPS="memmap=1M\$$RAMOOPS_ADDR ramoops.mem_address=$RAMOOPS_ADDR ramoops.mem_size=$RAMOOPS_SIZE ramoops.record_size=0x10000 ramoops.console_size=0x40000 ramoops.pmsg_size=0x10000"
@@ -62,16 +82,23 @@ for t in qemu-system-x86_64 makedumpfile kexec gnuplot python3 nm crash gcc; do
 	command -v $t >/dev/null || die "$t not found (Debian: qemu-system-x86, makedumpfile, kexec-tools, gnuplot-nox, binutils, crash, gcc)"
 done
 mkdir -p "$OUT"
-"$TOP/scripts/bench-kernel.sh" > "$OUT/bench-kernel-build.log" 2>&1 ||
-	die "bench kernel build failed, see $OUT/bench-kernel-build.log"
+if [ "$PRODK" = build ]; then
+	"$TOP/scripts/bench-kernel.sh" > "$OUT/bench-kernel-build.log" 2>&1 ||
+		die "bench kernel build failed, see $OUT/bench-kernel-build.log"
+fi
+[ -f "$KOBJ_PROD/arch/x86/boot/bzImage" ] && [ -d "$KOBJ_PROD/bench-modules" ] ||
+	die "no bench kernel in $KOBJ_PROD (BENCH_PROD_KERNEL=build)"
+[ "$MODE" = ck ] && DEBUGK=skip
 if [ "$DEBUGK" = build ]; then
 	"$TOP/scripts/kernel-build.sh" > "$OUT/debug-kernel-build.log" 2>&1 ||
 		die "kernel build failed, see $OUT/debug-kernel-build.log"
 fi
 [ "$DEBUGK" != skip ] && [ ! -f "$KOBJ/arch/x86/boot/bzImage" ] &&
 	die "no debug kernel in $KOBJ (BENCH_DEBUG_KERNEL=build or skip)"
-make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
+[ -n "${BENCH_MDFW:-}" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || die "cannot build mdfw"
+[ -x "$MDFW" ] || die "no mdfw at $MDFW"
 
+[ "$MODE" = kernel ] && BENCH_RESUME=1 && rm -f "$OUT"/runs/kernel-*-console.log
 [ -n "${BENCH_RESUME:-}" ] || rm -rf "$OUT/runs"
 mkdir -p "$OUT/runs"
 cleanup() { rm -f "$SHMDIR/$tag".*; }
@@ -146,15 +173,21 @@ kernel_run() { # kernel_run prod|debug
 	done
 	nm --size-sort -S "$OUT/snap-$k/obj/vmlinux" | grep -iE 'kmemdump|qcom_md|kmd_' > "$OUT/runs/nm-$k.txt"
 }
-kernel_run prod
-[ "$DEBUGK" != skip ] && kernel_run debug
+if [ "$MODE" != ck ]; then
+	kernel_run prod
+	[ "$DEBUGK" != skip ] && kernel_run debug
+fi
 
 # --- capture runs ----------------------------------------------------------
 capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
-	local ram=$1 fr=$2 n=$3 ck=$4 search=${5:-} d shm=$SHMDIR/$tag.shm ramf=$SHMDIR/$tag.ram qemu helper
+	local ram=$1 fr=$2 n=$3 ck=$4 search=${5:-} d shm=$SHMDIR/$tag.shm ramf=$SHMDIR/$tag.ram qemu helper watcher
 	local marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
-	d=$OUT/runs/$ram-$fr-$n; [ -n "$search" ] && d=$OUT/runs/ck-$ck
+	d=$OUT/runs/$ram-$fr-$n; [ -n "$search" ] && d=$OUT/runs/ck-$ram-$ck
 	rm -rf "$d"; mkdir -p "$d/share"
+	# mdfw writes into an existing empty directory; a watcher stamps each
+	# file's rename (mdfw renames a file once it is fsynced) on the wall
+	# clock, the clock of QEMU's event timestamp: regions / dump.elf times.
+	mkdir -m 0700 "$d/dump"
 	rm -f "$shm" "$ramf"
 	"$MDFW" init --shm "$shm" --shm-size 1M > "$d/mdfw-init.log" 2>&1 || return 1
 	KMD_BUILD=$OUT/snap-prod KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$d/console.log" 1800 \
@@ -179,23 +212,27 @@ capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
 	if [ -n "$search" ]; then   # kdump only: no kmemdump, no full dump
 		touch "$d/mdfw.done"
 		python3 "$TOP/scripts/bench-qmp.py" "$d/qmp2.sock" --after "$d/mdfw.done" \
-			--result "$d/run.json" --continue "$d/console.log" --run-timeout 400 --quit \
+			--result "$d/run.json" --continue "$d/console.log" --run-timeout "${BENCH_CK_TIMEOUT:-150}" --quit \
 			> "$d/qmp.log" 2>&1
 	else
 		python3 "$TOP/scripts/bench-qmp.py" "$d/qmp2.sock" --after "$d/mdfw.done" \
 			--dump "$d/full.elf" --result "$d/run.json" --continue "$d/console.log" --quit \
 			> "$d/qmp.log" 2>&1 &
 		helper=$!
+		python3 "$TOP/scripts/bench-report.py" watch "$d/dump" "$d/files.json" 960 "$d/mdfw.done" \
+			> "$d/watch.log" 2>&1 &
+		watcher=$!
 		"$MDFW" capture --qmp "$d/qmp.sock" --ram "$ramf" --ram-size "$ram" \
 			--shm "$shm" --out "$d/dump" --timeout 900 > "$d/mdfw.log" 2>&1
 		echo "mdfw exit $?" >> "$d/mdfw.log"
 		touch "$d/mdfw.done"
+		wait $watcher
 		wait $helper
 	fi
 	wait $qemu
 	rm -f "$shm" "$ramf"
 	stat -c '%n %s' "$d"/share/vmcore.* > "$d/share-sizes.txt" 2>/dev/null
-	[ -n "$search" ] && { rm -f "$d"/share/vmcore.*; return 0; }
+	[ -n "$search" ] && { [ -n "${BENCH_KEEP:-}" ] || rm -f "$d"/share/vmcore.*; return 0; }
 	[ -f "$d/full.elf" ] || { log "$ram $fr run $n: no full dump (see $d/qmp.log)"; return 1; }
 	# makedumpfile 1.7.2 needs QEMU 7.2's program headers moved (see
 	# bench-report.py elf_fixup; 500 bytes rewritten, timed with the first).
@@ -212,28 +249,71 @@ capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
 	return 0
 }
 
-# The smallest crashkernel= with which kdump writes both vmcores, at the
-# largest RAM size, upwards in 8 then 16 MiB steps.
+# The smallest crashkernel= with which kdump writes both vmcores, at every
+# RAM size: LO must fail and HI work (each moved until they do), then
+# bisection down to STEP MiB. Every attempt is a line of crashkernel.txt;
+# the matrix runs at the largest of the per-size results.
+ck_try() { # ck_try RAM SIZE_MIB: 0 if kdump wrote both vmcores
+	local ram=$1 ck=${2}M r=$OUT/runs/ck-$1-${2}M why
+	if ! { [ -n "${BENCH_RESUME:-}" ] && [ -f "$r/run.json" ]; }; then
+		log "crashkernel search at $ram: crashkernel=$ck"
+		capture_run "$ram" panic 0 "$ck" search >&2
+	fi
+	if grep -q '"kdump_elf_ms"' "$r/run.json" 2>/dev/null && grep -q '"kdump_lzo_ms"' "$r/run.json"; then
+		echo "$ram $ck works: $(grep -a -m1 -o 'KDUMP-MEM: .*' "$r/console.log" | tr -d '\r')" >> "$OUT/crashkernel.txt"
+		return 0
+	fi
+	# What the capture kernel (its command line has elfcorehdr=) said.
+	tr -d '\r' < "$r/console.log" | awk '/elfcorehdr=/ { on = 1 } /KMD-PSTORE-FOUND/ { on = 0 } on' > "$r/capture-kernel.log"
+	if ! grep -aq elfcorehdr= "$r/capture-kernel.log"; then
+		why="the capture kernel prints nothing: the machine resets into the BIOS right after kexec"
+	elif ! grep -aq KDUMP-START "$r/capture-kernel.log"; then
+		why="the capture kernel never reaches its init: $(grep -a -m2 -E 'Out of memory|Kernel panic' "$r/capture-kernel.log" | sed 's/^\[ *[0-9.]*\] //' | tr '\n' ';' | cut -c1-200)"
+	else
+		why="$(grep -a -E 'KDUMP-(MEM|lzo-DONE|elf-DONE)|Out of memory: Killed' "$r/capture-kernel.log" | sed 's/^\[ *[0-9.]*\] //; s/ total-vm.*//' | tr -s ' ' | tr '\n' ';' | cut -c1-300)"
+		grep -aq KDUMP-END "$r/capture-kernel.log" || why="$why no KDUMP-END within ${BENCH_CK_TIMEOUT:-150} s"
+	fi
+	echo "$ram $ck fails: $why" >> "$OUT/crashkernel.txt"
+	return 1
+}
+ck_search() { # ck_search RAM: prints the smallest working size in MiB
+	local ram=$1 lo hi mid step=${BENCH_CK_STEP:-2}
+	lo=$(( $(echo "${BENCH_CK_LO:-24M}" | tr -d M) )) hi=$(( $(echo "${BENCH_CK_HI:-32M}" | tr -d M) ))
+	until ! ck_try "$ram" "$lo"; do
+		hi=$lo lo=$((lo / 2))
+		[ "$lo" -lt 8 ] && { echo "$hi"; return; }
+	done
+	until ck_try "$ram" "$hi"; do
+		lo=$hi hi=$((hi * 2))
+		[ "$hi" -gt 512 ] && return 1
+	done
+	while [ $((hi - lo)) -gt "$step" ]; do
+		mid=$(( (lo + hi) / 2 / step * step ))
+		[ "$mid" -le "$lo" ] && mid=$((lo + step))
+		if ck_try "$ram" "$mid"; then hi=$mid; else lo=$mid; fi
+	done
+	echo "$hi"
+}
 if [ -z "${CRASHKERNEL:-}" ]; then
 	CRASHKERNEL=${BENCH_CRASHKERNEL:-}
 	if [ -z "$CRASHKERNEL" ] && [ -f "$OUT/crashkernel.txt" ] && [ -n "${BENCH_RESUME:-}" ]; then
-		CRASHKERNEL=$(sed -n 's/^smallest=//p' "$OUT/crashkernel.txt")
+		CRASHKERNEL=$(sed -n 's/^smallest=\([^ ]*\).*/\1/p' "$OUT/crashkernel.txt")
 	fi
 	if [ -z "$CRASHKERNEL" ]; then
-		big=${SIZES##* }
 		: > "$OUT/crashkernel.txt"
-		for ck in ${BENCH_CK_STEPS:-24M 32M 40M 48M 56M 64M 80M 96M 128M 160M 192M 256M}; do
-			log "crashkernel search at $big: crashkernel=$ck"
-			capture_run "$big" panic 0 "$ck" search
-			if grep -q '"kdump_elf_ms"' "$OUT/runs/ck-$ck/run.json" 2>/dev/null &&
-				grep -q '"kdump_lzo_ms"' "$OUT/runs/ck-$ck/run.json"; then
-				echo "$ck works" >> "$OUT/crashkernel.txt"; CRASHKERNEL=$ck; break
-			fi
-			echo "$ck fails: $(grep -a -m1 -E 'KMD-ERROR|KDUMP-MDF|Out of memory|Kernel panic' "$OUT/runs/ck-$ck/console.log" | tail -c 200)" >> "$OUT/crashkernel.txt"
+		worst=0
+		for ram in $SIZES; do
+			m=$(ck_search "$ram") || die "no crashkernel= up to 512M worked at $ram, see $OUT/crashkernel.txt"
+			echo "smallest at $ram: ${m}M" >> "$OUT/crashkernel.txt"
+			[ "$m" -gt "$worst" ] && worst=$m
 		done
-		[ -n "$CRASHKERNEL" ] || die "no crashkernel= size worked, see $OUT/crashkernel.txt"
-		echo "smallest=$CRASHKERNEL at=$big" >> "$OUT/crashkernel.txt"
+		CRASHKERNEL=${worst}M
+		echo "smallest=$CRASHKERNEL for all of $SIZES" >> "$OUT/crashkernel.txt"
 	fi
+fi
+if [ "$MODE" = ck ]; then
+	cat "$OUT/crashkernel.txt"
+	exit 0
 fi
 log "crashkernel=$CRASHKERNEL"
 
@@ -241,7 +321,8 @@ complete() { # a run with every capture
 	[ -f "$1/dump/capture.txt" ] && [ -f "$1/run.json" ] && [ -f "$1/mdf-lzo.json" ] &&
 		grep -q '"ok": true' "$1/mdf-lzo.json" && grep -q KMD-PSTORE-DONE "$1/console.log"
 }
-for ram in $SIZES; do
+[ "$MODE" = kernel ] && SIZES_RUN= || SIZES_RUN=$SIZES
+for ram in $SIZES_RUN; do
 	for fr in $FREEZES; do
 		for n in $(seq "$RUNS"); do
 			complete "$OUT/runs/$ram-$fr-$n" && { log "capture $ram $fr run $n: kept"; continue; }

@@ -78,6 +78,11 @@ capture)
 		echo "KMD-ERROR: cannot start the watchdog daemon"; }
 	insmod /lib/modules/kmemdump_scenario.ko marker="$marker" ||
 		echo "KMD-ERROR: insmod failed"
+	# Where the module's sections are: gdb links the .ko there to name
+	# and unwind its frames (bench-report.py check).
+	for f in /sys/module/kmemdump_scenario/sections/.* /sys/module/kmemdump_scenario/sections/*; do
+		[ -f "$f" ] && echo "KMD-MODULE-SECTION: kmemdump_scenario ${f##*/} $(cat "$f")"
+	done
 	echo "KMD-REGIONS: $(sed -n 's/^regions: //p' $R)"
 	cat $R
 	[ -e /sys/firmware/qemu_fw_cfg/rev ] && echo "KMD-FW-CFG: present"
