@@ -10,9 +10,7 @@
 # only the i6300esb watchdog notices); mdfw follows SMEM item 602 to the
 # APSS region table and copies the regions into RUNDIR/dump; verify.py
 # checks them. Output: verify.py's ok/not ok lines. Exit: verify.py's, or
-# 2 if the run itself broke.
-# STATUS: not run yet. It needs "mdfw capture --smem ADDR --ram-base ADDR"
-# (find the TOC through SMEM; RAM at 0x40000000), which is not in mdfw.c yet.
+# 2 if the run itself broke. KMD_KEEP_RAM=1 keeps the RAM file.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/arm64-lib.sh"
@@ -20,6 +18,8 @@ run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} extra=${4:-0} storm=${5:-0}
 MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
 rm -rf "$run"; mkdir -p "$run/initrd/scenario"
 cp "$TOP/tests/scenario/run.sh" "$run/initrd/scenario/"
+# The module as booted (the build may change later): gdb symbolizes its frames.
+cp "$BUILD/modules-arm64/kmemdump_scenario/kmemdump_scenario.ko" "$run/" 2>/dev/null
 "$TOP/scripts/arm64-mkinitramfs.sh" "$run/initramfs.cpio.gz" "$run/initrd" || exit 2
 "$MDFW" init --smem "$ARM64_SMEM_BASE" --smem-size "$ARM64_SMEM_SIZE" \
 	--tcsr "$ARM64_TCSR_BASE" --tcsr-size "$ARM64_TCSR_SIZE" \
@@ -40,6 +40,7 @@ for _ in $(seq 100); do
 done
 "$MDFW" capture --qmp "$run/qmp.sock" --ram "$run/ram.img" --ram-size "$ram" \
 	--ram-base "$ARM64_RAM_BASE" --smem "$ARM64_SMEM_BASE" \
+	--smem-size "$ARM64_SMEM_SIZE" \
 	--out "$run/dump" --timeout 800 --quit > "$run/mdfw.log" 2>&1
 echo "mdfw exit $?" >> "$run/mdfw.log"
 wait $qemu

@@ -147,4 +147,22 @@ grep -qE '^(not )?ok ' "$OUT/bench-smoke.txt" ||
 "$TOP/scripts/arm64-check.sh" > "$OUT/arm64.log" 2>&1
 grep -E '^(not ok|ok|skip) ' "$OUT/arm64.log" | tee -a "$RES"
 grep -qE '^(not )?ok ' "$OUT/arm64.log" || record "not ok" arm64 "no result, see $OUT/arm64.log"
+# The seed's scenario on the arm64 board, through SMEM item 602 (issue 12):
+# panic, lockup, 200 extra regions, a register/unregister storm; the same
+# byte-exact checks as on x86 (tests/scenario/verify.py).
+arm64_scenario() { # arm64_scenario NAME FREEZE RAM EXTRA STORM
+	local name=$1; shift
+	"$TOP/scripts/arm64-scenario.sh" "$OUT/arm64-scenario-$name" "$@" \
+		> "$OUT/arm64-scenario-$name.txt" 2>&1
+	grep -E '^(not )?ok |^# ' "$OUT/arm64-scenario-$name.txt" |
+		sed -E "s/^(not ok|ok) scenario\.[a-z]+\./\1 arm64.scenario.$name./" | tee -a "$RES"
+	grep -qE '^(not )?ok ' "$OUT/arm64-scenario-$name.txt" ||
+		record "not ok" "arm64.scenario.$name" "no result, see $OUT/arm64-scenario-$name"
+}
+if grep -q '^ok arm64.kernel-build' "$OUT/arm64.log"; then
+	arm64_scenario panic panic 512M 0 0
+	arm64_scenario lockup lockup 512M 0 0
+	arm64_scenario 200-regions panic 512M 200 0
+	arm64_scenario storm panic 512M 0 4
+fi
 finish
