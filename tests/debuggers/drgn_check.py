@@ -15,6 +15,12 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    it at panic); drgn takes its registers from the
                    NT_PRSTATUS of the CPU it ran on. Without that region,
                    prog.crashed_thread() is tried.
+  drgn-cpus        for every NT_PRSTATUS (one per CPU), the task the dump
+                   holds as running on that CPU (task->on_cpu, task_cpu():
+                   kmemdump's cpu<N>_task slots, panic_task), and its stack
+                   trace, which must reach the bottom of the stack; in a
+                   lockup each contains lockup_cpu (the scenario's spin), in
+                   a panic the panicking task's contains panic
   drgn-read-regions  every PT_LOAD read through drgn's memory reader by
                    virtual address (prog.read(p_vaddr, p_filesz)) gives the
                    bytes the core holds for it
@@ -53,30 +59,78 @@ PGT_SYMBOLS = ("init_top_pgt", "level4_kernel_pgt", "level3_kernel_pgt",
 UNDUMPED_CANDIDATES = ("jiffies_64", "init_task", "jiffies")
 
 
-def vmcoreinfo(core):
-    """VMCOREINFO key=value pairs from the PT_NOTE of the core file."""
+def notes(core):
+    """(name, type, desc) of every note in the core file's PT_NOTEs."""
     import struct
     with open(core, "rb") as f:
         data = f.read(1 << 20)
     phoff, = struct.unpack_from("<Q", data, 32)
     phnum, = struct.unpack_from("<H", data, 56)
+    out = []
     for i in range(phnum):
         ptype, _, off, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + 56 * i)
         if ptype != 4:
             continue
         with open(core, "rb") as f:
             f.seek(off)
-            notes = f.read(size)
+            blob = f.read(size)
         o = 0
-        while o + 12 <= len(notes):
-            nsz, dsz, _ = struct.unpack_from("<III", notes, o)
-            name = notes[o + 12:o + 12 + nsz].rstrip(b"\0")
+        while o + 12 <= len(blob):
+            nsz, dsz, typ = struct.unpack_from("<III", blob, o)
+            name = blob[o + 12:o + 12 + nsz].rstrip(b"\0")
             do = o + 12 + (nsz + 3) // 4 * 4
-            if name == b"VMCOREINFO":
-                text = notes[do:do + dsz].rstrip(b"\0").decode(errors="replace")
-                return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
+            out.append((name, typ, blob[do:do + dsz]))
             o = do + (dsz + 3) // 4 * 4
+    return out
+
+
+def vmcoreinfo(core):
+    """VMCOREINFO key=value pairs from the PT_NOTE of the core file."""
+    for name, _, desc in notes(core):
+        if name == b"VMCOREINFO":
+            text = desc.rstrip(b"\0").decode(errors="replace")
+            return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
     return {}
+
+
+# Where a CPU's kernel stack begins: a backtrace ending in one of these
+# reached the bottom (kernel entry from user space, a new thread, boot).
+STACK_BOTTOMS = ("entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe",
+                 "ret_from_fork", "ret_from_fork_asm", "start_kernel",
+                 "x86_64_start_reservations", "x86_64_start_kernel",
+                 "common_startup_64", "secondary_startup_64",
+                 "secondary_startup_64_no_verify", "cpu_startup_entry",
+                 "kernel_init")
+
+
+def frame_name(prog, frame):
+    """The function of a stack frame: from DWARF, else from the symbol
+    table (assembly entry code has no DWARF), else its PC."""
+    try:
+        if frame.name:
+            return frame.name
+        return prog.symbol(frame.pc).name
+    except Exception:  # noqa: BLE001
+        return hex(frame.pc)
+
+
+def cpu_tasks(prog, core):
+    """{cpu: [task, ...]}: every task_struct-sized region of the core whose
+    task is on a CPU (task->on_cpu), by the CPU it says it runs on."""
+    import drgn
+    from drgn.helpers.linux.sched import task_cpu
+    with open(core, "rb") as f:
+        loads = pt_loads(f.read(1 << 20))
+    size = prog.type("struct task_struct").size
+    seen, out = set(), {}
+    for ld in loads:
+        if ld["size"] != size or ld["vaddr"] in seen:
+            continue
+        seen.add(ld["vaddr"])
+        t = drgn.Object(prog, "struct task_struct *", value=ld["vaddr"])
+        if t.on_cpu.value_():
+            out.setdefault(task_cpu(t), []).append((ld["name"], t))
+    return out
 
 
 def region_vaddr(core, name):
@@ -186,6 +240,44 @@ def main():
         word = "skip" if isinstance(e, (drgn.FaultError, ValueError,
                                         LookupError)) else "not ok"
         report(word, "backtrace", msg)
+    # every CPU's current task, from the regions and the NT_PRSTATUS notes
+    try:
+        ncpu = sum(1 for name, typ, _ in notes(core) if typ == 1 and name == b"CORE")
+        tasks = cpu_tasks(prog, core)
+        lines, bad, idle = [], [], []
+        for cpu in range(ncpu):
+            found = tasks.get(cpu, [])
+            if len(found) != 1:
+                bad.append("cpu %d: %d on-CPU tasks in the dump" % (cpu, len(found)))
+                continue
+            region, task = found[0]
+            frames = [frame_name(prog, f) for f in prog.stack_trace(task)]
+            lines.append("cpu %d: %s pid %d (%s), %d frames: %s" % (
+                cpu, region, task.pid.value_(), task.comm.string_().decode(),
+                len(frames), " <- ".join(frames[:24])))
+            if not task.pid.value_():
+                # drgn 0.0.22 finds a running task's NT_PRSTATUS by PID, and
+                # every idle task has PID 0: it unwinds the idle task from
+                # its switched-out frame instead. Not the dump's fault.
+                idle.append(cpu)
+                continue
+            if len(frames) < 2 or frames[-1] not in STACK_BOTTOMS:
+                bad.append("cpu %d: the trace does not reach the bottom of "
+                           "the stack (last frame %s)" % (cpu, frames[-1] if frames else "-"))
+            want = {"panic": "panic", "lockup": "lockup_cpu"}.get(mode.split(".")[0])
+            if want and want not in frames and (want != "panic" or region == "panic_task"):
+                bad.append("cpu %d: no %s frame" % (cpu, want))
+        if not ncpu:
+            bad.append("no NT_PRSTATUS note")
+        if idle:
+            lines.append("idle CPUs %s: drgn 0.0.22 looks a running task's "
+                         "registers up by PID, and idle tasks all have PID 0: "
+                         "not checked" % idle)
+        word = "not ok" if bad else "skip" if len(idle) == ncpu else "ok"
+        report(word, "cpus", "\n".join(["%d CPUs" % ncpu] + lines + bad))
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "cpus", "%s: %s" % (type(e).__name__, e))
+
     # every PT_LOAD through drgn's memory reader, by virtual address
     with open(core, "rb") as f:
         loads = pt_loads(f.read(1 << 20))

@@ -132,7 +132,14 @@ struct kmemdump_annotation {
  * "pgt<n>". Backends see them like any other ID; callers cannot use them.
  */
 #define KMEMDUMP_MAX_PGTABLES	64
-#define KMEMDUMP_ID_END		(KMEMDUMP_ID_MAX + KMEMDUMP_MAX_PGTABLES)
+/*
+ * Then each CPU's current task and stack, re-pointed at every context
+ * switch, "cpu<n>_task" and "cpu<n>_stack", for the first
+ * KMEMDUMP_MAX_CPU_SLOTS CPUs.
+ */
+#define KMEMDUMP_ID_CPU_START	(KMEMDUMP_ID_MAX + KMEMDUMP_MAX_PGTABLES)
+#define KMEMDUMP_MAX_CPU_SLOTS	64
+#define KMEMDUMP_ID_END		(KMEMDUMP_ID_CPU_START + 2 * KMEMDUMP_MAX_CPU_SLOTS)
 
 int kmemdump_register_id(enum kmemdump_uid id, const void *vaddr, size_t size);
 int kmemdump_unregister(enum kmemdump_uid id);

@@ -58,6 +58,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
+#include <linux/unaligned.h>
 #include <linux/vmcore_info.h>
 #include <kunit/visibility.h>
 
@@ -113,6 +114,11 @@ static u64 kmd_generation;
  */
 static unsigned int kmd_mv_lo, kmd_mv_hi, kmd_prev_lo, kmd_prev_hi;
 static bool kmd_prev_full = true;
+/*
+ * CPUs whose NT_PRSTATUS pr_pid changed (the task now running there),
+ * in this operation and in the previous commit, as for the PT_LOADs.
+ */
+static u64 kmd_pid_chg, kmd_pid_prev;
 
 /*
  * The two header buffers are sized for kmd_cap PT_LOADs, not for the
@@ -388,15 +394,47 @@ static void kmd_write_moved(unsigned int n, unsigned int lo, unsigned int hi)
 	kmd_put(&nh->generation, &gen, sizeof(gen));
 }
 
+/* Offset of CPU @cpu's pr_pid in the notes (one NT_PRSTATUS per CPU). */
+static size_t kmd_pid_off(unsigned int cpu)
+{
+	return cpu * KMD_NOTE_SIZE(CRASH_CORE_NOTE_NAME,
+				   sizeof(struct elf_prstatus)) +
+	       KMD_NOTE_HDR + ALIGN(sizeof(CRASH_CORE_NOTE_NAME), 4) +
+	       offsetof(struct elf_prstatus, common.pr_pid);
+}
+
 static void kmd_write_notes(unsigned int n)
 {
-	size_t size = kmd_size_for(kmd_buf_cap[n]);
+	u8 *notes = kmd_buf[n] + kmd_size_for(kmd_buf_cap[n]) - kmd_notes_len;
+	u64 pids = kmd_pid_chg | kmd_pid_prev;
+	unsigned int cpu;
 
 	if (kmd_buf_notes_ver[n] != kmd_notes_ver) {
-		kmd_put(kmd_buf[n] + size - kmd_notes_len, kmd_notes,
-			kmd_notes_len);
+		kmd_put(notes, kmd_notes, kmd_notes_len);
 		kmd_buf_notes_ver[n] = kmd_notes_ver;
+		return;
 	}
+	for (cpu = 0; pids; cpu++, pids >>= 1)
+		if (pids & 1)
+			kmd_put(notes + kmd_pid_off(cpu),
+				kmd_notes + kmd_pid_off(cpu), sizeof(pid_t));
+}
+
+/*
+ * CPU @cpu now runs the task with @pid: its NT_PRSTATUS says so, so that
+ * debuggers match the registers the firmware saves for that CPU to the
+ * task (drgn looks the registers of a running task up by its PID).
+ */
+void kmemdump_coreimage_set_pid(unsigned int cpu, pid_t pid)
+{
+	u8 *p = kmd_notes + kmd_pid_off(cpu);
+
+	if (!kmd_ready || cpu >= min(64U, num_possible_cpus()) ||
+	    kmd_pid_off(cpu) + sizeof(pid) > kmd_notes_len ||
+	    get_unaligned((pid_t *)p) == pid)
+		return;
+	put_unaligned(pid, (pid_t *)p);
+	kmd_pid_chg |= BIT_ULL(cpu);
 }
 
 /*
@@ -407,13 +445,15 @@ static void kmd_write_notes(unsigned int n)
 void kmemdump_coreimage_commit(void)
 {
 	unsigned int n = kmd_cur ^ 1, lo = kmd_mv_lo, hi = kmd_mv_hi;
-	bool moved = kmd_mv_lo != kmd_mv_hi, full;
+	bool moved = kmd_mv_lo != kmd_mv_hi || kmd_pid_chg, full;
 
 	if (!kmd_ready || (!kmd_dirty && !moved))
 		return;
 	kmd_generation++;
 	full = kmd_dirty || kmd_prev_full ||
 	       kmd_buf_gen[n] + 2 != kmd_generation;
+	if (kmd_buf_gen[n] + 2 != kmd_generation)
+		kmd_buf_notes_ver[n] = 0;	/* older than the changes we track */
 	if (full) {
 		kmd_write_buf(n);
 	} else {
@@ -438,6 +478,8 @@ void kmemdump_coreimage_commit(void)
 	kmd_prev_hi = kmd_mv_hi;
 	kmd_mv_lo = 0;
 	kmd_mv_hi = 0;
+	kmd_pid_prev = kmd_pid_chg;
+	kmd_pid_chg = 0;
 	kmd_dirty = false;
 }
 
@@ -450,7 +492,10 @@ static void kmd_fill_notes(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		/* Until a panic fills them: pid cpu + 1, as QEMU does. */
+		/*
+		 * Until a switch or a panic sets them: pid cpu + 1, as QEMU
+		 * does.
+		 */
 		prstatus.common.pr_pid = cpu + 1;
 		buf = append_elf_note(buf, CRASH_CORE_NOTE_NAME, NT_PRSTATUS,
 				      &prstatus, sizeof(prstatus));
@@ -496,6 +541,8 @@ static void kmd_panic_locked(void *unused)
 	/* Mappings may have changed since the regions were registered. */
 	kmemdump_pgtable_refresh_locked();
 
+	/* The other CPUs' tasks; this CPU's slots make way for the next two. */
+	kmemdump_cpustate_panic_locked();
 	ret = kmemdump_check_range(current, sizeof(*current));
 	if (!ret)
 		ret = kmemdump_add_locked(KMEMDUMP_ID_PANIC_TASK, current,
@@ -509,7 +556,6 @@ static void kmd_panic_locked(void *unused)
 					  THREAD_SIZE, 0);
 	if (ret < 0)
 		pr_emerg("panic: cannot register the panicking stack: %d\n", ret);
-	kmemdump_cpustate_panic_locked();
 }
 
 /*

@@ -9,9 +9,11 @@
  *  - each CPU's current task and its stack, followed at every context
  *    switch while a backend that asks for it (&kmemdump_backend.follow_cpus)
  *    is active: two regions per CPU, "cur" slots, re-pointed in place;
- *  - without that (no such backend, or CONFIG_KMEMDUMP_CPU_STACKS=n),
- *    each CPU's idle task and its stack, registered once the CPUs are up,
- *    and at panic every other CPU's current task;
+ *  - with CONFIG_KMEMDUMP_CPU_STACKS=n, each CPU's idle task and its
+ *    stack, registered once the CPUs are up, and at panic every other
+ *    CPU's current task;
+ *  - at panic, the panicking task and stack are registered as panic_task
+ *    and panic_stack (coreimage.c), in place of the CPU's slots;
  *  - the architecture registers its per-CPU interrupt and exception
  *    stacks (arch_kmemdump_register()).
  */
@@ -19,8 +21,8 @@
 /**
  * DOC: following each CPU's current task
  *
- * Each CPU has two regions: its current task_struct (one chunk, linear
- * map) and its current stack, kept as one chunk per page even where the
+ * Each CPU has two regions, "cpu<n>_task" and "cpu<n>_stack": its current
+ * task_struct (one chunk) and its current stack, one chunk per page even where the
  * pages happen to be contiguous, so that every task fills the slots the
  * same way. A probe on the sched_switch tracepoint re-points both at the
  * next task: kmemdump_repoint_locked() rewrites the chunks' table entries
@@ -155,6 +157,7 @@ static void kmd_cpu_cur_set_locked(struct kmd_cpu_cur *cc, struct task_struct *t
 	if (r->id != cc->stack_id ||
 	    kmemdump_repoint_locked(r, task_stack_page(t), c, KMD_STACK_PAGES))
 		return;
+	kmemdump_coreimage_set_pid(raw_smp_processor_id(), t->pid);
 	cc->task = t;
 }
 
@@ -247,6 +250,7 @@ void kmemdump_cpustate_backend_changed(void)
 struct kmd_slot_add {
 	struct kmd_cpu_cur *cc;
 	struct task_struct *t;
+	unsigned int cpu;
 	int ret;
 };
 
@@ -259,14 +263,16 @@ static void kmd_slots_add_locked(void *arg)
 	BUILD_BUG_ON(KMD_STACK_PAGES > KMEMDUMP_SMALL_CHUNKS);
 	kmd_task_chunk(a->t, &tb.small[0]);
 	kmd_stack_chunks(a->t, sb.small);
-	tid = kmemdump_add_chunks_locked(KMEMDUMP_ID_NO_ID, a->t, sizeof(*a->t),
+	tid = kmemdump_add_chunks_locked(KMEMDUMP_ID_CPU_START + 2 * a->cpu,
+					 a->t, sizeof(*a->t),
 					 KMEMDUMP_REGION_CPUCUR, &tb);
 	if (tid < 0) {
 		a->ret = tid;
 		return;
 	}
-	sid = kmemdump_add_chunks_locked(KMEMDUMP_ID_NO_ID, task_stack_page(a->t),
-					 THREAD_SIZE, KMEMDUMP_REGION_CPUCUR, &sb);
+	sid = kmemdump_add_chunks_locked(KMEMDUMP_ID_CPU_START + 2 * a->cpu + 1,
+					 task_stack_page(a->t), THREAD_SIZE,
+					 KMEMDUMP_REGION_CPUCUR, &sb);
 	if (sid < 0) {
 		kmemdump_del_id_locked(tid);
 		a->ret = sid;
@@ -290,8 +296,13 @@ static bool kmd_follow_init(void)
 			.cc = per_cpu_ptr(&kmd_cpu_cur, cpu),
 			/* Where it stands now; the first switch corrects it. */
 			.t = idle_task(cpu),
+			.cpu = cpu,
 		};
 
+		if (cpu >= KMEMDUMP_MAX_CPU_SLOTS) {
+			pr_warn("CPU %u and up: current task not followed\n", cpu);
+			break;
+		}
 		/* Hard: on PREEMPT_RT too it must run on the CPU, as itself. */
 		a.cc->retry = IRQ_WORK_INIT_HARD(kmd_retry_fn);
 		/* Both slots, the stack page by page. */
@@ -300,12 +311,23 @@ static bool kmd_follow_init(void)
 		if (a.ret) {
 			pr_warn("cannot follow CPU %u's current task: %d\n",
 				cpu, a.ret);
-			return false;
+			goto undo;
 		}
 	}
 	WRITE_ONCE(kmd_follow_ready, true);
 	kmemdump_cpustate_backend_changed();
 	return true;
+undo:
+	for_each_online_cpu(cpu) {
+		struct kmd_cpu_cur *cc = per_cpu_ptr(&kmd_cpu_cur, cpu);
+
+		if (cc->task_id) {
+			kmemdump_unregister(cc->task_id);
+			kmemdump_unregister(cc->stack_id);
+			cc->task_id = 0;
+		}
+	}
+	return false;
 }
 
 /* Lock held: does @cpu's slot already describe @t? */
@@ -313,6 +335,24 @@ static bool kmd_followed(unsigned int cpu, struct task_struct *t)
 {
 	return READ_ONCE(kmd_following) &&
 	       per_cpu_ptr(&kmd_cpu_cur, cpu)->task == t;
+}
+
+/*
+ * Lock held, at panic: this CPU's current task is about to be registered
+ * as panic_task and panic_stack. Its slots go, so that no memory is
+ * published twice (firmware refuses overlapping entries).
+ */
+static void kmd_drop_own_slots(void)
+{
+	struct kmd_cpu_cur *cc = this_cpu_ptr(&kmd_cpu_cur);
+
+	if (!cc->task_id)
+		return;
+	kmemdump_del_id_locked(cc->task_id);
+	kmemdump_del_id_locked(cc->stack_id);
+	cc->task_id = 0;
+	cc->stack_id = 0;
+	cc->task = NULL;
 }
 #if IS_ENABLED(CONFIG_KUNIT)
 void kmemdump_cpustate_sync(void)
@@ -338,18 +378,23 @@ static bool kmd_followed(unsigned int cpu, struct task_struct *t)
 {
 	return false;
 }
+
+static void kmd_drop_own_slots(void)
+{
+}
 #endif /* CONFIG_KMEMDUMP_CPU_STACKS */
 
 /*
- * Lock held, at panic (kmd_panic_locked()): every other CPU's current
- * task, unless it is that CPU's idle task, registered at boot, or its
- * slot already describes it.
+ * Lock held, at panic (kmd_panic_locked()), before the panicking task is
+ * registered: every other CPU's current task, unless its slot already
+ * describes it or it is that CPU's idle task, registered at boot.
  */
 void kmemdump_cpustate_panic_locked(void)
 {
 	unsigned int cpu, this = raw_smp_processor_id();
 	int ret;
 
+	kmd_drop_own_slots();
 	for_each_online_cpu(cpu) {
 		struct task_struct *t = cpu_curr_snapshot(cpu);
 
@@ -364,16 +409,17 @@ void kmemdump_cpustate_panic_locked(void)
 }
 
 /*
- * The CPUs are up: their idle tasks exist. Each CPU's slots are set up,
- * and the idle tasks are registered as well, for the time no backend
- * follows the CPUs (a slot then holds what ran when following stopped).
+ * The CPUs are up: their idle tasks exist. Each CPU gets its slots; only
+ * without them are the idle tasks registered instead (a slot holds the
+ * idle task while the CPU idles, and memory must not be in two regions).
  */
 static int __init kmemdump_cpustate_init(void)
 {
 	unsigned int cpu;
 	int ret;
 
-	kmd_follow_init();
+	if (kmd_follow_init())
+		return 0;
 	for_each_online_cpu(cpu) {
 		ret = kmd_register_task(idle_task(cpu), false);
 		if (ret)

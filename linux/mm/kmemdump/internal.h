@@ -115,6 +115,7 @@ void kmemdump_coreimage_rebuild(void);
 void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
 			     phys_addr_t phys);
 void kmemdump_coreimage_commit(void);
+void kmemdump_coreimage_set_pid(unsigned int cpu, pid_t pid);
 const void *kmemdump_coreimage_header(size_t *size);
 #else
 static inline int kmemdump_coreimage_room(const void *vaddr, size_t size)
@@ -149,6 +150,10 @@ static inline void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key,
 }
 
 static inline void kmemdump_coreimage_commit(void)
+{
+}
+
+static inline void kmemdump_coreimage_set_pid(unsigned int cpu, pid_t pid)
 {
 }
 #endif

@@ -103,7 +103,8 @@ static_assert(ARRAY_SIZE(kmemdump_predefined_names) == KMEMDUMP_ID_DYNAMIC_START
  * @len: size of @buf; KMEMDUMP_NAME_LEN always suffices
  *
  * Predefined IDs have fixed names; dynamic IDs are named "dyn<id>", the
- * page-table pages kmemdump registers "pgt<n>".
+ * page-table pages kmemdump registers "pgt<n>", CPU n's current task and
+ * stack "cpu<n>_task" and "cpu<n>_stack".
  * The name depends on the ID alone, so it needs no lock.
  *
  * Return: 0, -EINVAL for an ID out of range, -ENOSPC if @buf is too small.
@@ -118,8 +119,12 @@ int kmemdump_id_name(enum kmemdump_uid id, char *buf, size_t len)
 		n = snprintf(buf, len, "%s", kmemdump_predefined_names[id]);
 	else if (id < KMEMDUMP_ID_MAX)
 		n = snprintf(buf, len, "dyn%u", (unsigned int)id);
-	else
+	else if (id < KMEMDUMP_ID_CPU_START)
 		n = snprintf(buf, len, "pgt%u", (unsigned int)id - KMEMDUMP_ID_MAX);
+	else
+		n = snprintf(buf, len, "cpu%u_%s",
+			     (unsigned int)(id - KMEMDUMP_ID_CPU_START) / 2,
+			     (id - KMEMDUMP_ID_CPU_START) % 2 ? "stack" : "task");
 	return n < len ? 0 : -ENOSPC;
 }
 EXPORT_SYMBOL_GPL(kmemdump_id_name);

@@ -348,6 +348,43 @@ static void lockup_cpu(void *unused)
 		cpu_relax();
 }
 
+/*
+ * A hard lockup as it happens in the field: a task on every CPU spins with
+ * interrupts off. Kernel threads, not IPI handlers on top of whatever ran
+ * there: each CPU's registers then belong to a task with a PID of its own.
+ */
+static atomic_t lockup_spinning;
+
+static int lockup_thread(void *unused)
+{
+	atomic_inc(&lockup_spinning);
+	lockup_cpu(NULL);
+	return 0;
+}
+
+static void lockup_all(void)
+{
+	unsigned int cpu, this, n = 0, tries;
+	struct task_struct *t;
+
+	migrate_disable();
+	this = smp_processor_id();
+	for_each_online_cpu(cpu) {
+		if (cpu == this)
+			continue;
+		t = kthread_create_on_cpu(lockup_thread, NULL, cpu, "kmd_lockup/%u");
+		if (IS_ERR(t)) {
+			pr_err("cannot start a lockup thread on CPU %u\n", cpu);
+			continue;
+		}
+		wake_up_process(t);
+		n++;
+	}
+	for (tries = 0; atomic_read(&lockup_spinning) < n && tries < 500; tries++)
+		msleep(10);
+	lockup_cpu(NULL);
+}
+
 static ssize_t freeze_write(struct file *f, const char __user *ubuf,
 			    size_t len, loff_t *off)
 {
@@ -359,8 +396,7 @@ static ssize_t freeze_write(struct file *f, const char __user *ubuf,
 		panic("kmemdump scenario: panic requested");
 	if (!strncmp(cmd, "lockup", 6)) {
 		pr_emerg("hard lockup: all CPUs spin with interrupts off\n");
-		smp_call_function(lockup_cpu, NULL, false);
-		lockup_cpu(NULL);
+		lockup_all();
 	}
 	return -EINVAL;
 }
