@@ -409,12 +409,14 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		/*
 		 * gdb makes one thread per pr_pid, and drgn finds a running
 		 * task's registers by its pid: the kernel's pid stays (the
-		 * task that ran there); QEMU's notes have cpu + 1. A pid that
+		 * task that ran there: the kernel keeps it current at every
+		 * context switch, also when the registers come from the
+		 * firmware); without a kernel note, QEMU's cpu + 1. A pid that
 		 * is 0 (an idle CPU: several would merge into one thread) or
 		 * already taken becomes CPUREGS_PID_SYNTH + cpu, which no task
 		 * can have.
 		 */
-		pid = s == CPUREGS_SRC_KERNEL ? cpuregs_pid(desc) : i + 1;
+		pid = i < nk ? cpuregs_pid(kdesc[i]) : i + 1;
 		if (!pid || pid_taken(kdesc, nk, i, pid, a))
 			pid = CPUREGS_PID_SYNTH + i;
 		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, pid);

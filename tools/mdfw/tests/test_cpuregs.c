@@ -208,12 +208,12 @@ static size_t kernel_notes(uint8_t *d, uint32_t ncpu, const bool *saved)
 
 /*
  * The merged notes: ncpu PRSTATUS, then MDFW, then others. pr_pid: the
- * kernel's where the kernel's registers are kept (kernel_notes() gives
- * CPU 0 pid 77, the others the idle pid 0, which becomes SYNTH + cpu);
- * QEMU's cpu + 1 for the firmware's.
+ * kernel's, whoever saved the registers (kernel_notes() gives CPU 0 pid
+ * 77, the others the idle pid 0, which becomes SYNTH + cpu); QEMU's
+ * cpu + 1 for a CPU past the kernel's @nk notes.
  */
 static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
-			 const char *want_src)
+			 uint32_t nk, const char *want_src)
 {
 	struct cpuregs_note n;
 	size_t off = 0, sl = 0;
@@ -223,7 +223,7 @@ static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
 	while (cpuregs_note_next(m, mlen, &off, &n, NULL, 0) > 0) {
 		if (cpuregs_is_prstatus(&n, X86)) {
 			CHECKF(c < ncpu && !other, "prstatus %u", c);
-			uint32_t want = want_src[c] != 'k' ? c + 1 :
+			uint32_t want = c >= nk ? c + 1 :
 					c ? CPUREGS_PID_SYNTH + c : 77;
 
 			CHECKF(cpuregs_pid(n.desc) == want, "cpu %u pid %u, want %u",
@@ -255,7 +255,7 @@ TEST(merge)
 	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0);
 	CHECK(!strcmp(src, "kf"));
-	check_merged(m, mlen, 2, "kf");
+	check_merged(m, mlen, 2, 2, "kf");
 	off = 0;
 	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
 	CHECK(cpuregs_reg(n.desc, X86, 0) == UINT64_C(0xffffffff90000000));
@@ -273,7 +273,7 @@ TEST(merge)
 	klen = kernel_notes(k, 2, saved);
 	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "kk"));
-	check_merged(m, mlen, 2, "kk");
+	check_merged(m, mlen, 2, 2, "kk");
 	/* Merging the merged notes again changes nothing. */
 	{
 		uint8_t *m2;
@@ -290,13 +290,13 @@ TEST(merge)
 	klen = kernel_notes(k, 4, saved);
 	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "ff--"));
-	check_merged(m, mlen, 4, "ff--");
+	check_merged(m, mlen, 4, 4, "ff--");
 	free(m);
 	/* Kernel 1 CPU, QEMU 2: QEMU's second is appended. */
 	klen = kernel_notes(k, 1, saved);
 	CHECK(cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src, sizeof(src), err,
 			    sizeof(err)) == 0 && !strcmp(src, "ff"));
-	check_merged(m, mlen, 2, "ff");
+	check_merged(m, mlen, 2, 1, "ff");
 	free(m);
 	/* Malformed kernel notes: refused, nothing allocated. */
 	put_le32(k + 4, 0xffffff00);

@@ -70,6 +70,10 @@ class RegsQemu(FakeQemu):
         return True
 
 
+# tools/mdfw/cpuregs.h CPUREGS_PID_SYNTH: a pid no task can have.
+PID_SYNTH = 0x400000
+
+
 def core_guest(tmp, kernel_saved=()):
     """A guest with an ELF header whose two NT_PRSTATUS are zero except
     for the CPUs in kernel_saved (the panic path's crash notes)."""
@@ -154,10 +158,12 @@ def lockup_all_from_qemu():
         check([(x[0], x[1]) for x in n] == [
             (b"CORE", 1), (b"CORE", 1), (b"MDFW", 1), (b"CORE", 3),
             (b"VMCOREINFO", 0)], [(x[0], x[1]) for x in n])
+        # pr_pid: the kernel's (the task it last switched to there),
+        # its idle pid 0 made unique.
         for c in range(2):
             check(regs(n[c][2]) == qemu_regs(c) and
-                  struct.unpack_from("<I", n[c][2], PR_PID)[0] == c + 1,
-                  "cpu %d" % c)
+                  struct.unpack_from("<I", n[c][2], PR_PID)[0] ==
+                  [57, PID_SYNTH + 1][c], "cpu %d" % c)
         check(n[2][2] == b"ff", n[2][2])
         check(n[3][2] == G.prpsinfo()[20:] and n[4][2] ==
               G.DEFAULT_VMCOREINFO.encode(), "the kernel's other notes")
@@ -186,10 +192,10 @@ def panic_kernel_stays_authoritative():
         n = notes_of(os.path.join(g.out, "dump.elf"))
         check(regs(n[0][2]) == [0x5000] * 27, "cpu 0: the kernel's")
         check(regs(n[1][2]) == qemu_regs(1), "cpu 1: QEMU's")
-        # The kernel's pid where its registers are kept (drgn finds the
-        # running task's registers by it), QEMU's cpu + 1 elsewhere.
+        # The kernel's pid, whoever saved the registers (drgn finds the
+        # running task's registers by it); its idle pid 0 made unique.
         check([struct.unpack_from("<I", n[c][2], PR_PID)[0]
-               for c in range(2)] == [57, 2], "pids")
+               for c in range(2)] == [57, PID_SYNTH + 1], "pids")
         check(n[2][2] == b"kf", n[2][2])
         r = subprocess.run([MDFW, "info", "--check", os.path.join(
             g.out, "dump.elf")], text=True, capture_output=True)
