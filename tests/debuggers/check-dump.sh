@@ -208,8 +208,38 @@ else
 	fi
 fi
 
+# The scenario module's .ko linked at the addresses the guest printed
+# (KMD-MODULE-SECTION lines of console.log; add-symbol-file on the
+# relocatable .ko misplaces DWARF5 line info): $tmp/mod.elf, for gdb's
+# add-symbol-file and drgn_check.py's module frame names.
+module_elf() {
+	local ko=$run/kmemdump_scenario.ko
+	[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+	rm -f "$tmp/mod.elf"
+	if [ -f "$run/console.log" ] && grep -q KMD-MODULE-SECTION "$run/console.log" && [ -f "$ko" ]; then
+		{
+			echo 'SECTIONS {'
+			tr -d '\r' < "$run/console.log" | awk '$1 == "KMD-MODULE-SECTION:" &&
+				$3 !~ /^\.(symtab|strtab)$/ { printf "  %s %s : { *(%s) }\n", $3, $4, $3 }'
+			echo '  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }'
+			echo '}'
+		} > "$tmp/mod.lds"
+		if ld -o "$tmp/mod.elf" -T "$tmp/mod.lds" --unresolved-symbols=ignore-all \
+			-e 0 --no-warn-rwx-segments "$ko" > "$tmp/ld.log" 2>&1; then
+			echo "# module symbols: $ko linked at its load addresses ($(grep -c . "$tmp/mod.lds") sections)"
+		else
+			rm -f "$tmp/mod.elf"
+			echo "# module symbols: ld failed: $(head -2 "$tmp/ld.log")"
+		fi
+	else
+		echo "# module symbols: no KMD-MODULE-SECTION lines in $run/console.log or no .ko"
+	fi
+}
+
 # ---- drgn -----------------------------------------------------------
+module_elf
 if "$DRGN_PYTHON" -c 'import drgn' 2> /dev/null; then
+	KMD_MODULE_ELF=$tmp/mod.elf \
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" "$MARKER" \
 		> "$tmp/drgn" 2>&1
 	cat "$tmp/drgn"
@@ -268,33 +298,12 @@ fi
 # reads the kernel's code from a .text-only copy of vmlinux moved by
 # KERNELOFFSET (exec-file: the core has no code; a whole vmlinux would let
 # gdb read stale .data for memory the dump lacks), and the module's
-# symbols from its .ko linked at the addresses the guest printed
-# (KMD-MODULE-SECTION lines of console.log; add-symbol-file on the
-# relocatable .ko misplaces DWARF5 line info). See README.md.
+# symbols from module_elf's $tmp/mod.elf. See README.md.
 gdb_frames() {	# gdb_frames OUT: 'thread apply all bt' of the dump
-	local ko=$run/kmemdump_scenario.ko
-	[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
 	objcopy --only-section=.text --change-addresses "0x$koff" "$vmlinux" \
 		"$tmp/text.elf" 2> /dev/null
 	local mod=()
-	if [ -f "$run/console.log" ] && grep -q KMD-MODULE-SECTION "$run/console.log" && [ -f "$ko" ]; then
-		{
-			echo 'SECTIONS {'
-			tr -d '\r' < "$run/console.log" | awk '$1 == "KMD-MODULE-SECTION:" &&
-				$3 !~ /^\.(symtab|strtab)$/ { printf "  %s %s : { *(%s) }\n", $3, $4, $3 }'
-			echo '  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }'
-			echo '}'
-		} > "$tmp/mod.lds"
-		if ld -o "$tmp/mod.elf" -T "$tmp/mod.lds" --unresolved-symbols=ignore-all \
-			-e 0 --no-warn-rwx-segments "$ko" > "$tmp/ld.log" 2>&1; then
-			mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
-			echo "# module symbols: $ko linked at its load addresses ($(grep -c . "$tmp/mod.lds") sections)"
-		else
-			echo "# module symbols: ld failed: $(head -2 "$tmp/ld.log")"
-		fi
-	else
-		echo "# module symbols: no KMD-MODULE-SECTION lines in $run/console.log or no .ko"
-	fi
+	[ -f "$tmp/mod.elf" ] && mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
 	timeout -k 5 120 "$GDB" -batch -nx \
 		-ex "symbol-file $vmlinux -o 0x$koff" -ex "exec-file $tmp/text.elf" \
 		"${mod[@]}" -ex "core-file $dump" \

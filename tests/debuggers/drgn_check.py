@@ -103,15 +103,46 @@ STACK_BOTTOMS = ("entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe",
                  "kernel_init")
 
 
-def frame_name(prog, frame):
+def module_symbols():
+    """[(start, end, name)] of the functions of the scenario module, from
+    its .ko linked at its load addresses (check-dump.sh's module_elf:
+    KMD_MODULE_ELF). drgn 0.0.22 finds modules only through their sysfs
+    section attributes, which the dump does not hold."""
+    import subprocess
+    path = os.environ.get("KMD_MODULE_ELF")
+    if not path or not os.path.exists(path):
+        return []
+    out = subprocess.run(["nm", "-S", "--defined-only", path],
+                         capture_output=True, text=True).stdout
+    syms = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tT":
+            syms.append((int(f[0], 16), int(f[0], 16) + int(f[1], 16), f[3]))
+    return syms
+
+
+def frame_name(prog, frame, modsyms=()):
     """The function of a stack frame: from DWARF, else from the symbol
-    table (assembly entry code has no DWARF), else its PC."""
+    table (assembly entry code has no DWARF), else from the module's
+    symbols, else its PC."""
     try:
         if frame.name:
             return frame.name
-        return prog.symbol(frame.pc).name
     except Exception:  # noqa: BLE001
-        return hex(frame.pc)
+        pass
+    try:
+        pc = frame.pc
+    except LookupError:
+        return "?"
+    try:
+        return prog.symbol(pc).name
+    except LookupError:
+        pass
+    for start, end, name in modsyms:
+        if start <= pc < end:
+            return name + " [module]"
+    return hex(pc)
 
 
 def cpu_tasks(prog, core):
@@ -244,14 +275,19 @@ def main():
     try:
         ncpu = sum(1 for name, typ, _ in notes(core) if typ == 1 and name == b"CORE")
         tasks = cpu_tasks(prog, core)
-        lines, bad, idle = [], [], []
+        modsyms = module_symbols()
+        lines, bad, idle = ["%d module functions named from %s" % (
+            len(modsyms), os.environ.get("KMD_MODULE_ELF"))], [], []
         for cpu in range(ncpu):
             found = tasks.get(cpu, [])
             if len(found) != 1:
                 bad.append("cpu %d: %d on-CPU tasks in the dump" % (cpu, len(found)))
                 continue
             region, task = found[0]
-            frames = [frame_name(prog, f) for f in prog.stack_trace(task)]
+            frames = [frame_name(prog, f, modsyms) for f in prog.stack_trace(task)]
+            # The unwinder's last frame may be an empty return address.
+            while len(frames) > 1 and frames[-1] in ("?", "0x0"):
+                frames.pop()
             lines.append("cpu %d: %s pid %d (%s), %d frames: %s" % (
                 cpu, region, task.pid.value_(), task.comm.string_().decode(),
                 len(frames), " <- ".join(frames[:24])))
@@ -265,7 +301,9 @@ def main():
                 bad.append("cpu %d: the trace does not reach the bottom of "
                            "the stack (last frame %s)" % (cpu, frames[-1] if frames else "-"))
             want = {"panic": "panic", "lockup": "lockup_cpu"}.get(mode.split(".")[0])
-            if want and want not in frames and (want != "panic" or region == "panic_task"):
+            # The function, without " [module]" or a clone's ".constprop.0".
+            funcs = [f.split(" ")[0].split(".")[0] for f in frames]
+            if want and want not in funcs and (want != "panic" or region == "panic_task"):
                 bad.append("cpu %d: no %s frame" % (cpu, want))
         if not ncpu:
             bad.append("no NT_PRSTATUS note")
