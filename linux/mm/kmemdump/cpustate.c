@@ -246,7 +246,6 @@ void kmemdump_cpustate_backend_changed(void)
 		schedule_work(&kmd_follow_work);
 }
 
-
 struct kmd_slot_add {
 	struct kmd_cpu_cur *cc;
 	struct task_struct *t;
@@ -354,6 +353,7 @@ static void kmd_drop_own_slots(void)
 	cc->stack_id = 0;
 	cc->task = NULL;
 }
+
 #if IS_ENABLED(CONFIG_KUNIT)
 void kmemdump_cpustate_sync(void)
 {
