@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Paths and helpers for the arm64 (qemu-system-aarch64 -M virt, SMEM)
 # board. Sourced after lib.sh.
-KOBJ64=$BUILD/obj-arm64      # object tree of the arm64 guest kernel
+KOBJ64=${KOBJ64:-$BUILD/obj-arm64}  # object tree of the arm64 guest kernel
 BOARD64=$BUILD/board-arm64   # generated device tree, aarch64 busybox
 # Guest RAM starts here on the virt machine: RAM file offset = PA - this.
 ARM64_RAM_BASE=0x40000000

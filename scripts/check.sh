@@ -164,5 +164,14 @@ if grep -q '^ok arm64.kernel-build' "$OUT/arm64.log"; then
 	arm64_scenario lockup lockup 512M 0 0
 	arm64_scenario 200-regions panic 512M 200 0
 	arm64_scenario storm panic 512M 0 4
+	# The arm64 panic and lockup dumps in drgn and gdb-multiarch (crash:
+	# Debian's is built for x86_64 dumps only, a measured skip).
+	for m in panic lockup; do
+		"$TOP/tests/debuggers/check-dump-arm64.sh" "$OUT/arm64-scenario-$m" "$m" \
+			> "$OUT/arm64-debuggers-$m.txt" 2>&1
+		grep -E '^(not ok|ok|skip) ' "$OUT/arm64-debuggers-$m.txt" | tee -a "$RES"
+		grep -qE '^(not )?ok ' "$OUT/arm64-debuggers-$m.txt" ||
+			record "not ok" "arm64.debuggers.$m" "no result, see $OUT/arm64-debuggers-$m.txt"
+	done
 fi
 finish
