@@ -7,6 +7,11 @@
 # the dump with the emulated firmware and shows what was captured.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+case ${DEMO_ARCH:-x86_64} in	# DEMO_ARCH=arm64: the arm64 SMEM board
+arm64 | aarch64) exec "$(dirname "$0")/demo-arm64.sh";;
+x86_64 | x86 | amd64) ;;
+*) die "DEMO_ARCH=$DEMO_ARCH: x86_64 (default) or arm64";;
+esac
 freeze=${DEMO_FREEZE:-panic}
 run=$TOP/out/demo-$freeze
 
