@@ -33,6 +33,7 @@
 # Exit status: 1 if any check said "not ok", else 0.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/gdbbt.sh"
 TOP=$(cd "$here/../.." && pwd)
 [ $# -ge 2 ] || { sed -n '3,36p' "$0" >&2; exit 2; }
 run=$(realpath -m "$1") vmlinux=$(realpath -m "$2") mode=${3:-$(basename "$run")}
@@ -208,36 +209,8 @@ else
 	fi
 fi
 
-# The scenario module's .ko linked at the addresses the guest printed
-# (KMD-MODULE-SECTION lines of console.log; add-symbol-file on the
-# relocatable .ko misplaces DWARF5 line info): $tmp/mod.elf, for gdb's
-# add-symbol-file and drgn_check.py's module frame names.
-module_elf() {
-	local ko=$run/kmemdump_scenario.ko
-	[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
-	rm -f "$tmp/mod.elf"
-	if [ -f "$run/console.log" ] && grep -q KMD-MODULE-SECTION "$run/console.log" && [ -f "$ko" ]; then
-		{
-			echo 'SECTIONS {'
-			tr -d '\r' < "$run/console.log" | awk '$1 == "KMD-MODULE-SECTION:" &&
-				$3 !~ /^\.(symtab|strtab)$/ { printf "  %s %s : { *(%s) }\n", $3, $4, $3 }'
-			echo '  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }'
-			echo '}'
-		} > "$tmp/mod.lds"
-		if ld -o "$tmp/mod.elf" -T "$tmp/mod.lds" --unresolved-symbols=ignore-all \
-			-e 0 --no-warn-rwx-segments "$ko" > "$tmp/ld.log" 2>&1; then
-			echo "# module symbols: $ko linked at its load addresses ($(grep -c . "$tmp/mod.lds") sections)"
-		else
-			rm -f "$tmp/mod.elf"
-			echo "# module symbols: ld failed: $(head -2 "$tmp/ld.log")"
-		fi
-	else
-		echo "# module symbols: no KMD-MODULE-SECTION lines in $run/console.log or no .ko"
-	fi
-}
-
 # ---- drgn -----------------------------------------------------------
-module_elf
+module_elf "$run" "$tmp"
 if "$DRGN_PYTHON" -c 'import drgn' 2> /dev/null; then
 	KMD_MODULE_ELF=$tmp/mod.elf \
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" "$MARKER" \
@@ -293,27 +266,17 @@ else
 fi
 
 # ---- gdb: one thread per CPU -----------------------------------------
-# dump.elf has one NT_PRSTATUS per CPU (pr_pid = cpu + 1: gdb's LWP), the
+# dump.elf has one NT_PRSTATUS per CPU (pr_pid: the task running there, gdb's LWP), the
 # kernel's saved registers or the firmware's (QEMU's) at the freeze. gdb
 # reads the kernel's code from a .text-only copy of vmlinux moved by
 # KERNELOFFSET (exec-file: the core has no code; a whole vmlinux would let
 # gdb read stale .data for memory the dump lacks), and the module's
 # symbols from module_elf's $tmp/mod.elf. See README.md.
-gdb_frames() {	# gdb_frames OUT: 'thread apply all bt' of the dump
-	objcopy --only-section=.text --change-addresses "0x$koff" "$vmlinux" \
-		"$tmp/text.elf" 2> /dev/null
-	local mod=()
-	[ -f "$tmp/mod.elf" ] && mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
-	timeout -k 5 120 "$GDB" -batch -nx \
-		-ex "symbol-file $vmlinux -o 0x$koff" -ex "exec-file $tmp/text.elf" \
-		"${mod[@]}" -ex "core-file $dump" \
-		-ex 'info threads' -ex 'thread apply all bt' > "$1" 2>&1
-}
 
 if ! command -v "$GDB" > /dev/null; then
 	report skip gdb-threads "no gdb"
 else
-	gdb_frames "$tmp/bt"
+	gdb_frames "$vmlinux" "$koff" "$dump" "$tmp" > "$tmp/bt" 2>&1
 	ncpu=$(sed -n 's/^cpus: \([0-9]*\) NT_PRSTATUS.*/\1/p' "$tmp/info")
 	brought=$(tr -d '\r' < "$run/console.log" 2> /dev/null |
 		sed -n 's/.*smp: Brought up [0-9]* nodes\{0,1\}, \([0-9]*\) CPUs\{0,1\}.*/\1/p' | head -1)
@@ -367,9 +330,11 @@ else
 	# kernel does not register that CPU's stack yet): skip, naming it.
 	loads=$(awk '/^loads:/ { on = 1; next } /^notes:/ { on = 0 } on && $4 ~ /^0x/ { print $4, $6 }' "$tmp/info")
 	bad= missing= okthr=
-	for lwp in $(sed -n 's/^Thread [0-9]* (LWP \([0-9]*\)).*/\1/p' "$tmp/bt"); do
+	# gdb's thread N is the core's N-th NT_PRSTATUS: CPU N - 1.
+	for t in $(sed -n 's/^Thread \([0-9]*\) (LWP \([0-9]*\)).*/\1:\2/p' "$tmp/bt"); do
+		lwp=${t#*:}
 		th=$(grep -F "(LWP $lwp): |" "$tmp/frames")
-		cpu=$((lwp - 1))
+		cpu=$((${t%%:*} - 1))
 		if echo "$th" | grep -qE ' in (entry_SYSCALL_64|ret_from_fork|ret_from_fork_asm|common_startup_64|start_secondary|x86_64_start_kernel|asm_exc_nmi|asm_sysvec_[a-z_]*) \('; then
 			okthr="$okthr cpu$cpu"
 			continue
