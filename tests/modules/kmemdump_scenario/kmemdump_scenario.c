@@ -365,23 +365,36 @@ static int lockup_thread(void *unused)
 static void lockup_all(void)
 {
 	unsigned int cpu, this, n = 0, tries;
-	struct task_struct *t;
+	struct task_struct **t;
 
+	t = kcalloc(nr_cpu_ids, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return;
 	migrate_disable();
 	this = smp_processor_id();
+	/* All created before any spins: creating needs kthreadd to run. */
 	for_each_online_cpu(cpu) {
 		if (cpu == this)
 			continue;
-		t = kthread_create_on_cpu(lockup_thread, NULL, cpu, "kmd_lockup/%u");
-		if (IS_ERR(t)) {
+		t[cpu] = kthread_create_on_cpu(lockup_thread, NULL, cpu,
+					       "kmd_lockup/%u");
+		if (IS_ERR(t[cpu])) {
 			pr_err("cannot start a lockup thread on CPU %u\n", cpu);
-			continue;
+			t[cpu] = NULL;
 		}
-		wake_up_process(t);
-		n++;
 	}
-	for (tries = 0; atomic_read(&lockup_spinning) < n && tries < 500; tries++)
-		msleep(10);
+	for_each_online_cpu(cpu) {
+		if (t[cpu]) {
+			wake_up_process(t[cpu]);
+			n++;
+		}
+	}
+	/*
+	 * Busy-wait, not sleep: with the timekeeping CPU spinning, jiffies
+	 * stop and a sleep would never end.
+	 */
+	for (tries = 0; atomic_read(&lockup_spinning) < n && tries < 5000; tries++)
+		udelay(1000);
 	lockup_cpu(NULL);
 }
 
