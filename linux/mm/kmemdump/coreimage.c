@@ -49,6 +49,7 @@
 #include <linux/elf.h>
 #include <linux/elfcore.h>
 #include <linux/init.h>
+#include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/panic_notifier.h>
 #include <linux/percpu.h>
@@ -446,6 +447,7 @@ void kmemdump_coreimage_commit(void)
 {
 	unsigned int n = kmd_cur ^ 1, lo = kmd_mv_lo, hi = kmd_mv_hi;
 	bool moved = kmd_mv_lo != kmd_mv_hi || kmd_pid_chg, full;
+	struct kmemdump_chunk hdr;
 
 	if (!kmd_ready || (!kmd_dirty && !moved))
 		return;
@@ -464,8 +466,12 @@ void kmemdump_coreimage_commit(void)
 		kmd_write_moved(n, lo, hi);
 	}
 	kmd_write_notes(n);
-	if (kmemdump_move_locked(KMEMDUMP_ID_COREIMAGE_ELF, kmd_buf[n],
-				 kmd_size_for(kmd_buf_cap[n]))) {
+	/* kzalloc()ed: one physically contiguous chunk, no walk needed. */
+	hdr.vaddr = kmd_buf[n];
+	hdr.phys = virt_to_phys(kmd_buf[n]);
+	hdr.len = kmd_size_for(kmd_buf_cap[n]);
+	if (kmemdump_move_chunks_locked(KMEMDUMP_ID_COREIMAGE_ELF, hdr.vaddr,
+					hdr.len, &hdr, 1)) {
 		/* The old buffer stays published, intact; next time, all. */
 		kmd_buf_gen[n] = 0;
 		kmd_dirty = true;

@@ -97,6 +97,9 @@ bool kmemdump_backend_follows_cpus(void);
 u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
 			      unsigned int seq);
 int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size);
+int kmemdump_move_chunks_locked(enum kmemdump_uid id, const void *vaddr,
+				size_t size, const struct kmemdump_chunk *c,
+				unsigned int n);
 int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
 			    const struct kmemdump_chunk *c, unsigned int n);
 int kmemdump_del_id_locked(enum kmemdump_uid id);

@@ -53,6 +53,9 @@ static const struct kmemdump_region *kmemdump_walking;
 /* The CPU that holds kmemdump_lock (interrupts off), or -1. */
 static int kmemdump_lock_cpu = -1;
 static DECLARE_BITMAP(kmemdump_ids, KMEMDUMP_ID_END);
+/* Where each registered ID's region is: a lookup, not a scan, per switch. */
+static u16 kmemdump_slot_of[KMEMDUMP_ID_END];
+static_assert(CONFIG_KMEMDUMP_MAX_REGIONS <= U16_MAX);
 static unsigned int kmemdump_count;
 /* Dynamic IDs go round: a stale ID does not name the next owner's region. */
 static unsigned int kmemdump_next_id = KMEMDUMP_ID_DYNAMIC_START;
@@ -283,6 +286,9 @@ static struct kmemdump_region *kmemdump_find(enum kmemdump_uid id)
 	unsigned int i;
 
 	lockdep_assert_held(&kmemdump_lock);
+	if (id != KMEMDUMP_ID_NO_ID && (unsigned int)id < KMEMDUMP_ID_END &&
+	    kmemdump_regions[kmemdump_slot_of[id]].id == id)
+		return &kmemdump_regions[kmemdump_slot_of[id]];
 	for (i = 0; i < ARRAY_SIZE(kmemdump_regions); i++)
 		if (kmemdump_regions[i].id == id)
 			return &kmemdump_regions[i];
@@ -421,6 +427,7 @@ int kmemdump_add_chunks_locked(enum kmemdump_uid id, const void *vaddr,
 		return ret;
 	}
 	__set_bit(id, kmemdump_ids);
+	kmemdump_slot_of[id] = kmemdump_region_slot(slot);
 	WRITE_ONCE(kmemdump_count, kmemdump_count + 1);
 	kmemdump_coreimage_add(slot, kmemdump_region_slot(slot));
 	if (kmemdump_needs_pgtables(slot)) {
@@ -568,9 +575,12 @@ static int kmemdump_collect_small(phys_addr_t phys, const void *vaddr,
  * Point region @id at a new copy of itself, maybe larger (the core image
  * switching header buffers). Within the current transaction: the backend
  * publishes the new address together with everything else. A copy of
- * the same shape is re-pointed in place (kmemdump_repoint_locked()).
+ * the same shape is re-pointed in place (kmemdump_repoint_locked()): its
+ * chunks @c (@n of them) if the caller knows them, else walked here.
  */
-int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
+int kmemdump_move_chunks_locked(enum kmemdump_uid id, const void *vaddr,
+				size_t size, const struct kmemdump_chunk *c,
+				unsigned int n)
 {
 	struct kmemdump_backend *be = kmemdump_backend;
 	struct kmemdump_chunk_buf b = {};
@@ -581,9 +591,12 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 	if (!test_bit(id, kmemdump_ids))
 		return -ENOENT;
 	r = kmemdump_find(id);
-	if (size == r->size && r->nr_chunks <= KMEMDUMP_SMALL_CHUNKS &&
-	    !kmemdump_walk_chunks(vaddr, size, kmemdump_collect_small, &b) &&
-	    !kmemdump_repoint_locked(r, vaddr, b.small, b.n))
+	if (!c && r->nr_chunks <= KMEMDUMP_SMALL_CHUNKS &&
+	    !kmemdump_walk_chunks(vaddr, size, kmemdump_collect_small, &b)) {
+		c = b.small;
+		n = b.n;
+	}
+	if (c && size == r->size && !kmemdump_repoint_locked(r, vaddr, c, n))
 		return 0;
 	be->unregister_region(be, id);
 	old = *r;
@@ -605,6 +618,11 @@ int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
 		return ret;
 	}
 	return 0;
+}
+
+int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
+{
+	return kmemdump_move_chunks_locked(id, vaddr, size, NULL, 0);
 }
 
 void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, void *),
