@@ -27,7 +27,7 @@ cp "$BUILD/modules-arm64/kmemdump_scenario/kmemdump_scenario.ko" "$run/" 2>/dev/
 	> "$run/mdfw-init.log" 2>&1 || exit 2
 
 marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
-KMD_GUEST_MEM=$ram "$TOP/scripts/arm64-run-guest.sh" "$run/console.log" 900 \
+KMD_GUEST_MEM=$ram "$TOP/scripts/arm64-run-guest.sh" "$run/console.log" 300 \
 	"$run/initramfs.cpio.gz" "$run/ram.img" \
 	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.storm=$storm kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers" \
 	-device i6300esb -action watchdog=pause \
@@ -41,7 +41,7 @@ done
 "$MDFW" capture --qmp "$run/qmp.sock" --ram "$run/ram.img" --ram-size "$ram" \
 	--ram-base "$ARM64_RAM_BASE" --smem "$ARM64_SMEM_BASE" \
 	--smem-size "$ARM64_SMEM_SIZE" \
-	--out "$run/dump" --timeout 800 --quit > "$run/mdfw.log" 2>&1
+	--out "$run/dump" --timeout 240 --quit > "$run/mdfw.log" 2>&1
 echo "mdfw exit $?" >> "$run/mdfw.log"
 wait $qemu
 cp "$KOBJ64/vmlinux" "$run/vmlinux"
