@@ -141,6 +141,9 @@ BENCH_OUT=$OUT/bench-smoke "$TOP/scripts/bench.sh" --smoke > "$OUT/bench-smoke.t
 grep -E '^(not )?ok ' "$OUT/bench-smoke.txt" | tee -a "$RES"
 grep -qE '^(not )?ok ' "$OUT/bench-smoke.txt" ||
 	record "not ok" bench.smoke "no result, see $OUT/bench-smoke.txt"
+# The context-switch benchmark (following each CPU's task on and off), one
+# short run on the same kernel.
+step bench.switch-smoke "$OUT/bench-switch.log" "$TOP/scripts/bench-switch.sh" --smoke
 
 # The arm64 board: cross-built kernel, SMEM set up by mdfw as the boot
 # firmware, the kernel's qcom_smem driver, KUnit and guest tests.

@@ -60,6 +60,10 @@ else
 	echo "== makedumpfile --dump-dmesg failed: $(tail -n 1 "$run/makedumpfile.log")"
 fi
 echo
+echo "== every CPU's backtrace, from dump.elf (gdb; tests/debuggers/backtraces.sh $run)"
+"$TOP/tests/debuggers/backtraces.sh" "$run" "$KOBJ/vmlinux" | sed 's/^/   /' ||
+	echo "   (gdb found no thread in the dump)"
+echo
 echo "== files: $run/dump/ ($(du -sh --apparent-size "$run/dump" | cut -f1), $(ls "$run/dump" | grep -c '^md_') region files)"
 echo "== capture time: $(sed -n 's/^capture_ms=//p' "$run/dump/capture.txt") ms from the $(sed -n 's/^trigger=//p' "$run/dump/capture.txt") event to the files synced"
 [ $rc -eq 0 ] && echo "== all scenario checks passed" || { echo "== scenario checks FAILED (see $run)"; exit 1; }
