@@ -77,6 +77,20 @@ def elf_fixup(path):
     return True
 
 
+def host_state():
+    """Host load and dirty page cache now: fsync latency depends on them."""
+    h = {}
+    try:
+        h["load1"] = float(open("/proc/loadavg").read().split()[0])
+        for l in open("/proc/meminfo"):
+            k, v = l.split(":", 1)
+            if k in ("Dirty", "Writeback"):
+                h[k.lower() + "_kb"] = int(v.split()[0])
+    except (OSError, ValueError):
+        pass
+    return h
+
+
 def cmd_watch(argv):
     """Stamp every file renamed into DIR (IN_MOVED_TO) or closed after
     writing there (IN_CLOSE_WRITE) with time.time(): the wall clock, which
@@ -103,6 +117,8 @@ def cmd_watch(argv):
                 break
             continue
         now = time.time()
+        if "host" not in res:   # what else the host's disk is doing
+            res["host"] = host_state()
         try:
             buf = os.read(fd, 65536)
         except BlockingIOError:
@@ -612,17 +628,25 @@ def run_figures(d):
     r = load_json(os.path.join(d, "run.json")) or {}
     if cap and cap.get("result") in ("ok", "partial"):
         f["kmemdump"] = (int(cap["bytes"]), float(cap["capture_ms"]))
-        # Wall clock: QEMU's event timestamp -> dump.elf renamed into place
-        # (mdfw renames each file once it is fsynced; the watcher stamps it).
+        # Wall clock: QEMU's event timestamp -> the last region file (or
+        # manifest.tsv) and dump.elf renamed into place (mdfw renames each
+        # file once it is fsynced; the watcher stamps it). Unlike mdfw's
+        # capture_ms, this includes mdfw's own delay in seeing the event.
         w = load_json(os.path.join(d, "files.json")) or {}
         mv, ev = w.get("moved", {}), r.get("event_wall")
+        regs = [t for n, t in mv.items() if n.startswith("md_") or n == "manifest.tsv"]
+        if ev and regs:
+            f["kmemdump"] = (int(cap["bytes"]), (max(regs) - ev) * 1e3)
         if ev and cap.get("elf") == "ok" and "dump.elf" in mv:
             f["kmemdump_elf"] = (int(cap["elf_bytes"]), (mv["dump.elf"] - ev) * 1e3)
-            regs = [t for n, t in mv.items() if n.startswith("md_") or n == "manifest.tsv"]
             f["_kmd"] = {"regs_ms": (mv["cpu_regs.notes"] - ev) * 1e3 if "cpu_regs.notes" in mv else None,
                          "first_region_ms": (min(regs) - ev) * 1e3 if regs else None,
                          "last_region_ms": (max(regs) - ev) * 1e3 if regs else None,
-                         "elf_ms": (mv["dump.elf"] - ev) * 1e3}
+                         "elf_ms": (mv["dump.elf"] - ev) * 1e3 if "dump.elf" in mv else None,
+                         "capture_ms": float(cap["capture_ms"]),
+                         "load1": w.get("host", {}).get("load1"),
+                         "dirty_mib": (w["host"]["dirty_kb"] + w["host"].get("writeback_kb", 0)) / 1024
+                         if "dirty_kb" in w.get("host", {}) else None}
     sizes = {}
     try:
         for l in open(os.path.join(d, "share-sizes.txt")):
@@ -680,7 +704,8 @@ def cmd_report(argv):
         for fr in freezes:
             acc = {k: {"b": [], "ms": []} for k, _ in METHODS}
             notes = {"kdump_start": [], "reset_by": set(), "kdump_panic": 0, "runs": 0,
-                     "regs_ms": [], "first_region_ms": [], "last_region_ms": []}
+                     "regs_ms": [], "first_region_ms": [], "last_region_ms": [], "load1": [], "dirty_mib": [],
+                     "capture_ms": []}
             for n in range(1, runs + 1):
                 d = os.path.join(out, "runs", f"{size}-{fr}-{n}")
                 if not os.path.isdir(d):
@@ -716,7 +741,7 @@ def cmd_report(argv):
             cols["check"] = load_json(os.path.join(out, "runs", f"{size}-{fr}-1", "check.json")) or {}
             cols["notes"] = {"kdump_start": stats(notes["kdump_start"]),
                              "reset_by": sorted(notes["reset_by"]), "runs": notes["runs"]}
-            for k in ("regs_ms", "first_region_ms", "last_region_ms"):
+            for k in ("regs_ms", "first_region_ms", "last_region_ms", "load1", "dirty_mib", "capture_ms"):
                 cols["notes"][k] = stats(notes[k])
             per[(size, fr)] = cols
     mem = memory(out, vmlinux, capacity, "prod")
@@ -733,15 +758,18 @@ def cmd_report(argv):
         f"{runs} boots per RAM size and freeze, QEMU TCG, 2 vCPUs, on 2 host cores. Every method captures the "
         f"*same* freeze of the same boot (scripts/bench.sh explains the order: mdfw, then "
         f"dump-guest-memory on the paused VM, then the guest continues into pstore's kmsg_dump and kdump, "
-        f"and reboots into the pstore reader). Figures are medians [min–max]; every ratio is between "
+        f"and reboots into the pstore reader). The boots run round robin (boot n of every RAM size and "
+        f"freeze, then boot n + 1), so that the host's other work falls on every size alike. "
+        f"Figures are medians [min–max]; every ratio is between "
         f"figures of the same runs. *reserved RAM*: memory the method takes from the running system "
         f"(kmemdump: its data, slot owners, table struct and ELF header buffer, see below; "
         f"ramoops: `memmap=1M$128M`; kdump: `crashkernel={ck}`, the smallest that worked at every RAM size, see below). "
-        f"*time*: freeze to the dump fsynced on the host's disk: kmemdump, two figures: *region files* = "
-        f"mdfw's own clock (`capture_ms`) from the pause event to every region file, manifest.tsv and the "
-        f"CPU register notes fsynced (the register capture, QEMU's dump-guest-memory of one page, comes "
-        f"first); *dump.elf* = QEMU's event timestamp → dump.elf renamed into place after its fsync (mdfw "
-        f"writes it after the region files; an inotify watcher stamps the rename on the same wall clock); "
+        f"*time*: freeze to the dump fsynced on the host's disk: kmemdump, two figures, both from QEMU's "
+        f"event timestamp on the wall clock, an inotify watcher stamping each rename (mdfw renames a file "
+        f"into place once it is fsynced): *region files* = the last region file or manifest.tsv in place "
+        f"(the CPU register capture, QEMU's dump-guest-memory of one page, comes before the region "
+        f"files); *dump.elf* = dump.elf in place (mdfw writes it after the region files); mdfw's own "
+        f"`capture_ms`, which starts when mdfw sees the event, is in the breakdown below; "
         f"dump-guest-memory: command → ELF fsynced, the makedumpfile rows add makedumpfile on it; "
         f"kdump: the guest continuing past the pvpanic pause → vmcore written over 9p and fsynced "
         f"(the LZO vmcore is written first; the ELF row is start-of-capture-kernel + its own makedumpfile); "
@@ -841,14 +869,18 @@ def cmd_report(argv):
     L.append("### kmemdump: where the capture time goes\n")
     L.append("Wall clock from QEMU's event timestamp to each file renamed into place (fsynced), medians "
              "[min–max]; the watcher's stamps carry its own wake-up delay (< 1 ms idle, more on a busy host).\n")
-    L.append("| RAM | freeze | CPU registers (cpu_regs.notes) | first region file | last region file / manifest | mdfw capture_ms | dump.elf |")
-    L.append("|---|---|---:|---:|---:|---:|---:|")
+    L.append("| RAM | freeze | CPU registers (cpu_regs.notes) | first region file | last region file / manifest | mdfw capture_ms (from mdfw seeing the event) | dump.elf | host load (1 min) | host dirty + writeback |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for fr in freezes:
         for size in sizes:
             n = per[(size, fr)]["notes"]
             L.append(f"| {size} | {fr} | {fmt_ms(n.get('regs_ms'))} | {fmt_ms(n.get('first_region_ms'))} | "
-                     f"{fmt_ms(n.get('last_region_ms'))} | {fmt_ms(per[(size, fr)]['kmemdump']['time'])} | "
-                     f"{fmt_ms(per[(size, fr)]['kmemdump_elf']['time'])} |")
+                     f"{fmt_ms(n.get('last_region_ms'))} | {fmt_ms(n.get('capture_ms'))} | "
+                     f"{fmt_ms(per[(size, fr)]['kmemdump_elf']['time'])} | "
+                     + (f"{n['load1']['med']:.1f} [{n['load1']['min']:.1f}–{n['load1']['max']:.1f}] ({n['load1']['n']} runs)"
+                        if n.get("load1") else "-") + " | "
+                     + (f"{n['dirty_mib']['med']:.0f} MiB [{n['dirty_mib']['min']:.0f}–{n['dirty_mib']['max']:.0f}]"
+                        if n.get("dirty_mib") else "-") + " |")
     L.append("")
     det = ""
     try:
@@ -944,10 +976,18 @@ def cmd_report(argv):
         return out_
     prod = keyed(kern.get("prod", {}).get("rows", []))
     dbg = keyed(kern.get("debug", {}).get("rows", []))
+    shown = {"p": set(), "d": set()}
     for key in list(prod) + [x for x in dbg if x not in prod]:
         if key[0] == "ktime_overhead":
             continue
         p, d = prod.get(key), dbg.get(key)
+        # The 50-region point is the baseline again when the kernel holds
+        # more than 50 of its own: one row for one measurement point.
+        dup = [(w, r) for w, r in (("p", p), ("d", d)) if r]
+        if dup and all((key[0], r["present"]) in shown[w] for w, r in dup):
+            continue
+        for w, r in dup:
+            shown[w].add((key[0], r["present"]))
         def fig(r, k):
             if not r or not r["n"]:
                 return "n/a", ""

@@ -321,10 +321,13 @@ complete() { # a run with every capture
 	[ -f "$1/dump/capture.txt" ] && [ -f "$1/run.json" ] && [ -f "$1/mdf-lzo.json" ] &&
 		grep -q '"ok": true' "$1/mdf-lzo.json" && grep -q KMD-PSTORE-DONE "$1/console.log"
 }
+# Round robin: boot n of every size and freeze before boot n + 1, so that
+# what else the host does (its disk's fsync latency above all) falls on
+# every size alike, not on one block of runs.
 [ "$MODE" = kernel ] && SIZES_RUN= || SIZES_RUN=$SIZES
-for ram in $SIZES_RUN; do
-	for fr in $FREEZES; do
-		for n in $(seq "$RUNS"); do
+for n in $(seq "$RUNS"); do
+	for ram in $SIZES_RUN; do
+		for fr in $FREEZES; do
 			complete "$OUT/runs/$ram-$fr-$n" && { log "capture $ram $fr run $n: kept"; continue; }
 			for attempt in 1 2 3; do
 				log "capture $ram $fr run $n/$RUNS$([ $attempt -gt 1 ] && echo " (retry $((attempt - 1)))")"
