@@ -937,6 +937,10 @@ def cmd_report(argv):
             L.append(f"- {k}: table of {i['slots']} slots, {i['kernel']} used by the kernel, "
                      f"one ktime_get_ns() pair {ovh(k) / 1000:.2f} µs (median, subtracted in the − clock columns).")
     L.append("")
+    if kern and "debug" not in kern:
+        L.append("- debug: not measured in this run (BENCH_DEBUG_KERNEL=skip); `scripts/bench.sh --kernel` "
+                 "measures both kernels and regenerates this page.")
+        L.append("")
     own = ", ".join(f"{kern[k]['info']['kernel']} on the {k} kernel" for k in kern if kern[k]["info"])
     own = own and f"regions of its own ({own})"
     if own:

@@ -109,7 +109,8 @@ start=$(date +%s)
 # opened with the vmlinux that made them (BENCH_RESUME keeps them).
 snapshot() { # snapshot OBJ MODDIR DEST
 	local obj=$1 mods=$2 d=$3 ko
-	[ -n "${BENCH_RESUME:-}" ] && [ -f "$d/obj/vmlinux" ] && return
+	# --kernel measures the kernels as they are now: always a new copy.
+	[ -n "${BENCH_RESUME:-}" ] && [ "$MODE" != kernel ] && [ -f "$d/obj/vmlinux" ] && return
 	rm -rf "$d"; mkdir -p "$d/obj/arch/x86/boot" "$d/modules"
 	cp "$obj/arch/x86/boot/bzImage" "$d/obj/arch/x86/boot/"
 	cp "$obj/vmlinux" "$obj/.config" "$d/obj/"
@@ -294,6 +295,10 @@ ck_search() { # ck_search RAM: prints the smallest working size in MiB
 	done
 	echo "$hi"
 }
+if [ "$MODE" = kernel ]; then   # no boots but the kernel-side ones
+	CRASHKERNEL=${BENCH_CRASHKERNEL:-$(sed -n 's/^smallest=\([^ ]*\).*/\1/p' "$OUT/crashkernel.txt" 2>/dev/null)}
+	CRASHKERNEL=${CRASHKERNEL:-?}
+fi
 if [ -z "${CRASHKERNEL:-}" ]; then
 	CRASHKERNEL=${BENCH_CRASHKERNEL:-}
 	if [ -z "$CRASHKERNEL" ] && [ -f "$OUT/crashkernel.txt" ] && [ -n "${BENCH_RESUME:-}" ]; then
