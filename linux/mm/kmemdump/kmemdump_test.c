@@ -1058,6 +1058,15 @@ static void kmemdump_test_id_name(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_MAX + 1, buf,
 					       sizeof(buf)), 0);
 	KUNIT_EXPECT_STREQ(test, buf, "pgt1");
+	/* Then each CPU's current task and stack. */
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_CPU_START, buf,
+					       sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "cpu0_task");
+	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_END - 1, buf,
+					       sizeof(buf)), 0);
+	snprintf(test_buf, sizeof(test_buf), "cpu%d_stack",
+		 KMEMDUMP_MAX_CPU_SLOTS - 1);
+	KUNIT_EXPECT_STREQ(test, buf, test_buf);
 	KUNIT_EXPECT_EQ(test, kmemdump_id_name(KMEMDUMP_ID_END, buf,
 					       sizeof(buf)), -EINVAL);
 }
