@@ -73,7 +73,8 @@ struct kmemdump_backend;
  *	Return the index, or a negative errno if the chunk is unknown.
  * @move_chunk: optional. Chunk @seq of region @id now lies at @phys, same
  *	length: re-point its entry without withdrawing it, inside the
- *	current transaction. kmemdump uses it to follow the memory each CPU
+ *	current transaction. @hint is where the chunk was last reported to
+ *	be (a position this returned before, or -1): check there first. kmemdump uses it to follow the memory each CPU
  *	runs on at every context switch (and the core image's header
  *	between its two buffers), so it must be cheap. Return the chunk's
  *	position as @chunk_position would, or a negative errno, the entry
@@ -105,7 +106,7 @@ struct kmemdump_backend {
 	int (*chunk_position)(struct kmemdump_backend *be,
 			      enum kmemdump_uid id, unsigned int seq);
 	int (*move_chunk)(struct kmemdump_backend *be, enum kmemdump_uid id,
-			  unsigned int seq, phys_addr_t phys);
+			  unsigned int seq, int hint, phys_addr_t phys);
 	void (*commit)(struct kmemdump_backend *be);
 	bool follow_cpus;
 };

@@ -447,7 +447,7 @@ void kmemdump_coreimage_commit(void)
 {
 	unsigned int n = kmd_cur ^ 1, lo = kmd_mv_lo, hi = kmd_mv_hi;
 	bool moved = kmd_mv_lo != kmd_mv_hi || kmd_pid_chg, full;
-	struct kmemdump_chunk hdr;
+	struct kmemdump_chunk hdr = {};
 
 	if (!kmd_ready || (!kmd_dirty && !moved))
 		return;

@@ -31,11 +31,16 @@ struct kmemdump_region {
 	unsigned int nr_chunks;
 };
 
-/* A physically contiguous piece of a region (kmemdump_walk_chunks()). */
+/*
+ * A physically contiguous piece of a region (kmemdump_walk_chunks()); for
+ * a kept chunk, also where the backend said it put it when it was last
+ * moved, a hint the backend checks (kmemdump_backend.move_chunk).
+ */
 struct kmemdump_chunk {
 	phys_addr_t phys;
 	const void *vaddr;
 	size_t len;
+	int pos;
 };
 
 /*

@@ -537,20 +537,25 @@ int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
 		return -EOPNOTSUPP;
 	for (k = 0; k < n; k++) {
 		if (be->move_chunk) {
-			pos = be->move_chunk(be, r->id, k, c[k].phys);
+			pos = be->move_chunk(be, r->id, k, kept[k].pos,
+					     c[k].phys);
 			if (pos < 0)
 				goto undo;
 		}
 		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
 					c[k].vaddr, c[k].phys);
+		kept[k].pos = pos;
 	}
-	memcpy(kept, c, n * sizeof(*c));
+	for (k = 0; k < n; k++) {
+		kept[k].phys = c[k].phys;
+		kept[k].vaddr = c[k].vaddr;
+	}
 	r->vaddr = vaddr;
 	return 0;
 undo:
 	/* The entries still hold chunks 0..k-1's old addresses: put them back. */
 	while (k--) {
-		pos = be->move_chunk(be, r->id, k, kept[k].phys);
+		pos = be->move_chunk(be, r->id, k, kept[k].pos, kept[k].phys);
 		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
 					kept[k].vaddr, kept[k].phys);
 	}

@@ -289,11 +289,16 @@ static int qcom_md_chunk_position(struct kmemdump_backend *be,
 
 /* Re-point an entry in @staged: only its address changes. */
 static int qcom_md_move_chunk(struct kmemdump_backend *be,
-			      enum kmemdump_uid id, unsigned int seq,
+			      enum kmemdump_uid id, unsigned int seq, int hint,
 			      phys_addr_t phys)
 {
 	struct qcom_md_table *t = to_qcom_md_table(be);
-	int i = qcom_md_find_chunk(t, id, seq);
+	int i = hint;
+
+	/* Where kmemdump saw it last: a context switch needs no search. */
+	if (i < 0 || i >= t->hi || t->owner[i] != id ||
+	    le32_to_cpu(t->staged[i].seq_num) != seq)
+		i = qcom_md_find_chunk(t, id, seq);
 
 	if (i < 0)
 		return i;
