@@ -74,9 +74,10 @@ struct kmemdump_backend;
  * @move_chunk: optional. Chunk @seq of region @id now lies at @phys, same
  *	length: re-point its entry without withdrawing it, inside the
  *	current transaction. @hint is where the chunk was last reported to
- *	be (a position this returned before, or -1): check there first. kmemdump uses it to follow the memory each CPU
- *	runs on at every context switch (and the core image's header
- *	between its two buffers), so it must be cheap. Return the chunk's
+ *	be (a position this returned before, or any other value): check
+ *	there first. kmemdump uses it to follow the memory each CPU runs on
+ *	at every context switch (and the core image's header between its
+ *	two buffers), so it must be cheap. Return the chunk's
  *	position as @chunk_position would, or a negative errno, the entry
  *	then unchanged; without it, kmemdump unregisters and registers the
  *	region again.
