@@ -43,7 +43,7 @@ KMD_KERNEL=$kernel KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$d/console.lo
 	-object "memory-backend-file,id=shm,size=1M,mem-path=$d/shm.img,share=on" \
 	-device ivshmem-plain,memdev=shm || { echo "guest failed, see $d/console.log" >&2; exit 2; }
 tr -d '\r' < "$d/console.log" > "$d/console.txt"
-python3 - "$d/console.txt" "$kernel" "$reps" "$rounds" "$out" <<'PY'
+python3 - "$d/console.txt" "$(realpath --relative-to="$TOP" "$kernel")" "$reps" "$rounds" "$out" <<'PY'
 import re, statistics, sys
 log, kernel, reps, rounds, out = sys.argv[1:6]
 text = open(log).read()
