@@ -358,4 +358,8 @@ mkdir -p "$TOP/docs/bench"
 cp "$OUT/results.md" "$OUT"/*.png "$OUT"/*.tsv "$TOP/docs/bench/"
 cp "$OUT/summary.md" "$TOP/docs/bench/README.md"
 cat "$OUT/results.md"
+# Context switches with and without following each CPU's task (the
+# explanation and the figures of the last run: docs/bench/context-switch.md).
+"$TOP/scripts/bench-switch.sh" "$OUT/context-switch.md" ||
+	log "context-switch bench failed, see $BUILD/bench-switch/"
 log "done in $((end - start)) s; results in $OUT, copied to docs/bench/"
