@@ -24,7 +24,8 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
   drgn-read-regions  every PT_LOAD read through drgn's memory reader by
                    virtual address (prog.read(p_vaddr, p_filesz)) gives the
                    bytes the core holds for it
-  drgn-translate   every PT_LOAD but the page tables' own (pgt<N>) read
+  drgn-translate   every PT_LOAD but the page tables' own (pgt<N>) and the
+                   CPUs' current tasks and stacks (cpu<N>_task/_stack) read
                    through the dumped page tables (drgn's
                    _linux_helper_read_vm() from swapper_pg_dir, what drgn does
                    outside the PT_LOADs) gives the same bytes
@@ -40,6 +41,7 @@ head descriptor ID, a runtime-only value) for check-dump.sh's gdb check.
 Exit status 0 unless something ran and failed ('skip' is not a failure).
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -352,7 +354,10 @@ def main():
     # drgn does for addresses outside the PT_LOADs, and what makedumpfile
     # does for every address): the page-table pages kmemdump registers
     # (pgt<N>) must cover every region. Not the pgt regions themselves:
-    # page tables are read by physical address.
+    # page tables are read by physical address; nor a CPU's current task
+    # and stack (cpu<N>_task, cpu<N>_stack): re-pointed at every context
+    # switch, they are read through their own PT_LOADs, and kmemdump does
+    # not follow their page tables (see kmemdump.rst).
     try:
         vmci = vmcoreinfo(core)
         pgd = int(vmci["SYMBOL(swapper_pg_dir)"], 16)
@@ -365,7 +370,8 @@ def main():
         elif full:
             report("skip", "translate", "no kernel virtual addresses to translate")
         else:
-            todo = [ld for ld in loads if not (ld["name"] or "").startswith("pgt")]
+            slots = re.compile(r"^(pgt\d+|cpu\d+_(task|stack))$")
+            todo = [ld for ld in loads if not slots.match(ld["name"] or "")]
             bad = []
             for ld in todo:
                 what = "%s.%s" % (ld["name"], ld["seq"])
@@ -378,7 +384,7 @@ def main():
                     bad.append("%s at %#x: %s at %#x" % (what, ld["vaddr"], e.message,
                                                          e.address))
             report("ok" if todo and not bad else "not ok", "translate",
-                   "%d of %d PT_LOADs (pgt<N> aside) read back through the page "
+                   "%d of %d PT_LOADs (pgt<N>, cpu<N>_task/_stack aside) read back through the page "
                    "tables from swapper_pg_dir%s" % (len(todo) - len(bad), len(todo),
                                                      "".join("\n" + b for b in bad[:12])))
     except Exception as e:  # noqa: BLE001

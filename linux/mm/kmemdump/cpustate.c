@@ -329,11 +329,10 @@ undo:
 	return false;
 }
 
-/* Lock held: does @cpu's slot already describe @t? */
-static bool kmd_followed(unsigned int cpu, struct task_struct *t)
+/* Lock held: do @cpu's slots follow its current task? */
+static bool kmd_followed(unsigned int cpu)
 {
-	return READ_ONCE(kmd_following) &&
-	       per_cpu_ptr(&kmd_cpu_cur, cpu)->task == t;
+	return READ_ONCE(kmd_following) && per_cpu_ptr(&kmd_cpu_cur, cpu)->task_id;
 }
 
 /*
@@ -374,7 +373,7 @@ void kmemdump_cpustate_sync(void)
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_cpustate_sync);
 #endif
 
-static bool kmd_followed(unsigned int cpu, struct task_struct *t)
+static bool kmd_followed(unsigned int cpu)
 {
 	return false;
 }
@@ -386,20 +385,23 @@ static void kmd_drop_own_slots(void)
 
 /*
  * Lock held, at panic (kmd_panic_locked()), before the panicking task is
- * registered: every other CPU's current task, unless its slot already
- * describes it or it is that CPU's idle task, registered at boot.
+ * registered: every other CPU's current task, unless its slots follow it
+ * or it is that CPU's idle task, registered at boot. Followed CPUs are
+ * not asked: cpu_curr_snapshot() takes the CPU's runqueue lock, which a
+ * CPU stopped in the middle of a switch holds.
  */
 void kmemdump_cpustate_panic_locked(void)
 {
 	unsigned int cpu, this = raw_smp_processor_id();
+	struct task_struct *t;
 	int ret;
 
 	kmd_drop_own_slots();
 	for_each_online_cpu(cpu) {
-		struct task_struct *t = cpu_curr_snapshot(cpu);
-
-		if (cpu == this || !t || t == idle_task(cpu) ||
-		    kmd_followed(cpu, t))
+		if (cpu == this || kmd_followed(cpu))
+			continue;
+		t = cpu_curr_snapshot(cpu);
+		if (!t || t == idle_task(cpu))
 			continue;
 		ret = kmd_register_task(t, true);
 		if (ret)
