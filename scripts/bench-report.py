@@ -165,15 +165,27 @@ prog = drgn.Program()
 prog.set_core_dump(sys.argv[1])
 prog.load_debug_info([sys.argv[2]])
 n = ok = 0
+slots = {}
+try:  # kmemdump: the task each CPU ran, from its cpu<N>_task region
+    sys.path.insert(0, sys.argv[4])
+    import drgn_check
+    slots = {c: ts[0][1] for c, ts in drgn_check.cpu_tasks(prog, sys.argv[1]).items()}
+except Exception as e:
+    print("no cpu<N>_task regions:", type(e).__name__, str(e)[:120])
 try:
     cpus = list(for_each_online_cpu(prog))
 except Exception as e:
     print("online CPUs unreadable:", type(e).__name__, str(e)[:120])
-    cpus = []
+    cpus = sorted(slots)
 for cpu in cpus:
     n += 1
     try:
-        t = prog.stack_trace(per_cpu(prog['runqueues'], cpu).curr)
+        try:
+            task = per_cpu(prog['runqueues'], cpu).curr
+            task.pid.value_()
+        except drgn.FaultError:
+            task = slots[cpu]
+        t = prog.stack_trace(task)
         print("cpu", cpu, " <- ".join(str(f.name) for f in t)[:300])
         ok += len(t) > 1
     except Exception as e:
@@ -183,7 +195,7 @@ try:  # a runtime-only value, the one gdb is asked for too
     print("PRB", prog["prb"].desc_ring.head_id.counter.value_())
 except Exception as e:
     print("PRB none", type(e).__name__, str(e)[:120])
-if len(sys.argv) > 3:  # kmemdump: the panic_task region, as the README shows
+if sys.argv[3] != "-":  # kmemdump: the panic_task region, as the README shows
     try:
         t = prog.stack_trace(Object(prog, "struct task_struct *", value=int(sys.argv[3], 0)))
         print("PANIC_TASK", len(t), " <- ".join(str(f.name) for f in t)[:300])
@@ -245,7 +257,8 @@ def readable(out, facts, freeze):
 def drgn_cpus(core, vmlinux, panic_task=None):
     # drgn's own interpreter (python3-drgn), which may not be the one running us
     py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    args = [py, "-c", DRGN_CPUS, core, vmlinux] + ([hex(panic_task)] if panic_task else [])
+    args = [py, "-c", DRGN_CPUS, core, vmlinux, hex(panic_task) if panic_task else "-",
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "../tests/debuggers")]
     try:
         p = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=900)
         out = p.stdout + p.stderr
