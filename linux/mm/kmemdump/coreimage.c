@@ -54,6 +54,7 @@
 #include <linux/panic_notifier.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -549,10 +550,11 @@ static void kmd_panic_locked(void *unused)
 
 	/* The other CPUs' tasks; this CPU's slots make way for the next two. */
 	kmemdump_cpustate_panic_locked();
-	ret = kmemdump_check_range(current, sizeof(*current));
+	/* arch_task_struct_size: x86 cuts the FPU state off sizeof(). */
+	ret = kmemdump_check_range(current, arch_task_struct_size);
 	if (!ret)
 		ret = kmemdump_add_locked(KMEMDUMP_ID_PANIC_TASK, current,
-					  sizeof(*current), 0);
+					  arch_task_struct_size, 0);
 	if (ret < 0)
 		pr_emerg("panic: cannot register the panicking task: %d\n", ret);
 	ret = kmemdump_check_range(task_stack_page(current), THREAD_SIZE);

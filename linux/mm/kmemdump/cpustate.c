@@ -62,19 +62,25 @@
 #include "internal.h"
 
 #define KMD_STACK_PAGES	(THREAD_SIZE / PAGE_SIZE)
+/*
+ * What a task_struct takes: on x86 less than sizeof() (the FPU state at
+ * its end is cut to the CPU's), and neighbours in the slab must not be
+ * in two regions.
+ */
+#define KMD_TASK_SIZE	arch_task_struct_size
 
 static int kmd_register_task(struct task_struct *t, bool locked)
 {
 	const void *stack = task_stack_page(t);
 	int ret, id;
 
-	ret = kmemdump_check_range(t, sizeof(*t));
+	ret = kmemdump_check_range(t, KMD_TASK_SIZE);
 	if (!ret)
 		ret = kmemdump_check_range(stack, THREAD_SIZE);
 	if (ret)
 		return ret;
-	id = locked ? kmemdump_add_locked(KMEMDUMP_ID_NO_ID, t, sizeof(*t), 0) :
-		      kmemdump_register(t, sizeof(*t));
+	id = locked ? kmemdump_add_locked(KMEMDUMP_ID_NO_ID, t, KMD_TASK_SIZE, 0) :
+		      kmemdump_register(t, KMD_TASK_SIZE);
 	if (id < 0)
 		return id;
 	ret = locked ? kmemdump_add_locked(KMEMDUMP_ID_NO_ID, stack,
@@ -135,7 +141,7 @@ static void kmd_stack_chunks(struct task_struct *t, struct kmemdump_chunk *c)
 static void kmd_task_chunk(struct task_struct *t, struct kmemdump_chunk *c)
 {
 	c->vaddr = t;
-	c->len = sizeof(*t);
+	c->len = KMD_TASK_SIZE;
 	c->phys = kmd_phys(t);
 }
 
@@ -263,7 +269,7 @@ static void kmd_slots_add_locked(void *arg)
 	kmd_task_chunk(a->t, &tb.small[0]);
 	kmd_stack_chunks(a->t, sb.small);
 	tid = kmemdump_add_chunks_locked(KMEMDUMP_ID_CPU_START + 2 * a->cpu,
-					 a->t, sizeof(*a->t),
+					 a->t, KMD_TASK_SIZE,
 					 KMEMDUMP_REGION_CPUCUR, &tb);
 	if (tid < 0) {
 		a->ret = tid;

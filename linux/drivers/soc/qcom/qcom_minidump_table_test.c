@@ -1212,14 +1212,16 @@ static void md_follow_look_locked(void *arg)
 	l->ret = md_fw_view(l->fo->f, &l->v);
 }
 
+/* A PT_LOAD at @vaddr, @paddr, of @min to @max bytes? */
 static bool md_view_has(const struct md_view *v, const void *vaddr, u64 paddr,
-			u64 size)
+			u64 min, u64 max)
 {
 	unsigned int i;
 
 	for (i = 0; i < min_t(unsigned int, v->nr, MD_VIEW_MAX); i++)
 		if (v->loads[i].vaddr == (unsigned long)vaddr &&
-		    v->loads[i].paddr == paddr && v->loads[i].size == size)
+		    v->loads[i].paddr == paddr && v->loads[i].size >= min &&
+		    v->loads[i].size <= max)
 			return true;
 	return false;
 }
@@ -1236,7 +1238,9 @@ static int md_follow_thread(void *arg)
 	for (r = 0; r < fo->rounds; r++) {
 		schedule_timeout_uninterruptible(1);
 		kmemdump_locked_call(md_follow_look_locked, &l);
+		/* x86 allocates less than sizeof(): the FPU state is cut. */
 		all = !l.ret && md_view_has(&l.v, current, virt_to_phys(current),
+					    offsetof(struct task_struct, thread),
 					    sizeof(*current));
 		for (i = 0; all && i < THREAD_SIZE / PAGE_SIZE; i++) {
 			struct page *pg = vmalloc_to_page(stack + i * PAGE_SIZE);
@@ -1244,7 +1248,7 @@ static int md_follow_thread(void *arg)
 				 virt_to_phys(stack + i * PAGE_SIZE);
 
 			all = md_view_has(&l.v, stack + i * PAGE_SIZE, pa,
-					  PAGE_SIZE);
+					  PAGE_SIZE, PAGE_SIZE);
 		}
 		if (all)
 			fo->found++;
