@@ -148,16 +148,20 @@ def frame_name(prog, frame, modsyms=()):
 
 
 def cpu_tasks(prog, core):
-    """{cpu: [task, ...]}: every task_struct-sized region of the core whose
+    """{cpu: [task, ...]}: every task_struct region of the core (kmemdump's
+    cpu<N>_task and panic_task; in another core, any PT_LOAD sized like a
+    task_struct: x86 allocates less than sizeof(), the FPU state cut) whose
     task is on a CPU (task->on_cpu), by the CPU it says it runs on."""
     import drgn
     from drgn.helpers.linux.sched import task_cpu
     with open(core, "rb") as f:
         loads = pt_loads(f.read(1 << 20))
     size = prog.type("struct task_struct").size
+    least = drgn.offsetof(prog.type("struct task_struct"), "thread")
+    named = [ld for ld in loads if re.match(r"^(cpu\d+_task|panic_task)$", ld["name"] or "")]
     seen, out = set(), {}
-    for ld in loads:
-        if ld["size"] != size or ld["vaddr"] in seen:
+    for ld in named or loads:
+        if not least <= ld["size"] <= size or ld["vaddr"] in seen:
             continue
         seen.add(ld["vaddr"])
         t = drgn.Object(prog, "struct task_struct *", value=ld["vaddr"])
