@@ -447,15 +447,16 @@ void kmemdump_coreimage_set_pid(unsigned int cpu, pid_t pid)
 void kmemdump_coreimage_commit(void)
 {
 	unsigned int n = kmd_cur ^ 1, lo = kmd_mv_lo, hi = kmd_mv_hi;
-	bool moved = kmd_mv_lo != kmd_mv_hi || kmd_pid_chg, full;
+	bool moved = kmd_mv_lo != kmd_mv_hi || kmd_pid_chg, full, stale;
 	struct kmemdump_chunk hdr = {};
 
 	if (!kmd_ready || (!kmd_dirty && !moved))
 		return;
 	kmd_generation++;
-	full = kmd_dirty || kmd_prev_full ||
-	       kmd_buf_gen[n] + 2 != kmd_generation;
-	if (kmd_buf_gen[n] + 2 != kmd_generation)
+	/* Buffer n must hold the header of two commits ago (0: nothing). */
+	stale = !kmd_buf_gen[n] || kmd_buf_gen[n] + 2 != kmd_generation;
+	full = kmd_dirty || kmd_prev_full || stale;
+	if (stale)
 		kmd_buf_notes_ver[n] = 0;	/* older than the changes we track */
 	if (full) {
 		kmd_write_buf(n);
