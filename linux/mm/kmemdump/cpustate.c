@@ -155,11 +155,11 @@ static void kmd_cpu_cur_set_locked(struct kmd_cpu_cur *cc, struct task_struct *t
 	struct kmemdump_region *r;
 
 	kmd_task_chunk(t, &tc);
-	r = kmemdump_slot_region_mut_locked(cc->task_slot);
+	r = kmemdump_slot_region_locked(cc->task_slot);
 	if (r->id != cc->task_id || kmemdump_repoint_locked(r, t, &tc, 1))
 		return;
 	kmd_stack_chunks(t, c);
-	r = kmemdump_slot_region_mut_locked(cc->stack_slot);
+	r = kmemdump_slot_region_locked(cc->stack_slot);
 	if (r->id != cc->stack_id ||
 	    kmemdump_repoint_locked(r, task_stack_page(t), c, KMD_STACK_PAGES))
 		return;

@@ -94,8 +94,7 @@ int kmemdump_add_chunks_locked(enum kmemdump_uid id, const void *vaddr,
 			       const struct kmemdump_chunk_buf *b);
 void kmemdump_walk_regions_locked(void (*fn)(const struct kmemdump_region *, void *),
 				  void *arg);
-const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);
-struct kmemdump_region *kmemdump_slot_region_mut_locked(unsigned int slot);
+struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot);
 unsigned int kmemdump_id_slot_locked(enum kmemdump_uid id);
 bool kmemdump_needs_pgtables(const struct kmemdump_region *r);
 bool kmemdump_backend_follows_cpus(void);

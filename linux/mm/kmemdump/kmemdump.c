@@ -269,13 +269,7 @@ static void kmemdump_chunks_drop(struct kmemdump_region *r)
 	r->nr_chunks = 0;
 }
 
-const struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot)
-{
-	lockdep_assert_held(&kmemdump_lock);
-	return &kmemdump_regions[slot];
-}
-
-struct kmemdump_region *kmemdump_slot_region_mut_locked(unsigned int slot)
+struct kmemdump_region *kmemdump_slot_region_locked(unsigned int slot)
 {
 	lockdep_assert_held(&kmemdump_lock);
 	return &kmemdump_regions[slot];
@@ -301,6 +295,12 @@ void (*kmemdump_shared_store_hook)(const void *addr, size_t len);
 EXPORT_SYMBOL_IF_KUNIT(kmemdump_shared_store_hook);
 #endif
 
+/* Sort key of a chunk for a backend that does not place it: slot order. */
+static u64 kmemdump_slot_key(unsigned int slot, unsigned int seq)
+{
+	return BIT_ULL(63) | (u64)slot << 32 | seq;
+}
+
 /*
  * Sort key of chunk @seq of the region in @slot: where the backend placed
  * it, or, for a backend that does not say (the default one), slot order.
@@ -319,7 +319,7 @@ u64 kmemdump_chunk_key_locked(enum kmemdump_uid id, unsigned int slot,
 		WARN_ONCE(1, "backend %s lost chunk %u of region %d\n",
 			  be->name, seq, id);
 	}
-	return BIT_ULL(63) | (u64)slot << 32 | seq;
+	return kmemdump_slot_key(slot, seq);
 }
 
 /* Publish what the current operation changed: core image, then backend. */
@@ -507,7 +507,7 @@ static u64 kmemdump_pos_key(struct kmemdump_backend *be, int pos,
 {
 	if (be->chunk_position && pos >= 0)
 		return pos;
-	return BIT_ULL(63) | (u64)kmemdump_region_slot(r) << 32 | seq;
+	return kmemdump_slot_key(kmemdump_region_slot(r), seq);
 }
 
 /*
@@ -525,7 +525,7 @@ int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
 	struct kmemdump_backend *be = kmemdump_backend;
 	struct kmemdump_chunk *kept = &kmemdump_chunks[r->first];
 	unsigned int k;
-	int pos = -1;
+	int pos = -1, ret;
 
 	lockdep_assert_held(&kmemdump_lock);
 	if (n != r->nr_chunks)
@@ -539,8 +539,10 @@ int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
 		if (be->move_chunk) {
 			pos = be->move_chunk(be, r->id, k, kept[k].pos,
 					     c[k].phys);
-			if (pos < 0)
+			if (pos < 0) {
+				ret = pos;
 				goto undo;
+			}
 		}
 		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
 					c[k].vaddr, c[k].phys);
@@ -559,7 +561,7 @@ undo:
 		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
 					kept[k].vaddr, kept[k].phys);
 	}
-	return -EINVAL;
+	return ret;
 }
 
 /* Up to KMEMDUMP_SMALL_CHUNKS chunks of a range, walked under the lock. */
