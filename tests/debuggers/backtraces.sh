@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Every CPU's backtrace from a scenario's dump, as gdb shows it:
 #   backtraces.sh RUNDIR [VMLINUX]
-# RUNDIR is a scenario run (RUNDIR/dump/dump.elf, RUNDIR/console.log for
-# the module's load addresses); VMLINUX defaults to the test kernel's.
+# RUNDIR is a scenario run (RUNDIR/dump/dump.elf; the scenario module's
+# load addresses come from the dump); VMLINUX defaults to the test kernel's.
 # Prints one block per CPU: the task the dump holds as running there
 # (mdfw info: register source, PID) and its frames, "#N function (file)".
 # Exit: 0, 1 if gdb printed no thread, 2 on bad arguments.
@@ -18,7 +18,10 @@ dump=$run/dump/dump.elf
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$TOP/tools/mdfw/build/mdfw" info "$dump" > "$tmp/info" 2>&1
 koff=$(sed -n 's/^vmcoreinfo: KERNELOFFSET=\([0-9a-fA-F]*\)$/\1/p' "$tmp/info" | head -1)
-module_elf "$run" "$tmp" > /dev/null
+ko=$run/kmemdump_scenario.ko
+[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+module_sections "$vmlinux" "${koff:-0}" "$dump" "$tmp/modsects" &&
+	module_elf "$ko" "$tmp/modsects" "$tmp" > /dev/null
 gdb_frames "$vmlinux" "${koff:-0}" "$dump" "$tmp" > "$tmp/bt" 2>&1
 # gdb's thread N is the core's N-th NT_PRSTATUS, CPU N - 1.
 awk -v info="$tmp/info" '

@@ -9,6 +9,9 @@
 # "ok|not ok|skip arm64.debuggers.MODE.NAME" plus "# " details:
 #   info-check     mdfw info --check: an EM_AARCH64 core, 392-byte
 #                  NT_PRSTATUS, arm64's VMCOREINFO keys
+#   gdb-module-sections  as check-dump.sh's: the scenario module's sections
+#                  listed from the dump (tools/gdb/kmemdump-modules.gdb) at
+#                  the addresses the guest read from sysfs
 #   drgn-*         tests/debuggers/drgn_check.py (python3-drgn 0.0.22):
 #                  drgn-open (platform AARCH64), drgn-uts, drgn-printk,
 #                  drgn-backtrace (panic: the panicking task unwinds
@@ -37,7 +40,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$here/../.." && pwd)
-[ $# -ge 1 ] || { sed -n '3,34p' "$0" >&2; exit 2; }
+. "$here/gdbbt.sh"
+[ $# -ge 1 ] || { sed -n '3,37p' "$0" >&2; exit 2; }
 run=$(realpath -m "$1")
 mode=${2:-$(basename "$run" | sed -E 's/.*(panic|lockup).*/\1/')}
 MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
@@ -75,31 +79,17 @@ else
 fi
 koff=$(sed -n 's/^vmcoreinfo: KERNELOFFSET=\([0-9a-f]*\)$/\1/p' "$tmp/info")
 
-# ---- the scenario module's symbols ----------------------------------
-# Its .ko linked at the addresses the guest printed (KMD-MODULE-SECTION
-# lines of console.log), as check-dump.sh does on x86: for gdb's
-# add-symbol-file and drgn_check.py's module frame names (KMD_MODULE_ELF).
-# Calls to the kernel cannot be resolved (26-bit branches to address 0):
-# --noinhibit-exec keeps the output, whose symbols and DWARF are right.
+# ---- the loaded modules, from the dump -------------------------------
+# As check-dump.sh does on x86 (gdbbt.sh): gdb lists the modules and their
+# section addresses from the dump; they must be what the guest read from
+# sysfs (KMD-MODULE-SECTION lines of console.log). The .ko linked there is
+# for gdb's add-symbol-file.
 ko=$run/kmemdump_scenario.ko
-if [ -f "$ko" ] && grep -q KMD-MODULE-SECTION "$tmp/console"; then
-	{
-		echo 'SECTIONS {'
-		awk '$1 == "KMD-MODULE-SECTION:" && $3 !~ /^\.(symtab|strtab)$/ {
-			printf "  %s %s : { *(%s) }\n", $3, $4, $3 }' "$tmp/console"
-		echo '  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }'
-		echo '}'
-	} > "$tmp/mod.lds"
-	aarch64-linux-gnu-ld -o "$tmp/mod.elf" -T "$tmp/mod.lds" \
-		--unresolved-symbols=ignore-all -e 0 --no-warn-rwx-segments \
-		--noinhibit-exec "$ko" > "$tmp/ld.log" 2>&1
-	[ -s "$tmp/mod.elf" ] || echo "# module symbols: ld failed: $(head -2 "$tmp/ld.log")"
-else
-	echo "# module symbols: no KMD-MODULE-SECTION lines in $run/console.log or no $ko"
-fi
+check_module_sections "$vmlinux" "$koff" "$dump" "$tmp/console" "$tmp"
+LD=aarch64-linux-gnu-ld module_elf "$ko" "$tmp/modsects" "$tmp"
 
 # ---- drgn -----------------------------------------------------------
-KMD_MODULE_ELF=$tmp/mod.elf \
+KMD_MODULE_KO=$ko KMD_MODULE_SECTIONS=$tmp/modsects.console \
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" > "$tmp/drgn.x86" 2>&1
 # Two of drgn_check.py's verdicts taken with arm64's view (see there).
 kvo=$(sed -n 's/^vmcoreinfo: NUMBER(kimage_voffset)=\(0x[0-9a-f]*\)$/\1/p' "$tmp/info")

@@ -12,6 +12,10 @@
 #                  crash 8.0.2's known failure with Linux >= 6.4)
 #   makedumpfile-dmesg  makedumpfile --dump-dmesg -x VMLINUX writes the
 #                  same log lines as crash's 'log' (timestamps stripped)
+#   gdb-module-sections  tools/gdb/kmemdump-modules.gdb lists from the
+#                  dump (modules list, section attributes) the scenario
+#                  module's sections at the addresses the guest read from
+#                  /sys/module/kmemdump_scenario/sections (console.log)
 #   drgn-*         tests/debuggers/drgn_check.py
 #   gdb-prb-head   gdb -batch (symbol-file -o KERNELOFFSET, core-file) reads
 #                  prb->desc_ring.head_id.counter, a runtime-only value: it
@@ -24,7 +28,8 @@
 #                  named, the lockup's lockup_cpu / the panic's
 #                  panic <- freeze_write, stacks to the bottom (skip where
 #                  the stack is not in the dump); module symbols from
-#                  RUNDIR/kmemdump_scenario.ko and console.log
+#                  RUNDIR/kmemdump_scenario.ko linked at the addresses
+#                  the dump gives (gdb-module-sections)
 # If RUNDIR/full.elf exists (KMD_FULL_DUMP=1 scripts/scenario.sh), the same
 # crash queries run on it and full-log compares the two kernel logs.
 # Environment: MDFW (mdfw binary), CRASH, GDB, MAKEDUMPFILE, DRGN_PYTHON (a
@@ -209,10 +214,20 @@ else
 	fi
 fi
 
+# ---- the loaded modules, from the dump -------------------------------
+# kmemdump registers the modules list and, while a module is live, its
+# struct module and section attributes (mm/kmemdump/modules.c). gdb lists
+# them from the dump (tools/gdb/kmemdump-modules.gdb); the reference is
+# what the guest read from /sys/module/*/sections after insmod
+# (KMD-MODULE-SECTION lines of console.log).
+ko=$run/kmemdump_scenario.ko
+[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+check_module_sections "$vmlinux" "$koff" "$dump" "$run/console.log" "$tmp"
+module_elf "$ko" "$tmp/modsects" "$tmp"
+
 # ---- drgn -----------------------------------------------------------
-module_elf "$run" "$tmp"
 if "$DRGN_PYTHON" -c 'import drgn' 2> /dev/null; then
-	KMD_MODULE_ELF=$tmp/mod.elf \
+	KMD_MODULE_KO=$ko KMD_MODULE_SECTIONS=$tmp/modsects.console \
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" "$MARKER" \
 		> "$tmp/drgn" 2>&1
 	cat "$tmp/drgn"

@@ -10,9 +10,10 @@ drgn_check.py was written for x86; on arm64:
     A "not ok" whose FaultError is at exactly that physical address is
     drgn translating through the dumped page tables as it should: ok.
   - drgn-cpus: drgn 0.0.22 unwinds arm64 with DWARF CFI only and cannot
-    load a module's debug info without its sysfs section attributes (not
-    in a dump): drgn_check.py only names the module's frames (from
-    MODULE_ELF's symbols), so a trace is lost at most one frame after the
+    load a module's debug info on Linux >= 6.4 (it reads struct module's
+    core_layout/core_size, replaced by mem[] in 6.4), although the dump
+    holds the modules list and section attributes: drgn_check.py only
+    names the module's frames (its .ko's symbols placed there), so a trace is lost at most one frame after the
     scenario module's frame (named by MODULE_ELF, or a bare address)
     instead of reaching the stack's bottom. A "not ok" whose every problem
     is such a trace becomes a skip with this reason; any other problem
@@ -78,9 +79,9 @@ def main():
             if bad and stuck == bad:
                 head = "skip" + head[len("not ok"):] + \
                     "  # drgn 0.0.22 unwinds arm64 by DWARF CFI and has " \
-                    "none for the module (it loads a module's debug info " \
-                    "only through sysfs): each trace ends one frame after " \
-                    "the scenario module's"
+                    "none for the module (it cannot load a module's debug " \
+                    "info on Linux >= 6.4: struct module has no core_size): " \
+                    "each trace ends one frame after the scenario module's"
         out += [head] + rest
     print("\n".join(out))
 

@@ -15,6 +15,13 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    it at panic); drgn takes its registers from the
                    NT_PRSTATUS of the CPU it ran on. Without that region,
                    prog.crashed_thread() is tried.
+  drgn-modules     the modules list and each module's section attributes
+                   read from the dump: the scenario module's sections at
+                   the addresses the guest read from sysfs
+                   (KMD_MODULE_SECTIONS: KMD-MODULE-SECTION lines); its
+                   .ko's functions (KMD_MODULE_KO) placed there name the
+                   module's frames in drgn-cpus (drgn 0.0.22 cannot place
+                   a module itself on Linux >= 6.4: see module_symbols())
   drgn-cpus        for every NT_PRSTATUS (one per CPU), the task the dump
                    holds as running on that CPU (task->on_cpu, task_cpu():
                    kmemdump's cpu<N>_task slots, panic_task), and its stack
@@ -105,29 +112,59 @@ STACK_BOTTOMS = ("entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe",
                  "kernel_init")
 
 
-def module_symbols():
-    """[(start, end, name)] of the functions of the scenario module, from
-    its .ko linked at its load addresses (check-dump.sh's module_elf:
-    KMD_MODULE_ELF). drgn 0.0.22 finds modules only through their sysfs
-    section attributes, which the dump does not hold."""
+def dump_modules(prog):
+    """{module: {section: address}}: the loaded modules as the dump holds
+    them, walked with drgn: the modules list and each module's section
+    attributes, which kmemdump registers (mm/kmemdump/modules.c)."""
+    from drgn.helpers.linux.list import list_for_each_entry
+    out = {}
+    for mod in list_for_each_entry("struct module", prog["modules"].address_of_(),
+                                   "list"):
+        secs = {}
+        attrs = mod.sect_attrs
+        if attrs:
+            for i in range(min(attrs.nsections.value_(), 1024)):
+                a = attrs.attrs[i]
+                secs[a.battr.attr.name.string_().decode()] = a.address.value_()
+        out[mod.name.string_().decode()] = secs
+        if len(out) >= 4096:
+            break
+    return out
+
+
+def module_symbols(ko, secs):
+    """[(start, end, name)]: the functions of the module file KO placed at
+    the section addresses SECS ({section: address}). drgn 0.0.22 cannot
+    place a module's debug info itself on Linux >= 6.4: it reads struct
+    module's core_layout/core_size, which 6.4 replaced by mem[]."""
     import subprocess
-    path = os.environ.get("KMD_MODULE_ELF")
-    if not path or not os.path.exists(path):
-        return []
-    out = subprocess.run(["nm", "-S", "--defined-only", path],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(["objdump", "-t", ko], capture_output=True, text=True).stdout
     syms = []
     for line in out.splitlines():
         f = line.split()
-        if len(f) == 4 and f[2] in "tT":
-            syms.append((int(f[0], 16), int(f[0], 16) + int(f[1], 16), f[3]))
+        # value flags F section size name
+        if len(f) >= 6 and f[-4] == "F" and f[-3] in secs:
+            start = secs[f[-3]] + int(f[0], 16)
+            syms.append((start, start + int(f[-2], 16), f[-1]))
     return syms
+
+
+def sysfs_sections(path, module):
+    """{section: address} of MODULE from KMD-MODULE-SECTION lines (what the
+    guest read from /sys/module/MODULE/sections after loading it)."""
+    secs = {}
+    for line in open(path, errors="replace"):
+        f = line.split()
+        if len(f) == 4 and f[0] == "KMD-MODULE-SECTION:" and f[1] == module:
+            secs[f[2]] = int(f[3], 16)
+    return secs
 
 
 def frame_name(prog, frame, modsyms=()):
     """The function of a stack frame: from DWARF, else from the symbol
     table (assembly entry code has no DWARF), else from the module's
-    symbols, else its PC."""
+    symbols placed where the dump says it is (module_symbols()), else its
+    PC."""
     try:
         if frame.name:
             return frame.name
@@ -141,8 +178,11 @@ def frame_name(prog, frame, modsyms=()):
         return prog.symbol(pc).name
     except LookupError:
         pass
+    # A caller's pc is its return address, which may be past the end of a
+    # function that ends with a call that does not return.
+    look = pc if getattr(frame, "interrupted", True) else pc - 1
     for start, end, name in modsyms:
-        if start <= pc < end:
+        if start <= look < end:
             return name + " [module]"
     return hex(pc)
 
@@ -277,13 +317,37 @@ def main():
         word = "skip" if isinstance(e, (drgn.FaultError, ValueError,
                                         LookupError)) else "not ok"
         report(word, "backtrace", msg)
+    # the loaded modules, from the dump; the scenario module's functions
+    # placed where the dump says it was loaded
+    modsyms = []
+    ko, ref = os.environ.get("KMD_MODULE_KO"), os.environ.get("KMD_MODULE_SECTIONS")
+    try:
+        mods = dump_modules(prog)
+        name = os.path.basename(ko or "kmemdump_scenario.ko")[:-3]
+        secs = mods.get(name, {})
+        detail = "%d modules in the dump: %s; %s: %d sections" % (
+            len(mods), " ".join(sorted(mods)), name, len(secs))
+        if ko and os.path.exists(ko) and secs:
+            modsyms = module_symbols(ko, secs)
+        want = sysfs_sections(ref, name) if ref and os.path.exists(ref) else {}
+        if not want:
+            report("skip", "modules", detail + "\nno sysfs reference (KMD_MODULE_SECTIONS)")
+        elif secs != want:
+            diff = sorted(set(secs.items()) ^ set(want.items()))[:6]
+            report("not ok", "modules", detail + "\nsections differ from sysfs': " +
+                   ", ".join("%s %#x" % d for d in diff))
+        else:
+            spin = [m for m in modsyms if m[2].startswith("lockup_cpu")]
+            report("ok", "modules", detail + " at the addresses sysfs gave; %d "
+                   "functions placed%s" % (len(modsyms), ", %s at %#x" % (
+                       spin[0][2], spin[0][0]) if spin else ""))
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "modules", "%s: %s" % (type(e).__name__, e))
     # every CPU's current task, from the regions and the NT_PRSTATUS notes
     try:
         ncpu = sum(1 for name, typ, _ in notes(core) if typ == 1 and name == b"CORE")
         tasks = cpu_tasks(prog, core)
-        modsyms = module_symbols()
-        lines, bad, idle = ["%d module functions named from %s" % (
-            len(modsyms), os.environ.get("KMD_MODULE_ELF"))], [], []
+        lines, bad, idle = [], [], []
         for cpu in range(ncpu):
             found = tasks.get(cpu, [])
             if len(found) != 1:

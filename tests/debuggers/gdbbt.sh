@@ -2,32 +2,75 @@
 # Shell functions to open a dump in gdb with the scenario module's symbols
 # (sourced by check-dump.sh and backtraces.sh).
 
-# module_elf RUNDIR TMP: the scenario module's .ko linked at the addresses
-# the guest printed (KMD-MODULE-SECTION lines of RUNDIR/console.log;
-# add-symbol-file on the relocatable .ko misplaces DWARF5 line info), as
-# TMP/mod.elf, for gdb's add-symbol-file and drgn_check.py's module frame
-# names. Prints one "# module symbols: ..." line.
+# module_sections VMLINUX KOFF DUMP OUT: every module the dump lists, read
+# from the dump by tools/gdb/kmemdump-modules.gdb (the modules list and the
+# section attributes kmemdump registers while a module is live), as
+# "KMD-MODULE-SECTION: module section address" lines, then "KMD-MODULES: N",
+# in OUT (gdb's output in OUT.log). ${GDB:-gdb}. Returns 1 if no module
+# section was listed.
+module_sections() {
+	timeout -k 5 120 "${GDB:-gdb}" -batch -nx -ex "symbol-file $1 -o 0x$2" \
+		-ex "core-file $3" -x "$TOP/tools/gdb/kmemdump-modules.gdb" > "$4.log" 2>&1
+	tr -d '\r' < "$4.log" | grep -E '^KMD-MODULE(-SECTION|S): ' > "$4"
+	grep -q '^KMD-MODULE-SECTION: ' "$4"
+}
+
+# check_module_sections VMLINUX KOFF DUMP CONSOLE TMP: the gdb-module-sections
+# check, through the caller's report(): module_sections lists the scenario
+# module's sections from DUMP (in TMP/modsects) at the addresses the guest
+# read from sysfs (KMD-MODULE-SECTION lines of CONSOLE, in
+# TMP/modsects.console).
+check_module_sections() {
+	local vmlinux=$1 koff=$2 dump=$3 console=$4 tmp=$5 n
+	tr -d '\r' < "$console" 2> /dev/null | grep '^KMD-MODULE-SECTION: ' |
+		sort > "$tmp/modsects.console"
+	if ! command -v "${GDB:-gdb}" > /dev/null; then
+		report skip gdb-module-sections "no ${GDB:-gdb}"
+	elif ! module_sections "$vmlinux" "$koff" "$dump" "$tmp/modsects"; then
+		report "not ok" gdb-module-sections "gdb lists no module section from the dump:" \
+			"$(grep -m3 -E 'Cannot access|rror|KMD-MODULES' "$tmp/modsects.log")"
+	else
+		grep '^KMD-MODULE-SECTION: kmemdump_scenario ' "$tmp/modsects" | sort > "$tmp/modsects.dump"
+		n=$(grep -c . "$tmp/modsects.dump")
+		if [ "$n" -gt 0 ] && cmp -s "$tmp/modsects.dump" "$tmp/modsects.console"; then
+			report ok gdb-module-sections "$(tail -1 "$tmp/modsects"); kmemdump_scenario's $n sections" \
+				"at the addresses the guest read from sysfs, e.g. $(grep ' \.text ' "$tmp/modsects.dump")"
+		else
+			report "not ok" gdb-module-sections "$n sections of kmemdump_scenario in the dump, $(grep -c . "$tmp/modsects.console") on the console:" \
+				"$(diff "$tmp/modsects.dump" "$tmp/modsects.console" | head -6)"
+		fi
+	fi
+}
+
+# module_elf KO SECTIONS TMP: the module KO linked at the addresses its
+# KMD-MODULE-SECTION lines in SECTIONS give (module_sections, or the
+# guest's console), as TMP/mod.elf, for gdb's add-symbol-file:
+# add-symbol-file on the relocatable .ko misplaces DWARF5 line info.
+# ${LD:-ld}; calls into the kernel stay unresolved (--noinhibit-exec: on
+# arm64 their 26-bit branches to address 0 overflow; the symbols and DWARF
+# are right). Prints one "# module symbols: ..." line.
 module_elf() {
-	local run=$1 tmp=$2 ko=$1/kmemdump_scenario.ko
-	[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+	local ko=$1 secs=$2 tmp=$3 name
+	name=$(basename "$ko" .ko)
 	rm -f "$tmp/mod.elf"
-	if [ -f "$run/console.log" ] && grep -q KMD-MODULE-SECTION "$run/console.log" && [ -f "$ko" ]; then
+	if [ -f "$ko" ] && grep -q "^KMD-MODULE-SECTION: $name " "$secs" 2> /dev/null; then
 		{
 			echo 'SECTIONS {'
-			tr -d '\r' < "$run/console.log" | awk '$1 == "KMD-MODULE-SECTION:" &&
-				$3 !~ /^\.(symtab|strtab)$/ { printf "  %s %s : { *(%s) }\n", $3, $4, $3 }'
+			tr -d '\r' < "$secs" | awk -v m="$name" '$1 == "KMD-MODULE-SECTION:" &&
+				$2 == m && $3 !~ /^\.(symtab|strtab)$/ { printf "  %s %s : { *(%s) }\n", $3, $4, $3 }'
 			echo '  /DISCARD/ : { *(.modinfo) *(.comment) *(.note.GNU-stack) }'
 			echo '}'
 		} > "$tmp/mod.lds"
-		if ld -o "$tmp/mod.elf" -T "$tmp/mod.lds" --unresolved-symbols=ignore-all \
-			-e 0 --no-warn-rwx-segments "$ko" > "$tmp/ld.log" 2>&1; then
-			echo "# module symbols: $ko linked at its load addresses ($(grep -c . "$tmp/mod.lds") sections)"
+		"${LD:-ld}" -o "$tmp/mod.elf" -T "$tmp/mod.lds" --unresolved-symbols=ignore-all \
+			-e 0 --no-warn-rwx-segments --noinhibit-exec "$ko" > "$tmp/ld.log" 2>&1
+		if [ -s "$tmp/mod.elf" ]; then
+			echo "# module symbols: $ko linked at the addresses of $secs ($(grep -c . "$tmp/mod.lds") sections)"
 		else
 			rm -f "$tmp/mod.elf"
 			echo "# module symbols: ld failed: $(head -2 "$tmp/ld.log")"
 		fi
 	else
-		echo "# module symbols: no KMD-MODULE-SECTION lines in $run/console.log or no .ko"
+		echo "# module symbols: no $ko, or no KMD-MODULE-SECTION line for $name in $secs"
 	fi
 }
 

@@ -112,6 +112,13 @@ unsigned int kmemdump_del_matching_locked(bool (*match)(const struct kmemdump_re
 					  void *arg);
 int kmemdump_offline_check(unsigned long start_pfn, unsigned long nr_pages);
 
+#if IS_ENABLED(CONFIG_KUNIT) && defined(CONFIG_MODULES)
+struct module;
+void kmemdump_module_coming(const struct module *mod);
+void kmemdump_module_live(const struct module *mod);
+void kmemdump_module_going(const struct module *mod);
+#endif
+
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 int kmemdump_coreimage_room(const void *vaddr, size_t size);
 void kmemdump_coreimage_prepare(const void *vaddr, size_t size);

@@ -20,6 +20,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/module.h>
 #include <linux/pfn.h>
 #include <linux/panic.h>
 #include <linux/slab.h>
@@ -1071,6 +1072,98 @@ static void kmemdump_test_id_name(struct kunit *test)
 					       sizeof(buf)), -EINVAL);
 }
 
+#if defined(CONFIG_MODULES) && defined(CONFIG_KALLSYMS)
+/*
+ * Section attributes laid out like kernel/module/sysfs.c's: the attribute
+ * group first, then the NULL-terminated pointer array, the names last.
+ */
+struct fake_sects {
+	struct attribute_group grp;
+	struct bin_attribute battr[2];
+	struct bin_attribute *ptrs[3];
+	char names[16];
+};
+
+struct fake_module {
+	struct module mod;
+	struct fake_sects sects;
+};
+
+static struct fake_module *fake_module_new(struct kunit *test, const char *name)
+{
+	struct fake_module *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	strscpy(f->mod.name, name, sizeof(f->mod.name));
+	memcpy(f->sects.names, ".text\0.data", 12);
+	f->sects.battr[0].attr.name = f->sects.names;
+	f->sects.battr[1].attr.name = f->sects.names + 6;
+	for (i = 0; i < 2; i++)
+		f->sects.ptrs[i] = &f->sects.battr[i];
+	f->sects.grp.bin_attrs = f->sects.ptrs;
+	f->mod.sect_attrs = (void *)&f->sects;
+	return f;
+}
+
+static void fake_module_going(void *arg)
+{
+	kmemdump_module_going(arg);
+}
+
+/* The size of the region registered at @vaddr, 0 if none is. */
+static size_t region_size_at(const void *vaddr)
+{
+	struct kmemdump_region r;
+
+	return lookup(KMEMDUMP_ID_NO_ID, vaddr, &r) == 1 ? r.size : 0;
+}
+
+/*
+ * A module's struct module is registered when it comes, its section
+ * attributes when it is live: one region from the attribute group to the
+ * end of the last section name. Attributes whose names lie elsewhere are
+ * refused; the struct module stays.
+ */
+static void kmemdump_test_module_data(struct kunit *test)
+{
+	/* The group, 2 attributes, 3 pointers, ".text" and ".data". */
+	size_t attrs_size = offsetof(struct fake_sects, names) + 12;
+	unsigned int before = kmemdump_nr_regions();
+	static const char elsewhere[] = ".rodata";
+	struct fake_module *a, *b;
+
+	a = fake_module_new(test, "kmd_fake_a");
+	b = fake_module_new(test, "kmd_fake_b");
+	b->sects.battr[1].attr.name = elsewhere;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_module_going,
+							&a->mod), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_module_going,
+							&b->mod), 0);
+
+	kmemdump_module_coming(&a->mod);
+	KUNIT_EXPECT_EQ(test, region_size_at(&a->mod), sizeof(struct module));
+	KUNIT_EXPECT_EQ(test, region_size_at(&a->sects), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + 1);
+	kmemdump_module_live(&a->mod);
+	KUNIT_EXPECT_EQ(test, region_size_at(&a->sects), attrs_size);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + 2);
+
+	kmemdump_module_coming(&b->mod);
+	kmemdump_module_live(&b->mod);
+	KUNIT_EXPECT_EQ(test, region_size_at(&b->mod), sizeof(struct module));
+	KUNIT_EXPECT_EQ(test, region_size_at(&b->sects), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before + 3);
+
+	kmemdump_module_going(&a->mod);
+	KUNIT_EXPECT_EQ(test, region_size_at(&a->mod), 0);
+	KUNIT_EXPECT_EQ(test, region_size_at(&a->sects), 0);
+	kmemdump_module_going(&b->mod);
+	KUNIT_EXPECT_EQ(test, region_size_at(&b->mod), 0);
+	KUNIT_EXPECT_EQ(test, kmemdump_nr_regions(), before);
+}
+#endif
+
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 struct coreimage_view {
 	const struct elf64_hdr *eh;
@@ -1293,6 +1386,9 @@ static struct kunit_case kmemdump_test_cases[] = {
 	KUNIT_CASE(kmemdump_test_memblock_wrappers),
 #endif
 	KUNIT_CASE(kmemdump_test_id_name),
+#if defined(CONFIG_MODULES) && defined(CONFIG_KALLSYMS)
+	KUNIT_CASE(kmemdump_test_module_data),
+#endif
 #ifdef CONFIG_KMEMDUMP_COREIMAGE
 	KUNIT_CASE(kmemdump_test_coreimage),
 #endif
