@@ -6,7 +6,9 @@ The kernel's ELF header region carries, after its program headers, a table
 {char name[16]; le32 seq; le32})
 with the region name and chunk number of each PT_LOAD, in phdr order; the
 region's bytes are in md_<name>.BIN (seq 0) or md_<name>.<seq>.BIN.
-Shared by tests/scenario/verify.py and tests/debuggers/drgn_check.py."""
+Shared by tests/scenario/verify.py, random_instant.py and
+tests/debuggers/drgn_check.py."""
+import re
 import struct
 
 
@@ -41,3 +43,25 @@ def generation(core):
 def blob_name(name, seq):
     """The firmware's file for chunk SEQ of region NAME."""
     return f'md_{name}.BIN' if seq == 0 else f'md_{name}.{seq}.BIN'
+
+
+def module_regions(loads, region, console, module='kmemdump_scenario'):
+    """Names of the regions kmemdump registers to locate MODULE in a dump
+    (mm/kmemdump/modules.c), told apart from the guest's console alone:
+    its struct module is the PT_LOAD at the address of the module's
+    .gnu.linkonce.this_module section, its section attributes the region
+    holding every section name NUL-terminated, ending with one. LOADS:
+    pt_loads() of the header region; REGION(name): a region's bytes or
+    None; CONSOLE: the guest's console (KMD-MODULE-SECTION lines)."""
+    secs = dict(re.findall(r'^KMD-MODULE-SECTION: %s (\S+) (0x[0-9a-f]+)' % re.escape(module),
+                           console.replace('\r', ''), re.M))
+    out = set()
+    this = secs.get('.gnu.linkonce.this_module')
+    if this:
+        out |= {ld['name'] for ld in loads if ld['vaddr'] == int(this, 16)}
+    names = [b'\0' + s.encode() + b'\0' for s in secs]
+    for name in sorted({ld['name'] for ld in loads if ld['name']} - out):
+        b = region(name) if names else None
+        if b and b.endswith(b'\0') and all(n in b for n in names):
+            out.add(name)
+    return out

@@ -64,6 +64,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
+from kmdcore import module_regions, pt_loads  # noqa: E402
 from qmp import Qmp  # noqa: E402
 
 PCS_MAGIC = 0x4d524f5453444d4b      # "KMDSTORM"
@@ -205,8 +206,8 @@ def read_manifest(d):
 class Capture:
     """Checks of one pause. Each list holds problem strings; empty = ok."""
 
-    def __init__(self, d, rc, out, known, state_name):
-        self.d, self.rc = d, rc
+    def __init__(self, d, rc, out, known, state_name, console=''):
+        self.d, self.rc, self.console = d, rc, console
         self.consistent, self.bytes, self.current, self.whole = [], [], [], []
         self.present, self.elf = [], []
         self.storm_regions = self.multi_chunk = self.kmalloc = self.vmalloc = self.verified = 0
@@ -278,6 +279,11 @@ class Capture:
             self.consistent.append(f'{bad} PT_LOADs break the concatenation rule (p_offset)')
 
     def check_storm(self, rows, known):
+        # What locates the scenario module (its struct module, its section
+        # attributes) is no storm buffer.
+        hdr = self.region('elf_header')
+        known = known | (module_regions(pt_loads(hdr), self.region, self.console)
+                         if hdr else set())
         chunks = collections.defaultdict(dict)   # name -> seq -> (bytes, size)
         for r in rows:
             n = r['name']
@@ -451,7 +457,7 @@ def main():
                                   '--bar2', hex(bar2), '--out', d],
                                  capture_output=True, text=True, timeout=120)
             rcs[res.returncode] += 1
-            c = Capture(d, res.returncode, res.stdout + res.stderr, known, st_name.group(1))
+            c = Capture(d, res.returncode, res.stdout + res.stderr, known, st_name.group(1), con)
             q.cmd('cont')
         except Exception as e:  # noqa: BLE001
             broken.append(f'pause {i}: {type(e).__name__}: {e}')

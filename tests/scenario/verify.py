@@ -11,7 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../scripts'))
-from kmdcore import blob_name, pt_loads  # noqa: E402
+from kmdcore import blob_name, module_regions, pt_loads  # noqa: E402
 
 rundir, mode = sys.argv[1], sys.argv[2]
 dump = os.path.join(rundir, 'dump')
@@ -107,7 +107,10 @@ if ex or refused:
 # a half-written or stale entry marked valid would show up here.
 known = ({r[0] for r in regs} | {'panic_task', 'panic_stack'} |
          set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
-# Page-table pages (pgt<N>) come and go with the regions they translate.
+# Page-table pages (pgt<N>) come and go with the regions they translate;
+# what locates the scenario module comes with its insmod.
+hdr = region_bytes('elf_header')
+known |= module_regions(pt_loads(hdr), region_bytes, console) if hdr else set()
 storm = [r for r in rows if r['status'] == 'ok' and r['name'] not in known
          and not re.fullmatch(r'pgt\d+', r['name'])]
 if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
