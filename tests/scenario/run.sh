@@ -17,6 +17,9 @@ done
 echo "KMD-VERSION: $(cat /proc/version)"
 # Feed the i6300esb every second; it fires 4 s after the last feed.
 watchdog -T 4 -t 1 /dev/watchdog || echo "KMD-ERROR: cannot start the watchdog daemon"
+# Like a board's watchdog feeder, ahead of the storm's threads: on a loaded
+# host a starved feeder lets the watchdog bite before the freeze.
+renice -n -20 -p "$(pidof watchdog)" > /dev/null || echo "KMD-ERROR: cannot renice the watchdog daemon"
 # What was registered before the scenario's own regions (id name size addr).
 sed -n '3,$p' /sys/kernel/debug/kmemdump/regions | sed 's/^/KMD-REGION-BEFORE: /'
 insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" storm="$storm" \
