@@ -302,22 +302,28 @@ void kmemdump_coreimage_rebuild(void)
 
 /*
  * The chunk at @key of region @id was re-pointed in place (same length):
- * update its PT_LOAD. The order and the offsets stay as they are.
+ * update its PT_LOAD. The order and the offsets stay as they are. Its
+ * PT_LOAD is looked for at @hint first, where the previous move found
+ * it; the return value is the hint for the next one.
  */
-void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
-			     phys_addr_t phys)
+unsigned int kmemdump_coreimage_move(enum kmemdump_uid id, u64 key,
+				     unsigned int hint, const void *vaddr,
+				     phys_addr_t phys)
 {
-	unsigned int i;
+	unsigned int i = hint;
 
 	if (!kmd_ready || id == KMEMDUMP_ID_COREIMAGE_ELF)
-		return;
-	i = kmd_insert_pos(key);
-	if (WARN_ON_ONCE(!i || kmd_loads[i - 1].key != key ||
-			 kmd_loads[i - 1].id != id)) {
-		kmd_dirty = true;
-		return;
+		return hint;
+	if (i >= kmd_nr_loads || kmd_loads[i].key != key ||
+	    kmd_loads[i].id != id) {
+		i = kmd_insert_pos(key);
+		if (WARN_ON_ONCE(!i || kmd_loads[i - 1].key != key ||
+				 kmd_loads[i - 1].id != id)) {
+			kmd_dirty = true;
+			return hint;
+		}
+		i--;
 	}
-	i--;
 	kmd_loads[i].vaddr = (unsigned long)vaddr;
 	kmd_loads[i].paddr = phys;
 	if (kmd_mv_lo == kmd_mv_hi) {
@@ -327,6 +333,7 @@ void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
 		kmd_mv_lo = min(kmd_mv_lo, i);
 		kmd_mv_hi = max(kmd_mv_hi, i + 1);
 	}
+	return i;
 }
 
 /* Write @len bytes at @dst in the unpublished buffer. */

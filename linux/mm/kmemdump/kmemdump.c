@@ -544,8 +544,10 @@ int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
 				goto undo;
 			}
 		}
-		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
-					c[k].vaddr, c[k].phys);
+		kept[k].load = kmemdump_coreimage_move(r->id,
+						       kmemdump_pos_key(be, pos, r, k),
+						       kept[k].load, c[k].vaddr,
+						       c[k].phys);
 		kept[k].pos = pos;
 	}
 	for (k = 0; k < n; k++) {
@@ -559,7 +561,8 @@ undo:
 	while (k--) {
 		pos = be->move_chunk(be, r->id, k, kept[k].pos, kept[k].phys);
 		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
-					kept[k].vaddr, kept[k].phys);
+					kept[k].load, kept[k].vaddr,
+					kept[k].phys);
 	}
 	return ret;
 }
