@@ -111,6 +111,12 @@ struct kmd_cpu_cur {
 	unsigned int task_slot, stack_slot;
 	struct task_struct *idle;
 	struct kmemdump_chunk idle_chunks[1 + KMD_STACK_PAGES];
+	/*
+	 * Another next task's chunks, under kmemdump's lock: here rather
+	 * than on the stack, which CONFIG_INIT_STACK_ALL_ZERO clears at
+	 * every switch.
+	 */
+	struct kmemdump_chunk next_chunks[1 + KMD_STACK_PAGES];
 	struct irq_work retry;		/* the lock was busy at a switch */
 };
 
@@ -165,7 +171,7 @@ static void kmd_task_chunk(struct task_struct *t, struct kmemdump_chunk *c)
  */
 static void kmd_cpu_cur_set_locked(struct kmd_cpu_cur *cc, struct task_struct *t)
 {
-	struct kmemdump_chunk buf[1 + KMD_STACK_PAGES], *c = buf;
+	struct kmemdump_chunk *c = cc->next_chunks;
 	struct kmemdump_region *r;
 
 	if (t == cc->idle) {
