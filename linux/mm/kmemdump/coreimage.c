@@ -131,6 +131,11 @@ static u64 kmd_pid_chg, kmd_pid_prev;
 #define KMD_CAP_STEP		16
 static u8 *kmd_buf[2];
 static unsigned int kmd_buf_cap[2];	/* PT_LOADs each buffer has room for */
+/*
+ * Each buffer as the header region's one chunk (kzalloc()ed: physically
+ * contiguous), found when the buffer is put in place, not at every commit.
+ */
+static struct kmemdump_chunk kmd_buf_chunk[2];
 static unsigned int kmd_cur;		/* the buffer the header region points at */
 static unsigned int kmd_cap;		/* the smaller of the two */
 static u64 kmd_buf_gen[2];		/* the generation each buffer holds */
@@ -166,6 +171,16 @@ static struct kmd_name *kmd_names(u8 *buf, unsigned int cap)
 {
 	return (struct kmd_name *)(buf + kmd_names_off_for(cap) +
 				   sizeof(struct kmd_names_hdr));
+}
+
+/* Make @buf, with room for @cap PT_LOADs, header buffer @n. */
+static void kmd_set_buf(unsigned int n, u8 *buf, unsigned int cap)
+{
+	kmd_buf[n] = buf;
+	kmd_buf_cap[n] = cap;
+	kmd_buf_chunk[n].vaddr = buf;
+	kmd_buf_chunk[n].phys = buf ? virt_to_phys(buf) : 0;
+	kmd_buf_chunk[n].len = kmd_size_for(cap);
 }
 
 static int kmd_count_chunk(phys_addr_t phys, const void *vaddr, size_t len,
@@ -302,22 +317,28 @@ void kmemdump_coreimage_rebuild(void)
 
 /*
  * The chunk at @key of region @id was re-pointed in place (same length):
- * update its PT_LOAD. The order and the offsets stay as they are.
+ * update its PT_LOAD. The order and the offsets stay as they are. Its
+ * PT_LOAD is looked for at @hint first, where the previous move found
+ * it; the return value is the hint for the next one.
  */
-void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
-			     phys_addr_t phys)
+unsigned int kmemdump_coreimage_move(enum kmemdump_uid id, u64 key,
+				     unsigned int hint, const void *vaddr,
+				     phys_addr_t phys)
 {
-	unsigned int i;
+	unsigned int i = hint;
 
 	if (!kmd_ready || id == KMEMDUMP_ID_COREIMAGE_ELF)
-		return;
-	i = kmd_insert_pos(key);
-	if (WARN_ON_ONCE(!i || kmd_loads[i - 1].key != key ||
-			 kmd_loads[i - 1].id != id)) {
-		kmd_dirty = true;
-		return;
+		return hint;
+	if (i >= kmd_nr_loads || kmd_loads[i].key != key ||
+	    kmd_loads[i].id != id) {
+		i = kmd_insert_pos(key);
+		if (WARN_ON_ONCE(!i || kmd_loads[i - 1].key != key ||
+				 kmd_loads[i - 1].id != id)) {
+			kmd_dirty = true;
+			return hint;
+		}
+		i--;
 	}
-	i--;
 	kmd_loads[i].vaddr = (unsigned long)vaddr;
 	kmd_loads[i].paddr = phys;
 	if (kmd_mv_lo == kmd_mv_hi) {
@@ -327,6 +348,7 @@ void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
 		kmd_mv_lo = min(kmd_mv_lo, i);
 		kmd_mv_hi = max(kmd_mv_hi, i + 1);
 	}
+	return i;
 }
 
 /* Write @len bytes at @dst in the unpublished buffer. */
@@ -407,7 +429,7 @@ static size_t kmd_pid_off(unsigned int cpu)
 
 static void kmd_write_notes(unsigned int n)
 {
-	u8 *notes = kmd_buf[n] + kmd_size_for(kmd_buf_cap[n]) - kmd_notes_len;
+	u8 *notes = kmd_buf[n] + kmd_buf_chunk[n].len - kmd_notes_len;
 	u64 pids = kmd_pid_chg | kmd_pid_prev;
 	unsigned int cpu;
 
@@ -448,7 +470,6 @@ void kmemdump_coreimage_commit(void)
 {
 	unsigned int n = kmd_cur ^ 1, lo = kmd_mv_lo, hi = kmd_mv_hi;
 	bool moved = kmd_mv_lo != kmd_mv_hi || kmd_pid_chg, full, stale;
-	struct kmemdump_chunk hdr = {};
 
 	if (!kmd_ready || (!kmd_dirty && !moved))
 		return;
@@ -468,12 +489,10 @@ void kmemdump_coreimage_commit(void)
 		kmd_write_moved(n, lo, hi);
 	}
 	kmd_write_notes(n);
-	/* kzalloc()ed: one physically contiguous chunk, no walk needed. */
-	hdr.vaddr = kmd_buf[n];
-	hdr.phys = virt_to_phys(kmd_buf[n]);
-	hdr.len = kmd_size_for(kmd_buf_cap[n]);
-	if (kmemdump_move_chunks_locked(KMEMDUMP_ID_COREIMAGE_ELF, hdr.vaddr,
-					hdr.len, &hdr, 1)) {
+	if (kmemdump_move_chunks_locked(KMEMDUMP_ID_COREIMAGE_ELF,
+					kmd_buf_chunk[n].vaddr,
+					kmd_buf_chunk[n].len, &kmd_buf_chunk[n],
+					1)) {
 		/* The old buffer stays published, intact; next time, all. */
 		kmd_buf_gen[n] = 0;
 		kmd_dirty = true;
@@ -672,8 +691,7 @@ static void kmd_grow_locked(void *arg)
 	if (g->cap <= kmd_cap)
 		return;		/* grown meanwhile: free the new ones */
 	old = kmd_buf[n];
-	kmd_buf[n] = g->buf[0];
-	kmd_buf_cap[n] = g->cap;
+	kmd_set_buf(n, g->buf[0], g->cap);
 	kmd_buf_notes_ver[n] = 0;
 	kmd_buf_gen[n] = 0;
 	g->buf[0] = old;
@@ -682,8 +700,7 @@ static void kmd_grow_locked(void *arg)
 	if (kmd_cur != n)
 		return;		/* not published: keep the other one as it is */
 	old = kmd_buf[n ^ 1];
-	kmd_buf[n ^ 1] = g->buf[1];
-	kmd_buf_cap[n ^ 1] = g->cap;
+	kmd_set_buf(n ^ 1, g->buf[1], g->cap);
 	kmd_buf_notes_ver[n ^ 1] = 0;
 	kmd_buf_gen[n ^ 1] = 0;
 	g->buf[1] = old;
@@ -752,10 +769,8 @@ static int __init kmemdump_coreimage_init(void)
 	kmd_cap = min_t(unsigned int, KMD_MAX_LOADS,
 			roundup(2 * kmemdump_nr_regions() + KMD_PANIC_LOADS + 4,
 				KMD_CAP_STEP));
-	kmd_buf_cap[0] = kmd_cap;
-	kmd_buf_cap[1] = kmd_cap;
-	kmd_buf[0] = kmd_alloc_buf(kmd_cap, GFP_KERNEL);
-	kmd_buf[1] = kmd_alloc_buf(kmd_cap, GFP_KERNEL);
+	kmd_set_buf(0, kmd_alloc_buf(kmd_cap, GFP_KERNEL), kmd_cap);
+	kmd_set_buf(1, kmd_alloc_buf(kmd_cap, GFP_KERNEL), kmd_cap);
 	kmd_notes = kzalloc(kmd_notes_max, GFP_KERNEL);
 	if (!kmd_buf[0] || !kmd_buf[1] || !kmd_notes) {
 		ret = -ENOMEM;

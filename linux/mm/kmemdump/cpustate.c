@@ -54,10 +54,12 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/smp.h>
+#include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 #include <trace/events/sched.h>
+#include <asm/sections.h>
 
 #include "internal.h"
 
@@ -97,24 +99,42 @@ static int kmd_register_task(struct task_struct *t, bool locked)
 }
 
 #ifdef CONFIG_KMEMDUMP_CPU_STACKS
-/* A CPU's two slots: the region slots holding its task and its stack. */
+/*
+ * A CPU's two slots: the region slots holding its task and its stack;
+ * and its idle task's chunks, found once: a CPU goes back to idle at
+ * every other switch, and CPU 0's idle task is in the kernel image,
+ * whose addresses take a page-table walk.
+ */
 struct kmd_cpu_cur {
 	struct task_struct *task;	/* what the slots describe */
 	enum kmemdump_uid task_id, stack_id;
 	unsigned int task_slot, stack_slot;
+	struct task_struct *idle;
+	struct kmemdump_chunk idle_chunks[1 + KMD_STACK_PAGES];
+	/*
+	 * Another next task's chunks, under kmemdump's lock: here rather
+	 * than on the stack, which CONFIG_INIT_STACK_ALL_ZERO clears at
+	 * every switch.
+	 */
+	struct kmemdump_chunk next_chunks[1 + KMD_STACK_PAGES];
 	struct irq_work retry;		/* the lock was busy at a switch */
 };
 
 static DEFINE_PER_CPU(struct kmd_cpu_cur, kmd_cpu_cur);
 static bool kmd_follow_ready;	/* every online CPU has its slots */
 
-/* Linear map, or the kernel image (CPU 0's idle task and stack). */
+/*
+ * The kernel image (CPU 0's idle task and stack), or else the linear map:
+ * a task_struct comes from the slab, a stack that is not vmapped from
+ * the page allocator. Two comparisons, not virt_addr_valid()'s walk of
+ * the memory sections, at every switch.
+ */
 static phys_addr_t kmd_phys(const void *v)
 {
-	if (virt_addr_valid(v))
-		return virt_to_phys((void *)v);
-	return PFN_PHYS(kmemdump_kernel_pfn((unsigned long)v)) +
-	       offset_in_page(v);
+	if (__is_kernel((unsigned long)v))
+		return PFN_PHYS(kmemdump_kernel_pfn((unsigned long)v)) +
+		       offset_in_page(v);
+	return virt_to_phys((void *)v);
 }
 
 /* @t's stack, page by page: vmapped stacks are scattered. */
@@ -151,17 +171,22 @@ static void kmd_task_chunk(struct task_struct *t, struct kmemdump_chunk *c)
  */
 static void kmd_cpu_cur_set_locked(struct kmd_cpu_cur *cc, struct task_struct *t)
 {
-	struct kmemdump_chunk c[KMD_STACK_PAGES], tc;
+	struct kmemdump_chunk *c = cc->next_chunks;
 	struct kmemdump_region *r;
 
-	kmd_task_chunk(t, &tc);
+	if (t == cc->idle) {
+		c = cc->idle_chunks;
+	} else {
+		kmd_task_chunk(t, &c[0]);
+		kmd_stack_chunks(t, &c[1]);
+	}
 	r = kmemdump_slot_region_locked(cc->task_slot);
-	if (r->id != cc->task_id || kmemdump_repoint_locked(r, t, &tc, 1))
+	if (r->id != cc->task_id || kmemdump_repoint_locked(r, t, &c[0], 1))
 		return;
-	kmd_stack_chunks(t, c);
 	r = kmemdump_slot_region_locked(cc->stack_slot);
 	if (r->id != cc->stack_id ||
-	    kmemdump_repoint_locked(r, task_stack_page(t), c, KMD_STACK_PAGES))
+	    kmemdump_repoint_locked(r, task_stack_page(t), &c[1],
+				    KMD_STACK_PAGES))
 		return;
 	kmemdump_coreimage_set_pid(raw_smp_processor_id(), t->pid);
 	cc->task = t;
@@ -288,6 +313,10 @@ static void kmd_slots_add_locked(void *arg)
 	a->cc->task_slot = kmemdump_id_slot_locked(tid);
 	a->cc->stack_slot = kmemdump_id_slot_locked(sid);
 	a->cc->task = a->t;
+	a->cc->idle = a->t;
+	a->cc->idle_chunks[0] = tb.small[0];
+	memcpy(&a->cc->idle_chunks[1], sb.small,
+	       KMD_STACK_PAGES * sizeof(*sb.small));
 	a->ret = 0;
 }
 

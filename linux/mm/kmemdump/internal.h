@@ -34,13 +34,15 @@ struct kmemdump_region {
 /*
  * A physically contiguous piece of a region (kmemdump_walk_chunks()); for
  * a kept chunk, also where the backend said it put it when it was last
- * moved, a hint the backend checks (kmemdump_backend.move_chunk).
+ * moved, a hint the backend checks (kmemdump_backend.move_chunk), and
+ * where its PT_LOAD was, a hint the core image checks.
  */
 struct kmemdump_chunk {
 	phys_addr_t phys;
 	const void *vaddr;
 	size_t len;
 	int pos;
+	unsigned int load;
 };
 
 /*
@@ -126,8 +128,9 @@ void kmemdump_coreimage_reserve(unsigned int k);
 void kmemdump_coreimage_add(const struct kmemdump_region *r, unsigned int slot);
 void kmemdump_coreimage_del(enum kmemdump_uid id);
 void kmemdump_coreimage_rebuild(void);
-void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key, const void *vaddr,
-			     phys_addr_t phys);
+unsigned int kmemdump_coreimage_move(enum kmemdump_uid id, u64 key,
+				     unsigned int hint, const void *vaddr,
+				     phys_addr_t phys);
 void kmemdump_coreimage_commit(void);
 void kmemdump_coreimage_set_pid(unsigned int cpu, pid_t pid);
 const void *kmemdump_coreimage_header(size_t *size);
@@ -158,9 +161,12 @@ static inline void kmemdump_coreimage_rebuild(void)
 {
 }
 
-static inline void kmemdump_coreimage_move(enum kmemdump_uid id, u64 key,
-					   const void *vaddr, phys_addr_t phys)
+static inline unsigned int kmemdump_coreimage_move(enum kmemdump_uid id,
+						   u64 key, unsigned int hint,
+						   const void *vaddr,
+						   phys_addr_t phys)
 {
+	return hint;
 }
 
 static inline void kmemdump_coreimage_commit(void)

@@ -544,8 +544,10 @@ int kmemdump_repoint_locked(struct kmemdump_region *r, const void *vaddr,
 				goto undo;
 			}
 		}
-		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
-					c[k].vaddr, c[k].phys);
+		kept[k].load = kmemdump_coreimage_move(r->id,
+						       kmemdump_pos_key(be, pos, r, k),
+						       kept[k].load, c[k].vaddr,
+						       c[k].phys);
 		kept[k].pos = pos;
 	}
 	for (k = 0; k < n; k++) {
@@ -559,7 +561,8 @@ undo:
 	while (k--) {
 		pos = be->move_chunk(be, r->id, k, kept[k].pos, kept[k].phys);
 		kmemdump_coreimage_move(r->id, kmemdump_pos_key(be, pos, r, k),
-					kept[k].vaddr, kept[k].phys);
+					kept[k].load, kept[k].vaddr,
+					kept[k].phys);
 	}
 	return ret;
 }
@@ -579,31 +582,25 @@ static int kmemdump_collect_small(phys_addr_t phys, const void *vaddr,
 }
 
 /*
- * Point region @id at a new copy of itself, maybe larger (the core image
- * switching header buffers). Within the current transaction: the backend
- * publishes the new address together with everything else. A copy of
- * the same shape is re-pointed in place (kmemdump_repoint_locked()): its
- * chunks @c (@n of them) if the caller knows them, else walked here.
+ * kmemdump_move_chunks_locked() for a copy whose chunks the caller did not
+ * give (@walk: walk them here, and re-point in place if they have the
+ * region's shape), or of another shape: register the region anew. Apart,
+ * so that the path taken at every commit has no chunk buffer on its
+ * stack to clear (CONFIG_INIT_STACK_ALL_ZERO).
  */
-int kmemdump_move_chunks_locked(enum kmemdump_uid id, const void *vaddr,
-				size_t size, const struct kmemdump_chunk *c,
-				unsigned int n)
+static noinline int kmemdump_move_slow(struct kmemdump_region *r,
+				       const void *vaddr, size_t size,
+				       bool walk)
 {
 	struct kmemdump_backend *be = kmemdump_backend;
 	struct kmemdump_chunk_buf b = {};
-	struct kmemdump_region *r, old;
+	enum kmemdump_uid id = r->id;
+	struct kmemdump_region old;
 	int ret;
 
-	lockdep_assert_held(&kmemdump_lock);
-	if (!test_bit(id, kmemdump_ids))
-		return -ENOENT;
-	r = kmemdump_find(id);
-	if (!c && r->nr_chunks <= KMEMDUMP_SMALL_CHUNKS &&
-	    !kmemdump_walk_chunks(vaddr, size, kmemdump_collect_small, &b)) {
-		c = b.small;
-		n = b.n;
-	}
-	if (c && size == r->size && !kmemdump_repoint_locked(r, vaddr, c, n))
+	if (walk && r->nr_chunks <= KMEMDUMP_SMALL_CHUNKS &&
+	    !kmemdump_walk_chunks(vaddr, size, kmemdump_collect_small, &b) &&
+	    size == r->size && !kmemdump_repoint_locked(r, vaddr, b.small, b.n))
 		return 0;
 	be->unregister_region(be, id);
 	old = *r;
@@ -625,6 +622,29 @@ int kmemdump_move_chunks_locked(enum kmemdump_uid id, const void *vaddr,
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * Point region @id at a new copy of itself, maybe larger (the core image
+ * switching header buffers). Within the current transaction: the backend
+ * publishes the new address together with everything else. A copy of
+ * the same shape is re-pointed in place (kmemdump_repoint_locked()): its
+ * chunks @c (@n of them) if the caller knows them, else walked here.
+ */
+int kmemdump_move_chunks_locked(enum kmemdump_uid id, const void *vaddr,
+				size_t size, const struct kmemdump_chunk *c,
+				unsigned int n)
+{
+	struct kmemdump_region *r;
+
+	lockdep_assert_held(&kmemdump_lock);
+	/* The header moves at every commit: one lookup, not the ID bitmap too. */
+	r = id != KMEMDUMP_ID_NO_ID ? kmemdump_find(id) : NULL;
+	if (!r)
+		return -ENOENT;
+	if (c && size == r->size && !kmemdump_repoint_locked(r, vaddr, c, n))
+		return 0;
+	return kmemdump_move_slow(r, vaddr, size, !c);
 }
 
 int kmemdump_move_locked(enum kmemdump_uid id, const void *vaddr, size_t size)
