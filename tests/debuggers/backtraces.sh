@@ -4,7 +4,8 @@
 #   backtraces.sh RUNDIR [VMLINUX]
 # RUNDIR is a scenario run (RUNDIR/dump/dump.elf; the scenario module's
 # load addresses come from the dump); VMLINUX defaults to the test kernel's.
-# Prints one block per CPU: the task the dump holds as running there
+# Prints the modules the dump lists (tools/gdb/kmemdump-modules.gdb), then
+# one block per CPU: the task the dump holds as running there
 # (mdfw info: register source, PID) and its frames, "#N function (file)".
 # Exit: 0, 1 if gdb printed no thread, 2 on bad arguments.
 set -uo pipefail
@@ -20,8 +21,11 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 koff=$(sed -n 's/^vmcoreinfo: KERNELOFFSET=\([0-9a-fA-F]*\)$/\1/p' "$tmp/info" | head -1)
 ko=$run/kmemdump_scenario.ko
 [ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
-module_sections "$vmlinux" "${koff:-0}" "$dump" "$tmp/modsects" &&
+if module_sections "$vmlinux" "${koff:-0}" "$dump" "$tmp/modsects"; then
 	module_elf "$ko" "$tmp/modsects" "$tmp" > /dev/null
+	echo "modules, from the dump: $(awk '$3 == ".text" { printf "%s%s (.text %s)", n++ ? ", " : "", $2, $4 }' "$tmp/modsects")"
+	echo
+fi
 gdb_frames "$vmlinux" "${koff:-0}" "$dump" "$tmp" > "$tmp/bt" 2>&1
 # gdb's thread N is the core's N-th NT_PRSTATUS, CPU N - 1.
 awk -v info="$tmp/info" '
