@@ -45,20 +45,28 @@ def blob_name(name, seq):
     return f'md_{name}.BIN' if seq == 0 else f'md_{name}.{seq}.BIN'
 
 
+def module_sections(text, module='kmemdump_scenario'):
+    """{section: address} of MODULE from the KMD-MODULE-SECTION lines of
+    TEXT (what the guest read from /sys/module/MODULE/sections, or
+    tools/gdb/kmemdump-modules.gdb's listing of a dump)."""
+    return {s: int(a, 16) for s, a in re.findall(
+        r'^KMD-MODULE-SECTION: %s (\S+) (0x[0-9a-f]+)' % re.escape(module),
+        text.replace('\r', ''), re.M)}
+
+
 def module_regions(loads, region, console, module='kmemdump_scenario'):
     """Names of the regions kmemdump registers to locate MODULE in a dump
     (mm/kmemdump/modules.c), told apart from the guest's console alone:
     its struct module is the PT_LOAD at the address of the module's
     .gnu.linkonce.this_module section, its section attributes the region
     holding every section name NUL-terminated, ending with one. LOADS:
-    pt_loads() of the header region; REGION(name): a region's bytes or
+    the candidates' pt_loads() entries; REGION(name): a region's bytes or
     None; CONSOLE: the guest's console (KMD-MODULE-SECTION lines)."""
-    secs = dict(re.findall(r'^KMD-MODULE-SECTION: %s (\S+) (0x[0-9a-f]+)' % re.escape(module),
-                           console.replace('\r', ''), re.M))
+    secs = module_sections(console, module)
     out = set()
     this = secs.get('.gnu.linkonce.this_module')
-    if this:
-        out |= {ld['name'] for ld in loads if ld['vaddr'] == int(this, 16)}
+    if this is not None:
+        out |= {ld['name'] for ld in loads if ld['vaddr'] == this}
     names = [b'\0' + s.encode() + b'\0' for s in secs]
     for name in sorted({ld['name'] for ld in loads if ld['name']} - out):
         b = region(name) if names else None

@@ -19,8 +19,7 @@ dump=$run/dump/dump.elf
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$TOP/tools/mdfw/build/mdfw" info "$dump" > "$tmp/info" 2>&1
 koff=$(sed -n 's/^vmcoreinfo: KERNELOFFSET=\([0-9a-fA-F]*\)$/\1/p' "$tmp/info" | head -1)
-ko=$run/kmemdump_scenario.ko
-[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+ko=$(scenario_ko "$run")
 if module_sections "$vmlinux" "${koff:-0}" "$dump" "$tmp/modsects"; then
 	module_elf "$ko" "$tmp/modsects" "$tmp" > /dev/null
 	echo "modules, from the dump: $(awk '$3 == ".text" { printf "%s%s (.text %s)", n++ ? ", " : "", $2, $4 }' "$tmp/modsects")"

@@ -132,36 +132,13 @@ if ! command -v "$GDB" > /dev/null; then
 elif [ -z "$koff" ]; then
 	report "not ok" gdb "no KERNELOFFSET in VMCOREINFO"
 else
-	expr='prb->desc_ring.head_id.counter'
-	timeout -k 5 120 "$GDB" -batch -nx -ex "symbol-file $vmlinux -o 0x$koff" \
-		-ex "core-file $dump" -ex "p $expr" > "$tmp/gdb" 2>&1
-	timeout -k 5 120 "$GDB" -batch -nx -ex "file $vmlinux" \
-		-ex 'p printk_rb_static.desc_ring.head_id.counter' > "$tmp/gdb.static" 2>&1
-	g=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb")
-	st=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb.static")
-	d=$(sed -n 's/^# drgn prb->desc_ring.head_id.counter = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/drgn")
-	what="gdb $expr = ${g:-?}, drgn ${d:-?}, static initial value ${st:-?}"
-	if [ -z "$g" ]; then
-		report "not ok" gdb-prb-head "gdb could not read it:" \
-			"$(grep -m2 -E 'Cannot access|No symbol|rror' "$tmp/gdb" || tail -n 3 "$tmp/gdb")"
-	elif [ -z "$st" ] || [ "$g" = "$st" ]; then
-		report "not ok" gdb-prb-head "$what: not a runtime value"
-	elif [ "$g" != "$d" ]; then
-		report "not ok" gdb-prb-head "$what: gdb and drgn disagree"
-	else
-		report ok gdb-prb-head "$what"
-	fi
+	check_prb_head "$vmlinux" "$koff" "$dump" "$tmp/drgn" "$tmp"
 
 	# Backtraces: kernel .text from a copy of vmlinux moved by
 	# KERNELOFFSET (the core has no code), the module's symbols linked at
 	# its load addresses (above), as check-dump.sh does on x86.
-	aarch64-linux-gnu-objcopy --only-section=.text --change-addresses "0x$koff" \
-		"$vmlinux" "$tmp/text.elf" 2> /dev/null
-	mod=()
-	[ -s "$tmp/mod.elf" ] && mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
-	timeout -k 5 120 "$GDB" -batch -nx -ex "symbol-file $vmlinux -o 0x$koff" \
-		-ex "exec-file $tmp/text.elf" "${mod[@]}" -ex "core-file $dump" \
-		-ex 'info threads' -ex 'thread apply all bt' > "$tmp/bt" 2>&1
+	OBJCOPY=aarch64-linux-gnu-objcopy gdb_frames "$vmlinux" "$koff" "$dump" "$tmp" \
+		> "$tmp/bt" 2>&1
 	ncpu=$(sed -n 's/^cpus: \([0-9]*\) NT_PRSTATUS.*/\1/p' "$tmp/info")
 	brought=$(sed -n 's/.*smp: Brought up [0-9]* nodes\{0,1\}, \([0-9]*\) CPUs\{0,1\}.*/\1/p' "$tmp/console" | head -1)
 	nthr=$(grep -c '^Thread [0-9]* (' "$tmp/bt")

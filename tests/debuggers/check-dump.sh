@@ -220,8 +220,7 @@ fi
 # them from the dump (tools/gdb/kmemdump-modules.gdb); the reference is
 # what the guest read from /sys/module/*/sections after insmod
 # (KMD-MODULE-SECTION lines of console.log).
-ko=$run/kmemdump_scenario.ko
-[ -f "$ko" ] || ko=$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko
+ko=$(scenario_ko "$run")
 check_module_sections "$vmlinux" "$koff" "$dump" "$run/console.log" "$tmp"
 module_elf "$ko" "$tmp/modsects" "$tmp"
 
@@ -244,38 +243,8 @@ else
 fi
 
 # ---- gdb ------------------------------------------------------------
-# A runtime-only value: the printk ring's head descriptor ID. gdb reads
-# read-only sections it cannot find in the core from vmlinux (so
-# 'p linux_banner' proves nothing), but not .data: prb and printk_rb_static
-# must come from the dump. The static initial value (vmlinux alone) and
-# drgn's reading of the same dump are the references.
 if command -v "$GDB" > /dev/null; then
-	expr='prb->desc_ring.head_id.counter'
-	timeout -k 5 120 "$GDB" -batch -nx \
-		-ex "symbol-file $vmlinux -o 0x$koff" \
-		-ex "core-file $dump" \
-		-ex "p $expr" > "$tmp/gdb" 2>&1
-	timeout -k 5 120 "$GDB" -batch -nx -ex "file $vmlinux" \
-		-ex 'p printk_rb_static.desc_ring.head_id.counter' > "$tmp/gdb.static" 2>&1
-	g=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb")
-	st=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb.static")
-	d=$(sed -n 's/^# drgn prb->desc_ring.head_id.counter = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' \
-		"$tmp/drgn" 2> /dev/null)
-	what="gdb $expr = ${g:-?}, drgn ${d:-?}, static initial value ${st:-?}"
-	if [ -z "$g" ]; then
-		report "not ok" gdb-prb-head "gdb could not read $expr from the dump:" \
-			"$(grep -m2 -E 'Cannot access|No symbol|rror' "$tmp/gdb" || tail -n 3 "$tmp/gdb")"
-	elif [ -z "$st" ] || [ "$g" = "$st" ]; then
-		report "not ok" gdb-prb-head "$what: not a runtime value"
-	elif [ ! -s "$tmp/drgn" ]; then
-		report skip gdb-prb-head "$what: no drgn to compare with"
-	elif [ -z "$d" ]; then
-		report "not ok" gdb-prb-head "$what: drgn could not read it"
-	elif [ "$g" != "$d" ]; then
-		report "not ok" gdb-prb-head "$what: gdb and drgn disagree"
-	else
-		report ok gdb-prb-head "$what"
-	fi
+	check_prb_head "$vmlinux" "$koff" "$dump" "$tmp/drgn" "$tmp"
 else
 	report skip gdb-prb-head "no gdb"
 fi

@@ -53,7 +53,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "../../scripts"))
-from kmdcore import pt_loads  # noqa: E402
+from kmdcore import module_sections, pt_loads  # noqa: E402
 
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
@@ -147,17 +147,6 @@ def module_symbols(ko, secs):
             start = secs[f[-3]] + int(f[0], 16)
             syms.append((start, start + int(f[-2], 16), f[-1]))
     return syms
-
-
-def sysfs_sections(path, module):
-    """{section: address} of MODULE from KMD-MODULE-SECTION lines (what the
-    guest read from /sys/module/MODULE/sections after loading it)."""
-    secs = {}
-    for line in open(path, errors="replace"):
-        f = line.split()
-        if len(f) == 4 and f[0] == "KMD-MODULE-SECTION:" and f[1] == module:
-            secs[f[2]] = int(f[3], 16)
-    return secs
 
 
 def frame_name(prog, frame, modsyms=()):
@@ -329,7 +318,8 @@ def main():
             len(mods), " ".join(sorted(mods)), name, len(secs))
         if ko and os.path.exists(ko) and secs:
             modsyms = module_symbols(ko, secs)
-        want = sysfs_sections(ref, name) if ref and os.path.exists(ref) else {}
+        want = (module_sections(open(ref, errors="replace").read(), name)
+                if ref and os.path.exists(ref) else {})
         if not want:
             report("skip", "modules", detail + "\nno sysfs reference (KMD_MODULE_SECTIONS)")
         elif secs != want:

@@ -1,6 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shell functions to open a dump in gdb with the scenario module's symbols
-# (sourced by check-dump.sh and backtraces.sh).
+# (sourced by check-dump.sh, check-dump-arm64.sh and backtraces.sh).
+
+# scenario_ko RUNDIR: the scenario module as the run booted it (copied by
+# scripts/scenario.sh), else the current build's.
+scenario_ko() {
+	if [ -f "$1/kmemdump_scenario.ko" ]; then
+		echo "$1/kmemdump_scenario.ko"
+	else
+		echo "$TOP/build/modules/kmemdump_scenario/kmemdump_scenario.ko"
+	fi
+}
 
 # module_sections VMLINUX KOFF DUMP OUT: every module the dump lists, read
 # from the dump by tools/gdb/kmemdump-modules.gdb (the modules list and the
@@ -74,14 +84,51 @@ module_elf() {
 	fi
 }
 
+# check_prb_head VMLINUX KOFF DUMP DRGN_OUT TMP: the gdb-prb-head check,
+# through the caller's report(). A runtime-only value: the printk ring's
+# head descriptor ID. gdb reads read-only sections it cannot find in the
+# core from vmlinux (so 'p linux_banner' proves nothing), but not .data:
+# prb and printk_rb_static must come from the dump. The static initial
+# value (vmlinux alone) and drgn's reading of the same dump (the
+# "# drgn prb->desc_ring.head_id.counter = N" line of DRGN_OUT) are the
+# references. ${GDB:-gdb}.
+check_prb_head() {
+	local vmlinux=$1 koff=$2 dump=$3 drgn=$4 tmp=$5 g st d what
+	local expr='prb->desc_ring.head_id.counter'
+	timeout -k 5 120 "${GDB:-gdb}" -batch -nx -ex "symbol-file $vmlinux -o 0x$koff" \
+		-ex "core-file $dump" -ex "p $expr" > "$tmp/gdb" 2>&1
+	timeout -k 5 120 "${GDB:-gdb}" -batch -nx -ex "file $vmlinux" \
+		-ex 'p printk_rb_static.desc_ring.head_id.counter' > "$tmp/gdb.static" 2>&1
+	g=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb")
+	st=$(sed -n 's/^\$1 = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/gdb.static")
+	d=$(sed -n 's/^# drgn prb->desc_ring.head_id.counter = \(-\{0,1\}[0-9][0-9]*\)$/\1/p' \
+		"$drgn" 2> /dev/null)
+	what="gdb $expr = ${g:-?}, drgn ${d:-?}, static initial value ${st:-?}"
+	if [ -z "$g" ]; then
+		report "not ok" gdb-prb-head "gdb could not read $expr from the dump:" \
+			"$(grep -m2 -E 'Cannot access|No symbol|rror' "$tmp/gdb" || tail -n 3 "$tmp/gdb")"
+	elif [ -z "$st" ] || [ "$g" = "$st" ]; then
+		report "not ok" gdb-prb-head "$what: not a runtime value"
+	elif [ ! -s "$drgn" ]; then
+		report skip gdb-prb-head "$what: no drgn to compare with"
+	elif [ -z "$d" ]; then
+		report "not ok" gdb-prb-head "$what: drgn could not read it"
+	elif [ "$g" != "$d" ]; then
+		report "not ok" gdb-prb-head "$what: gdb and drgn disagree"
+	else
+		report ok gdb-prb-head "$what"
+	fi
+}
+
 # gdb_frames VMLINUX KOFF DUMP TMP: 'info threads' and 'thread apply all
 # bt' of DUMP on stdout. gdb reads the kernel's code from a .text-only
 # copy of VMLINUX moved by KOFF (hex KERNELOFFSET; exec-file: the core has
 # no code, and a whole vmlinux would let gdb read stale .data for memory
 # the dump lacks), and the module's from TMP/mod.elf (module_elf).
+# ${GDB:-gdb}, ${OBJCOPY:-objcopy}.
 gdb_frames() {
 	local vmlinux=$1 koff=$2 dump=$3 tmp=$4 mod=()
-	objcopy --only-section=.text --change-addresses "0x$koff" "$vmlinux" \
+	"${OBJCOPY:-objcopy}" --only-section=.text --change-addresses "0x$koff" "$vmlinux" \
 		"$tmp/text.elf" 2> /dev/null
 	[ -f "$tmp/mod.elf" ] && mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
 	timeout -k 5 120 "${GDB:-gdb}" -batch -nx \

@@ -282,8 +282,8 @@ class Capture:
         # What locates the scenario module (its struct module, its section
         # attributes) is no storm buffer.
         hdr = self.region('elf_header')
-        known = known | (module_regions(pt_loads(hdr), self.region, self.console)
-                         if hdr else set())
+        known = known | (module_regions([ld for ld in pt_loads(hdr) if ld['name'] not in known],
+                                        self.region, self.console) if hdr else set())
         chunks = collections.defaultdict(dict)   # name -> seq -> (bytes, size)
         for r in rows:
             n = r['name']

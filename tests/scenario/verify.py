@@ -110,7 +110,8 @@ known = ({r[0] for r in regs} | {'panic_task', 'panic_stack'} |
 # Page-table pages (pgt<N>) come and go with the regions they translate;
 # what locates the scenario module comes with its insmod.
 hdr = region_bytes('elf_header')
-known |= module_regions(pt_loads(hdr), region_bytes, console) if hdr else set()
+known |= (module_regions([ld for ld in pt_loads(hdr) if ld['name'] not in known],
+                         region_bytes, console) if hdr else set())
 storm = [r for r in rows if r['status'] == 'ok' and r['name'] not in known
          and not re.fullmatch(r'pgt\d+', r['name'])]
 if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
