@@ -15,6 +15,7 @@
 #
 # KERNELOFFSET is in `mdfw info`'s VMCOREINFO line. README.md shows how the
 # lines become the add-symbol-file that names the module's functions.
+# The dump is guest-written: at most 4096 modules and 1024 sections each.
 set pagination off
 set $kmd_off = (unsigned long) &((struct module *) 0)->list
 set $kmd_n = modules.next
@@ -23,7 +24,7 @@ while $kmd_n != &modules && $kmd_count < 4096
   set $kmd_m = (struct module *) ((char *) $kmd_n - $kmd_off)
   set $kmd_s = $kmd_m->sect_attrs
   set $kmd_i = 0
-  while $kmd_s != 0 && $kmd_i < $kmd_s->nsections
+  while $kmd_s != 0 && $kmd_i < $kmd_s->nsections && $kmd_i < 1024
     printf "KMD-MODULE-SECTION: %s %s 0x%lx\n", $kmd_m->name, $kmd_s->attrs[$kmd_i].battr.attr.name, $kmd_s->attrs[$kmd_i].address
     set $kmd_i = $kmd_i + 1
   end
