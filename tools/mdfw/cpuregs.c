@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "scan.h"
 #include "util.h"
 
 /* Linux's struct elf_prstatus: common part (112 bytes), pr_reg, fpvalid. */
@@ -45,13 +46,22 @@ void cpuregs_free(struct cpuregs *r)
 	r->n = 0;
 }
 
-int cpuregs_note_next(const uint8_t *p, size_t len, size_t *off,
-		      struct cpuregs_note *n, char *err, size_t errlen)
+void cpuregs_walk_init(struct cpuregs_walk *w, const uint8_t *p, size_t len)
 {
-	struct mdfw_buf b = { p, len };
-	size_t o = *off, name_off, desc_off, left;
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->len = len;
+}
 
-	if (o >= len || all_zero(p + o, len - o))
+int cpuregs_note_next(struct cpuregs_walk *w, struct cpuregs_note *n,
+		      char *err, size_t errlen)
+{
+	const uint8_t *p = w->p;
+	size_t len = w->len;
+	struct mdfw_buf b = { p, len };
+	size_t o = w->off, name_off, desc_off, left;
+
+	if (scan_rest_zero(&w->zero, p, len, o))
 		return 0;	/* the end, or zero padding after the notes */
 	if (len - o < 12) {
 		set_err(err, errlen, "note at +%zu: truncated header", o);
@@ -78,7 +88,8 @@ int cpuregs_note_next(const uint8_t *p, size_t len, size_t *off,
 	n->name = p + name_off;
 	n->desc = p + desc_off;
 	n->end = desc_off + pad4(n->descsz);
-	*off = n->end;
+	scan_count(n->end - o);
+	w->off = n->end;
 	return 1;
 }
 
@@ -150,13 +161,13 @@ static int push_desc(struct cpuregs *r, uint32_t *cap, const uint8_t *desc)
 static int take_notes(const uint8_t *p, size_t len, struct cpuregs *r,
 		      uint32_t *cap, bool strict, char *err, size_t errlen)
 {
+	struct cpuregs_walk w;
 	struct cpuregs_note n;
-	size_t off = 0;
 	char nerr[160];
 	int ret;
 
-	while ((ret = cpuregs_note_next(p, len, &off, &n, nerr,
-					sizeof(nerr))) > 0) {
+	cpuregs_walk_init(&w, p, len);
+	while ((ret = cpuregs_note_next(&w, &n, nerr, sizeof(nerr))) > 0) {
 		if (note_named(&n, "CORE") && n.type == NT_PRSTATUS &&
 		    n.descsz != r->arch->prstatus_size) {
 			set_err(err, errlen, "NT_PRSTATUS at +%zu: %" PRIu32
@@ -248,6 +259,7 @@ int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
 		uint32_t ptype = 0;
 		uint64_t off = 0, sz = 0;
 
+		scan_count(sizeof(Elf64_Phdr));
 		buf_get_le32(&b, o + PH(p_type), &ptype);
 		buf_get_le64(&b, o + PH(p_offset), &off);
 		buf_get_le64(&b, o + PH(p_filesz), &sz);
@@ -324,27 +336,50 @@ int cpuregs_parse_file(const uint8_t *p, size_t len,
 	return 0;
 }
 
-/* Does a CPU other than @cpu keep @pid from the kernel's note? */
-static bool pid_taken(const uint8_t *const *kdesc, size_t nk, size_t cpu,
-		      uint32_t pid, const struct cpuregs_arch *a)
+static int cmp_u32(const void *a, const void *b)
 {
-	size_t j;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	for (j = 0; j < nk; j++)
-		if (j != cpu && cpuregs_has_regs(kdesc[j], a) &&
-		    cpuregs_pid(kdesc[j]) == pid)
-			return true;
-	return false;
+	return x < y ? -1 : x > y;
+}
+
+/* How many of sorted[0, n) are pid (two binary searches). */
+static uint32_t pid_count(const uint32_t *sorted, uint32_t n, uint32_t pid)
+{
+	uint32_t lo = 0, hi = n, first;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] <= pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - first;
 }
 
 int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		  const struct cpuregs *fw, uint8_t **out, size_t *outlen, char *src, size_t srclen,
 		  char *err, size_t errlen)
 {
+	struct cpuregs_walk w;
 	struct cpuregs_note n;
 	const uint8_t **kdesc = NULL;
-	uint32_t nk = 0, ncpu, i;
-	size_t off = 0, olen, o, other = 0;
+	bool *kregs = NULL;
+	uint32_t *held = NULL;	/* pids of the kernel's CPUs with registers */
+	uint32_t nk = 0, nheld = 0, ncpu, i;
+	size_t olen, o, other = 0;
 	uint8_t *d = NULL;
 	char nerr[160];
 	int ret;
@@ -359,18 +394,24 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 	}
 	/* Pass 1: the kernel's CPUs and the size of its other notes. */
 	kdesc = calloc(CPUREGS_MAX_CPUS, sizeof(*kdesc));
-	if (!kdesc) {
+	kregs = calloc(CPUREGS_MAX_CPUS, sizeof(*kregs));
+	held = calloc(CPUREGS_MAX_CPUS, sizeof(*held));
+	if (!kdesc || !kregs || !held) {
 		set_err(err, errlen, "out of memory");
-		return -1;
+		goto fail;
 	}
-	while ((ret = cpuregs_note_next(k, klen, &off, &n, nerr,
-					sizeof(nerr))) > 0) {
+	cpuregs_walk_init(&w, k, klen);
+	while ((ret = cpuregs_note_next(&w, &n, nerr, sizeof(nerr))) > 0) {
 		if (cpuregs_is_prstatus(&n, a)) {
 			if (nk >= CPUREGS_MAX_CPUS) {
 				set_err(err, errlen, "kernel notes: more than "
 					"%d NT_PRSTATUS", CPUREGS_MAX_CPUS);
 				goto fail;
 			}
+			/* Each pr_reg is read once, not once per CPU. */
+			kregs[nk] = cpuregs_has_regs(n.desc, a);
+			if (kregs[nk])
+				held[nheld++] = cpuregs_pid(n.desc);
 			kdesc[nk++] = n.desc;
 		} else if (!(note_named(&n, CPUREGS_SRC_NAME) &&
 			     n.type == CPUREGS_NT_SOURCE)) {
@@ -381,6 +422,7 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		set_err(err, errlen, "kernel notes: %s", nerr);
 		goto fail;
 	}
+	qsort(held, nheld, sizeof(*held), cmp_u32);
 	ncpu = fw && fw->n > nk ? fw->n : nk;
 	olen = (size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 12 + 8 + pad4(ncpu) + other;
 	d = calloc(1, olen);
@@ -391,10 +433,10 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 	/* The CPUs, in order; then the source note. */
 	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE(a)) {
 		const uint8_t *desc;
-		uint32_t pid;
+		uint32_t pid, others;
 		char s;
 
-		if (i < nk && cpuregs_has_regs(kdesc[i], a)) {
+		if (i < nk && kregs[i]) {
 			desc = kdesc[i];
 			s = CPUREGS_SRC_KERNEL;
 		} else if (fw && i < fw->n) {
@@ -413,11 +455,12 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		 * context switch, also when the registers come from the
 		 * firmware); without a kernel note, QEMU's cpu + 1. A pid that
 		 * is 0 (an idle CPU: several would merge into one thread) or
-		 * already taken becomes CPUREGS_PID_SYNTH + cpu, which no task
-		 * can have.
+		 * that another CPU's kernel note with registers holds becomes
+		 * CPUREGS_PID_SYNTH + cpu, which no task can have.
 		 */
 		pid = i < nk ? cpuregs_pid(kdesc[i]) : i + 1;
-		if (!pid || pid_taken(kdesc, nk, i, pid, a))
+		others = pid_count(held, nheld, pid) - (i < nk && kregs[i]);
+		if (!pid || others)
 			pid = CPUREGS_PID_SYNTH + i;
 		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, pid);
 		d[(size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 20 + i] = (uint8_t)s;
@@ -434,8 +477,8 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 	memcpy(d + o + 12, CPUREGS_SRC_NAME, sizeof(CPUREGS_SRC_NAME));
 	o += 20 + pad4(ncpu);
 	/* Pass 2: the kernel's other notes, as they were. */
-	off = 0;
-	while (cpuregs_note_next(k, klen, &off, &n, NULL, 0) > 0) {
+	cpuregs_walk_init(&w, k, klen);
+	while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
 		if (cpuregs_is_prstatus(&n, a) ||
 		    (note_named(&n, CPUREGS_SRC_NAME) &&
 		     n.type == CPUREGS_NT_SOURCE))
@@ -444,11 +487,15 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		o += n.end - n.off;
 	}
 	free(kdesc);
+	free(kregs);
+	free(held);
 	*out = d;
 	*outlen = o;
 	return 0;
 fail:
 	free(kdesc);
+	free(kregs);
+	free(held);
 	free(d);
 	return -1;
 }
@@ -456,10 +503,11 @@ fail:
 const uint8_t *cpuregs_find_source(const uint8_t *p, size_t len,
 				   size_t *srclen)
 {
+	struct cpuregs_walk w;
 	struct cpuregs_note n;
-	size_t off = 0;
 
-	while (cpuregs_note_next(p, len, &off, &n, NULL, 0) > 0) {
+	cpuregs_walk_init(&w, p, len);
+	while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
 		if (note_named(&n, CPUREGS_SRC_NAME) &&
 		    n.type == CPUREGS_NT_SOURCE) {
 			*srclen = n.descsz;

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scan.h"
+
 #define CPUREGS_FILE		"cpu_regs.notes"
 #define CPUREGS_MAX_CPUS	4096
 /* QEMU's one-page ELF: headers, 2 notes per vCPU (< 1 KiB), one page. */
@@ -83,11 +85,24 @@ struct cpuregs_note {
 };
 
 /*
- * The note at *off of p[0, len): 1 (and *off moves past it), 0 at the end
- * (no bytes left, or only zero padding), -1 if malformed (err says why).
+ * A walk over the notes of p[0, len). Its zero-padding test remembers what
+ * it has seen (scan.h), so a walk examines each byte at most once more
+ * than the notes themselves: linear also on a run of all-zero headers.
  */
-int cpuregs_note_next(const uint8_t *p, size_t len, size_t *off,
-		      struct cpuregs_note *n, char *err, size_t errlen);
+struct cpuregs_walk {
+	const uint8_t *p;
+	size_t len, off;
+	struct scan_zero zero;
+};
+
+void cpuregs_walk_init(struct cpuregs_walk *w, const uint8_t *p, size_t len);
+
+/*
+ * The note at w->off: 1 (and w->off moves past it), 0 at the end (no
+ * bytes left, or only zero padding), -1 if malformed (err says why).
+ */
+int cpuregs_note_next(struct cpuregs_walk *w, struct cpuregs_note *n,
+		      char *err, size_t errlen);
 
 /* A "CORE" NT_PRSTATUS note of arch's size? */
 bool cpuregs_is_prstatus(const struct cpuregs_note *n,

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "cpuregs.h"
 #include "mdelf.h"
+#include "scan.h"
 #include "util.h"
 
 struct seg {
@@ -187,6 +188,7 @@ static int read_headers(struct info *in, int fd)
 		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_memsz), &p->p_memsz);
 		buf_get_le64(&b, o + offsetof(Elf64_Phdr, p_align), &p->p_align);
 		in->segs[i].index = i;
+		scan_count(sizeof(Elf64_Phdr));
 		if (p->p_type == PT_LOAD) {
 			struct mdelf_load *l = &in->loads[in->nloads++];
 
@@ -214,13 +216,15 @@ static bool in_file(const struct info *in, uint64_t off, uint64_t len)
 /* The CPUs' NT_PRSTATUS notes and the MDFW source note of one PT_NOTE. */
 static void read_cpus(struct info *in, const uint8_t *p, size_t len)
 {
+	struct cpuregs_walk w;
 	struct cpuregs_note n;
 	const uint8_t *src;
-	size_t off = 0, sl = 0;
+	size_t sl = 0;
 
 	if (!in->cpus)
 		in->cpus = calloc(CPUREGS_MAX_CPUS, sizeof(*in->cpus));
-	while (in->cpus && cpuregs_note_next(p, len, &off, &n, NULL, 0) > 0) {
+	cpuregs_walk_init(&w, p, len);
+	while (in->cpus && cpuregs_note_next(&w, &n, NULL, 0) > 0) {
 		struct cpu_info *c = &in->cpus[in->ncpus];
 
 		if (!cpuregs_is_prstatus(&n, in->arch) ||

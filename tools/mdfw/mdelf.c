@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "cpuregs.h"
+#include "scan.h"
 #include "table.h"
 #include "util.h"
 
@@ -118,6 +119,7 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		      char *err, size_t errlen)
 {
 	struct mdfw_buf b = { p, len };
+	struct scan_zero z = { 0 };
 	size_t off = 0;
 
 	memset(n, 0, sizeof(*n));
@@ -127,7 +129,7 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		const char *name;
 
 		if (len - off < sizeof(Elf64_Nhdr)) {
-			if (all_zero(p + off, len - off))
+			if (scan_rest_zero(&z, p, len, off))
 				break;
 			set_err(err, errlen, "note at +%zu: truncated header "
 				"(%zu bytes left)", off, len - off);
@@ -136,7 +138,8 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		buf_get_le32(&b, off + offsetof(Elf64_Nhdr, n_namesz), &namesz);
 		buf_get_le32(&b, off + offsetof(Elf64_Nhdr, n_descsz), &descsz);
 		buf_get_le32(&b, off + offsetof(Elf64_Nhdr, n_type), &type);
-		if (!namesz && !descsz && !type && all_zero(p + off, len - off))
+		if (!namesz && !descsz && !type &&
+		    scan_rest_zero(&z, p, len, off))
 			break;	/* zero padding at the end */
 		name_off = off + sizeof(Elf64_Nhdr);
 		left = len - name_off;
@@ -181,6 +184,7 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		} else {
 			n->n_other++;
 		}
+		scan_count(desc_off + pad4(descsz) - off);
 		off = desc_off + pad4(descsz);
 	}
 	return 0;
@@ -273,9 +277,11 @@ int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 	if (from > SIZE_MAX - 7)
 		return 0;
 	for (o = (from + 7) & ~(size_t)7; o < to && to - o >= MDELF_NAMES_HDR;
-	     o += 8)
+	     o += 8) {
+		scan_count(8);
 		if (!memcmp(p + o, MDELF_NAMES_MAGIC, 8))
 			break;
+	}
 	if (o >= to || to - o < MDELF_NAMES_HDR)
 		return 0;
 	buf_get_le32(&b, o + 8, &count);
@@ -320,6 +326,7 @@ int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
 				return -1;
 			}
 		}
+		scan_count(MDELF_NAMES_ENTSIZE);
 		memcpy(loads[i].name, name, l + 1);
 		buf_get_le32(&b, e + MDELF_NAME_LEN, &loads[i].seq);
 	}
@@ -438,6 +445,7 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 
 		get_phdr(&b, phoff + (uint64_t)(i + 1) * sizeof(Elf64_Phdr),
 			 &ph);
+		scan_count(sizeof(Elf64_Phdr));
 		if (ph.p_type != PT_LOAD) {
 			set_err(err, errlen, "program header %" PRIu32
 				" has type %" PRIu32 ", expected PT_LOAD",

@@ -165,14 +165,6 @@ size_t pad4(size_t n)
 	return (n + 3) & ~(size_t)3;
 }
 
-bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

@@ -48,8 +48,6 @@ int copy_range(int out, int in, uint64_t in_off, uint64_t size, uint8_t *buf,
 
 /* n rounded up to a multiple of 4 (ELF note fields). */
 size_t pad4(size_t n);
-/* Are all n bytes at p zero? */
-bool all_zero(const uint8_t *p, size_t n);
 
 /* Format an error message into err[errlen], if err is not NULL. */
 void set_err(char *err, size_t errlen, const char *fmt, ...) MDFW_PRINTF(3, 4);

@@ -215,12 +215,14 @@ static size_t kernel_notes(uint8_t *d, uint32_t ncpu, const bool *saved)
 static void check_merged(const uint8_t *m, size_t mlen, uint32_t ncpu,
 			 uint32_t nk, const char *want_src)
 {
+	struct cpuregs_walk w;
 	struct cpuregs_note n;
-	size_t off = 0, sl = 0;
+	size_t sl = 0;
 	const uint8_t *src;
 	uint32_t c = 0, other = 0;
 
-	while (cpuregs_note_next(m, mlen, &off, &n, NULL, 0) > 0) {
+	cpuregs_walk_init(&w, m, mlen);
+	while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
 		if (cpuregs_is_prstatus(&n, X86)) {
 			CHECKF(c < ncpu && !other, "prstatus %u", c);
 			uint32_t want = c >= nk ? c + 1 :
@@ -243,9 +245,10 @@ TEST(merge)
 	static uint8_t k[8 * (20 + PR) + 1024];
 	bool saved[4] = { true, false, false, false };
 	struct cpuregs fw;
+	struct cpuregs_walk w;
 	struct cpuregs_note n;
 	uint8_t *m;
-	size_t klen, mlen, off;
+	size_t klen, mlen;
 	char err[256], src[16];
 	size_t len = qemu_elf(big, 2);
 
@@ -256,10 +259,10 @@ TEST(merge)
 			    sizeof(err)) == 0);
 	CHECK(!strcmp(src, "kf"));
 	check_merged(m, mlen, 2, 2, "kf");
-	off = 0;
-	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
+	cpuregs_walk_init(&w, m, mlen);
+	cpuregs_note_next(&w, &n, NULL, 0);
 	CHECK(cpuregs_reg(n.desc, X86, 0) == UINT64_C(0xffffffff90000000));
-	cpuregs_note_next(m, mlen, &off, &n, NULL, 0);
+	cpuregs_note_next(&w, &n, NULL, 0);
 	CHECK(!memcmp(n.desc + CPUREGS_PR_REG_OFF, fw.desc + PR +
 		      CPUREGS_PR_REG_OFF, (27 * 8)));
 	free(m);
@@ -305,6 +308,82 @@ TEST(merge)
 	cpuregs_free(&fw);
 }
 
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33);
+}
+
+/*
+ * pr_pid after the merge, against the rule written out pairwise: the
+ * kernel's pid (QEMU's cpu + 1 past the kernel's CPUs), unless it is 0 or
+ * another CPU's kernel note with registers has it: then SYNTH + cpu.
+ */
+TEST(merge_pids)
+{
+	static uint8_t k[64 * (20 + PR)];
+	static char src[64 + 1];
+	uint8_t desc[PR];
+	struct cpuregs fw = { 0 };
+	struct cpuregs_walk w;
+	struct cpuregs_note n;
+	uint32_t kpid[64];
+	bool kregs[64];
+	char err[256];
+
+	rng_state = 0x70696473;
+	fw.arch = X86;
+	fw.desc = calloc(64, PR);
+	CHECK(fw.desc);
+	for (int it = 0; fw.desc && it < 2000; it++) {
+		uint32_t nk = rnd() % 40, c, i = 0;
+		size_t klen = 0, mlen;
+		uint8_t *m;
+
+		fw.n = rnd() % 48;
+		for (c = 0; c < nk; c++) {
+			/* Few pids, so that they clash. */
+			kpid[c] = rnd() % 6;
+			kregs[c] = rnd() % 3 != 0;
+			pr_desc(desc, kpid[c], kregs[c] ? 0x1000 + c : 0);
+			klen += note(k + klen, "CORE", NT_PRSTATUS, desc, PR);
+		}
+		for (c = 0; c < fw.n; c++)
+			pr_desc(fw.desc + (size_t)c * PR, c + 1, 0x2000 + c);
+		if (cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src,
+				  sizeof(src), err, sizeof(err))) {
+			CHECKF(0, "%s", err);
+			continue;
+		}
+		cpuregs_walk_init(&w, m, mlen);
+		while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
+			uint32_t want, j;
+			bool taken = false;
+
+			if (!cpuregs_is_prstatus(&n, X86))
+				continue;
+			want = i < nk ? kpid[i] : i + 1;
+			for (j = 0; j < nk; j++)
+				if (j != i && kregs[j] && kpid[j] == want)
+					taken = true;
+			if (!want || taken)
+				want = CPUREGS_PID_SYNTH + i;
+			CHECKF(cpuregs_pid(n.desc) == want, "iteration %d cpu "
+			       "%u: pid %u, want %u", it, i,
+			       cpuregs_pid(n.desc), want);
+			i++;
+		}
+		CHECKF(i == (nk > fw.n ? nk : fw.n), "iteration %d: %u CPUs",
+		       it, i);
+		free(m);
+		if (tap_case_failed)
+			break;
+	}
+	cpuregs_free(&fw);
+}
+
 TEST(manifest_line)
 {
 	char line[200], text[400];
@@ -330,14 +409,6 @@ TEST(manifest_line)
 	CHECK(cpuregs_manifest_find("x\n# cpu_regs: file cpu_regs.notes, "
 				    "-2 CPUs, 7 bytes, from QEMU "
 				    "dump-guest-memory\n", &n, &b) < 0);
-}
-
-static uint64_t rng_state;
-
-static uint32_t rnd(void)
-{
-	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (uint32_t)(rng_state >> 33);
 }
 
 /* Random mutations: parse and merge must stay in bounds and consistent. */
@@ -412,6 +483,7 @@ int main(void)
 	RUN(qemu_elf_hostile);
 	RUN(notes_file);
 	RUN(merge);
+	RUN(merge_pids);
 	RUN(manifest_line);
 	RUN(mutations);
 	TAP_EXIT();
