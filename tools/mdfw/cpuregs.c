@@ -224,7 +224,7 @@ int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
 {
 	struct mdfw_buf b = { p, len };
 	uint16_t type = 0, machine = 0, phentsize = 0, phnum = 0, i;
-	uint64_t phoff = 0;
+	uint64_t phoff = 0, total = 0;
 	uint32_t cap = 0, nnotes = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -272,6 +272,18 @@ int cpuregs_from_qemu_elf(const uint8_t *p, size_t len, struct cpuregs *r,
 				off, sz, len);
 			goto fail;
 		}
+		/*
+		 * Each PT_NOTE is walked: together they may not exceed the
+		 * file, or PT_NOTEs over the same bytes would make the work
+		 * quadratic (QEMU writes one).
+		 */
+		if (sz > len - total) {
+			set_err(err, errlen, "PT_NOTE %u: the PT_NOTEs add up "
+				"to more than the %zu-byte file (they overlap)",
+				i, len);
+			goto fail;
+		}
+		total += sz;
 		if (take_notes(p + off, (size_t)sz, r, &cap, false, err,
 			       errlen))
 			goto fail;

@@ -117,7 +117,8 @@ uint32_t cpuregs_pid(const uint8_t *desc);
  * QEMU's dump-guest-memory ELF p[0, len): take its "CORE" NT_PRSTATUS
  * notes (ELF64 LE ET_CORE, EM_X86_64 or EM_AARCH64, which sets r->arch;
  * notes of every PT_NOTE inside the
- * file; pr_pid must be 1, 2, ... in order, as QEMU writes cpu_index + 1;
+ * file, the PT_NOTEs together at most the file's size (no bytes walked
+ * twice); pr_pid must be 1, 2, ... in order, as QEMU writes cpu_index + 1;
  * at most CPUREGS_MAX_CPUS; an NT_PRSTATUS of another size is an error;
  * other notes are ignored). 0, or -1 with err.
  */

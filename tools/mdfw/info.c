@@ -273,11 +273,24 @@ static void read_notes(struct info *in, int fd)
 			in->notes_ok = false;
 			continue;
 		}
-		/* All notes together are capped too, not just each one. */
+		/*
+		 * All notes together are capped too, not just each one: at
+		 * 64 MiB, and at the file's size, so that the work stays
+		 * linear in the file (PT_NOTEs over the same bytes overlap:
+		 * they are not read again).
+		 */
 		if (p->p_filesz > MDELF_MAX_NOTES_TOTAL - total) {
 			fail(in, PK_NOTES_TOTAL, "PT_NOTE (phdr %" PRIu32
 			     "): the notes exceed %u MiB in total; not read",
 			     i, MDELF_MAX_NOTES_TOTAL >> 20);
+			in->notes_ok = false;
+			continue;
+		}
+		if (p->p_filesz > in->fsize - total) {
+			fail(in, PK_NOTES_TOTAL, "PT_NOTE (phdr %" PRIu32
+			     "): the notes exceed the file's %" PRIu64
+			     " bytes in total (PT_NOTEs overlap); not read", i,
+			     in->fsize);
 			in->notes_ok = false;
 			continue;
 		}

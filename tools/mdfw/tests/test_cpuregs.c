@@ -147,6 +147,9 @@ TEST(qemu_elf_hostile)
 	BAD(put_le32(b + notes + 4, 200), "200 bytes");	/* NT_PRSTATUS size */
 	BAD(put_le32(b + notes + 20 + CPUREGS_PR_PID_OFF, 7), "pr_pid 7");
 	BAD(put_le32(b + 64, PT_LOAD), "no PT_NOTE");
+	/* The page of RAM as a second PT_NOTE over the notes: overlap. */
+	BAD(put_le32(b + 64 + 56, PT_NOTE); put_le64(b + 64 + 56 + 8, notes);
+	    put_le64(b + 64 + 56 + 32, len - notes - 100), "add up to more");
 	BAD(put_le32(b + notes + 8, NT_PRPSINFO);
 	    put_le32(b + notes + CPUREGS_NOTE_SIZE(X86) + 8, NT_PRPSINFO),
 	    "no NT_PRSTATUS");

@@ -16,6 +16,8 @@
  *    elf_header region), mdfw_info(), the cpuregs note walk
  *    (cpuregs_merge(), cpuregs_find_source()) and QEMU's
  *    dump-guest-memory ELF (cpuregs_from_qemu_elf());
+ *  - QEMU's ELF with many PT_NOTEs over the same notes, also through
+ *    mdfw_info();
  *  - the kernel's notes with many CPUs whose pr_reg is zero but for its
  *    last byte, merged with the firmware's (cpuregs_merge()).
  */
@@ -283,6 +285,91 @@ TEST(qemu_elf_zero_notes)
 	check_linear("cpuregs_from_qemu_elf (capture)", run_qemu_zero_notes, 4);
 }
 
+/* ---- QEMU's ELF: many PT_NOTEs over the same notes ------------------- */
+
+/*
+ * Half the file program headers, all PT_NOTE: the first over one
+ * NT_PRSTATUS, the others all over the other half of the file, empty
+ * notes (12 bytes, type 1). Walking every PT_NOTE costs (size / 112) *
+ * (size / 2). A file whose PT_NOTEs add up to more than its size has
+ * overlapping notes: refused after the program headers.
+ */
+static void run_qemu_many_pt_notes(size_t size, size_t *len)
+{
+	struct cpuregs r;
+	char err[256] = "";
+	uint16_t k = (uint16_t)(size / 2 / 56), i;
+	size_t o = qemu_ehdr(buf, k), pr, nl = 0;
+
+	pr = put_prstatus(buf + o, 1);
+	put_phdr(buf + 64, PT_NOTE, o, pr);
+	o += pr;
+	while (o + nl + 12 <= size) {
+		put_le32(buf + o + nl, 0);
+		put_le32(buf + o + nl + 4, 0);
+		put_le32(buf + o + nl + 8, 1);
+		nl += 12;
+	}
+	for (i = 1; i < k; i++)
+		put_phdr(buf + 64 + (size_t)i * 56, PT_NOTE, o, nl);
+	*len = o + nl;
+	r.n = 0;
+	CHECKF(cpuregs_from_qemu_elf(buf, *len, &r, err, sizeof(err)) < 0,
+	       "accepted, %u CPUs", r.n);
+	CHECKF(strstr(err, "PT_NOTE"), "%s", err);
+	cpuregs_free(&r);
+}
+
+TEST(qemu_elf_many_pt_notes)
+{
+	check_linear("cpuregs_from_qemu_elf, PT_NOTEs over the same notes",
+		     run_qemu_many_pt_notes, 4);
+}
+
+/*
+ * The same file for 'mdfw info', whose notes are capped at 64 MiB in all
+ * and at the file's size: PT_NOTEs over the same bytes are not read again.
+ */
+static void run_info_many_pt_notes(size_t size, size_t *len)
+{
+	char path[] = "/tmp/mdfw-test-linear-XXXXXX";
+	FILE *devnull = fopen("/dev/null", "w");
+	int fd = mkstemp(path);
+	uint16_t k = (uint16_t)(size / 2 / 56), i;
+	size_t o = qemu_ehdr(buf, k), pr, nl = 0;
+
+	pr = put_prstatus(buf + o, 1);
+	put_phdr(buf + 64, PT_NOTE, o, pr);
+	o += pr;
+	while (o + nl + 12 <= size) {
+		put_le32(buf + o + nl, 0);
+		put_le32(buf + o + nl + 4, 0);
+		put_le32(buf + o + nl + 8, 1);
+		nl += 12;
+	}
+	for (i = 1; i < k; i++)
+		put_phdr(buf + 64 + (size_t)i * 56, PT_NOTE, o, nl);
+	*len = o + nl;
+	CHECK(fd >= 0 && devnull);
+	if (fd < 0 || !devnull)
+		goto out;
+	CHECK(pwrite(fd, buf, *len, 0) == (ssize_t)*len);
+	CHECK(mdfw_info(path, false, devnull) == 3);
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	if (devnull)
+		fclose(devnull);
+}
+
+TEST(info_many_pt_notes)
+{
+	check_linear("mdfw_info, PT_NOTEs over the same notes",
+		     run_info_many_pt_notes, 8);
+}
+
 /* ---- the merge with many CPUs ---------------------------------------- */
 
 /*
@@ -370,6 +457,8 @@ int main(void)
 	RUN(info_zero_notes);
 	RUN(merge_zero_notes);
 	RUN(qemu_elf_zero_notes);
+	RUN(qemu_elf_many_pt_notes);
+	RUN(info_many_pt_notes);
 	RUN(merge_many_cpus);
 	RUN(zero_tail_matches_all_zero);
 	free(buf);
