@@ -744,7 +744,20 @@ int mdfw_info(const char *path, bool check, FILE *out)
 
 	in.out = out;
 	in.check = check;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * The type first: opening a FIFO for reading blocks until a writer
+	 * comes (forever), opening a device may do things. O_NONBLOCK in
+	 * case it changes between stat() and open(); fstat() decides.
+	 */
+	if (stat(path, &st)) {
+		msg_errno(errno, "info: %s", path);
+		return MDFW_EXIT_IO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		msg("info: %s: not a regular file", path);
+		return MDFW_EXIT_IO;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		msg_errno(errno, "info: %s", path);
 		return MDFW_EXIT_IO;

@@ -8,7 +8,8 @@
 
 /*
  * Print what the ELF core at path holds to out; with check, also verify
- * its consistency. Returns an mdfw exit code: 0, 2 (cannot read it), 3
+ * its consistency. Returns an mdfw exit code: 0, 2 (cannot read it, or
+ * not a regular file: a FIFO or device is refused before it is opened), 3
  * (not a usable ELF64 core, or a check failed: "problem:" lines say why).
  */
 int mdfw_info(const char *path, bool check, FILE *out);

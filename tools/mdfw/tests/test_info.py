@@ -158,11 +158,32 @@ def vmcoreinfo_values_escaped():
         check(not any(c in out for c in "\x1b\x07\r\x7f"), "raw bytes")
 
 
+def non_regular_files_refused_at_once():
+    """A FIFO used to block 'mdfw info' forever (it was opened before its
+    type was checked); a FIFO, a symlink to one, a directory and a
+    character device are refused at once: exit 2, 'not a regular file'."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "fifo")
+        os.mkfifo(fifo)
+        link = os.path.join(tmp, "link")
+        os.symlink(fifo, link)
+        for path in (fifo, link, tmp, "/dev/null"):
+            for args in (["info", path], ["info", "--check", path]):
+                try:
+                    r = subprocess.run([MDFW] + args, capture_output=True,
+                                       text=True, timeout=20)
+                except subprocess.TimeoutExpired:
+                    check(False, "mdfw %s blocked" % " ".join(args))
+                check(r.returncode == 2 and "not a regular file" in
+                      r.stderr and not r.stdout, "%s: rc %d %r %r" %
+                      (args, r.returncode, r.stdout, r.stderr))
+
+
 if __name__ == "__main__":
     tap = Tap()
     for t in (notes_capped_in_total, names_read_from_the_gap_only,
               region_summary_not_quadratic,
               problems_collapse_into_counted_lines,
-              vmcoreinfo_values_escaped):
+              vmcoreinfo_values_escaped, non_regular_files_refused_at_once):
         tap.run(t)
     tap.exit()
