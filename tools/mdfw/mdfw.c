@@ -31,6 +31,8 @@
 #include "table.h"
 #include "util.h"
 
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
 #define DEFAULT_SHM_SIZE	(UINT64_C(1) << 20)
 #define CONNECT_TIMEOUT_S	10	/* QEMU may not have created the socket */
 #define GREETING_TIMEOUT_S	10
@@ -852,6 +854,8 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	src.shm_size = shm_size;
 	src.bar2_known = bar2_known;
 	src.bar2 = bar2;
+	src.shm_what = o->have_smem ? "SMEM item " STR(SMEM_MINIDUMP_ITEM) :
+		       NULL;
 	src.max_total = o->max_bytes;	/* 0: the RAM size */
 	src.read_shm = read_shm_cb;
 	src.read_ram = read_ram_cb;

@@ -300,9 +300,10 @@ static bool locate_array(const struct md_source *src, struct md_table *t,
 	} else {
 		if (src->bar2_known)
 			set_err(err, errlen, "regions_baseptr 0x%" PRIx64
-				" is neither in the ivshmem BAR [0x%" PRIx64
-				", +0x%" PRIx64 ") nor in guest RAM",
-				t->baseptr, src->bar2, src->shm_size);
+				" is neither in %s [0x%" PRIx64 ", +0x%" PRIx64
+				") nor in guest RAM", t->baseptr,
+				src->shm_what ? src->shm_what :
+				"the ivshmem BAR", src->bar2, src->shm_size);
 		else
 			set_err(err, errlen, "regions_baseptr 0x%" PRIx64
 				" is not in guest RAM (ivshmem BAR address "

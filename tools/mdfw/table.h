@@ -94,6 +94,8 @@ struct md_source {
 	uint64_t shm_size;		/* bytes readable through read_shm */
 	bool bar2_known;		/* guest physical address of BAR 2 known? */
 	uint64_t bar2;
+	/* What read_shm reads, for messages; NULL: "the ivshmem BAR". */
+	const char *shm_what;
 	uint64_t max_total;		/* cap on accepted bytes; 0: RAM size */
 	uint32_t max_regions;		/* 0: MD_MAX_REGIONS */
 	/* Read len bytes at offset; return 0 or a negative errno. */

@@ -307,6 +307,19 @@ def table_rules_on_arm64():
               r.stderr)
 
 
+def baseptr_error_names_smem():
+    """A regions_baseptr neither in item 602 nor in guest RAM: the error
+    names SMEM item 602, not the ivshmem BAR this board does not have."""
+    with tempfile.TemporaryDirectory() as tmp:
+        g = ArmGuest(tmp, REGIONS, baseptr=0x1000)
+        r = g.extract()
+        check(r.returncode == 3 and "regions_baseptr 0x1000 is neither in "
+              "SMEM item 602 [0x%x, +0x150) nor in guest RAM" %
+              (SMEM_AT + TOC_OFF) in r.stderr and "ivshmem" not in
+              r.stderr, r.stderr)
+        check(os.listdir(g.out) == ["capture.txt"], os.listdir(g.out))
+
+
 def smem_options():
     with tempfile.TemporaryDirectory() as tmp:
         g = ArmGuest(tmp, REGIONS)
@@ -422,6 +435,7 @@ def main():
     t.run(arm64_info_needs_arm64_keys)
     t.run(bad_smem_refused)
     t.run(table_rules_on_arm64)
+    t.run(baseptr_error_names_smem)
     t.run(smem_options)
     t.run(capture_arm64_registers)
     t.run(capture_arch_mismatch)
