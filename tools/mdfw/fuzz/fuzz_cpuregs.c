@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness: the CPU-register parsers (cpuregs.c) on arbitrary
  * bytes: as QEMU's dump-guest-memory ELF, as cpu_regs.notes, and the
- * merge of the input as kernel notes with the registers parsed from it.
+ * merge of the input as kernel notes, alone and with the registers
+ * parsed from it.
  * Fails on a sanitizer error or a result breaking the rules (pr_pid
  * 1, 2, ... in order, at most CPUREGS_MAX_CPUS, a source note naming
  * every merged CPU). Both architectures: cpu_regs.notes is parsed as
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cpuregs.h"
+#include "fuzz/grow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,29 +52,57 @@ static void notes_file(const uint8_t *data, size_t size,
 	cpuregs_free(&f);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/*
+ * The input as the kernel's notes, merged with fw (NULL: no firmware
+ * registers): the source note must name every merged CPU.
+ */
+static void merge(const uint8_t *data, size_t size,
+		  const struct cpuregs_arch *a, const struct cpuregs *fw)
 {
 	static char src[CPUREGS_MAX_CPUS + 1];
-	struct cpuregs r;
+	const uint8_t *s;
 	char err[256];
 	uint8_t *m;
 	size_t mlen, sl;
 
+	if (cpuregs_merge(data, size, a, fw, &m, &mlen, src, sizeof(src), err,
+			  sizeof(err)))
+		return;
+	s = cpuregs_find_source(m, mlen, &sl);
+	if (!s || sl != strlen(src) || (fw && sl < fw->n))
+		abort();
+	free(m);
+}
+
+static int fuzz_one(const uint8_t *data, size_t size)
+{
+	struct cpuregs r;
+	char err[256];
+
 	notes_file(data, size, &cpuregs_x86_64);
 	notes_file(data, size, &cpuregs_aarch64);
+	merge(data, size, &cpuregs_x86_64, NULL);
+	merge(data, size, &cpuregs_aarch64, NULL);
 	if (cpuregs_from_qemu_elf(data, size, &r, err, sizeof(err)))
 		return 0;
 	check_regs(&r);
 	if (r.arch != &cpuregs_x86_64 && r.arch != &cpuregs_aarch64)
 		abort();
-	if (!cpuregs_merge(data, size, r.arch, &r, &m, &mlen, src, sizeof(src), err,
-			   sizeof(err))) {
-		const uint8_t *s = cpuregs_find_source(m, mlen, &sl);
-
-		if (!s || sl != strlen(src) || sl < r.n)
-			abort();
-		free(m);
-	}
+	merge(data, size, r.arch, &r);
 	cpuregs_free(&r);
+	return 0;
+}
+
+#define FUZZ_MAX_LEN	(4u << 20)	/* run.sh's -max_len */
+
+/* The input, or its growth ("GROW" inputs, grow.h). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *p = fuzz_grow(data, size, FUZZ_MAX_LEN, &buf, &len);
+
+	fuzz_one(p, len);
+	free(buf);
 	return 0;
 }

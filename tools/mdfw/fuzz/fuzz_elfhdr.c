@@ -15,6 +15,7 @@
 
 #include "mdelf.h"
 #include "util.h"
+#include "fuzz/grow.h"
 
 static bool name_rule(const char *s)
 {
@@ -27,7 +28,7 @@ static bool name_rule(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct mdelf_tentry *v;
 	struct mdelf_notes nn;
@@ -122,5 +123,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(v);
 	mdelf_core_free(&c);
+	return 0;
+}
+
+#define FUZZ_MAX_LEN	(4u << 20)	/* run.sh's -max_len */
+
+/* The input, or its growth ("GROW" inputs, grow.h). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *p = fuzz_grow(data, size, FUZZ_MAX_LEN, &buf, &len);
+
+	fuzz_one(p, len);
+	free(buf);
 	return 0;
 }

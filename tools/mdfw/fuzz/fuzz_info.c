@@ -12,10 +12,11 @@
 
 #include "info.h"
 #include "util.h"
+#include "fuzz/grow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	static FILE *devnull;
@@ -35,5 +36,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = mdfw_info(path, (size & 1) == 0, devnull);
 	if (rc != MDFW_EXIT_OK && rc != MDFW_EXIT_TABLE)
 		abort();
+	return 0;
+}
+
+#define FUZZ_MAX_LEN	(4u << 20)	/* run.sh's -max_len */
+
+/* The input, or its growth ("GROW" inputs, grow.h). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *p = fuzz_grow(data, size, FUZZ_MAX_LEN, &buf, &len);
+
+	fuzz_one(p, len);
+	free(buf);
 	return 0;
 }

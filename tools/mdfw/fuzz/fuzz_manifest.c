@@ -16,6 +16,7 @@
 #include "mdelf.h"
 #include "table.h"
 #include "util.h"
+#include "fuzz/grow.h"
 
 static char dir[64];
 
@@ -33,7 +34,7 @@ static void cleanup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static int dfd = -1;
 	struct mdelf_tentry *v;
@@ -73,5 +74,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	free(v);
+	return 0;
+}
+
+/*
+ * The input, or its growth ("GROW" inputs, grow.h) to at most the size a
+ * manifest may have (run.sh's -max_len).
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *p = fuzz_grow(data, size, MDELF_MAX_MANIFEST, &buf,
+				     &len);
+
+	fuzz_one(p, len);
+	free(buf);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "gpa.h"
 #include "smem.h"
 #include "table.h"
+#include "fuzz/grow.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,7 +49,7 @@ static int rd_ram(void *ctx, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct gpa_layout lay;
 	struct md_source src = { 0 };
@@ -91,5 +92,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	md_table_free(&t);
+	return 0;
+}
+
+#define FUZZ_MAX_LEN	(4u << 20)	/* run.sh's -max_len */
+
+/* The input, or its growth ("GROW" inputs, grow.h). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *p = fuzz_grow(data, size, FUZZ_MAX_LEN, &buf, &len);
+
+	fuzz_one(p, len);
+	free(buf);
 	return 0;
 }

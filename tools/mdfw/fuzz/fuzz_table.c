@@ -17,6 +17,7 @@
 #include "gpa.h"
 #include "table.h"
 #include "util.h"
+#include "fuzz/grow.h"
 
 #define FZ_BAR2	UINT64_C(0xfe000000)
 
@@ -60,7 +61,7 @@ static bool name_rule(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const uint64_t ram_sizes[4][2] = {
 		{ 8u << 20, 4u << 20 }, { 64u << 20, 0 },
@@ -133,5 +134,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sum != t.total_bytes || sum > cap)
 		abort();
 	md_table_free(&t);
+	return 0;
+}
+
+#define FUZZ_MAX_LEN	(4u << 20)	/* run.sh's -max_len */
+
+/* The input, or its growth ("GROW" inputs, grow.h). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *p = fuzz_grow(data, size, FUZZ_MAX_LEN, &buf, &len);
+
+	fuzz_one(p, len);
+	free(buf);
 	return 0;
 }

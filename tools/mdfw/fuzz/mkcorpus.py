@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Write the seed corpora fuzz/corpus/<harness>/ (small valid inputs, from
-the independent encoders in tests/). Run from anywhere; rewrites the
-seed-* files only."""
+the independent encoders in tests/, and "GROW" inputs that the harnesses
+grow into large hostile ones, see grow.h). Run from anywhere; rewrites
+the seed-* files only."""
 import os
 import struct
 import sys
@@ -29,6 +30,52 @@ def table_input(flags, cap, ents, count=None, baseptr=BAR2 + 336):
     n = len(ents) if count is None else count
     shm = toc_bytes((1, ENBL, DONE, NOTREQ, n, baseptr)) + arr
     return bytes([flags]) + struct.pack("<I", cap) + shm
+
+
+def grow(n, head, body, tail=b"", fix=0xffffffff, step=0):
+    """A "GROW" input (fuzz/grow.h): head + body * n + tail, with
+    (n - 1) * step added to the le64 at head[fix]."""
+    return (b"GROW" + struct.pack("<IIIII", n, len(head), len(head) +
+                                  len(body), fix, step) + head + body + tail)
+
+
+def ehdr(phoff, phnum):
+    ident = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
+    return G.EHDR.pack(ident, G.ET_CORE, G.EM_X86_64, 1, 0, phoff, 0, 0, 64,
+                       56, phnum, 0, 0, 0)
+
+
+def note_phdr(off, size):
+    return G.PHDR.pack(G.PT_NOTE, 0, off, 0, 0, size, size, 0)
+
+
+def hostile_seeds():
+    """Large repetitive inputs, grown by the harnesses from a few hundred
+    bytes, on which superlinear parsing shows (libFuzzer -timeout)."""
+    pr = G.prstatus(1, [0x1000] * 27)
+    empty = struct.pack("<III", 0, 0, 1)        # a 12-byte note, type 1
+    # 2 MiB of all-zero note headers, then one real note: the kernel's
+    # header region (elf_header) and a file for 'mdfw info'.
+    n = (2 << 20) // 12
+    names = G.MAGIC + struct.pack("<IIQ", 0, 24, 1)
+    head = ehdr(64, 1) + note_phdr(144, 12 + len(pr)) + names
+    zero = grow(n, head, b"\0" * 12, pr, fix=64 + 32, step=12)
+    put("elfhdr", "grow-zero-notes", zero)
+    put("info", "grow-zero-notes", zero)
+    # QEMU's dump-guest-memory ELF with the same notes.
+    head = ehdr(64, 1) + note_phdr(120, 12 + len(pr))
+    put("cpuregs", "grow-zero-notes",
+        grow(n, head, b"\0" * 12, pr, fix=64 + 32, step=12))
+    # 60000 PT_NOTEs over the same 480 KB of empty notes (and one over a
+    # NT_PRSTATUS): notes, then program headers, both grown.
+    m, k = 40000, 60000
+    phoff = 64 + len(pr) + 12                   # for one empty note
+    phdrs = grow(k, note_phdr(64, len(pr)), note_phdr(64 + len(pr), 12 * m))
+    many = grow(m, ehdr(phoff, 1 + k) + pr, empty, phdrs, fix=32, step=12)
+    put("cpuregs", "grow-pt-notes", many)
+    put("info", "grow-pt-notes", many)
+    # The kernel's notes: 4096 CPUs of one pid, pr_reg all zero.
+    put("cpuregs", "grow-kernel-cpus", grow(4096, b"", G.prstatus(5)))
 
 
 def main():
@@ -78,6 +125,9 @@ def main():
          ("", 0, 0, 0, "invalid-marker"),
          ("big", 0, 0x9000, 0x100000, "too-large"),
          ("odd", 3, 0xd0000000, 0x10, "out-of-ram")]).encode())
+
+
+    hostile_seeds()
 
 
 if __name__ == "__main__":
