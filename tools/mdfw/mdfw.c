@@ -43,7 +43,8 @@ static const char exit_codes_help[] =
 "Exit codes:\n"
 "  0  all good: every valid entry dumped\n"
 "  1  usage error\n"
-"  2  I/O or QMP error (missing file, QEMU gone, timeout, write failure)\n"
+"  2  I/O or QMP error (missing file, QEMU gone, timeout, write failure;\n"
+"     info: FILE not a regular file)\n"
 "  3  table unusable (no initialised TOC / APSS subsystem; with --smem:\n"
 "     SMEM not initialised, no partition table or item 602): nothing dumped\n"
 "  4  dump written, but some entries were bad and skipped (or dump.elf\n"
@@ -69,6 +70,12 @@ static const char main_help[] =
 "\n"
 "Run 'mdfw COMMAND --help' for the options of a command.\n"
 "Sizes and addresses: decimal or 0x-hex, optional suffix K/M/G/T (x1024^n).\n"
+"\n"
+"Guest data is hostile input: the work is linear in the bytes read, and\n"
+"each input is capped: at most 1024 table entries; the elf_header region\n"
+"at most 64 MiB and 4096 NT_PRSTATUS; QEMU's register dump at most 16 MiB,\n"
+"4096 CPUs, its PT_NOTEs together at most its size; manifest.tsv at most\n"
+"1 MiB; info: notes at most 64 MiB and the file's size in all.\n"
 "\n"
 "Output directory (created 0700; files 0600, fsync()ed; each file is\n"
 "created under a fresh random name with O_CREAT|O_EXCL|O_NOFOLLOW and\n"
@@ -177,9 +184,12 @@ static const char info_help[] =
 "two overlapping in the file, p_filesz == p_memsz, notes well-formed,\n"
 "one VMCOREINFO with the keys drgn and crash need, NT_PRSTATUS present.\n"
 "Each kind of problem is one 'problem:' line (with a count if repeated).\n"
-"Exit 0 if consistent, 3 with 'problem:' lines if not, 2 if unreadable.\n"
-"Bounded for hostile files: notes at most 64 MiB in all, the name table\n"
-"searched only between the program headers and the first segment.\n";
+"Exit 0 if consistent, 3 with 'problem:' lines if not, 2 if unreadable\n"
+"or not a regular file (a FIFO, device or directory is refused before it\n"
+"is opened). Bounded for hostile files: notes at most 64 MiB and at most\n"
+"the file's size in all (overlapping PT_NOTEs are not read again), the\n"
+"name table searched only between the program headers and the first\n"
+"segment; the work is linear in the bytes read.\n";
 
 static const char extract_help[] =
 "Usage: mdfw extract --ram FILE --ram-size N --shm FILE --bar2 ADDR\n"
