@@ -2,7 +2,7 @@
 # kmemdump: the two commands are `make demo` (the firmware scenario) and
 # `make check` (every test). See README.md.
 
-.PHONY: all check demo kernel series tools bench clean-check fuzz
+.PHONY: all check demo kernel tree series tools bench clean-check fuzz
 
 all: kernel tools
 
@@ -18,6 +18,11 @@ kernel:
 	scripts/deps.sh
 	scripts/kernel-build.sh
 	scripts/modules-build.sh
+
+# build/linux: pristine linux-source-6.12 + the series in patches/, a git
+# tree (branch kmemdump). FORCE=1 discards work there that patches/ lacks.
+tree:
+	@scripts/tree.sh
 
 # The kernel change as a git format-patch series in out/series/.
 series:

@@ -2,12 +2,15 @@
 # Shared paths and helpers for the harness scripts (sourced, not run).
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${KMD_BUILD:-$TOP/build}
-KSRC=$BUILD/linux            # pristine 6.12 source + our overlay
-KORIG=$BUILD/orig            # pristine copies of the kernel files we patch
+KSRC=$BUILD/linux            # git tree: pristine 6.12 + patches/ (make tree)
+KORIG=$BUILD/orig            # pristine copies of the kernel files we patch (old layout)
+KSERIES=$BUILD/series-linux  # worktree of KSRC: make series-check builds each patch there
 KOBJ=$BUILD/obj              # object tree of the test/scenario kernel
 KOBJ_N=$BUILD/obj-n          # object tree of the CONFIG_KMEMDUMP=n check
 KOBJ_RT=$BUILD/obj-rt        # the test kernel with PREEMPT_RT
 KOBJ_PROD=$BUILD/obj-prod    # production bench kernel: kmemdump-prod + bench-peers (make bench)
+KOBJ_SERIES=$BUILD/series-obj          # make series-check: x86 object tree
+KOBJ_SERIES64=$BUILD/series-obj-arm64  # make series-check: arm64 object tree
 KTARBALL=${KMD_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
@@ -16,6 +19,9 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=kmemdump KBUILD_BUILD_HOST=kmemdump
+# build/linux is a git tree: without this, the kernel's setlocalversion
+# appends "+" to the release (6.12.x+) because HEAD is no tagged release.
+export LOCALVERSION=${LOCALVERSION-}
 JOBS=${JOBS:-$(nproc)}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
