@@ -2,7 +2,7 @@
 # kmemdump: the two commands are `make demo` (the firmware scenario) and
 # `make check` (every test). See README.md.
 
-.PHONY: all check demo kernel tree series tools bench clean-check fuzz
+.PHONY: all check demo kernel tree export series tools bench clean-check fuzz
 
 all: kernel tools
 
@@ -23,6 +23,10 @@ kernel:
 # tree (branch kmemdump). FORCE=1 discards work there that patches/ lacks.
 tree:
 	@scripts/tree.sh
+
+# build/linux's commits back to patches/ (git format-patch, stable form).
+export:
+	@scripts/export.sh
 
 # The kernel change as a git format-patch series in out/series/.
 series:
