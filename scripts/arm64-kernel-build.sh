@@ -8,22 +8,20 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/arm64-lib.sh"
+. "$(dirname "$0")/series-lib.sh"
 command -v aarch64-linux-gnu-gcc >/dev/null ||
 	die "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
 
 o=$KOBJ64
 mkdir -p "$o"
-# x86-only lines of the shared fragment, and KASAN (see the arm64 fragment).
-grep -v -E '^CONFIG_(SERIAL_8250|ACPI|UNWINDER_|KASAN)' \
-	"$TOP/tests/config/kmemdump.config" > "$o/base.config"
+arm64_base_config "$o/base.config"
 
 # KMD_SKIP_TREE=1: build build/linux as it is (local experiments).
-[ -n "${KMD_SKIP_TREE:-}" ] || "$TOP/scripts/kernel-tree.sh"
+[ -n "${KMD_SKIP_TREE:-}" ] || "$TOP/scripts/tree.sh"
 kconfigure kmake64 "$o" "$o/base.config" "$TOP/tests/config/kmemdump-arm64.config"
 
 if [ "${1:-}" = --w1 ]; then
-	srcs=$( (cd "$TOP/linux" && find . -name '*.c' | sed 's|^\./||')
-		sed -n 's|^+++ b/\([^[:space:]]*\.c\).*|\1|p' "$TOP"/patches/*.patch)
+	srcs=$(kgit diff --name-only --diff-filter=AM "$PRISTINE_REF" HEAD -- '*.c')
 	# Only the files this configuration builds.
 	objs=
 	for s in $srcs; do

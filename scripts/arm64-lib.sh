@@ -18,3 +18,10 @@ kmake64() { # kmake64 OBJDIR args...
 		CC="ccache aarch64-linux-gnu-gcc" HOSTCC="ccache gcc" \
 		-j"$JOBS" "$@"
 }
+
+# arm64_base_config OUTFILE: the shared test fragment without its x86-only
+# lines, and without KASAN (see kmemdump-arm64.config).
+arm64_base_config() {
+	grep -v -E '^CONFIG_(SERIAL_8250|ACPI|UNWINDER_|KASAN)' \
+		"$TOP/tests/config/kmemdump.config" > "$1"
+}

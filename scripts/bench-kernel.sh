@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 o=$KOBJ_PROD
 cfg=$TOP/tests/config
-"$TOP/scripts/kernel-tree.sh"
+"$TOP/scripts/tree.sh"
 mkdir -p "$o"
 # The fragment: base lines whose option the production fragment names are
 # dropped, then the two fragments are appended.

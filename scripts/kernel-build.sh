@@ -8,10 +8,11 @@
 #   kernel-build.sh --rt     the test kernel with PREEMPT_RT, in build/obj-rt
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/series-lib.sh"
 
 frag=$TOP/tests/config/kmemdump.config
 
-"$TOP/scripts/kernel-tree.sh"
+"$TOP/scripts/tree.sh"
 
 # This tree is x86_64: other architectures' files are built in theirs.
 x86_only() { awk '!/^arch\// || /^arch\/x86\//'; }
@@ -24,8 +25,8 @@ if [ "${1:-}" = --nocfg ]; then
 	kconfigure kmake "$KOBJ_N" "$KOBJ_N/base.config" "$TOP/tests/config/kmemdump-off.config"
 	# The call sites are the existing kernel files the change edits; the
 	# new files all depend on CONFIG_KMEMDUMP.
-	objs=$(sed -n 's|^+++ b/\([^[:space:]]*\)\.c.*|\1.o|p' "$TOP"/patches/*.patch |
-		x86_only | sort -u)
+	objs=$(kgit diff --name-only --diff-filter=M "$PRISTINE_REF" HEAD -- '*.c' |
+		x86_only | sed 's/\.c$/.o/')
 	log "CONFIG_KMEMDUMP=n: building $(echo $objs | wc -w) call-site objects"
 	kmake "$KOBJ_N" W=1 $objs
 	exit 0
@@ -44,8 +45,7 @@ if [ "${1:-}" = --w1 ]; then
 	# Compile every C file the change adds or edits with W=1, to assembly
 	# so that the object files of the real build stay untouched. Any
 	# warning fails.
-	srcs=$( { (cd "$TOP/linux" && find . -name '*.c' | sed 's|^\./||')
-		sed -n 's|^+++ b/\([^[:space:]]*\.c\).*|\1|p' "$TOP"/patches/*.patch; } | x86_only)
+	srcs=$(kgit diff --name-only --diff-filter=AM "$PRISTINE_REF" HEAD -- '*.c' | x86_only)
 	log "W=1: $(echo $srcs | wc -w) files"
 	kmake "$KOBJ" W=1 $(echo "$srcs" | sed 's/\.c$/.s/') 2>&1 | tee "$KOBJ/w1.log"
 	! grep -q 'warning:' "$KOBJ/w1.log"
