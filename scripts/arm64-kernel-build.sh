@@ -22,10 +22,13 @@ kconfigure kmake64 "$o" "$o/base.config" "$TOP/tests/config/kmemdump-arm64.confi
 
 if [ "${1:-}" = --w1 ]; then
 	srcs=$(kgit diff --name-only --diff-filter=AM "$PRISTINE_REF" HEAD -- '*.c')
-	# Only the files this configuration builds.
+	# Only the files this configuration builds; the old .s first (see
+	# kernel-build.sh --w1).
 	objs=
 	for s in $srcs; do
-		[ -f "$o/${s%.c}.o" ] && objs="$objs ${s%.c}.s"
+		[ -f "$o/${s%.c}.o" ] || continue
+		objs="$objs ${s%.c}.s"
+		rm -f "$o/${s%.c}.s"
 	done
 	log "arm64 W=1: $(echo $objs | wc -w) files"
 	kmake64 "$o" W=1 $objs 2>&1 | tee "$o/w1.log"
