@@ -39,7 +39,11 @@ static inline uint32_t fuzz_grow_le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-/* Grow data[0, size) into out[0, room); returns the length written. */
+/*
+ * Grow data[0, size) into out[0, room); returns the length written. With
+ * out NULL, only the length: the buffer is then allocated to exactly that
+ * size, so that ASan still catches a read past the grown input.
+ */
 static inline size_t fuzz_grow_into(const uint8_t *data, size_t size,
 				    uint8_t *out, size_t room, int depth)
 {
@@ -50,7 +54,8 @@ static inline size_t fuzz_grow_into(const uint8_t *data, size_t size,
 	if (depth >= FUZZ_GROW_DEPTH || size < FUZZ_GROW_HDR ||
 	    memcmp(data, "GROW", 4)) {
 		n = size < room ? size : room;
-		memcpy(out, data, n);
+		if (out)
+			memcpy(out, data, n);
 		return n;
 	}
 	dl = size - FUZZ_GROW_HDR;
@@ -64,17 +69,22 @@ static inline size_t fuzz_grow_into(const uint8_t *data, size_t size,
 	if (b < a || b > dl)
 		b = a;
 	if (a > room) {
-		memcpy(out, d, room);
+		if (out)
+			memcpy(out, d, room);
 		return room;
 	}
-	memcpy(out, d, a);
+	if (out)
+		memcpy(out, d, a);
 	/* The tail first (it may grow too), then as many bodies as fit. */
-	t = fuzz_grow_into(d + b, dl - b, out + a, room - a, depth + 1);
+	t = fuzz_grow_into(d + b, dl - b, out ? out + a : NULL, room - a,
+			   depth + 1);
 	blen = b - a;
 	if (!blen)
 		n = 0;
 	else if (n > (room - a - t) / blen)
 		n = (room - a - t) / blen;
+	if (!out)
+		return a + n * blen + t;
 	memmove(out + a + n * blen, out + a, t);
 	for (i = 0; i < n; i++)
 		memcpy(out + a + i * blen, d + a, blen);
@@ -90,8 +100,8 @@ static inline size_t fuzz_grow_into(const uint8_t *data, size_t size,
 
 /*
  * The input to parse: data itself (*buf NULL), or its growth to at most
- * max bytes in *buf (malloc()ed; free it after use). Returns the bytes to
- * parse and their length in *len.
+ * max bytes in *buf (malloc()ed to its exact size; free it after use).
+ * Returns the bytes to parse and their length in *len.
  */
 static inline const uint8_t *fuzz_grow(const uint8_t *data, size_t size,
 				       size_t max, uint8_t **buf, size_t *len)
@@ -100,10 +110,12 @@ static inline const uint8_t *fuzz_grow(const uint8_t *data, size_t size,
 	*len = size;
 	if (size < FUZZ_GROW_HDR || memcmp(data, "GROW", 4))
 		return data;
-	*buf = malloc(max ? max : 1);
+	*len = fuzz_grow_into(data, size, NULL, max, 0);
+	*buf = malloc(*len ? *len : 1);
 	if (!*buf)
 		abort();
-	*len = fuzz_grow_into(data, size, *buf, max, 0);
+	if (fuzz_grow_into(data, size, *buf, *len, 0) != *len)
+		abort();
 	return *buf;
 }
 
