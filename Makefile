@@ -2,7 +2,7 @@
 # kmemdump: the two commands are `make demo` (the firmware scenario) and
 # `make check` (every test). See README.md.
 
-.PHONY: all check demo kernel tree export series tools bench clean-check fuzz
+.PHONY: all check demo kernel tree export series-check series tools bench clean-check fuzz
 
 all: kernel tools
 
@@ -27,6 +27,11 @@ tree:
 # build/linux's commits back to patches/ (git format-patch, stable form).
 export:
 	@scripts/export.sh
+
+# Every patch: applies, checkpatch/kernel-doc clean, builds (x86, and
+# arm64 where it matters). SERIES_CHECK_FLAGS: --quick, --from N, --to N...
+series-check:
+	@scripts/series-check.sh $(SERIES_CHECK_FLAGS)
 
 # The kernel change as a git format-patch series in out/series/.
 series:
