@@ -2,7 +2,7 @@
 # kmemdump: the two commands are `make demo` (the firmware scenario) and
 # `make check` (every test). See README.md.
 
-.PHONY: all check demo kernel tree export series-check series tools bench clean-check fuzz
+.PHONY: all check demo kernel tree export series-check tools bench clean-check fuzz
 
 all: kernel tools
 
@@ -32,10 +32,6 @@ export:
 # arm64 where it matters). SERIES_CHECK_FLAGS: --quick, --from N, --to N...
 series-check:
 	@scripts/series-check.sh $(SERIES_CHECK_FLAGS)
-
-# The kernel change as a git format-patch series in out/series/.
-series:
-	scripts/series.sh --check out/series
 
 tools:
 	$(MAKE) -C tools/mdfw

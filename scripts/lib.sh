@@ -3,7 +3,6 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${KMD_BUILD:-$TOP/build}
 KSRC=$BUILD/linux            # git tree: pristine 6.12 + patches/ (make tree)
-KORIG=$BUILD/orig            # pristine copies of the kernel files we patch (old layout)
 KSERIES=$BUILD/series-linux  # worktree of KSRC: make series-check builds each patch there
 KOBJ=$BUILD/obj              # object tree of the test/scenario kernel
 KOBJ_N=$BUILD/obj-n          # object tree of the CONFIG_KMEMDUMP=n check
