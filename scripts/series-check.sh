@@ -94,7 +94,8 @@ fi
 
 series_format "$pristine" "$r" "$L/export" "$TOP/patches/0000-cover-letter.patch" 2> "$L/export.log"
 differ=
-for f in "$L"/export/*.patch "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+# Anything else in patches/ differs too.
+for f in "$L"/export/*.patch "$TOP"/patches/*; do
 	n=${f##*/}
 	cmp -s "$L/export/$n" "$TOP/patches/$n" || case " $differ " in
 		*" $n "*) ;;
@@ -102,7 +103,7 @@ for f in "$L"/export/*.patch "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
 	esac
 done
 st=0; [ -z "$differ" ] || st=1
-res $st series.normalised "not as make export writes them (make tree && make export):$differ"
+res $st series.normalised "patches/ differs from what make export writes (or holds other files):$differ"
 
 kgit show "$r:MAINTAINERS" > "$L/MAINTAINERS"
 unmaintained=
