@@ -53,7 +53,9 @@ def blurb_of(body):
     summary = [i for i, l in enumerate(lines)
                if re.match(r'^ \d+ files? changed', l)]
     if not summary:
-        sys.exit('error: the old cover letter has no diffstat')
+        print('warning: no shortlog and diffstat in the old cover letter: '
+              'all its text is taken as the blurb', file=sys.stderr)
+        return re.sub(r'\n-- \n.*', '', body, flags=re.S).strip('\n')
     i = summary[-1] - 1
     while i >= 0 and re.match(r'^ \S.*\|', lines[i]):   # diffstat lines
         i -= 1
@@ -65,7 +67,9 @@ def blurb_of(body):
             start = i
         i -= 1
     if start is None:
-        sys.exit('error: no shortlog found in the old cover letter')
+        print('warning: no shortlog in the old cover letter: the text before '
+              'its diffstat is taken as the blurb', file=sys.stderr)
+        start = i + 1
     return '\n'.join(lines[:start]).strip('\n')
 
 
