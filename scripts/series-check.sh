@@ -247,8 +247,8 @@ build() {
 		touch "$o/.series-ok/$key"
 		res 0 "series.$n.build-$a"
 	else
-		res 1 "series.$n.build-$a" "$(grep -m1 -E 'error|warning:' "$log" || echo "see $log")"
-		grep -E 'error|warning:' "$log" | sed -n 1,20p | indent
+		res 1 "series.$n.build-$a" "$(grep -m1 -E '(error|warning): |\*\*\* ' "$log" || echo "see $log")"
+		grep -E '(error|warning): |\*\*\* ' "$log" | sed -n 1,20p | indent
 	fi
 	log "series.$n.build-$a: $((SECONDS - t0)) s"
 }
