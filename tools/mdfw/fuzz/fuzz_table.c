@@ -137,16 +137,5 @@ static int fuzz_one(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#define FUZZ_MAX_LEN	(4u << 20)	/* run.sh's -max_len */
-
-/* The input, or its growth ("GROW" inputs, grow.h). */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	uint8_t *buf;
-	size_t len;
-	const uint8_t *p = fuzz_grow(data, size, FUZZ_MAX_LEN, &buf, &len);
-
-	fuzz_one(p, len);
-	free(buf);
-	return 0;
-}
+/* The input, or its growth ("GROW" inputs, grow.h); run.sh's -max_len. */
+FUZZ_GROW_ENTRY(fuzz_one, 4u << 20)

@@ -119,4 +119,20 @@ static inline const uint8_t *fuzz_grow(const uint8_t *data, size_t size,
 	return *buf;
 }
 
+/*
+ * The harness's libFuzzer entry: fuzz_one(p, len) on the input, or on its
+ * growth to at most max_len bytes (run.sh's -max_len).
+ */
+#define FUZZ_GROW_ENTRY(fuzz_one, max_len)				\
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)		\
+{									\
+	uint8_t *buf;							\
+	size_t len;							\
+	const uint8_t *p = fuzz_grow(data, size, (max_len), &buf, &len); \
+									\
+	fuzz_one(p, len);						\
+	free(buf);							\
+	return 0;							\
+}
+
 #endif /* MDFW_FUZZ_GROW_H */
