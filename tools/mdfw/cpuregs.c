@@ -381,23 +381,55 @@ static uint32_t pid_count(const uint32_t *sorted, uint32_t n, uint32_t pid)
 	return lo - first;
 }
 
+/* The pid CPU i's stack pointer sp selects among stk's sets, or 0. */
+static bool stack_pid(const struct cpuregs_stacks *stk, uint32_t i,
+		      uint64_t sp, uint32_t *pid)
+{
+	unsigned int k;
+
+	if (!stk || i >= stk->ncpus)
+		return false;
+	for (k = 0; k < 2; k++) {
+		const struct cpuregs_stack *s = &stk->st[2 * (size_t)i + k];
+
+		if (s->len && sp >= s->lo && sp - s->lo < s->len) {
+			*pid = s->pid;
+			return true;
+		}
+	}
+	return false;
+}
+
 int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
-		  const struct cpuregs *fw, uint8_t **out, size_t *outlen, char *src, size_t srclen,
-		  char *err, size_t errlen)
+		  const struct cpuregs *fw, uint8_t **out, size_t *outlen,
+		  char *src, size_t srclen, char *err, size_t errlen)
+{
+	return cpuregs_merge_stacks(k, klen, a, fw, NULL, out, outlen, src,
+				    srclen, NULL, err, errlen);
+}
+
+int cpuregs_merge_stacks(const uint8_t *k, size_t klen,
+			 const struct cpuregs_arch *a, const struct cpuregs *fw,
+			 const struct cpuregs_stacks *stk, uint8_t **out,
+			 size_t *outlen, char *src, size_t srclen,
+			 uint32_t *matched, char *err, size_t errlen)
 {
 	struct cpuregs_walk w;
 	struct cpuregs_note n;
-	const uint8_t **kdesc = NULL;
-	bool *kregs = NULL;
-	uint32_t *held = NULL;	/* pids of the kernel's CPUs with registers */
-	uint32_t nk = 0, nheld = 0, ncpu, i;
+	const uint8_t **kdesc = NULL, **cdesc = NULL;
+	bool *kregs = NULL, *auth = NULL;
+	uint32_t *held = NULL;	/* pids held with authority, sorted */
+	uint32_t *pids = NULL;	/* each CPU's pid before the synthetic rule */
+	uint32_t nk = 0, nheld = 0, nmatched = 0, ncpu, i;
 	size_t olen, o, other = 0;
-	uint8_t *d = NULL;
+	uint8_t *d = NULL, *srcs = NULL;
 	char nerr[160];
 	int ret;
 
 	*out = NULL;
 	*outlen = 0;
+	if (matched)
+		*matched = 0;
 	if (fw && fw->n && fw->arch != a) {
 		set_err(err, errlen, "the firmware's registers are %s, the "
 			"kernel's notes %s", fw->arch ? fw->arch->name : "?",
@@ -407,8 +439,7 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 	/* Pass 1: the kernel's CPUs and the size of its other notes. */
 	kdesc = calloc(CPUREGS_MAX_CPUS, sizeof(*kdesc));
 	kregs = calloc(CPUREGS_MAX_CPUS, sizeof(*kregs));
-	held = calloc(CPUREGS_MAX_CPUS, sizeof(*held));
-	if (!kdesc || !kregs || !held) {
+	if (!kdesc || !kregs) {
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -422,8 +453,6 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 			}
 			/* Each pr_reg is read once, not once per CPU. */
 			kregs[nk] = cpuregs_has_regs(n.desc, a);
-			if (kregs[nk])
-				held[nheld++] = cpuregs_pid(n.desc);
 			kdesc[nk++] = n.desc;
 		} else if (!(note_named(&n, CPUREGS_SRC_NAME) &&
 			     n.type == CPUREGS_NT_SOURCE)) {
@@ -434,50 +463,71 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		set_err(err, errlen, "kernel notes: %s", nerr);
 		goto fail;
 	}
-	qsort(held, nheld, sizeof(*held), cmp_u32);
 	ncpu = fw && fw->n > nk ? fw->n : nk;
 	olen = (size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 12 + 8 + pad4(ncpu) + other;
 	d = calloc(1, olen);
-	if (!d) {
+	cdesc = calloc(ncpu + 1u, sizeof(*cdesc));
+	auth = calloc(ncpu + 1u, sizeof(*auth));
+	pids = calloc(ncpu + 1u, sizeof(*pids));
+	held = calloc(ncpu + 1u, sizeof(*held));
+	srcs = calloc(ncpu + 1u, 1);
+	if (!d || !cdesc || !auth || !pids || !held || !srcs) {
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* The CPUs, in order; then the source note. */
-	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE(a)) {
-		const uint8_t *desc;
-		uint32_t pid, others;
-		char s;
+	/*
+	 * Pass 2: each CPU's note and pid. gdb makes one thread per pr_pid,
+	 * and drgn finds a running task's registers by its pid. The pid of
+	 * the task whose stack the CPU runs on (a set's, by the stack
+	 * pointer) is the best; else the kernel's pid stays (the task that
+	 * ran there, also when the registers come from the firmware);
+	 * without a kernel note, QEMU's cpu + 1.
+	 */
+	for (i = 0; i < ncpu; i++) {
+		bool regs;
 
 		if (i < nk && kregs[i]) {
-			desc = kdesc[i];
-			s = CPUREGS_SRC_KERNEL;
+			cdesc[i] = kdesc[i];
+			srcs[i] = CPUREGS_SRC_KERNEL;
+			regs = true;
 		} else if (fw && i < fw->n) {
-			desc = fw->desc + (size_t)i * a->prstatus_size;
-			s = cpuregs_has_regs(desc, a) ? CPUREGS_SRC_FIRMWARE :
-			    CPUREGS_SRC_NONE;
+			cdesc[i] = fw->desc + (size_t)i * a->prstatus_size;
+			regs = cpuregs_has_regs(cdesc[i], a);
+			srcs[i] = regs ? CPUREGS_SRC_FIRMWARE :
+				  CPUREGS_SRC_NONE;
 		} else {
-			desc = kdesc[i];
-			s = CPUREGS_SRC_NONE;
+			cdesc[i] = kdesc[i];
+			srcs[i] = CPUREGS_SRC_NONE;
+			regs = false;
 		}
-		put_prstatus(d + o, desc, a);
+		pids[i] = i < nk ? cpuregs_pid(kdesc[i]) : i + 1;
+		auth[i] = i < nk && kregs[i];
+		if (regs && stack_pid(stk, i, cpuregs_reg(cdesc[i], a,
+							  a->sp_index),
+				      &pids[i])) {
+			auth[i] = true;
+			nmatched++;
+		}
+		if (auth[i])
+			held[nheld++] = pids[i];
+	}
+	qsort(held, nheld, sizeof(*held), cmp_u32);
+	/* The CPUs, in order; then the source note. */
+	for (i = 0, o = 0; i < ncpu; i++, o += CPUREGS_NOTE_SIZE(a)) {
+		uint32_t pid = pids[i];
+
+		put_prstatus(d + o, cdesc[i], a);
 		/*
-		 * gdb makes one thread per pr_pid, and drgn finds a running
-		 * task's registers by its pid: the kernel's pid stays (the
-		 * task that ran there: the kernel keeps it current at every
-		 * context switch, also when the registers come from the
-		 * firmware); without a kernel note, QEMU's cpu + 1. A pid that
-		 * is 0 (an idle CPU: several would merge into one thread) or
-		 * that another CPU's kernel note with registers holds becomes
-		 * CPUREGS_PID_SYNTH + cpu, which no task can have.
+		 * A pid that is 0 (an idle CPU: several would merge into
+		 * one thread) or that another CPU holds with authority
+		 * becomes CPUREGS_PID_SYNTH + cpu, which no task can have.
 		 */
-		pid = i < nk ? cpuregs_pid(kdesc[i]) : i + 1;
-		others = pid_count(held, nheld, pid) - (i < nk && kregs[i]);
-		if (!pid || others)
+		if (!pid || pid_count(held, nheld, pid) - auth[i])
 			pid = CPUREGS_PID_SYNTH + i;
 		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, pid);
-		d[(size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 20 + i] = (uint8_t)s;
+		d[(size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 20 + i] = srcs[i];
 		if (src && i + 1 < srclen) {
-			src[i] = s;
+			src[i] = (char)srcs[i];
 			src[i + 1] = 0;
 		}
 	}
@@ -488,7 +538,7 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 	put_le32(d + o + 8, CPUREGS_NT_SOURCE);
 	memcpy(d + o + 12, CPUREGS_SRC_NAME, sizeof(CPUREGS_SRC_NAME));
 	o += 20 + pad4(ncpu);
-	/* Pass 2: the kernel's other notes, as they were. */
+	/* Pass 3: the kernel's other notes, as they were. */
 	cpuregs_walk_init(&w, k, klen);
 	while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
 		if (cpuregs_is_prstatus(&n, a) ||
@@ -500,14 +550,24 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 	}
 	free(kdesc);
 	free(kregs);
+	free(cdesc);
+	free(auth);
+	free(pids);
 	free(held);
+	free(srcs);
+	if (matched)
+		*matched = nmatched;
 	*out = d;
 	*outlen = o;
 	return 0;
 fail:
 	free(kdesc);
 	free(kregs);
+	free(cdesc);
+	free(auth);
+	free(pids);
 	free(held);
+	free(srcs);
 	free(d);
 	return -1;
 }

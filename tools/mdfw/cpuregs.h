@@ -160,6 +160,38 @@ int cpuregs_merge(const uint8_t *k, size_t klen, const struct cpuregs_arch *a,
 		  char *err, size_t errlen);
 
 /*
+ * The stacks each CPU's tasks run on, from the CPU sets (cpusets.h), to
+ * pick pr_pid by the CPU's stack pointer: st[2 * cpu + k], k = 0 the
+ * CPU's newest usable set, k = 1 its other one; len 0: none.
+ */
+struct cpuregs_stack {
+	uint64_t lo, len;	/* [lo, lo + len), not wrapping */
+	uint32_t pid;
+};
+
+struct cpuregs_stacks {
+	uint32_t ncpus;
+	const struct cpuregs_stack *st;	/* 2 * ncpus */
+};
+
+/*
+ * cpuregs_merge() with the pid rule of the CPU sets: for CPU i whose
+ * chosen note has registers and whose stack pointer (rsp, sp) lies in
+ * one of stk's stacks of CPU i (the newest set first), that set's pid is
+ * written; then, as in cpuregs_merge(), a pid of 0 becomes
+ * CPUREGS_PID_SYNTH + i, and so does a pid that another CPU holds with
+ * authority: its kernel note's registers, or its stack pointer in a set
+ * (the kernel's notes with registers alone, without CPU sets). fw and stk
+ * may be NULL. *matched (may be NULL) gets the number of CPUs whose pid
+ * came from a set.
+ */
+int cpuregs_merge_stacks(const uint8_t *k, size_t klen,
+			 const struct cpuregs_arch *a, const struct cpuregs *fw,
+			 const struct cpuregs_stacks *stk, uint8_t **out,
+			 size_t *outlen, char *src, size_t srclen,
+			 uint32_t *matched, char *err, size_t errlen);
+
+/*
  * The MDFW source note of a PT_NOTE segment: its descriptor (one byte per
  * CPU, not NUL-terminated) and length, or NULL if there is none. Stops
  * quietly at a malformed note.

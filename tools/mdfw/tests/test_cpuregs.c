@@ -320,32 +320,69 @@ static uint32_t rnd(void)
 }
 
 /*
- * pr_pid after the merge, against the rule written out pairwise: the
- * kernel's pid (QEMU's cpu + 1 past the kernel's CPUs), unless it is 0 or
- * another CPU's kernel note with registers has it: then SYNTH + cpu.
+ * The merged notes m[0, mlen) against the pid rule written out pairwise:
+ * CPU i's pid is pre[i], unless it is 0 or another CPU j holds it with
+ * authority (auth[j]): then SYNTH + i. There must be ncpu CPUs.
  */
-TEST(merge_pids)
+static void check_pids(const uint8_t *m, size_t mlen, const uint32_t *pre,
+		       const bool *auth, uint32_t ncpu, int it)
+{
+	struct cpuregs_walk w;
+	struct cpuregs_note n;
+	uint32_t i = 0;
+
+	cpuregs_walk_init(&w, m, mlen);
+	while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
+		uint32_t want, j;
+		bool taken = false;
+
+		if (!cpuregs_is_prstatus(&n, X86))
+			continue;
+		want = i < ncpu ? pre[i] : 0;
+		for (j = 0; j < ncpu; j++)
+			if (j != i && auth[j] && pre[j] == want)
+				taken = true;
+		if (!want || taken)
+			want = CPUREGS_PID_SYNTH + i;
+		CHECKF(cpuregs_pid(n.desc) == want, "iteration %d cpu %u: pid "
+		       "%u, want %u", it, i, cpuregs_pid(n.desc), want);
+		i++;
+	}
+	CHECKF(i == ncpu, "iteration %d: %u CPUs, want %u", it, i, ncpu);
+}
+
+/*
+ * pr_pid after random merges, against the rule written out pairwise
+ * (check_pids()): the kernel's pid (QEMU's cpu + 1 past the kernel's
+ * CPUs), held with authority if the kernel's note has registers. With
+ * stacks, random CPU-set stacks around the stack pointers too: the pid
+ * of the set whose stack holds the chosen note's rsp (newest set first),
+ * held with authority. Returns how many CPUs' pids came from a set.
+ */
+static uint32_t random_pids(bool stacks, uint64_t seed, int iters)
 {
 	static uint8_t k[64 * (20 + PR)];
+	static struct cpuregs_stack st[2 * 64];
 	static char src[64 + 1];
 	uint8_t desc[PR];
 	struct cpuregs fw = { 0 };
-	struct cpuregs_walk w;
-	struct cpuregs_note n;
-	uint32_t kpid[64];
-	bool kregs[64];
+	uint32_t kpid[64], pre[64], matched, nmatch = 0;
+	bool kregs[64], auth[64];
 	char err[256];
 
-	rng_state = 0x70696473;
+	rng_state = seed;
 	fw.arch = X86;
 	fw.desc = calloc(64, PR);
 	CHECK(fw.desc);
-	for (int it = 0; fw.desc && it < 2000; it++) {
-		uint32_t nk = rnd() % 40, c, i = 0;
+	for (int it = 0; fw.desc && it < iters; it++) {
+		struct cpuregs_stacks stk = { rnd() % 48, st };
+		uint32_t nk = rnd() % 40, c, want_matched = 0, ncpu;
 		size_t klen = 0, mlen;
 		uint8_t *m;
+		int ret;
 
 		fw.n = rnd() % 48;
+		ncpu = nk > fw.n ? nk : fw.n;
 		for (c = 0; c < nk; c++) {
 			/* Few pids, so that they clash. */
 			kpid[c] = rnd() % 6;
@@ -355,36 +392,111 @@ TEST(merge_pids)
 		}
 		for (c = 0; c < fw.n; c++)
 			pr_desc(fw.desc + (size_t)c * PR, c + 1, 0x2000 + c);
-		if (cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src,
-				  sizeof(src), err, sizeof(err))) {
+		/* rsp = base + 19: stacks around it, a few pids. */
+		for (c = 0; stacks && c < 2 * stk.ncpus; c++) {
+			st[c].lo = (rnd() & 1 ? 0x1000 : 0x2000) + c / 2 +
+				   rnd() % 40;
+			st[c].len = rnd() % 4 ? rnd() % 8 : 0;
+			st[c].pid = rnd() % 8;
+		}
+		for (c = 0; c < ncpu; c++) {
+			bool regs = (c < nk && kregs[c]) || c < fw.n;
+			uint64_t sp = (c < nk && kregs[c] ? 0x1000 + c :
+				       0x2000 + c) + 19;
+			unsigned int j;
+
+			pre[c] = c < nk ? kpid[c] : c + 1;
+			auth[c] = c < nk && kregs[c];
+			for (j = 0; stacks && regs && c < stk.ncpus && j < 2;
+			     j++) {
+				const struct cpuregs_stack *x = &st[2 * c + j];
+
+				if (x->len && sp >= x->lo && sp < x->lo + x->len) {
+					pre[c] = x->pid;
+					auth[c] = true;
+					want_matched++;
+					break;
+				}
+			}
+		}
+		if (stacks)
+			ret = cpuregs_merge_stacks(k, klen, X86, &fw, &stk, &m,
+						   &mlen, src, sizeof(src),
+						   &matched, err, sizeof(err));
+		else
+			ret = cpuregs_merge(k, klen, X86, &fw, &m, &mlen, src,
+					    sizeof(src), err, sizeof(err));
+		if (ret) {
 			CHECKF(0, "%s", err);
 			continue;
 		}
-		cpuregs_walk_init(&w, m, mlen);
-		while (cpuregs_note_next(&w, &n, NULL, 0) > 0) {
-			uint32_t want, j;
-			bool taken = false;
-
-			if (!cpuregs_is_prstatus(&n, X86))
-				continue;
-			want = i < nk ? kpid[i] : i + 1;
-			for (j = 0; j < nk; j++)
-				if (j != i && kregs[j] && kpid[j] == want)
-					taken = true;
-			if (!want || taken)
-				want = CPUREGS_PID_SYNTH + i;
-			CHECKF(cpuregs_pid(n.desc) == want, "iteration %d cpu "
-			       "%u: pid %u, want %u", it, i,
-			       cpuregs_pid(n.desc), want);
-			i++;
-		}
-		CHECKF(i == (nk > fw.n ? nk : fw.n), "iteration %d: %u CPUs",
-		       it, i);
+		CHECKF(!stacks || matched == want_matched, "iteration %d: %u "
+		       "matched, want %u", it, matched, want_matched);
+		nmatch += want_matched;
+		check_pids(m, mlen, pre, auth, ncpu, it);
 		free(m);
 		if (tap_case_failed)
 			break;
 	}
 	cpuregs_free(&fw);
+	return nmatch;
+}
+
+TEST(merge_pids)
+{
+	random_pids(false, 0x70696473, 2000);
+}
+
+TEST(merge_stack_pids)
+{
+	uint32_t n = random_pids(true, 0x737461636b, 3000);
+
+	CHECKF(n > 1000, "%u stack pointers in a set", n);
+}
+
+/* aarch64: the stack pointer is pr_reg[31] of a 392-byte NT_PRSTATUS. */
+TEST(merge_stack_pids_aarch64)
+{
+	const struct cpuregs_arch *a = &cpuregs_aarch64;
+	struct cpuregs_stack st[4] = {
+		{ 0xffff800080000000, 0x4000, 4242 }, { 0, 0, 0 },
+		{ 0xffff800080010000, 0x4000, 17 },
+		{ 0xffff800080020000, 0x4000, 18 },
+	};
+	struct cpuregs_stacks stk = { 2, st };
+	uint8_t k[2 * (20 + 392)], desc[392];
+	struct cpuregs_walk w;
+	struct cpuregs_note n;
+	uint32_t c, matched = 0, pids[2] = { 0, 0 };
+	size_t klen = 0, mlen;
+	char err[256], src[8];
+	uint8_t *m;
+
+	for (c = 0; c < 2; c++) {
+		memset(desc, 0, sizeof(desc));
+		put_le32(desc + CPUREGS_PR_PID_OFF, 900 + c);
+		put_le64(desc + CPUREGS_PR_REG_OFF + 8 * 32, 0xffff800081000000);
+		/* CPU 0: sp in its newest set; CPU 1: in its older one. */
+		put_le64(desc + CPUREGS_PR_REG_OFF + 8 * 31, c ?
+			 0xffff800080023ff0 : 0xffff800080000010);
+		/* x19 (pr_reg[19], x86's rsp slot) in CPU 1's newest set. */
+		put_le64(desc + CPUREGS_PR_REG_OFF + 8 * 19, 0xffff800080010010);
+		klen += note(k + klen, "CORE", NT_PRSTATUS, desc, 392);
+	}
+	CHECK(cpuregs_merge_stacks(k, klen, a, NULL, &stk, &m, &mlen, src,
+				   sizeof(src), &matched, err,
+				   sizeof(err)) == 0);
+	CHECK(matched == 2 && !strcmp(src, "kk"));
+	cpuregs_walk_init(&w, m, mlen);
+	for (c = 0; c < 2 && cpuregs_note_next(&w, &n, NULL, 0) > 0; c++)
+		pids[c] = cpuregs_is_prstatus(&n, a) ? cpuregs_pid(n.desc) : 0;
+	CHECKF(pids[0] == 4242 && pids[1] == 18, "%u %u", pids[0], pids[1]);
+	free(m);
+	/* No stacks, no firmware: nothing matched. */
+	CHECK(cpuregs_merge_stacks(k, klen, a, NULL, NULL, &m, &mlen, NULL, 0,
+				   &matched, err, sizeof(err)) == 0 &&
+	      matched == 0);
+	free(m);
 }
 
 TEST(manifest_line)
@@ -487,6 +599,8 @@ int main(void)
 	RUN(notes_file);
 	RUN(merge);
 	RUN(merge_pids);
+	RUN(merge_stack_pids);
+	RUN(merge_stack_pids_aarch64);
 	RUN(manifest_line);
 	RUN(mutations);
 	TAP_EXIT();
