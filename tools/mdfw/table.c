@@ -195,6 +195,59 @@ void md_toc_init_bytes(uint8_t toc[MD_TOC_SIZE])
 	put_le32(toc + MD_TOC_ENABLED, MD_ENABLED_MAGIC);
 }
 
+/* 1-4 decimal digits at *s; advances *s. */
+static bool digits(const char **s, uint32_t *v, bool *canonical)
+{
+	const char *p = *s;
+	uint32_t x = 0;
+	size_t n = 0;
+
+	while (p[n] >= '0' && p[n] <= '9') {
+		if (n == 4)
+			return false;
+		x = x * 10 + (uint32_t)(p[n] - '0');
+		n++;
+	}
+	if (!n)
+		return false;
+	if (n > 1 && p[0] == '0')
+		*canonical = false;
+	*v = x;
+	*s = p + n;
+	return true;
+}
+
+enum md_cpuset_kind md_cpuset_name(const char *name, uint32_t *cpu,
+				   uint32_t *chunk, bool *canonical)
+{
+	enum md_cpuset_kind k;
+	uint32_t c = 0, i = 0;
+	bool canon = true;
+	const char *s;
+
+	if (!strncmp(name, "KTASK", 5)) {
+		k = MD_CPUSET_TASK;
+		s = name + 5;
+		if (!digits(&s, &c, &canon) || *s)
+			return MD_CPUSET_NONE;
+	} else if (!strncmp(name, "KSTACK", 6)) {
+		k = MD_CPUSET_STACK;
+		s = name + 6;
+		if (!digits(&s, &c, &canon) || *s++ != '_' ||
+		    !digits(&s, &i, &canon) || *s)
+			return MD_CPUSET_NONE;
+	} else {
+		return MD_CPUSET_NONE;
+	}
+	if (cpu)
+		*cpu = c;
+	if (chunk)
+		*chunk = i;
+	if (canonical)
+		*canonical = canon;
+	return k;
+}
+
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
 			   uint64_t blen)
 {
@@ -221,6 +274,8 @@ static void check_entry(struct md_table *t, uint32_t i,
 		e->status = MD_ST_BAD_NAME;
 		return;
 	}
+	e->cpuset = md_cpuset_name(e->name, NULL, NULL, NULL) !=
+		    MD_CPUSET_NONE;
 	if (e->size == 0) {
 		e->status = MD_ST_EMPTY;
 		return;
@@ -255,10 +310,15 @@ static void check_entry(struct md_table *t, uint32_t i,
 			return;
 		}
 	}
-	for (j = 0; j < i; j++) {
+	/*
+	 * CPU-set entries may overlap anything: a task that migrated is in
+	 * two CPUs' sets, and a set may describe memory that an ordinary
+	 * region holds too.
+	 */
+	for (j = 0; j < i && !e->cpuset; j++) {
 		const struct md_entry *o = &t->entries[j];
 
-		if (o->status != MD_ST_OK)
+		if (o->status != MD_ST_OK || o->cpuset)
 			continue;
 		if (ranges_overlap(e->addr, e->size, o->addr, o->size)) {
 			e->status = MD_ST_OVERLAP;

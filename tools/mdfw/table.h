@@ -63,7 +63,8 @@ enum md_status {
 	MD_ST_OVERFLOW,		/* address + size wraps */
 	MD_ST_OUT_OF_RAM,	/* not entirely inside one guest RAM range */
 	MD_ST_DUPLICATE,	/* (name, seq) already accepted, ignoring case */
-	MD_ST_OVERLAP,		/* overlaps an accepted entry */
+	MD_ST_OVERLAP,		/* overlaps an accepted entry (neither of
+				 * them a CPU-set entry) */
 	MD_ST_TOO_LARGE,	/* would exceed the total dump size cap */
 	MD_ST_IO_ERROR,		/* set by the dumper: copying failed */
 };
@@ -79,6 +80,7 @@ struct md_entry {
 	enum md_status status;
 	uint32_t other;		/* DUPLICATE/OVERLAP: index of earlier entry */
 	bool case_only;		/* DUPLICATE: the names differ in case only */
+	bool cpuset;		/* a CPU-set entry's name (md_cpuset_name()) */
 	uint64_t file_off;	/* OK: offset in the RAM file */
 };
 
@@ -151,6 +153,30 @@ void md_entry_describe(const struct md_entry *e, char *out, size_t len);
  * bytes), bytes outside [A-Za-z0-9_-] as \xNN. Never contains tab/newline.
  */
 void md_name_escape(const uint8_t raw[MD_NAME_LEN], char out[MD_NAME_ESC_LEN]);
+
+/*
+ * CPU-set entries (README "CPU sets"): each followed CPU's current task
+ * is published lock-free as entries named KTASK<c> (the task_struct) and
+ * KSTACK<c>_<i> (stack chunk i), seq_num = the set (0 or 1), which the
+ * kernel's ELF header does not describe. They are recognised by their
+ * name only: ^KTASK[0-9]{1,4}$ and ^KSTACK[0-9]{1,4}_[0-9]{1,4}$. They may
+ * overlap each other and ordinary entries (a migrated task is in two
+ * CPUs' sets): the overlap rule does not apply to them.
+ */
+enum md_cpuset_kind {
+	MD_CPUSET_NONE,		/* an ordinary entry */
+	MD_CPUSET_TASK,		/* KTASK<c> */
+	MD_CPUSET_STACK,	/* KSTACK<c>_<i> */
+};
+
+/*
+ * The kind of the entry named name (NUL-terminated); for a CPU-set entry
+ * *cpu and *chunk (0 for a task; either may be NULL) get c and i, and
+ * *canonical (may be NULL) whether both are written without a leading
+ * zero (only then is the entry the KTASK<c>/KSTACK<c>_<i> of CPU c).
+ */
+enum md_cpuset_kind md_cpuset_name(const char *name, uint32_t *cpu,
+				   uint32_t *chunk, bool *canonical);
 
 /* The TOC the firmware writes before the guest boots. */
 void md_toc_init_bytes(uint8_t toc[MD_TOC_SIZE]);

@@ -16,15 +16,7 @@
 #include "mdelf.h"
 #include "util.h"
 #include "fuzz/grow.h"
-
-static bool name_rule(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= 15 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					    "abcdefghijklmnopqrstuvwxyz"
-					    "0123456789_-") == n;
-}
+#include "tests/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

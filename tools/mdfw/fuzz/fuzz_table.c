@@ -18,6 +18,7 @@
 #include "table.h"
 #include "util.h"
 #include "fuzz/grow.h"
+#include "tests/rules.h"
 
 #define FZ_BAR2	UINT64_C(0xfe000000)
 
@@ -48,15 +49,6 @@ static int rd_ram(void *c, uint64_t off, void *buf, size_t len)
 	for (i = 0; i < len; i++)
 		d[i] = x->all_len ? x->all[(off + i) % x->all_len] : 0;
 	return 0;
-}
-
-static bool name_rule(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= 15 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					    "abcdefghijklmnopqrstuvwxyz"
-					    "0123456789_-") == n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -124,7 +116,8 @@ static int fuzz_one(const uint8_t *data, size_t size)
 			if (o->status != MD_ST_OK)
 				continue;
 			if (!(o->addr + o->size <= e->addr ||
-			      e->addr + e->size <= o->addr))
+			      e->addr + e->size <= o->addr ||
+			      cpuset_rule(o->name) || cpuset_rule(e->name)))
 				abort();	/* overlap accepted */
 			if (o->seq == e->seq && !strcasecmp(o->name, e->name))
 				abort();	/* file names collide */

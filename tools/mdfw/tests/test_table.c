@@ -382,6 +382,90 @@ TEST(overlap)
 	CHECK(t.n_ok == 4 && t.n_bad == 5);
 }
 
+TEST(cpuset_names)
+{
+	static const struct {
+		const char *name;
+		enum md_cpuset_kind kind;
+		uint32_t cpu, chunk;
+		bool canonical;
+	} v[] = {
+		{ "KTASK0", MD_CPUSET_TASK, 0, 0, true },
+		{ "KTASK9999", MD_CPUSET_TASK, 9999, 0, true },
+		{ "KTASK0042", MD_CPUSET_TASK, 42, 0, false },
+		{ "KSTACK0_0", MD_CPUSET_STACK, 0, 0, true },
+		{ "KSTACK12_63", MD_CPUSET_STACK, 12, 63, true },
+		{ "KSTACK9999_9999", MD_CPUSET_STACK, 9999, 9999, true },
+		{ "KSTACK1_01", MD_CPUSET_STACK, 1, 1, false },
+		{ "KTASK", MD_CPUSET_NONE, 0, 0, false },
+		{ "KTASK12345", MD_CPUSET_NONE, 0, 0, false },
+		{ "KTASK1_0", MD_CPUSET_NONE, 0, 0, false },
+		{ "KTASK1a", MD_CPUSET_NONE, 0, 0, false },
+		{ "KTASK-1", MD_CPUSET_NONE, 0, 0, false },
+		{ "ktask1", MD_CPUSET_NONE, 0, 0, false },
+		{ "XKTASK1", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACK1", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACK1_", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACK_1", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACK1_2_3", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACK12345_1", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACK1_12345", MD_CPUSET_NONE, 0, 0, false },
+		{ "KSTACKS1_1", MD_CPUSET_NONE, 0, 0, false },
+		{ "cpu0_task", MD_CPUSET_NONE, 0, 0, false },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		uint32_t cpu = 77, chunk = 77;
+		bool canon = !v[i].canonical;
+		enum md_cpuset_kind k = md_cpuset_name(v[i].name, &cpu, &chunk,
+						       &canon);
+
+		CHECKF(k == v[i].kind, "%s", v[i].name);
+		if (k != MD_CPUSET_NONE)
+			CHECKF(cpu == v[i].cpu && chunk == v[i].chunk &&
+			       canon == v[i].canonical, "%s: %u %u %d",
+			       v[i].name, cpu, chunk, canon);
+	}
+}
+
+/* CPU-set entries may overlap anything; ordinary ones still may not. */
+TEST(cpuset_overlap_allowed)
+{
+	fx_init(&fx, 64 * MiB, 0);
+	fx_region(&fx, 0, "Kbanner", 0, VALI, 0x10000, 0x1000);
+	/* An ordinary region first, a CPU set over part of it. */
+	fx_region(&fx, 1, "KSTACK1_0", 1, VALI, 0x10800, 0x1000);
+	/* A migrated task: the same memory in two CPUs' sets. */
+	fx_region(&fx, 2, "KTASK0", 0, VALI, 0x20000, 0x2800);
+	fx_region(&fx, 3, "KTASK1", 0, VALI, 0x20000, 0x2800);
+	fx_region(&fx, 4, "KTASK1", 1, VALI, 0x21000, 0x100);
+	/* An ordinary region after a CPU-set entry, over it. */
+	fx_region(&fx, 5, "Kafter", 0, VALI, 0x20100, 0x10);
+	/* ... and one over that ordinary region is still refused. */
+	fx_region(&fx, 6, "Klater", 0, VALI, 0x20108, 0x10);
+	fx_region(&fx, 7, "Kover", 0, VALI, 0x10f00, 0x10);
+	/* Not a CPU-set name (case): an ordinary overlapping entry. */
+	fx_region(&fx, 8, "ktask2", 0, VALI, 0x10010, 0x10);
+	/* The same (name, seq) twice is still a duplicate. */
+	fx_region(&fx, 9, "KTASK1", 0, VALI, 0x30000, 0x2800);
+	CHECK(parse() == 0);
+	CHECK(t.entries[0].status == MD_ST_OK && !t.entries[0].cpuset);
+	CHECK(t.entries[1].status == MD_ST_OK && t.entries[1].cpuset);
+	CHECK(t.entries[2].status == MD_ST_OK);
+	CHECK(t.entries[3].status == MD_ST_OK);
+	CHECK(t.entries[4].status == MD_ST_OK);
+	CHECK(t.entries[5].status == MD_ST_OK);
+	CHECK(t.entries[6].status == MD_ST_OVERLAP && t.entries[6].other == 5);
+	CHECK(t.entries[7].status == MD_ST_OVERLAP && t.entries[7].other == 0);
+	CHECK(t.entries[8].status == MD_ST_OVERLAP && !t.entries[8].cpuset &&
+	      t.entries[8].other == 0);
+	CHECK(t.entries[9].status == MD_ST_DUPLICATE &&
+	      t.entries[9].other == 3);
+	CHECK(t.n_ok == 6 && t.n_bad == 4);
+	CHECK(t.total_bytes == 0x1000 + 0x1000 + 2 * 0x2800 + 0x100 + 0x10);
+}
+
 TEST(duplicate_name_seq)
 {
 	fx_init(&fx, 64 * MiB, 0);
@@ -493,6 +577,8 @@ int main(void)
 	RUN(address_overflow);
 	RUN(outside_ram);
 	RUN(overlap);
+	RUN(cpuset_names);
+	RUN(cpuset_overlap_allowed);
 	RUN(duplicate_name_seq);
 	RUN(total_size_cap);
 	RUN(read_errors);
