@@ -516,6 +516,8 @@ static void print_report(struct info *in, const char *path)
 		"printk_text", NULL
 	};
 	static const char *const panic_bt[] = { "panic_stack", NULL };
+	/* mdfw's CPU sets: each CPU's current task and its stack. */
+	static const char *const tasks[] = { "KTASK*", "KSTACK*", NULL };
 	static const char *const keys[] = {
 		"OSRELEASE", "PAGESIZE", "KERNELOFFSET",
 		"SYMBOL(swapper_pg_dir)", "NUMBER(phys_base)", "SYMBOL(_stext)",
@@ -585,6 +587,7 @@ static void print_report(struct info *in, const char *path)
 		feature(in, "uts", uts);
 		feature(in, "kernel log", klog);
 		feature(in, "panic backtrace", panic_bt);
+		feature(in, "running tasks", tasks);
 	} else {
 		fprintf(in->out, "  %-16s ?    no name table (a full dump has "
 			"them all)\n", "regions");

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "cpuregs.h"
+#include "cpusets.h"
 #include "scan.h"
 #include "table.h"
 #include "util.h"
@@ -509,35 +510,52 @@ void mdelf_core_free(struct mdelf_core *c)
 
 /* ---- the consistency rule --------------------------------------------- */
 
+bool mdelf_is_cpuset(const struct mdelf_tentry *e)
+{
+	return md_cpuset_name(e->name, NULL, NULL, NULL) != MD_CPUSET_NONE;
+}
+
+/* The first entry of v[from, nv) that is not a CPU-set entry, or nv. */
+static uint32_t next_ordinary(const struct mdelf_tentry *v, uint32_t nv,
+			      uint32_t from)
+{
+	while (from < nv && mdelf_is_cpuset(&v[from]))
+		from++;
+	return from;
+}
+
 int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 		uint32_t nv, char *err, size_t errlen)
 {
 	uint64_t expect;
-	uint32_t k;
+	uint32_t k, j;
 
-	if (nv == 0) {
+	/* CPU-set entries are not the header's: they are skipped. */
+	j = next_ordinary(v, nv, 0);
+	if (j == nv) {
 		set_err(err, errlen, "no valid table entry");
 		return -1;
 	}
-	if (strcmp(v[0].name, MDELF_HDR_NAME) || v[0].seq != 0) {
+	if (strcmp(v[j].name, MDELF_HDR_NAME) || v[j].seq != 0) {
 		set_err(err, errlen, "the first valid table entry (index %"
 			PRIu32 ") is %s seq %" PRIu32 ", not %s seq 0",
-			v[0].index, v[0].name, v[0].seq, MDELF_HDR_NAME);
+			v[j].index, v[j].name, v[j].seq, MDELF_HDR_NAME);
 		return -1;
 	}
-	expect = v[0].size;
+	expect = v[j].size;
 	for (k = 0; k < c->nloads; k++) {
 		const struct mdelf_load *l = &c->loads[k];
 		const struct mdelf_tentry *e;
 
-		if (k + 1 >= nv) {
+		j = next_ordinary(v, nv, j + 1);
+		if (j >= nv) {
 			set_err(err, errlen, "PT_LOAD %" PRIu32 " (%s seq %"
 				PRIu32 ") has no valid table entry (%" PRIu32
-				" after %s)", k + 1, l->name, l->seq, nv - 1,
+				" after %s)", k + 1, l->name, l->seq, k,
 				MDELF_HDR_NAME);
 			return -1;
 		}
-		e = &v[k + 1];
+		e = &v[j];
 		if (strcmp(e->name, l->name) || e->seq != l->seq) {
 			set_err(err, errlen, "PT_LOAD %" PRIu32 " is %s seq %"
 				PRIu32 " but valid table entry %" PRIu32
@@ -577,8 +595,9 @@ int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 		}
 		expect += l->filesz;
 	}
-	if (nv > c->nloads + 1) {
-		const struct mdelf_tentry *e = &v[c->nloads + 1];
+	j = next_ordinary(v, nv, j + 1);
+	if (j < nv) {
+		const struct mdelf_tentry *e = &v[j];
 
 		set_err(err, errlen, "valid table entry %" PRIu32 " (index %"
 			PRIu32 ", %s seq %" PRIu32 ") has no PT_LOAD (the "
@@ -586,6 +605,28 @@ int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 			e->name, e->seq, c->nloads);
 		return -1;
 	}
+	return 0;
+}
+
+int mdelf_cpusets_last(struct mdelf_tentry *v, uint32_t nv, uint32_t *nord)
+{
+	struct mdelf_tentry *t;
+	uint32_t i, n = 0, pass;
+
+	*nord = 0;
+	if (!nv)
+		return 0;
+	t = malloc((size_t)nv * sizeof(*t));
+	if (!t)
+		return -1;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < nv; i++)
+			if (mdelf_is_cpuset(&v[i]) == (pass == 1))
+				t[n++] = v[i];
+	for (i = 0; i < nv; i++)
+		*nord += !mdelf_is_cpuset(&t[i]);
+	memcpy(v, t, (size_t)nv * sizeof(*t));
+	free(t);
 	return 0;
 }
 
@@ -846,19 +887,10 @@ bad:
 
 /* ---- writing dump.elf ------------------------------------------------- */
 
-int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
-		     const bool *keep, const struct mdelf_source *src,
-		     int odfd, const char *oname, uint64_t max_bytes,
-		     struct mdelf_result *r)
-{
-	return mdelf_write_core_notes(hdr, c, hdr + c->notes_off,
-				      (size_t)c->notes_len, keep, src, odfd,
-				      oname, max_bytes, r);
-}
-
 int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			   const uint8_t *notes, size_t notes_len,
-			   const bool *keep, const struct mdelf_source *src,
+			   const bool *keep, const struct mdelf_load *extra,
+			   uint32_t nextra, const struct mdelf_source *src,
 			   int odfd, const char *oname, uint64_t max_bytes,
 			   struct mdelf_result *r)
 {
@@ -866,7 +898,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	size_t olen, names_off, notes_off, phend;
 	uint8_t *out = NULL, *buf = NULL;
 	uint64_t data_off, total;
-	uint32_t i, k, kept = 0;
+	uint32_t i, k, kept = 0, nout;
 	int ofd = -1, ret;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
@@ -874,6 +906,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	r->nloads = c->nloads;
 	r->generation = c->generation;
 	r->kept = 0;
+	r->added = 0;
 	r->load_bytes = 0;
 	r->file_bytes = 0;
 	r->too_large = false;
@@ -883,17 +916,27 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			r->load_bytes += c->loads[i].filesz;
 		}
 	}
+	/* Added loads are entries in RAM (or md files of them). */
+	for (i = 0; i < nextra; i++)
+		r->load_bytes += extra[i].filesz;
+	/* e_phnum is 16 bits and PN_XNUM means more: never reached (one
+	 * PT_LOAD per table entry, at most 1024), but checked. */
+	if ((uint64_t)1 + kept + nextra >= PN_XNUM) {
+		ret = -E2BIG;
+		goto fail;
+	}
+	nout = kept + nextra;
 
 	/* Layout: Ehdr, phdrs, name table, notes, then the loads. */
-	phend = sizeof(Elf64_Ehdr) + (size_t)(1 + kept) * sizeof(Elf64_Phdr);
+	phend = sizeof(Elf64_Ehdr) + (size_t)(1 + nout) * sizeof(Elf64_Phdr);
 	names_off = (phend + 7) & ~(size_t)7;
 	notes_off = names_off + MDELF_NAMES_HDR +
-		    (size_t)kept * MDELF_NAMES_ENTSIZE;
+		    (size_t)nout * MDELF_NAMES_ENTSIZE;
 	olen = notes_off + notes_len;
-	total = olen + r->load_bytes;	/* loads are in RAM: no overflow */
-	if (total > max_bytes) {
+	total = olen + r->load_bytes;
+	if (r->load_bytes > UINT64_MAX - olen || total > max_bytes) {
 		r->too_large = true;
-		r->file_bytes = total;
+		r->file_bytes = total < olen ? UINT64_MAX : total;
 		return 0;
 	}
 	out = calloc(1, olen);
@@ -910,7 +953,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (uint16_t)(1 + kept);
+	eh.e_phnum = (uint16_t)(1 + nout);
 	put_ehdr(out, &eh);
 
 	memset(&ph, 0, sizeof(ph));
@@ -921,17 +964,19 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	put_phdr(out + sizeof(Elf64_Ehdr), &ph);
 
 	memcpy(out + names_off, MDELF_NAMES_MAGIC, 8);
-	put_le32(out + names_off + 8, kept);
+	put_le32(out + names_off + 8, nout);
 	put_le32(out + names_off + 12, MDELF_NAMES_ENTSIZE);
 	put_le64(out + names_off + 16, c->generation);
 	memcpy(out + notes_off, notes, notes_len);
 
+	/* The header's kept PT_LOADs in order, then the added ones. */
 	data_off = olen;
-	for (i = 0, k = 0; i < c->nloads; i++) {
-		const struct mdelf_load *l = &c->loads[i];
+	for (i = 0, k = 0; i < c->nloads + nextra; i++) {
+		const struct mdelf_load *l = i < c->nloads ? &c->loads[i] :
+					     &extra[i - c->nloads];
 		uint8_t *e;
 
-		if (!keep[i])
+		if (i < c->nloads && !keep[i])
 			continue;
 		memset(&ph, 0, sizeof(ph));
 		ph.p_type = PT_LOAD;
@@ -945,7 +990,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			 sizeof(Elf64_Phdr), &ph);
 		e = out + names_off + MDELF_NAMES_HDR +
 		    (size_t)k * MDELF_NAMES_ENTSIZE;
-		memcpy(e, l->name, strlen(l->name));
+		memcpy(e, l->name, strnlen(l->name, MDELF_NAME_LEN - 1));
 		put_le32(e + MDELF_NAME_LEN, l->seq);
 		data_off += l->filesz;
 		k++;
@@ -958,9 +1003,13 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 		goto fail;
 	}
 	ret = write_full(ofd, out, olen);
-	for (i = 0; !ret && i < c->nloads; i++)
-		if (keep[i])
-			ret = src->copy(src->ctx, c, i, ofd, buf, COPY_CHUNK);
+	for (i = 0; !ret && i < c->nloads + nextra; i++) {
+		if (i < c->nloads && !keep[i])
+			continue;
+		ret = src->copy(src->ctx, i < c->nloads ? &c->loads[i] :
+				&extra[i - c->nloads], i, ofd, buf,
+				COPY_CHUNK);
+	}
 	if (ret) {
 		out_abort(odfd, ofd, tmp);
 		goto fail;
@@ -971,6 +1020,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	if (ret)
 		goto fail;
 	r->kept = kept;
+	r->added = nextra;
 	r->file_bytes = data_off;
 	free(out);
 	free(buf);
@@ -979,6 +1029,45 @@ fail:
 	msg("writing %s: %s", oname, out_strerror(-ret));
 	free(out);
 	free(buf);
+	return ret;
+}
+
+int mdelf_merge_notes(const uint8_t *k, size_t klen,
+		      const struct cpuregs_arch *a, const struct cpuregs *fw,
+		      const struct cpuregs_stacks *stk, uint8_t **out,
+		      size_t *outlen, char *src, size_t srclen)
+{
+	uint32_t matched = 0;
+	char err[256];
+	int ret = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (fw && fw->n) {
+		if (!cpuregs_merge_stacks(k, klen, a, fw, stk, out, outlen,
+					  src, srclen, NULL, err,
+					  sizeof(err)))
+			return 0;
+		msg("warning: %s: %s; the firmware's CPU registers are left "
+		    "out", MDELF_OUT_FILE, err);
+		ret = -1;
+	}
+	if (!stk || !stk->ncpus)
+		return ret;
+	/* The kernel's registers alone: merged only if a set names a pid. */
+	if (cpuregs_merge_stacks(k, klen, a, NULL, stk, out, outlen, src,
+				 srclen, &matched, err, sizeof(err))) {
+		msg("warning: %s: %s; pr_pid is not taken from the CPU sets",
+		    MDELF_OUT_FILE, err);
+		return ret;
+	}
+	if (!matched) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+		if (src && srclen)
+			src[0] = 0;
+	}
 	return ret;
 }
 
@@ -1037,29 +1126,42 @@ int mdelf_dir_cpuregs(int dfd, const char *src_path,
 
 #define MAX_DROP_WARNINGS	5
 
-/* Can PT_LOAD idx (1-based) be taken from its md file? Warn if not. */
-static bool load_usable(int dfd, const char *src_path, uint32_t idx,
-			const struct mdelf_load *l, unsigned int *warned)
+/*
+ * Is md file fn in dfd a regular file of size bytes (never followed)?
+ * If not, why says so.
+ */
+static bool md_file_ok(int dfd, const char *fn, uint64_t size, char *why,
+		       size_t wl)
 {
-	char fn[64], why[160];
 	struct stat st;
 	int fd;
 
-	mdelf_file_name(l, fn, sizeof(fn));
 	fd = openat(dfd, fn, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, sizeof(why), "%s", strerror(errno));
+		snprintf(why, wl, "%s", strerror(errno));
 	} else if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(why, sizeof(why), "not a regular file");
-	} else if ((uint64_t)st.st_size != l->filesz) {
-		snprintf(why, sizeof(why), "%jd bytes, expected 0x%" PRIx64,
-			 (intmax_t)st.st_size, l->filesz);
+		snprintf(why, wl, "not a regular file");
+	} else if ((uint64_t)st.st_size != size) {
+		snprintf(why, wl, "%jd bytes, expected 0x%" PRIx64,
+			 (intmax_t)st.st_size, size);
 	} else {
 		close(fd);
 		return true;
 	}
 	if (fd >= 0)
 		close(fd);
+	return false;
+}
+
+/* Can PT_LOAD idx (1-based) be taken from its md file? Warn if not. */
+static bool load_usable(int dfd, const char *src_path, uint32_t idx,
+			const struct mdelf_load *l, unsigned int *warned)
+{
+	char fn[64], why[160];
+
+	mdelf_file_name(l, fn, sizeof(fn));
+	if (md_file_ok(dfd, fn, l->filesz, why, sizeof(why)))
+		return true;
 	if ((*warned)++ < MAX_DROP_WARNINGS)
 		msg("warning: %s: PT_LOAD %" PRIu32 " (vaddr 0x%" PRIx64
 		    ", 0x%" PRIx64 " bytes): %s/%s: %s; dropped",
@@ -1068,20 +1170,51 @@ static bool load_usable(int dfd, const char *src_path, uint32_t idx,
 	return false;
 }
 
+/*
+ * The dumped CPU-set entries v[from, nv) whose md file is missing or of
+ * the wrong size count as not dumped (their sets are skipped), with a
+ * warning.
+ */
+static void cpuset_files(int dfd, const char *src_path,
+			 struct mdelf_tentry *v, uint32_t from, uint32_t nv)
+{
+	unsigned int warned = 0;
+	char fn[64], why[160];
+	uint32_t i;
+
+	for (i = from; i < nv; i++) {
+		struct mdelf_load l = { .seq = v[i].seq };
+
+		if (!v[i].ok)
+			continue;
+		snprintf(l.name, sizeof(l.name), "%.15s", v[i].name);
+		mdelf_file_name(&l, fn, sizeof(fn));
+		if (md_file_ok(dfd, fn, v[i].size, why, sizeof(why)))
+			continue;
+		v[i].ok = false;
+		if (warned++ < MAX_DROP_WARNINGS)
+			msg("warning: %s/%s: %s; its CPU set is not added to "
+			    "%s", src_path, fn, why, MDELF_OUT_FILE);
+	}
+	if (warned > MAX_DROP_WARNINGS)
+		msg("warning: %u more md files of CPU-set entries unusable",
+		    warned - MAX_DROP_WARNINGS);
+}
+
 struct dir_src {
 	int dfd;
 };
 
 /* Copy a kept PT_LOAD's md file; it must still have the checked size. */
-static int dir_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
+static int dir_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
 		    int out, uint8_t *buf, size_t buflen)
 {
-	const struct mdelf_load *l = &c->loads[k];
 	const struct dir_src *s = ctx;
 	struct stat st;
 	char fn[64];
 	int fd, ret;
 
+	(void)k;
 	mdelf_file_name(l, fn, sizeof(fn));
 	fd = openat(s->dfd, fn, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_CLOEXEC);
@@ -1097,6 +1230,31 @@ static int dir_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
 	return ret;
 }
 
+/* The CPU sets' descriptor from its md file, as large as the manifest says. */
+static int dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
+		    size_t len)
+{
+	const struct dir_src *s = ctx;
+	struct mdelf_load l = { .seq = e->seq };
+	uint8_t *p = NULL;
+	size_t plen = 0;
+	char fn[64];
+	int ret;
+
+	snprintf(l.name, sizeof(l.name), "%.15s", e->name);
+	mdelf_file_name(&l, fn, sizeof(fn));
+	ret = read_small_file(s->dfd, fn, len, &p, &plen);
+	if (ret)
+		return ret;
+	if (plen != len) {
+		free(p);
+		return -ESTALE;
+	}
+	memcpy(buf, p, len);
+	free(p);
+	return 0;
+}
+
 int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		   const char *oname, uint64_t max_bytes,
 		   struct mdelf_result *r)
@@ -1105,6 +1263,8 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	struct mdelf_tentry *v = NULL;
 	struct dir_src ds = { src_dfd };
 	struct mdelf_source src = { dir_copy, &ds };
+	struct cpusets_result cs = { 0 };
+	struct cpuregs_stacks stk;
 	struct cpuregs fw = { 0 };
 	char err[512], line[700];
 	uint8_t *hdr = NULL, *notes = NULL;
@@ -1112,7 +1272,7 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	int fwret = 0;
 	unsigned int warned = 0;
 	bool *keep = NULL;
-	uint32_t nv, i;
+	uint32_t nv, nord, i;
 	size_t hlen = 0;
 	int ret, rc;
 
@@ -1124,10 +1284,15 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		return rc;
 	}
 	rc = MDFW_EXIT_IO;
-	for (i = 0; i < nv; i++)
+	/* The header's entries first, the CPU sets' after them. */
+	if (mdelf_cpusets_last(v, nv, &nord)) {
+		msg("%s: out of memory", MDELF_OUT_FILE);
+		goto out;
+	}
+	for (i = 0; i < nord; i++)
 		if (!strcmp(v[i].name, MDELF_HDR_NAME) && v[i].seq == 0)
 			break;
-	if (i == nv) {
+	if (i == nord) {
 		msg("%s/manifest.tsv: no valid %s entry: the guest kept no "
 		    "ELF core header", src_path, MDELF_HDR_NAME);
 		goto out;
@@ -1187,17 +1352,25 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	if (warned > MAX_DROP_WARNINGS)
 		msg("warning: %s: %u more PT_LOADs dropped", MDELF_OUT_FILE,
 		    warned - MAX_DROP_WARNINGS);
-	fwret = mdelf_dir_cpuregs(src_dfd, src_path, c.arch, &fw);
-	if (fwret > 0 &&
-	    cpuregs_merge(hdr + c.notes_off, (size_t)c.notes_len, c.arch, &fw,
-			  &notes, &notes_len, NULL, 0, err, sizeof(err))) {
-		msg("warning: %s: %s; the firmware's CPU registers are left "
-		    "out", MDELF_OUT_FILE, err);
-		fwret = -1;
+	/* The CPU sets: their md files must be there to count as dumped. */
+	cpuset_files(src_dfd, src_path, v, nord, nv);
+	if (cpusets_select(v, nv, dir_read, &ds, stderr, &cs)) {
+		msg("%s: out of memory", MDELF_OUT_FILE);
+		goto out;
 	}
+	cpusets_line(&cs, line, sizeof(line));
+	if (line[0])
+		printf("%s\n", line);
+	stk = cpusets_stacks(&cs);
+	fwret = mdelf_dir_cpuregs(src_dfd, src_path, c.arch, &fw);
+	if (mdelf_merge_notes(hdr + c.notes_off, (size_t)c.notes_len, c.arch,
+			      fwret > 0 ? &fw : NULL, &stk, &notes,
+			      &notes_len, NULL, 0))
+		fwret = -1;
 	if (mdelf_write_core_notes(hdr, &c, notes ? notes : hdr + c.notes_off,
 				   notes ? notes_len : (size_t)c.notes_len,
-				   keep, &src, odfd, oname, max_bytes, r))
+				   keep, cs.loads, cs.nloads, &src, odfd,
+				   oname, max_bytes, r))
 		goto out;
 	r->dropped = c.nloads - r->kept;
 	if (r->too_large) {
@@ -1211,6 +1384,7 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	rc = r->dropped || fwret < 0 ? MDFW_EXIT_PARTIAL : MDFW_EXIT_OK;
 out:
 	free(notes);
+	cpusets_free(&cs);
 	cpuregs_free(&fw);
 	free(keep);
 	free(v);

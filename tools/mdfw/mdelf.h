@@ -18,10 +18,12 @@
  * (name, seq) pair may appear twice.
  *
  * Protocol v2 consistency rule (mdelf_check()): the valid table entries in
- * table order are elf_header seq 0, then one entry per PT_LOAD in PT_LOAD
- * order with the same name and seq, address == p_paddr, size == p_filesz;
- * PT_LOAD 1's p_offset is the elf_header entry's size and each next one
- * the previous p_offset + p_filesz.
+ * table order, CPU-set entries (KTASK<c>, KSTACK<c>_<i>: table.h) skipped,
+ * are elf_header seq 0, then one entry per PT_LOAD in PT_LOAD order with
+ * the same name and seq, address == p_paddr, size == p_filesz; PT_LOAD
+ * 1's p_offset is the elf_header entry's size and each next one the
+ * previous p_offset + p_filesz. The CPU sets' PT_LOADs are mdfw's
+ * (cpusets.h): dump.elf has them after the header's.
  *
  * Everything in it is untrusted: parsed with bounds-checked readers only.
  */
@@ -143,11 +145,21 @@ struct mdelf_tentry {
 
 /*
  * The protocol v2 consistency rule (see the top of this file) for header c
- * and the valid table entries v[0, nv) in table order. 0 if it holds, -1
- * with the first mismatch in err.
+ * and the valid table entries v[0, nv) in table order, CPU-set entries
+ * skipped. 0 if it holds, -1 with the first mismatch in err.
  */
 int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 		uint32_t nv, char *err, size_t errlen);
+
+/* Is e a CPU-set entry (md_cpuset_name())? */
+bool mdelf_is_cpuset(const struct mdelf_tentry *e);
+
+/*
+ * Reorder v[0, nv) stably: the entries the header describes first, the
+ * CPU-set entries after them; *nord gets the count of the former. When
+ * the rule holds, PT_LOAD k is then v[k + 1]. 0, or -1 (memory).
+ */
+int mdelf_cpusets_last(struct mdelf_tentry *v, uint32_t nv, uint32_t *nord);
 
 /*
  * "header: generation G, N loads, consistent", or with inconsistency set,
@@ -170,43 +182,56 @@ struct mdelf_result {
 	uint32_t nloads;	/* PT_LOADs in the header */
 	uint32_t kept;		/* written */
 	uint32_t dropped;	/* not dumped, md file missing or wrong size */
-	uint64_t load_bytes;	/* bytes of the kept PT_LOADs */
+	uint32_t added;		/* PT_LOADs mdfw added (the CPU sets) */
+	uint64_t load_bytes;	/* bytes of the kept and added PT_LOADs */
 	uint64_t file_bytes;	/* size of the output file */
 	uint64_t generation;
 	bool too_large;		/* would exceed max_bytes: not written */
 };
 
-/* Where the bytes of PT_LOAD k come from. */
+/* Where the bytes of the PT_LOADs come from. */
 struct mdelf_source {
-	/* Copy PT_LOAD k (c->loads[k].filesz bytes) to out; 0 or -errno. */
-	int (*copy)(void *ctx, const struct mdelf_core *c, uint32_t k,
+	/*
+	 * Copy PT_LOAD l (l->filesz bytes) to out: k < c->nloads is the
+	 * header's PT_LOAD k, c->nloads + j the added PT_LOAD j. 0 or -errno.
+	 */
+	int (*copy)(void *ctx, const struct mdelf_load *l, uint32_t k,
 		    int out, uint8_t *buf, size_t buflen);
 	void *ctx;
 };
 
 /*
- * Write the ELF core of header c (region bytes hdr) with the PT_LOADs
- * keep[k] as dump file oname in the directory odfd: ELF header, program
- * headers with recomputed offsets, the name table (same generation), the
- * notes, then the PT_LOADs' bytes from src. Created as in out_create(),
- * fsync()ed, renamed, directory fsync()ed. If it would be larger than
- * max_bytes (UINT64_MAX: no cap), nothing is written and r->too_large is
- * set.
+ * Write the ELF core of header c (region bytes hdr) as dump file oname in
+ * the directory odfd: ELF header, program headers with recomputed offsets
+ * (PT_NOTE, the header's PT_LOADs keep[k] in order, then the added
+ * PT_LOADs extra[0, nextra): the CPU sets'), the name table of them all
+ * (same generation), the notes notes[0, notes_len) (the header's, or
+ * them merged with the firmware's CPU registers, cpuregs.h), then the
+ * PT_LOADs' bytes from src. Created as in out_create(), fsync()ed,
+ * renamed, directory fsync()ed. If it would be larger than max_bytes
+ * (UINT64_MAX: no cap), nothing is written and r->too_large is set.
  * Returns 0, or a negative errno (message printed).
- */
-int mdelf_write_core(const uint8_t *hdr, const struct mdelf_core *c,
-		     const bool *keep, const struct mdelf_source *src,
-		     int odfd, const char *oname, uint64_t max_bytes,
-		     struct mdelf_result *r);
-/*
- * The same with the notes notes[0, notes_len) in place of the header's
- * (the kernel's merged with the firmware's CPU registers, cpuregs.h).
  */
 int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			   const uint8_t *notes, size_t notes_len,
-			   const bool *keep, const struct mdelf_source *src,
+			   const bool *keep, const struct mdelf_load *extra,
+			   uint32_t nextra, const struct mdelf_source *src,
 			   int odfd, const char *oname, uint64_t max_bytes,
 			   struct mdelf_result *r);
+
+/*
+ * dump.elf's notes: the kernel's k[0, klen) merged with the firmware's
+ * registers fw (may be NULL) and the pid rule of the CPU sets' stacks stk
+ * (may be NULL): cpuregs_merge_stacks(). *out (malloc()ed) stays NULL,
+ * the kernel's notes to be used as they are, if there is nothing to
+ * merge: no firmware registers and no CPU whose stack pointer lies in a
+ * set. src, srclen: the per-CPU sources, as in cpuregs_merge(). 0, or
+ * -1 if fw could not be merged (warning printed; it is left out).
+ */
+int mdelf_merge_notes(const uint8_t *k, size_t klen,
+		      const struct cpuregs_arch *a, const struct cpuregs *fw,
+		      const struct cpuregs_stacks *stk, uint8_t **out,
+		      size_t *outlen, char *src, size_t srclen);
 
 /*
  * The firmware's CPU registers of a dump directory: cpu_regs.notes if
@@ -222,9 +247,13 @@ int mdelf_dir_cpuregs(int dfd, const char *src_path,
  * mdfw elf: assemble an ELF core from the dump directory src_dfd (path
  * src_path, for messages) as its manifest.tsv lists it: md_elf_header.BIN
  * and the md files of this capture's dumped entries; the consistency rule
- * must hold. Writes oname in odfd (see mdelf_write_core). Prints the
- * "header: ..." line on stdout (or on stderr if inconsistent); warnings go
- * to stderr.
+ * must hold. Writes oname in odfd (see mdelf_write_core_notes()). Prints
+ * the "header: ..." line on stdout (or on stderr if inconsistent);
+ * warnings go to stderr.
+ *
+ * The CPU sets (cpusets.h) of the manifest's dumped entries whose md
+ * files are there are added after the header's PT_LOADs ("cpu_sets: ..."
+ * on stdout, a line per skipped set on stderr; never an exit code).
  *
  * Returns an mdfw exit code: 0 (all PT_LOADs written), 4 (written, some
  * dropped; or larger than max_bytes, not written), 5 (header and table

@@ -22,6 +22,7 @@
 
 #include "cpucap.h"
 #include "cpuregs.h"
+#include "cpusets.h"
 #include "dump.h"
 #include "mdelf.h"
 #include "gpa.h"
@@ -74,8 +75,9 @@ static const char main_help[] =
 "Guest data is hostile input: the work is linear in the bytes read, and\n"
 "each input is capped: at most 1024 table entries; the elf_header region\n"
 "at most 64 MiB and 4096 NT_PRSTATUS; QEMU's register dump at most 16 MiB,\n"
-"4096 CPUs, its PT_NOTEs together at most its size; manifest.tsv at most\n"
-"1 MiB; info: notes at most 64 MiB and the file's size in all.\n"
+"4096 CPUs, its PT_NOTEs together at most its size; the cpu_sets\n"
+"descriptor at most 4096 records, 64 stack chunks a set; manifest.tsv at\n"
+"most 1 MiB; info: notes at most 64 MiB and the file's size in all.\n"
 "\n"
 "Output directory (created 0700; files 0600, fsync()ed; each file is\n"
 "created under a fresh random name with O_CREAT|O_EXCL|O_NOFOLLOW and\n"
@@ -89,10 +91,11 @@ static const char main_help[] =
 "                       bad-marker, bad-name, empty, overflow, out-of-ram,\n"
 "                       duplicate, overlap, too-large, io-error\n"
 "  capture.txt          key=value: trigger, capture_ms, counts, header,\n"
-"                       generation, elf, result\n"
+"                       generation, elf, result, cpu_regs, cpu_sets\n"
 "  dump.elf             if the guest registered elf_header and its header\n"
 "                       agrees with the table: an ELF core of the dumped\n"
-"                       regions (see 'mdfw elf --help')\n"
+"                       regions, and of the usable CPU sets (each CPU's\n"
+"                       current task; see 'mdfw elf --help')\n"
 "\n";
 
 static const char init_help[] =
@@ -164,6 +167,19 @@ static const char elf_help[] =
 "never zero-filled. Created under a fresh random name, mode 0600,\n"
 "fsync()ed, renamed; a non-regular file at FILE is refused (exit 2).\n"
 "\n"
+"CPU sets (also in capture/extract): each CPU's current task, published\n"
+"in entries KTASK<c> and KSTACK<c>_<i> (seq = set 0 or 1) that the header\n"
+"does not describe (the rule skips them; they may overlap anything) and\n"
+"the region cpu_sets (64-byte records: \"KCPU\", cpu, cur, stack_chunks P,\n"
+"then per set task, stack, pid, seq; at most 4096). A set is added after\n"
+"the header's PT_LOADs if its KTASK entry is VALI and dumped, its seq\n"
+"even, task != 0, 1 <= P <= 64, its P KSTACK entries dumped and of equal\n"
+"size: KTASK<c> at vaddr task, KSTACK<c>_<i> at stack + i * chunk; a set\n"
+"over the same virtual bytes as an earlier one (a migrated task) is not\n"
+"added again. Other sets are skipped with one line on stderr each; the\n"
+"exit code does not change. pr_pid of CPU c: the pid of its usable set\n"
+"whose stack holds the CPU's stack pointer, if any.\n"
+"\n"
 "  --max-bytes N   do not write a dump.elf larger than N (exit 4)\n"
 "\n"
 "Exit 3: md_elf_header.BIN is not a valid header (a repeated (name, seq)\n"
@@ -177,7 +193,8 @@ static const char info_help[] =
 "order, or a full QEMU dump) holds: one line per PT_LOAD (name and seq\n"
 "from the KMDNAMES table and its generation, if any), the notes and the\n"
 "VMCOREINFO keys (control characters shown as \\xNN) the\n"
-"debuggers need, which debugger features the regions enable, and a\n"
+"debuggers need, which debugger features the regions enable (the CPU\n"
+"sets' KTASK/KSTACK PT_LOADs: running tasks), and a\n"
 "per-region byte breakdown. With --check, also verify: ELF64 x86-64 or\n"
 "aarch64 core (NT_PRSTATUS of 336 or 392 bytes; VMCOREINFO keys per arch),\n"
 "PT_NOTE first and before the memory, every segment inside the file, no\n"
@@ -619,7 +636,11 @@ struct hdr {
 	uint32_t index;		/* the elf_header entry */
 	uint8_t *buf;		/* its bytes, read once */
 	struct mdelf_core core;
-	struct mdelf_tentry *v;	/* the valid entries, in table order */
+	/*
+	 * The valid entries in table order, the header's first, then the
+	 * CPU sets' (KTASK, KSTACK: cpusets.h) after them.
+	 */
+	struct mdelf_tentry *v;
 	uint32_t nv;
 	char line[768];		/* "header: ..." */
 };
@@ -702,6 +723,12 @@ static void hdr_check(struct hdr *h, const struct md_table *t)
 		y->file_off = x->file_off;
 		h->nv++;
 	}
+	if (mdelf_cpusets_last(h->v, h->nv, &i)) {
+		snprintf(h->line, sizeof(h->line), "header: not checked: out "
+			 "of memory");
+		h->state = HDR_NOT_DUMPED;
+		return;
+	}
 	if (mdelf_check(&h->core, h->v, h->nv, err, sizeof(err))) {
 		mdelf_header_line(h->line, sizeof(h->line), &h->core, err);
 		h->state = HDR_INCONSISTENT;
@@ -721,48 +748,62 @@ static void hdr_free(struct hdr *h)
 struct ram_src {
 	int fd;
 	const struct hdr *h;
+	const struct cpusets_result *cs;
 };
 
-/* PT_LOAD k is table entry v[k + 1] (the rule holds): copy it from RAM. */
-static int ram_copy(void *ctx, const struct mdelf_core *c, uint32_t k,
+/*
+ * The header's PT_LOAD k is table entry v[k + 1] (the rule holds), added
+ * PT_LOAD j the entry v[cs->src[j]]: copy it from RAM.
+ */
+static int ram_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
 		    int out, uint8_t *buf, size_t buflen)
 {
 	const struct ram_src *s = ctx;
-	const struct mdelf_tentry *e = &s->h->v[k + 1];
+	uint32_t n = s->h->core.nloads;
+	const struct mdelf_tentry *e = &s->h->v[k < n ? k + 1 :
+						s->cs->src[k - n]];
 
-	return copy_range(out, s->fd, e->file_off, c->loads[k].filesz, buf,
-			  buflen);
+	return copy_range(out, s->fd, e->file_off, l->filesz, buf, buflen);
 }
 
-/* dump.elf from this capture's entries; returns the elf= word. */
+/* The CPU sets' descriptor, read from RAM. */
+static int ram_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
+		    size_t len)
+{
+	const struct ram_src *s = ctx;
+
+	return pread_full(s->fd, buf, len, e->file_off);
+}
+
+/*
+ * dump.elf from this capture's entries, the CPU sets' (cs) added;
+ * returns the elf= word.
+ */
 static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
 			     uint64_t budget, const struct cpuregs *fw,
 			     char *srcs, size_t srcslen,
+			     struct cpusets_result *cs,
 			     struct mdelf_result *er)
 {
-	struct ram_src rs = { ram_fd, h };
+	struct ram_src rs = { ram_fd, h, cs };
 	struct mdelf_source src = { ram_copy, &rs };
-	const uint8_t *notes = h->buf + h->core.notes_off;
-	size_t notes_len = (size_t)h->core.notes_len;
+	struct cpuregs_stacks stk;
 	uint8_t *merged = NULL;
-	char err[256];
+	size_t notes_len = 0;
 	bool *keep;
 	uint32_t k;
 	int ret;
 
-	/* The firmware's registers where the kernel saved none (cpuregs.h). */
-	if (fw && fw->n) {
-		if (cpuregs_merge(notes, notes_len, h->core.arch, fw, &merged,
-				  &notes_len, srcs, srcslen, err,
-				  sizeof(err))) {
-			msg("warning: %s: %s; the firmware's CPU registers are "
-			    "left out", MDELF_OUT_FILE, err);
-			notes_len = (size_t)h->core.notes_len;
-		} else {
-			notes = merged;
-		}
-	}
-
+	if (cpusets_select(h->v, h->nv, ram_read, &rs, stderr, cs))
+		return "failed";
+	/*
+	 * The firmware's registers where the kernel saved none, pr_pid by
+	 * the CPU sets' stacks (cpuregs.h).
+	 */
+	stk = cpusets_stacks(cs);
+	mdelf_merge_notes(h->buf + h->core.notes_off,
+			  (size_t)h->core.notes_len, h->core.arch, fw, &stk,
+			  &merged, &notes_len, srcs, srcslen);
 	keep = calloc(h->core.nloads ? h->core.nloads : 1, sizeof(*keep));
 	if (!keep) {
 		free(merged);
@@ -770,8 +811,11 @@ static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
 	}
 	for (k = 0; k < h->core.nloads; k++)
 		keep[k] = h->v[k + 1].ok;
-	ret = mdelf_write_core_notes(h->buf, &h->core, notes, notes_len, keep,
-				     &src, dfd, MDELF_OUT_FILE, budget, er);
+	ret = mdelf_write_core_notes(h->buf, &h->core, merged ? merged :
+				     h->buf + h->core.notes_off, merged ?
+				     notes_len : (size_t)h->core.notes_len,
+				     keep, cs->loads, cs->nloads, &src, dfd,
+				     MDELF_OUT_FILE, budget, er);
 	free(keep);
 	free(merged);
 	if (ret)
@@ -815,6 +859,8 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	char err[512] = "", *text = NULL, *header = NULL;
 	const char *elf_word = "none";
 	struct mdelf_result er = { 0 };
+	struct cpusets_result cs = { 0 };
+	char cs_line[400] = "", added[48] = "";
 	uint64_t ram_file_size, shm_size, bytes = 0, cap;
 	unsigned int io_errors = 0;
 	size_t textlen = 0, headerlen = 0;
@@ -969,7 +1015,8 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		      2 * lay->ram_size;
 		elf_word = write_elf(&h, dir.dfd, fds.ram,
 				     cap > bytes ? cap - bytes : 0, &fw,
-				     cpu_src, sizeof(cpu_src), &er);
+				     cpu_src, sizeof(cpu_src), &cs, &er);
+		cpusets_line(&cs, cs_line, sizeof(cs_line));
 	}
 	if (strcmp(elf_word, "none") && strcmp(elf_word, "ok") &&
 	    strcmp(elf_word, "inconsistent") && rc == MDFW_EXIT_OK)
@@ -1015,6 +1062,13 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			"cpu_regs_error=%s\n"
 			"cpu_sources=%s\n",
 			cpu_word, fw.n, cpu_bytes, cpu_err, cpu_src);
+		fprintf(f, "cpu_sets=%s\n"
+			"cpu_sets_cpus=%" PRIu32 "\n"
+			"cpu_sets_usable=%" PRIu32 "\n"
+			"cpu_sets_loads=%" PRIu32 "\n",
+			cs.state == CPUSETS_OK ? "ok" :
+			cs.state == CPUSETS_UNUSABLE ? "unusable" : "none",
+			cs.ncpus, cs.usable, er.added);
 		fclose(f);
 	}
 	ret = text ? dump_text_file(&dir, "capture.txt", text) : -ENOMEM;
@@ -1038,10 +1092,15 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	       t.n_bad, o->out);
 	if (h.state == HDR_CONSISTENT)
 		printf("%s\n", h.line);
+	if (er.added)
+		snprintf(added, sizeof(added), " + %" PRIu32 " from CPU sets",
+			 er.added);
 	if (!strcmp(elf_word, "ok") || !strcmp(elf_word, "partial"))
-		printf("elf: %s/%s %s: %" PRIu32 " of %" PRIu32 " PT_LOADs, %"
+		printf("elf: %s/%s %s: %" PRIu32 " of %" PRIu32 " PT_LOADs%s, %"
 		       PRIu64 " bytes\n", o->out, MDELF_OUT_FILE, elf_word,
-		       er.kept, er.nloads, er.file_bytes);
+		       er.kept, er.nloads, added, er.file_bytes);
+	if (cs_line[0])
+		printf("%s\n", cs_line);
 	if (!strcmp(cpu_word, "ok"))
 		printf("cpu_regs: %" PRIu32 " CPUs from QEMU -> %s/%s%s%s\n",
 		       fw.n, o->out, CPUREGS_FILE, cpu_src[0] ?
@@ -1051,6 +1110,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 out:
 	free(text);
 	free(header);
+	cpusets_free(&cs);
 	hdr_free(&h);
 	cpuregs_free(&fw);
 	dump_close_dir(&dir);
@@ -1151,7 +1211,7 @@ static int cmd_extract(int argc, char **argv)
 static int cmd_elf(int argc, char **argv)
 {
 	struct mdelf_result r;
-	char *dcopy = NULL, *bcopy = NULL;
+	char *dcopy = NULL, *bcopy = NULL, added[48] = "";
 	const char *dname, *bname;
 	char path[4096];
 	struct opts o;
@@ -1198,10 +1258,13 @@ static int cmd_elf(int argc, char **argv)
 	out_check_dir(odfd, dname);
 	ret = mdelf_from_dir(dfd, o.dir, odfd, bname, o.max_bytes ?
 			     o.max_bytes : UINT64_MAX, &r);
+	if (r.added)
+		snprintf(added, sizeof(added), " + %" PRIu32 " from CPU sets",
+			 r.added);
 	if ((ret == MDFW_EXIT_OK || ret == MDFW_EXIT_PARTIAL) && !r.too_large)
-		printf("%s: %" PRIu32 " of %" PRIu32 " PT_LOADs (%" PRIu64
+		printf("%s: %" PRIu32 " of %" PRIu32 " PT_LOADs%s (%" PRIu64
 		       " bytes), %" PRIu32 " dropped, %" PRIu64 " bytes\n",
-		       o.out, r.kept, r.nloads, r.load_bytes, r.dropped,
+		       o.out, r.kept, r.nloads, added, r.load_bytes, r.dropped,
 		       r.file_bytes);
 out:
 	if (dfd >= 0)

@@ -119,6 +119,20 @@ def header_region(loads, notes=None, max_phdrs=None, page=4096,
 
 HDR_PADDR = 0x100000
 
+# The CPU sets' descriptor (region "cpu_sets", README "CPU sets"): one
+# 64-byte record per CPU, written here from the README's table.
+KCPU = 0x5550434b                 # the bytes "KCPU"
+CPU_REC = struct.Struct("<IIII" + "QQII" * 2)
+assert CPU_REC.size == 64
+
+
+def cpu_record(cpu, cur, chunks, sets, magic=KCPU, cpu_field=None):
+    """One record; sets: two (task, stack, pid, seq) tuples."""
+    vals = [magic, cpu if cpu_field is None else cpu_field, cur, chunks]
+    for s in sets:
+        vals += list(s)
+    return CPU_REC.pack(*vals)
+
 
 def manifest_text(rows):
     """manifest.tsv as mdfw writes it; rows: (name, seq, addr, size, status)

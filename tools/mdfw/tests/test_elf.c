@@ -394,6 +394,70 @@ TEST(consistency_rule)
 	      strstr(err, "both name dyn6 seq 0"));
 }
 
+/* The rule skips the CPU sets' entries, wherever they are. */
+TEST(consistency_rule_skips_cpu_sets)
+{
+	static uint8_t buf[H];
+	struct mdelf_tentry v[NLOADS + 8], w[NLOADS + 8];
+	struct mdelf_core c;
+	char err[512] = "";
+	uint32_t n, i, nord;
+
+	build(buf, 1 + NLOADS);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	/* At the tail, as the kernel places them. */
+	n = table_for(v);
+	strcpy(v[n].name, "KTASK0");
+	strcpy(v[n + 1].name, "KSTACK0_0");
+	strcpy(v[n + 2].name, "KTASK12");
+	v[n + 2].seq = 1;
+	n += 3;
+	CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == 0, "%s", err);
+	/* Anywhere: first, between, last. */
+	memset(w, 0, sizeof(w));
+	strcpy(w[0].name, "KSTACK3_1");
+	memcpy(w + 1, v, 3 * sizeof(*v));
+	strcpy(w[4].name, "KTASK0042");	/* a leading zero: still one */
+	memcpy(w + 5, v + 3, (NLOADS - 2) * sizeof(*v));
+	strcpy(w[NLOADS + 3].name, "KSTACK0_1");
+	n = NLOADS + 4;
+	CHECKF(mdelf_check(&c, w, n, err, sizeof(err)) == 0, "%s", err);
+	/* Reordered: the header's entries first, in order, then the rest. */
+	CHECK(mdelf_cpusets_last(w, n, &nord) == 0 && nord == NLOADS + 1);
+	CHECK(!strcmp(w[0].name, "elf_header"));
+	for (i = 0; i < NLOADS; i++)
+		CHECK(!strcmp(w[i + 1].name, names[i]) &&
+		      w[i + 1].seq == seqs[i]);
+	CHECK(!strcmp(w[nord].name, "KSTACK3_1") &&
+	      !strcmp(w[nord + 1].name, "KTASK0042") &&
+	      !strcmp(w[nord + 2].name, "KSTACK0_1"));
+	/* Names that are not a CPU set's still count as entries. */
+	n = table_for(v);
+	strcpy(v[n++].name, "KTASK");
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
+	      strstr(err, "(index 0, KTASK seq 0) has no PT_LOAD"));
+	n = table_for(v);
+	strcpy(v[n++].name, "ktask1");
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1);
+	/* Only CPU-set entries: no elf_header. */
+	memset(v, 0, sizeof(v));
+	strcpy(v[0].name, "KTASK0");
+	CHECK(mdelf_check(&c, v, 1, err, sizeof(err)) == -1 &&
+	      strstr(err, "no valid table entry"));
+	mdelf_core_free(&c);
+
+	/* A header naming a CPU-set entry has no entry to match it. */
+	build(buf, 1 + NLOADS);
+	memcpy(buf + ((64 + 56 * (1 + NLOADS) + 7) & ~7) + 24 + 24 * 4,
+	       "KTASK0\0\0\0\0\0\0\0\0\0\0", 16);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	n = table_for(v);
+	strcpy(v[5].name, "KTASK0");
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
+	      strstr(err, "PT_LOAD 5 (KTASK0 seq 0) has no valid table"));
+	mdelf_core_free(&c);
+}
+
 int main(void)
 {
 	RUN(valid_header);
@@ -401,5 +465,6 @@ int main(void)
 	RUN(fuzz_header);
 	RUN(info_on_header_region);
 	RUN(consistency_rule);
+	RUN(consistency_rule_skips_cpu_sets);
 	TAP_EXIT();
 }

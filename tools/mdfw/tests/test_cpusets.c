@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of cpusets.c: the cpu_sets descriptor (record layout written
+ * here byte by byte from the README), its size bounds, and which sets
+ * cpusets_select() finds usable, in which order it adds their PT_LOADs,
+ * the stacks it hands to the pid rule, and what it says on the log.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cpusets.h"
+#include "tap.h"
+
+#define TASK_VA(c)	(UINT64_C(0xffff888000100000) + 0x10000 * (c))
+#define STACK_VA(c)	(UINT64_C(0xffffc90000100000) + 0x10000 * (c))
+
+static uint8_t desc[(CPUSETS_MAX_CPUS + 1) * CPUSETS_REC_SIZE];
+
+/* Record c at desc + 64 c, by the README's offsets. */
+static void put_rec(uint32_t c, uint32_t cur, uint32_t chunks,
+		    uint32_t seq0, uint32_t seq1)
+{
+	uint8_t *r = desc + (size_t)c * CPUSETS_REC_SIZE;
+	uint32_t s;
+
+	memset(r, 0, CPUSETS_REC_SIZE);
+	memcpy(r, "KCPU", 4);
+	put_le32(r + 4, c);
+	put_le32(r + 8, cur);
+	put_le32(r + 12, chunks);
+	for (s = 0; s < 2; s++) {
+		put_le64(r + 16 + 24 * s, TASK_VA(2 * c + s));
+		put_le64(r + 24 + 24 * s, STACK_VA(2 * c + s));
+		put_le32(r + 32 + 24 * s, 1000 + 2 * c + s);
+		put_le32(r + 36 + 24 * s, s ? seq1 : seq0);
+	}
+}
+
+static struct mdelf_tentry v[64];
+static uint32_t nv;
+
+static void ent(const char *name, uint32_t seq, uint64_t addr, uint64_t size,
+		bool ok)
+{
+	struct mdelf_tentry *e = &v[nv];
+
+	memset(e, 0, sizeof(*e));
+	e->index = nv++;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->seq = seq;
+	e->addr = addr;
+	e->size = size;
+	e->ok = ok;
+	e->file_off = addr;
+}
+
+/* The entries of set s of CPU c: task 0x800 bytes, chunks 0x100. */
+static void set_ents(uint32_t c, uint32_t s, uint32_t chunks)
+{
+	char n[16];
+	uint32_t i;
+
+	snprintf(n, sizeof(n), "KTASK%u", c);
+	ent(n, s, 0x100000 + 0x10000 * (2 * c + s), 0x800, true);
+	for (i = 0; i < chunks; i++) {
+		snprintf(n, sizeof(n), "KSTACK%u_%u", c, i);
+		ent(n, s, 0x200000 + 0x10000 * (2 * c + s) + 0x1000 * i, 0x100,
+		    true);
+	}
+}
+
+static int fail_reads;
+
+/* The descriptor "in RAM" at file_off 0x8000: desc. */
+static int rd(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
+	      size_t len)
+{
+	(void)ctx;
+	if (fail_reads)
+		return -5;
+	if (e->file_off != 0x8000 || len != e->size || len > sizeof(desc))
+		return -34;
+	memcpy(buf, desc, len);
+	return 0;
+}
+
+static char logbuf[1 << 16];
+
+/* Select over v with a descriptor of ncpus records; the log in logbuf. */
+static int sel(uint32_t ncpus, struct cpusets_result *r)
+{
+	FILE *f = fmemopen(logbuf, sizeof(logbuf), "w");
+	int ret;
+
+	ent(CPUSETS_REGION, 0, 0x8000, (uint64_t)ncpus * CPUSETS_REC_SIZE,
+	    true);
+	ret = cpusets_select(v, nv, rd, NULL, f, r);
+	fclose(f);
+	return ret;
+}
+
+TEST(parse_sizes)
+{
+	struct cpusets_rec *recs;
+	uint32_t n;
+	char err[256];
+	static const size_t bad[] = { 0, 1, 63, 65, 100,
+				      4097 * CPUSETS_REC_SIZE };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		CHECKF(cpusets_parse(desc, bad[i], &recs, &n, err,
+				     sizeof(err)) == -1 && !recs && err[0],
+		       "%zu bytes", bad[i]);
+	}
+	CHECK(strstr(err, "4097 records, more than 4096"));
+	CHECK(cpusets_parse(desc, 100, &recs, &n, err, sizeof(err)) == -1 &&
+	      strstr(err, "100 bytes: not a whole number of 64-byte records"));
+	memset(desc, 0xa5, sizeof(desc));
+	CHECK(cpusets_parse(desc, 4096 * CPUSETS_REC_SIZE, &recs, &n, err,
+			    sizeof(err)) == 0 && n == 4096);
+	free(recs);
+
+	/* Every field, little-endian, at its README offset. */
+	for (i = 0; i < 64; i++)
+		desc[i] = (uint8_t)(i + 1);
+	CHECK(cpusets_parse(desc, 64, &recs, &n, err, sizeof(err)) == 0);
+	CHECK(n == 1 && recs[0].magic == 0x04030201 &&
+	      recs[0].cpu == 0x08070605 && recs[0].cur == 0x0c0b0a09 &&
+	      recs[0].chunks == 0x100f0e0d);
+	CHECK(recs[0].set[0].task == UINT64_C(0x1817161514131211) &&
+	      recs[0].set[0].stack == UINT64_C(0x201f1e1d1c1b1a19) &&
+	      recs[0].set[0].pid == 0x24232221 &&
+	      recs[0].set[0].seq == 0x28272625);
+	CHECK(recs[0].set[1].task == UINT64_C(0x302f2e2d2c2b2a29) &&
+	      recs[0].set[1].stack == UINT64_C(0x3837363534333231) &&
+	      recs[0].set[1].pid == 0x3c3b3a39 &&
+	      recs[0].set[1].seq == 0x403f3e3d);
+	free(recs);
+	CHECK(CPUSETS_MAGIC == 0x5550434b && !memcmp("KCPU", "\x4b\x43\x50\x55",
+						       4));
+}
+
+TEST(select_order_and_stacks)
+{
+	struct cpusets_result r;
+	uint32_t i;
+
+	nv = 0;
+	ent("elf_header", 0, 0x1000, 0x1000, true);
+	/* CPU 1 before CPU 0 in the table, set 1 before set 0. */
+	set_ents(1, 1, 2);
+	set_ents(1, 0, 2);
+	/* A rejected twin of KTASK0 seq 0 first: the dumped one is used. */
+	ent("KTASK0", 0, 0x700000, 0x800, false);
+	set_ents(0, 0, 2);
+	/* CPU 0 set 1: not live (no KTASK0 seq 1), its stack left over. */
+	ent("KSTACK0_0", 1, 0x600000, 0x100, true);
+	ent("KSTACK0_1", 1, 0x601000, 0x100, true);
+	put_rec(0, 0, 2, 2, 4);
+	put_rec(1, 1, 2, 6, 8);
+	CHECK(sel(2, &r) == 0);
+	CHECK(r.state == CPUSETS_OK && r.ncpus == 2 && r.usable == 3 &&
+	      r.skipped == 1 && r.merged == 0 && r.nloads == 9);
+	CHECK(strstr(logbuf, "mdfw: cpu 0 set 1: not live (no valid KTASK0 "
+			     "seq 1 entry); skipped\n"));
+	/* CPU 0 set 0, CPU 1 set 0, CPU 1 set 1; task, then chunks. */
+	static const char *const names[] = {
+		"KTASK0", "KSTACK0_0", "KSTACK0_1", "KTASK1", "KSTACK1_0",
+		"KSTACK1_1", "KTASK1", "KSTACK1_0", "KSTACK1_1",
+	};
+	static const uint32_t seqs[] = { 0, 0, 0, 0, 0, 0, 1, 1, 1 };
+	static const uint32_t sets[] = { 0, 0, 0, 2, 2, 2, 3, 3, 3 };
+	for (i = 0; i < r.nloads && i < 9; i++) {
+		const struct mdelf_load *l = &r.loads[i];
+		const struct mdelf_tentry *e = &v[r.src[i]];
+		uint64_t va = i % 3 ? STACK_VA(sets[i]) + 0x100 * (i % 3 - 1) :
+			      TASK_VA(sets[i]);
+
+		CHECKF(!strcmp(l->name, names[i]) && l->seq == seqs[i] &&
+		       !strcmp(e->name, names[i]) && e->seq == seqs[i] &&
+		       e->ok && l->paddr == e->addr && l->filesz == e->size &&
+		       l->memsz == e->size && l->vaddr == va && l->flags == 7,
+		       "load %u: %s seq %u va 0x%llx", i, l->name, l->seq,
+		       (unsigned long long)l->vaddr);
+	}
+	/* Stacks for the pid rule: the newest set (cur) first. */
+	CHECK(r.stacks[0].lo == STACK_VA(0) && r.stacks[0].len == 0x200 &&
+	      r.stacks[0].pid == 1000 && r.stacks[1].len == 0);
+	CHECK(r.stacks[2].lo == STACK_VA(3) && r.stacks[2].pid == 1003 &&
+	      r.stacks[3].lo == STACK_VA(2) && r.stacks[3].pid == 1002);
+	struct cpuregs_stacks st = cpusets_stacks(&r);
+	CHECK(st.ncpus == 2 && st.st == r.stacks);
+	char line[256];
+	cpusets_line(&r, line, sizeof(line));
+	CHECK(!strcmp(line, "cpu_sets: 2 CPUs, 3 of 4 sets usable, 9 "
+		      "PT_LOADs added"));
+	cpusets_free(&r);
+}
+
+TEST(select_migrated_task)
+{
+	struct cpusets_result r;
+
+	nv = 0;
+	set_ents(0, 0, 1);
+	set_ents(1, 0, 1);
+	put_rec(0, 0, 1, 2, 1);
+	put_rec(1, 0, 1, 2, 1);
+	/* CPU 1's task overlaps CPU 0's stack (part of it only). */
+	put_le64(desc + 64 + 16, STACK_VA(0) + 0x80);
+	CHECK(sel(2, &r) == 0);
+	CHECK(r.usable == 2 && r.merged == 1 && r.nloads == 2);
+	CHECK(strstr(logbuf, "mdfw: cpu 1 set 0: task 0xffffc90000100080 "
+			     "(pid 1002) overlaps cpu 0 set 0's KSTACK0_0 (a "
+			     "migrated task)"));
+	/* ... but its stack still names its pid. */
+	CHECK(r.stacks[2].lo == STACK_VA(2) && r.stacks[2].pid == 1002);
+	cpusets_free(&r);
+}
+
+TEST(select_unusable_descriptor)
+{
+	struct cpusets_result r;
+
+	/* No descriptor, no CPU-set entries: nothing, silently. */
+	nv = 0;
+	ent("elf_header", 0, 0x1000, 0x1000, true);
+	ent("KTASK", 0, 0x1000, 0x1000, true);	/* not a CPU set's name */
+	CHECK(cpusets_select(v, nv, rd, NULL, stderr, &r) == 0 &&
+	      r.state == CPUSETS_NONE && !r.nloads);
+	char line[256] = "x";
+	cpusets_line(&r, line, sizeof(line));
+	CHECK(!line[0]);
+	/* CPU-set entries without it. */
+	set_ents(0, 0, 2);
+	CHECK(cpusets_select(v, nv, rd, NULL, NULL, &r) == 0 &&
+	      r.state == CPUSETS_UNUSABLE && strstr(r.why, "3 valid CPU-set "
+						    "entries"));
+	/* Not dumped, in two parts, a failed read. */
+	put_rec(0, 0, 2, 2, 2);
+	ent(CPUSETS_REGION, 0, 0x8000, 64, false);
+	CHECK(sel(1, &r) == 0 && r.state == CPUSETS_OK && r.usable == 1);
+	cpusets_free(&r);
+	nv--;
+	v[nv - 1].ok = false;
+	CHECK(cpusets_select(v, nv, rd, NULL, NULL, &r) == 0 &&
+	      r.state == CPUSETS_UNUSABLE && strstr(r.why, "was not dumped"));
+	v[nv - 1].seq = 1;
+	v[nv - 1].ok = true;
+	CHECK(sel(1, &r) == 0 && r.state == CPUSETS_UNUSABLE &&
+	      strstr(r.why, "more than one part (seq 1)"));
+	nv -= 2;
+	fail_reads = 1;
+	CHECK(sel(1, &r) == 0 && r.state == CPUSETS_UNUSABLE &&
+	      strstr(r.why, "reading it"));
+	fail_reads = 0;
+	cpusets_line(&r, line, sizeof(line));
+	CHECK(!strncmp(line, "cpu_sets: unusable: reading it", 30));
+	/* Too large: refused before it is read (rd would fail). */
+	nv--;
+	CHECK(sel(4097, &r) == 0 && r.state == CPUSETS_UNUSABLE &&
+	      strstr(r.why, "more than 4096 records"));
+	nv--;
+	ent(CPUSETS_REGION, 0, 0x8000, UINT64_MAX - 63, true);
+	CHECK(cpusets_select(v, nv, rd, NULL, NULL, &r) == 0 &&
+	      r.state == CPUSETS_UNUSABLE && strstr(r.why, "4096 records"));
+}
+
+TEST(select_bounds_log)
+{
+	struct cpusets_result r;
+	uint32_t c;
+	const char *p;
+	unsigned int lines = 0;
+
+	nv = 0;
+	for (c = 0; c < CPUSETS_MAX_CPUS; c++)
+		put_rec(c, 0, 1, 1, 1);	/* odd seqs; no entries anyway */
+	CHECK(sel(CPUSETS_MAX_CPUS, &r) == 0 && r.ncpus == 4096 &&
+	      r.skipped == 8192 && !r.usable && !r.nloads);
+	for (p = logbuf; (p = strchr(p, '\n')); p++)
+		lines++;
+	CHECK(lines == CPUSETS_MAX_MSGS + 1);
+	CHECK(strstr(logbuf, "mdfw: cpu_sets: 8176 more lines about sets "
+			     "not shown\n"));
+	cpusets_free(&r);
+}
+
+int main(void)
+{
+	RUN(parse_sizes);
+	RUN(select_order_and_stacks);
+	RUN(select_migrated_task);
+	RUN(select_unusable_descriptor);
+	RUN(select_bounds_log);
+	TAP_EXIT();
+}
