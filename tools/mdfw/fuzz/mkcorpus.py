@@ -78,6 +78,37 @@ def hostile_seeds():
     put("cpuregs", "grow-kernel-cpus", grow(4096, b"", G.prstatus(5)))
 
 
+def cpusets_input(ents, desc):
+    """fuzz_cpusets: (flags, cpu, chunk, seq, addr, size) entries, then
+    the descriptor."""
+    return bytes([len(ents)]) + b"".join(
+        struct.pack("<BBBBII", *e) for e in ents) + desc
+
+
+def cpusets_seeds():
+    """Two CPUs, four stack chunks: CPU 0 both sets usable, CPU 1's set 0
+    the same task (migrated), its set 1 with an odd seq."""
+    ents, recs = [], []
+    for c in range(2):
+        for s in range(2):
+            k = 2 * c + s if (c, s) != (1, 0) else 0
+            ents.append((2, c, 0, s, 0x100000 + 0x10000 * k, 0x2800))
+            ents += [(3, c, i, s, 0x200000 + 0x10000 * k + 0x1000 * i,
+                      0x1000) for i in range(4)]
+        recs.append(G.cpu_record(c, 1 - c, 4, [
+            (0xffff888000100000 + 0x10000 * (2 * c + s if (c, s) != (1, 0)
+                                             else 0),
+             0xffffc90000100000 + 0x10000 * (2 * c + s if (c, s) != (1, 0)
+                                             else 0),
+             100 + 2 * c + s, 2 if (c, s) != (1, 1) else 3)
+            for s in range(2)]))
+    put("cpusets", "two-cpus", cpusets_input(ents, b"".join(recs)))
+    # 4096 records (the most), grown from one: the entries, record 0,
+    # then record 1 repeated.
+    head = cpusets_input(ents, recs[0])
+    put("cpusets", "grow-4096-cpus", grow(4095, head, recs[1]))
+
+
 def main():
     # layout 0: 8 MiB split at 4 MiB (RAM at 0 and at 4 GiB)
     put("table", "valid", table_input(0, 0, [
@@ -127,6 +158,7 @@ def main():
          ("odd", 3, 0xd0000000, 0x10, "out-of-ram")]).encode())
 
 
+    cpusets_seeds()
     hostile_seeds()
 
 

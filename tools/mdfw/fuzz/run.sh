@@ -29,7 +29,8 @@ shift 3
 MiB=$((1 << 20))
 declare -A maxlen=([table]=$((4 * MiB)) [elfhdr]=$((4 * MiB))
 		   [info]=$((4 * MiB)) [cpuregs]=$((4 * MiB))
-		   [smem]=$((4 * MiB)) [manifest]=$MiB)
+		   [smem]=$((4 * MiB)) [cpusets]=$((4 * MiB))
+		   [manifest]=$MiB)
 unit_timeout=${FUZZ_UNIT_TIMEOUT:-10}
 
 n=0 passed=0 failed=0
