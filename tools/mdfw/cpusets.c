@@ -223,11 +223,13 @@ static void check_set(const struct cpusets_rec *rec, uint32_t c, uint32_t s,
 			 PRIu32 ") was not dumped", c, s, v[(*task)->vi].index);
 		return;
 	}
-	if (set->seq & 1) {
-		snprintf(why, wl, "seq %" PRIu32 " is odd: the kernel was "
-			 "writing the set at the freeze", set->seq);
-		return;
-	}
+	/*
+	 * set->seq is not looked at: it is for a reader of a running
+	 * machine. The kernel makes it odd, then withdraws the set (KTASK
+	 * INVA), rewrites the descriptor, publishes the set (VALI) and only
+	 * then makes seq even: on a halted machine a set whose KTASK entry
+	 * is VALI is whole, whatever its seq.
+	 */
 	if (!set->task) {
 		snprintf(why, wl, "task address is 0");
 		return;

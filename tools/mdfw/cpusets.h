@@ -16,7 +16,8 @@
  *  40 set[1]: the same
  *
  * A set (c, s) is usable iff record c has the magic and cpu == c,
- * set[s].seq is even, set[s].task != 0, KTASK<c> seq s was dumped, all P
+ * set[s].task != 0, KTASK<c> seq s was VALI and dumped (its seq, for live
+ * readers, is not looked at: the machine is halted), all P
  * KSTACK<c>_<i> seq s were dumped and have equal size, 1 <= P <= 64, and
  * neither range wraps. Its PT_LOADs: KTASK at p_vaddr task, chunk i at
  * stack + i * chunk size; p_paddr the entry's address.

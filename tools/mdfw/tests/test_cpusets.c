@@ -223,6 +223,40 @@ TEST(select_migrated_task)
 	cpusets_free(&r);
 }
 
+/*
+ * The machine is halted: a set whose KTASK entry is VALI is whole, odd
+ * seq or even (the kernel makes seq even only after it published the
+ * set); an INVA one is not live, even seq or odd.
+ */
+TEST(select_odd_seq_used)
+{
+	struct cpusets_result r;
+	uint32_t i;
+
+	nv = 0;
+	set_ents(0, 0, 2);
+	set_ents(0, 1, 2);
+	/* CPU 1 set 0 withdrawn (no KTASK1), seq even: its stack left. */
+	ent("KSTACK1_0", 0, 0x240000, 0x100, true);
+	ent("KSTACK1_1", 0, 0x241000, 0x100, true);
+	put_rec(0, 1, 2, 3, 0xffffffff);
+	put_rec(1, 0, 2, 2, 2);
+	CHECK(sel(2, &r) == 0);
+	CHECK(r.state == CPUSETS_OK && r.usable == 2 && r.skipped == 2 &&
+	      r.nloads == 6);
+	CHECK(!strstr(logbuf, "cpu 0 set") && !strstr(logbuf, "odd"));
+	CHECK(strstr(logbuf, "mdfw: cpu 1 set 0: not live (no valid KTASK1 "
+			     "seq 0 entry); skipped\n"));
+	for (i = 0; i < r.nloads; i++)
+		CHECKF(r.loads[i].seq == i / 3 && r.loads[i].vaddr ==
+		       (i % 3 ? STACK_VA(i / 3) + 0x100 * (i % 3 - 1) :
+			TASK_VA(i / 3)), "load %u", i);
+	/* Newest set (cur 1, seq 2^32 - 1) first for the pid rule. */
+	CHECK(r.stacks[0].lo == STACK_VA(1) && r.stacks[0].pid == 1001 &&
+	      r.stacks[1].lo == STACK_VA(0) && r.stacks[1].pid == 1000);
+	cpusets_free(&r);
+}
+
 TEST(select_unusable_descriptor)
 {
 	struct cpusets_result r;
@@ -280,7 +314,7 @@ TEST(select_bounds_log)
 
 	nv = 0;
 	for (c = 0; c < CPUSETS_MAX_CPUS; c++)
-		put_rec(c, 0, 1, 1, 1);	/* odd seqs; no entries anyway */
+		put_rec(c, 0, 1, 1, 1);	/* no entries: none live */
 	CHECK(sel(CPUSETS_MAX_CPUS, &r) == 0 && r.ncpus == 4096 &&
 	      r.skipped == 8192 && !r.usable && !r.nloads);
 	for (p = logbuf; (p = strchr(p, '\n')); p++)
@@ -296,6 +330,7 @@ int main(void)
 	RUN(parse_sizes);
 	RUN(select_order_and_stacks);
 	RUN(select_migrated_task);
+	RUN(select_odd_seq_used);
 	RUN(select_unusable_descriptor);
 	RUN(select_bounds_log);
 	TAP_EXIT();

@@ -52,9 +52,11 @@ class Set:
 
 def scenario():
     """CPU 0 frozen inside the switch from A to B: set 0 (A) live, set 1
-    (B, published last: cur 1) live, but its seq odd. A migrated to CPU 1
-    and runs there: CPU 1's set 0 (cur) duplicates CPU 0's set 0; its set
-    1 (C) is INVA, its stack entries still VALI."""
+    (B, published last: cur 1) live, its seq still odd (frozen after the
+    publication, before the kernel made seq even: the set is whole and
+    used). A migrated to CPU 1 and runs there: CPU 1's set 0 (cur)
+    duplicates CPU 0's set 0; its set 1 (C) is INVA, its stack entries
+    still VALI."""
     return [dict(cur=1, sets=[Set(A, 2), Set(B, 5)]),
             dict(cur=0, sets=[Set(A, 8), Set(C, 4, live=False)])]
 
@@ -175,27 +177,29 @@ def dump_elf_adds_usable_sets():
         # ... the INVA set's stack was copied like any VALI entry.
         check(read(os.path.join(g.out, "md_KSTACK1_2.1.BIN")) ==
               g.slice(C.stack_pas[2], CHUNK), "md file of an INVA set")
-        added = set_loads(0, 0, A)
+        # CPU 0's set 1 (B), VALI with an odd seq, is used.
+        added = set_loads(0, 0, A) + set_loads(0, 1, B)
         out = os.path.join(g.out, "dump.elf")
         first = check_core(g, out, loads, added)
-        for want in ("cpu 0 set 1: seq 5 is odd",
-                     "cpu 1 set 0: task 0x%x (pid 100) overlaps cpu 0 set "
+        for want in ("cpu 1 set 0: task 0x%x (pid 100) overlaps cpu 0 set "
                      "0's KTASK0" % A.task_va,
                      "cpu 1 set 1: not live (no valid KTASK1 seq 1"):
             check(want in r.stderr, "no %r in\n%s" % (want, r.stderr))
-        check("cpu_sets: 2 CPUs, 2 of 4 sets usable, 5 PT_LOADs added"
-              in r.stdout and "2 of 2 PT_LOADs + 5 from CPU sets" in
+        check("cpu 0 set 1" not in r.stderr and "odd" not in r.stderr,
+              r.stderr)
+        check("cpu_sets: 2 CPUs, 3 of 4 sets usable, 10 PT_LOADs added"
+              in r.stdout and "2 of 2 PT_LOADs + 10 from CPU sets" in
               r.stdout, r.stdout)
         kv = read_kv(os.path.join(g.out, "capture.txt"))
         check(kv["cpu_sets"] == "ok" and kv["cpu_sets_cpus"] == "2" and
-              kv["cpu_sets_usable"] == "2" and kv["cpu_sets_loads"] ==
-              "5" and kv["elf"] == "ok" and kv["elf_loads"] == "2", kv)
+              kv["cpu_sets_usable"] == "3" and kv["cpu_sets_loads"] ==
+              "10" and kv["elf"] == "ok" and kv["elf_loads"] == "2", kv)
         # mdfw elf --dir: the same core from the md files.
         os.unlink(out)
         r = run(["elf", "--dir", g.out])
         check(r.returncode == 0 and read(out) == first,
               "elf --dir: rc %d %s" % (r.returncode, r.stderr))
-        check("2 of 2 PT_LOADs + 5 from CPU sets" in r.stdout and
+        check("2 of 2 PT_LOADs + 10 from CPU sets" in r.stdout and
               "cpu_sets: 2 CPUs" in r.stdout, r.stdout)
         # An md file of a set missing: that set is skipped, with a
         # warning; CPU 1's set 0 (the same task) is added instead.
@@ -207,7 +211,7 @@ def dump_elf_adds_usable_sets():
               "directory; its CPU set is not added" in r.stderr and
               "cpu 0 set 0: KSTACK0_2 seq 0 was not dumped" in r.stderr,
               "rc %d %s" % (r.returncode, r.stderr))
-        check_core(g, out, loads, set_loads(1, 0, A))
+        check_core(g, out, loads, set_loads(0, 1, B) + set_loads(1, 0, A))
         os.rename(os.path.join(tmp, "moved"),
                   os.path.join(g.out, "md_KSTACK0_2.BIN"))
         check(run(["elf", "--dir", g.out]).returncode == 0 and
@@ -255,12 +259,16 @@ def pr_pid_from_the_stack():
     pid of the set whose stack holds the CPU's rsp."""
     even = scenario()
     even[0]["sets"][1] = Set(B, 6)
+    gone = scenario()
+    gone[0]["sets"][1] = Set(B, 6, live=False)
     # (cpus, kernel pids, rsps, expected pids, why)
     cases = [
         (scenario(), (250, 77), (A.sp(), 0xffffffff8f000000), [100, 77],
          "rsp in the older live set's stack; the other outside any"),
-        (scenario(), (250, 77), (B.sp(), A.sp(0x10)), [250, 100],
-         "B's set is odd: the kernel's pid; CPU 1's own set holds A"),
+        (scenario(), (250, 77), (B.sp(), A.sp(0x10)), [200, 100],
+         "B's set, VALI with an odd seq, is used; CPU 1's own set holds A"),
+        (gone, (250, 77), (B.sp(), A.sp(0x10)), [250, 100],
+         "B's set is INVA: the kernel's pid"),
         (even, (250, 77), (B.sp(), A.sp(0)), [200, 100],
          "the newest set; the set that added no PT_LOAD counts too"),
         (scenario(), (250, 100), (A.sp(P * CHUNK - 8), 0x1000),
@@ -309,7 +317,7 @@ def pr_pid_from_firmware_registers():
         check(rc == 0, "rc %d %s" % (rc, err))
         elf = os.path.join(g.out, "dump.elf")
         check(pids_of(elf) == [100, PID_SYNTH + 1], pids_of(elf))
-        check("cpu_sets: 2 CPUs, 2 of 4 sets usable, 5 PT_LOADs" in out,
+        check("cpu_sets: 2 CPUs, 3 of 4 sets usable, 10 PT_LOADs" in out,
               out)
         first = read(elf)
         os.unlink(elf)
@@ -365,8 +373,8 @@ def skipped_and_hostile_sets():
          "cpu 0 set 0: KSTACK0_3 seq 0 exists, but stack_chunks is 3"),
         ("task 0", dict(desc=patched_desc(0, 16, "<Q", 0)), cpu1,
          "cpu 0 set 0: task address is 0"),
-        ("odd seq", dict(desc=patched_desc(0, 16 + 20, "<I", 3)), cpu1,
-         "cpu 0 set 0: seq 3 is odd"),
+        ("odd seq: used (a halted machine)",
+         dict(desc=patched_desc(0, 16 + 20, "<I", 3)), both, None),
         ("stack wraps", dict(desc=patched_desc(0, 24, "<Q", 2**64 - 0x2000)),
          cpu1, "cpu 0 set 0: stack at 0xffffffffffffe000: 4 chunks"),
         ("task wraps", dict(desc=patched_desc(0, 16, "<Q", 2**64 - 0x100)),
