@@ -6,7 +6,14 @@ The kernel's ELF header region carries, after its program headers, a table
 {char name[16]; le32 seq; le32})
 with the region name and chunk number of each PT_LOAD, in phdr order; the
 region's bytes are in md_<name>.BIN (seq 0) or md_<name>.<seq>.BIN.
-Shared by tests/scenario/verify.py, random_instant.py and
+
+The CPU sets (mm/kmemdump/cpustate.c): at the tail of the table, each
+followed CPU c has two sets s = 0, 1 of entries, KTASK<c> seq s (its
+current task_struct) and KSTACK<c>_<i> seq s (its stack, chunk by chunk),
+which the kernel's ELF header does not describe; the region "cpu_sets"
+says, per CPU, the sets' virtual addresses and pids. A set is live iff
+its KTASK entry is valid.
+Shared by tests/scenario/verify.py, random_instant.py, pingpong.py and
 tests/debuggers/drgn_check.py."""
 import re
 import struct
@@ -38,6 +45,74 @@ def generation(core):
     phnum, = struct.unpack_from('<H', core, 56)
     at = core.find(b'KMDNAMES', phoff + 56 * phnum)
     return None if at < 0 else struct.unpack_from('<Q', core, at + 16)[0]
+
+
+CPU_SET_ENTRY = re.compile(r'^KTASK\d+$|^KSTACK\d+_\d+$')
+CPUSETS_MAGIC = 0x5550434b     # "KCPU"
+
+
+def is_cpu_set_entry(name):
+    """Whether NAME is a CPU-set entry: KTASK<c> or KSTACK<c>_<i>."""
+    return bool(CPU_SET_ENTRY.match(name or ''))
+
+
+def cpu_sets(b):
+    """The records of the cpu_sets region's bytes B: [{'magic', 'cpu',
+    'cur', 'chunks', 'sets': [{'task', 'stack', 'pid', 'seq'}] * 2}], one
+    per 64 bytes, in CPU order."""
+    recs = []
+    for o in range(0, len(b) - 63, 64):
+        magic, cpu, cur, chunks = struct.unpack_from('<IIII', b, o)
+        sets = [dict(zip(('task', 'stack', 'pid', 'seq'),
+                         struct.unpack_from('<QQII', b, o + 16 + 24 * s))) for s in (0, 1)]
+        recs.append({'magic': magic, 'cpu': cpu, 'cur': cur, 'chunks': chunks, 'sets': sets})
+    return recs
+
+
+def cpu_set_problems(entries, desc, ncpus, followed=None, withdrawn=()):
+    """What is wrong with the CPU sets of one capture, as [str]: ENTRIES
+    the captured (valid) table entries as (name, seq, size), DESC the
+    cpu_sets region's bytes (or None), NCPUS the CPUs the guest brought
+    up, FOLLOWED how many of them (from CPU 0) the backend follows
+    (default all), WITHDRAWN the CPUs whose sets must all be withdrawn
+    (the panicking one). A CPU that is not followed has no set entry at
+    all; every other has one or two live sets (KTASK<c> valid), each
+    whole: all stack_chunks KSTACK<c>_<i> of its seq captured, of equal
+    size; a live set's descriptor names a task and a stack, unless its seq
+    is odd (the kernel is rewriting it)."""
+    if desc is None:
+        return ['no cpu_sets region']
+    recs = cpu_sets(desc)
+    out = []
+    if len(desc) % 64 or len(recs) != ncpus:
+        out.append(f'cpu_sets: {len(desc)} bytes, {len(recs)} records for {ncpus} CPUs')
+    have = {(n, s): size for n, s, size in entries if is_cpu_set_entry(n)}
+    followed = ncpus if followed is None else followed
+    stray = sorted({n for n, _ in have if int(re.match(r'K(?:TASK|STACK)(\d+)', n).group(1))
+                    >= followed})
+    if stray:
+        out.append(f'set entries of CPUs not followed (only {followed} are): {stray[:4]}')
+    for c, r in enumerate(recs[:followed]):
+        if r['magic'] != CPUSETS_MAGIC or r['cpu'] != c:
+            out.append(f'cpu_sets record {c}: magic {r["magic"]:#x} cpu {r["cpu"]}')
+            continue
+        live = [s for s in (0, 1) if (f'KTASK{c}', s) in have]
+        if c in withdrawn:
+            if live:
+                out.append(f'cpu {c}: sets {live} live, want them withdrawn')
+            continue
+        if not live:
+            out.append(f'cpu {c}: no live set')
+        for s in live:
+            chunks = [have.get((f'KSTACK{c}_{i}', s)) for i in range(r['chunks'])]
+            if not chunks or None in chunks or len(set(chunks)) != 1:
+                out.append(f'cpu {c} set {s}: live, stack chunks {chunks} of '
+                           f'{r["chunks"]} captured')
+            d = r['sets'][s]
+            if not d['seq'] & 1 and not (d['task'] and d['stack']):
+                out.append(f'cpu {c} set {s}: live, descriptor task {d["task"]:#x} '
+                           f'stack {d["stack"]:#x} (seq {d["seq"]})')
+    return out
 
 
 def blob_name(name, seq):

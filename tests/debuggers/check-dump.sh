@@ -26,8 +26,8 @@
 #   gdb-threads, gdb-pc-symbolized, gdb-lockup-spin|gdb-panic-cpu,
 #   gdb-bt-bottom  'thread apply all bt': one thread per CPU, frame #0
 #                  named, the lockup's lockup_cpu / the panic's
-#                  panic <- freeze_write, stacks to the bottom (skip where
-#                  the stack is not in the dump); module symbols from
+#                  panic <- freeze_write, stacks to the bottom (not ok
+#                  where the stack is not in the dump); module symbols from
 #                  RUNDIR/kmemdump_scenario.ko linked at the addresses
 #                  the dump gives (gdb-module-sections)
 # If RUNDIR/full.elf exists (KMD_FULL_DUMP=1 scripts/scenario.sh), the same
@@ -310,8 +310,8 @@ else
 	esac
 	# Every backtrace to the bottom of its stack: the syscall entry, a
 	# kthread's ret_from_fork or the idle task's start. Where gdb stops
-	# at a stack address the dump lacks, that is the dump's limit (the
-	# kernel does not register that CPU's stack yet): skip, naming it.
+	# at a stack address the dump lacks, the dump misses that CPU's stack
+	# (its CPU set, or the task registered at panic): not ok, naming it.
 	loads=$(awk '/^loads:/ { on = 1; next } /^notes:/ { on = 0 } on && $4 ~ /^0x/ { print $4, $6 }' "$tmp/info")
 	bad= missing= okthr=
 	# gdb's thread N is the core's N-th NT_PRSTATUS: CPU N - 1.
@@ -337,10 +337,8 @@ else
 			bad="$bad cpu$cpu (${addr:+stopped at $addr, inside a dumped region}${addr:-no known bottom frame})"
 		fi
 	done
-	if [ -n "$bad" ]; then
-		report "not ok" gdb-bt-bottom "did not reach the bottom:$bad" "$framelist"
-	elif [ -n "$missing" ]; then
-		report skip gdb-bt-bottom "reached the bottom:${okthr:- none}; stopped where the dump has no stack:$missing (the kernel does not register every CPU's stack yet, issue 10 deliverable 2)" "$framelist"
+	if [ -n "$bad$missing" ]; then
+		report "not ok" gdb-bt-bottom "did not reach the bottom:$bad${missing:+; stopped where the dump has no stack:$missing}" "$framelist"
 	else
 		report ok gdb-bt-bottom "every thread reaches the bottom of its stack:$okthr" "$framelist"
 	fi

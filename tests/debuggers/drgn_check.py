@@ -24,7 +24,9 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    a module itself on Linux >= 6.4: see module_symbols())
   drgn-cpus        for every NT_PRSTATUS (one per CPU), the task the dump
                    holds as running on that CPU (task->on_cpu, task_cpu():
-                   kmemdump's cpu<N>_task slots, panic_task), and its stack
+                   the KTASK<c> PT_LOADs of the CPU sets, panic_task; a
+                   task in two sets, or in two CPUs' sets after a
+                   migration, counts once), and its stack
                    trace, which must reach the bottom of the stack; in a
                    lockup each contains lockup_cpu (the scenario's spin), in
                    a panic the panicking task's contains panic
@@ -32,7 +34,7 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    virtual address (prog.read(p_vaddr, p_filesz)) gives the
                    bytes the core holds for it
   drgn-translate   every PT_LOAD but the page tables' own (pgt<N>) and the
-                   CPUs' current tasks and stacks (cpu<N>_task/_stack) read
+                   CPU sets (KTASK<c>, KSTACK<c>_<i>) read
                    through the dumped page tables (drgn's
                    _linux_helper_read_vm() from swapper_pg_dir, what drgn does
                    outside the PT_LOADs) gives the same bytes
@@ -177,8 +179,9 @@ def frame_name(prog, frame, modsyms=()):
 
 
 def cpu_tasks(prog, core):
-    """{cpu: [task, ...]}: every task_struct region of the core (kmemdump's
-    cpu<N>_task and panic_task; in another core, any PT_LOAD sized like a
+    """{cpu: [(region, task), ...]}: every task_struct region of the core
+    (the CPU sets' KTASK<c>, region "KTASK<c>.<set>", and panic_task; in
+    another core, any PT_LOAD sized like a
     task_struct: x86 allocates less than sizeof(), the FPU state cut) whose
     task is on a CPU (task->on_cpu), by the CPU it says it runs on."""
     import drgn
@@ -187,7 +190,7 @@ def cpu_tasks(prog, core):
         loads = pt_loads(f.read(1 << 20))
     size = prog.type("struct task_struct").size
     least = drgn.offsetof(prog.type("struct task_struct"), "thread")
-    named = [ld for ld in loads if re.match(r"^(cpu\d+_task|panic_task)$", ld["name"] or "")]
+    named = [ld for ld in loads if re.match(r"^(KTASK\d+|panic_task)$", ld["name"] or "")]
     seen, out = set(), {}
     for ld in named or loads:
         if not least <= ld["size"] <= size or ld["vaddr"] in seen:
@@ -195,7 +198,9 @@ def cpu_tasks(prog, core):
         seen.add(ld["vaddr"])
         t = drgn.Object(prog, "struct task_struct *", value=ld["vaddr"])
         if t.on_cpu.value_():
-            out.setdefault(task_cpu(t), []).append((ld["name"], t))
+            name = ("%s.%d" % (ld["name"], ld["seq"]) if ld["name"].startswith("KTASK")
+                    else ld["name"])
+            out.setdefault(task_cpu(t), []).append((name, t))
     return out
 
 
@@ -412,10 +417,10 @@ def main():
     # drgn does for addresses outside the PT_LOADs, and what makedumpfile
     # does for every address): the page-table pages kmemdump registers
     # (pgt<N>) must cover every region. Not the pgt regions themselves:
-    # page tables are read by physical address; nor a CPU's current task
-    # and stack (cpu<N>_task, cpu<N>_stack): re-pointed at every context
-    # switch, they are read through their own PT_LOADs, and kmemdump does
-    # not follow their page tables (see kmemdump.rst).
+    # page tables are read by physical address; nor the CPU sets (KTASK<c>,
+    # KSTACK<c>_<i>): re-pointed at every context switch, they are read
+    # through their own PT_LOADs, and kmemdump does not follow their page
+    # tables (see kmemdump.rst).
     try:
         vmci = vmcoreinfo(core)
         pgd = int(vmci["SYMBOL(swapper_pg_dir)"], 16)
@@ -428,7 +433,7 @@ def main():
         elif full:
             report("skip", "translate", "no kernel virtual addresses to translate")
         else:
-            slots = re.compile(r"^(pgt\d+|cpu\d+_(task|stack))$")
+            slots = re.compile(r"^(pgt\d+|KTASK\d+|KSTACK\d+_\d+)$")
             todo = [ld for ld in loads if not slots.match(ld["name"] or "")]
             bad = []
             for ld in todo:
@@ -442,7 +447,7 @@ def main():
                     bad.append("%s at %#x: %s at %#x" % (what, ld["vaddr"], e.message,
                                                          e.address))
             report("ok" if todo and not bad else "not ok", "translate",
-                   "%d of %d PT_LOADs (pgt<N>, cpu<N>_task/_stack aside) read back through the page "
+                   "%d of %d PT_LOADs (pgt<N>, KTASK<c>/KSTACK<c>_<i> aside) read back through the page "
                    "tables from swapper_pg_dir%s" % (len(todo) - len(bad), len(todo),
                                                      "".join("\n" + b for b in bad[:12])))
     except Exception as e:  # noqa: BLE001

@@ -27,11 +27,17 @@ RUNDIR/pauses.tsv. Prints "ok|not ok scenario.random-instant.CHECK":
                   GUEST_PANICKED event (the guest never froze by itself)
   consistent      every capture: mdfw exit not 2/3/5, and the ELF header
                   region (elf_header, the first valid entry) describes
-                  exactly the other valid entries, in table order: same
+                  exactly the other valid entries but the CPU sets
+                  (KTASK<c>, KSTACK<c>_<i>: each CPU's current task, at
+                  the table's tail, not in the header), in table order: same
                   name, seq, physical address and size per PT_LOAD,
                   p_offset following the concatenation rule, name-table
                   count = PT_LOADs
   dump-elf        every capture's dump.elf was written (capture.txt elf=ok)
+  cpu-sets        every capture: every CPU has one or two live sets
+                  (KTASK<c> valid), each whole (every KSTACK<c>_<i> of its
+                  seq captured), its cpu_sets descriptor naming a task
+                  (kmdcore.cpu_set_problems())
   storm-bytes     every captured chunk of a storm buffer holds exactly what
                   its owner wrote (magic, CPU, nonce, length, block number,
                   content derived from them) at its place in the buffer
@@ -64,7 +70,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
-from kmdcore import module_regions, pt_loads  # noqa: E402
+from kmdcore import cpu_set_problems, cpu_sets, is_cpu_set_entry, module_regions, pt_loads  # noqa: E402
 from qmp import Qmp  # noqa: E402
 
 PCS_MAGIC = 0x4d524f5453444d4b      # "KMDSTORM"
@@ -206,10 +212,11 @@ def read_manifest(d):
 class Capture:
     """Checks of one pause. Each list holds problem strings; empty = ok."""
 
-    def __init__(self, d, rc, out, known, state_name, console=''):
+    def __init__(self, d, rc, out, known, state_name, console='', ncpus=1):
         self.d, self.rc, self.console = d, rc, console
         self.consistent, self.bytes, self.current, self.whole = [], [], [], []
-        self.present, self.elf = [], []
+        self.present, self.elf, self.sets = [], [], []
+        self.rewriting = 0      # sets with an odd descriptor seq
         self.storm_regions = self.multi_chunk = self.kmalloc = self.vmalloc = self.verified = 0
         self.max_chunks = 0
         self.inside = {}
@@ -231,6 +238,10 @@ class Capture:
             self.elf.append(f"capture.txt elf={cap.get('elf')}")
         self.rows = rows
         self.check_header(rows)
+        desc = self.region('cpu_sets')
+        self.sets = ['sets: ' + p for p in cpu_set_problems([(r['name'], int(r['seq']), int(r['size'], 16))
+                                                         for r in rows], desc, ncpus)]
+        self.rewriting = sum(s['seq'] & 1 for r in cpu_sets(desc or b'') for s in r['sets'])
         self.state = parse_state(self.region(state_name))
         if self.state is None:
             self.current.append('stormstate region missing or malformed')
@@ -257,7 +268,7 @@ class Capture:
         if h['problems'] and not h['loads']:
             return
         table = [(r['name'], int(r['seq']), int(r['address'], 16), int(r['size'], 16))
-                 for r in rows if r['name'] != 'elf_header']
+                 for r in rows if r['name'] != 'elf_header' and not is_cpu_set_entry(r['name'])]
         loads = [ld[:4] for ld in h['loads']]
         if table != loads:
             tset, lset = collections.Counter(table), collections.Counter(loads)
@@ -287,7 +298,7 @@ class Capture:
         chunks = collections.defaultdict(dict)   # name -> seq -> (bytes, size)
         for r in rows:
             n = r['name']
-            if n in known or re.fullmatch(r'pgt\d+', n):
+            if n in known or re.fullmatch(r'pgt\d+', n) or is_cpu_set_entry(n):
                 continue
             chunks[n][int(r['seq'])] = open(os.path.join(self.d, r['file']), 'rb').read()
         seen = set()   # (cpu, nonce) of captured buffers
@@ -349,7 +360,7 @@ class Capture:
                                         f"({s['len']} bytes) registered but not captured")
 
     def problems(self):
-        return (self.consistent + self.elf + self.bytes + self.current + self.whole
+        return (self.consistent + self.elf + self.sets + self.bytes + self.current + self.whole
                 + self.present)
 
 
@@ -359,6 +370,7 @@ def kind(problem):
                    ('another order', 'order differs'),
                    ('concatenation', 'concatenation offsets'),
                    ('header:', 'header malformed'), ('mdfw extract exit', 'mdfw exit'),
+                   ('sets: ', 'cpu sets'),
                    ('elf=', 'dump.elf'), ('differ from', 'bytes'),
                    ('stale', 'stale buffer'), ('chunks', 'partial buffer'),
                    ('not captured', 'registered buffer missing')):
@@ -382,45 +394,67 @@ def pci_bar2(q):
     return None
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def driver_args(description, pauses, seed, min_gap, max_gap):
+    """The arguments of a random-instant driver (this one, pingpong.py)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument('rundir')
     ap.add_argument('--ram-size', required=True)
-    ap.add_argument('--pauses', type=int, default=100)
-    ap.add_argument('--seed', type=int, default=20261126)
-    ap.add_argument('--min-gap', type=float, default=0.02)
-    ap.add_argument('--max-gap', type=float, default=0.35)
+    ap.add_argument('--pauses', type=int, default=pauses)
+    ap.add_argument('--seed', type=int, default=seed)
+    ap.add_argument('--min-gap', type=float, default=min_gap)
+    ap.add_argument('--max-gap', type=float, default=max_gap)
     ap.add_argument('--mdfw', default=os.path.join(HERE, '../../tools/mdfw/build/mdfw'))
     ap.add_argument('--keep-failed', type=int, default=8)
     ap.add_argument('--boot-timeout', type=float, default=300)
-    a = ap.parse_args()
+    return ap
+
+
+class Checks:
+    """check(NAME, COND, DETAIL) prints 'ok|not ok PREFIX.NAME  # DETAIL';
+    .failed once one was not ok."""
+
+    def __init__(self, prefix):
+        self.prefix, self.failed = prefix, False
+
+    def __call__(self, name, cond, detail=''):
+        print(f"{'ok' if cond else 'not ok'} {self.prefix}.{name}" +
+              (f'  # {detail}' if detail else ''), flush=True)
+        self.failed |= not cond
+
+
+def read_text(path):
+    """A guest console so far ('' before QEMU created it)."""
+    try:
+        return open(path, 'rb').read().decode('utf-8', 'replace')
+    except OSError:
+        return ''
+
+
+def wait_console(path, marker, timeout):
+    """The console at PATH once MARKER is on it; None after TIMEOUT s or
+    once the guest reports a KMD-ERROR."""
+    t0 = time.monotonic()
+    while marker not in read_text(path):
+        if time.monotonic() > t0 + timeout or 'KMD-ERROR' in read_text(path):
+            return None
+        time.sleep(0.2)
+    return read_text(path)
+
+
+def main():
+    a = driver_args(__doc__.split('\n')[0], 100, 20261126, 0.02, 0.35).parse_args()
     run = a.rundir
     console_path = os.path.join(run, 'console.log')
-    failed = False
-
-    def check(name, cond, detail=''):
-        nonlocal failed
-        print(f"{'ok' if cond else 'not ok'} scenario.random-instant.{name}" +
-              (f'  # {detail}' if detail else ''), flush=True)
-        failed |= not cond
-
-    def console():
-        try:
-            return open(console_path, 'rb').read().decode('utf-8', 'replace')
-        except OSError:
-            return ''
+    check = Checks('scenario.random-instant')
 
     print(f'# seed {a.seed}', flush=True)
     rng = random.Random(a.seed)
     t0 = time.monotonic()
-    deadline = t0 + a.boot_timeout
-    while 'KMD-STORM-RUNNING' not in console():
-        if time.monotonic() > deadline or 'KMD-ERROR' in console():
-            check('storm-running', False, f'no KMD-STORM-RUNNING on {console_path} '
-                  f'after {time.monotonic() - t0:.0f} s')
-            return 2
-        time.sleep(0.2)
-    con = console()
+    con = wait_console(console_path, 'KMD-STORM-RUNNING', a.boot_timeout)
+    if con is None:
+        check('storm-running', False, f'no KMD-STORM-RUNNING on {console_path} '
+              f'after {time.monotonic() - t0:.0f} s')
+        return 2
     m = re.search(r'pcpu storm: (\d+) threads on (\d+) online CPUs', con)
     st_name = re.search(r'kmemdump_scenario: region (\S+) \d+ stormstate', con)
     check('storm-running', bool(m and st_name and m.group(1) == m.group(2)),
@@ -429,7 +463,7 @@ def main():
         return 2
     ncpus = int(m.group(2))
     print(f'# booted and storming after {time.monotonic() - t0:.1f} s: {m.group(0)}', flush=True)
-    known = ({'elf_header', 'panic_task', 'panic_stack'} |
+    known = ({'elf_header', 'panic_task', 'panic_stack', 'cpu_sets'} |
              set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', con)) |
              set(re.findall(r'kmemdump_scenario: region (\S+) ', con)))
 
@@ -457,7 +491,8 @@ def main():
                                   '--bar2', hex(bar2), '--out', d],
                                  capture_output=True, text=True, timeout=120)
             rcs[res.returncode] += 1
-            c = Capture(d, res.returncode, res.stdout + res.stderr, known, st_name.group(1), con)
+            c = Capture(d, res.returncode, res.stdout + res.stderr, known, st_name.group(1), con,
+                        ncpus)
             q.cmd('cont')
         except Exception as e:  # noqa: BLE001
             broken.append(f'pause {i}: {type(e).__name__}: {e}')
@@ -506,6 +541,9 @@ def main():
     check('consistent', ok, detail)
     ok, detail = summary('elf', 'with dump.elf')
     check('dump-elf', ok, detail)
+    ok, detail = summary('sets', 'with one or two whole live sets per CPU')
+    check('cpu-sets', ok, detail + '; %d pauses caught a set being rewritten' %
+          sum(1 for c in caps if c.rewriting))
     ok, detail = summary('bytes', 'with every storm chunk as its owner wrote it')
     check('storm-bytes', ok, detail)
     ok, detail = summary('current', "with only the owners' current buffers")
@@ -531,7 +569,7 @@ def main():
               f'refused: {fails}')
     else:
         check('progress', False, 'fewer than two captures with a storm state')
-    splats = [ln.strip() for ln in console().splitlines() if SPLATS.search(ln)]
+    splats = [ln.strip() for ln in read_text(console_path).splitlines() if SPLATS.search(ln)]
     check('no-guest-errors', not splats, splats[0][:160] if splats else '')
 
     regions = sum(c.storm_regions for c in caps)
@@ -549,7 +587,7 @@ def main():
     print(f'# random-instant: {n} pauses, {good} consistent, {inside} inside an update, '
           f'{verified} storm regions verified')
     print(f'# per pause: {os.path.join(run, "pauses.tsv")}; kept {kept} failing capture(s)')
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 def quit_qemu(rundir):

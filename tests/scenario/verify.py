@@ -11,7 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../scripts'))
-from kmdcore import blob_name, module_regions, pt_loads  # noqa: E402
+from kmdcore import blob_name, cpu_set_problems, is_cpu_set_entry, module_regions, pt_loads  # noqa: E402
 
 rundir, mode = sys.argv[1], sys.argv[2]
 dump = os.path.join(rundir, 'dump')
@@ -58,7 +58,7 @@ if os.path.exists(os.path.join(dump, 'capture.txt')):
         if '=' in l:
             k, v = l.rstrip('\n').split('=', 1)
             cap[k] = v
-want = {'panic': 'GUEST_PANICKED', 'lockup': 'WATCHDOG'}[mode]
+want = {'panic': 'GUEST_PANICKED', 'lockup': 'WATCHDOG', 'rqlock': 'GUEST_PANICKED'}[mode]
 check('trigger', cap.get('trigger') == want, f"trigger {cap.get('trigger')}, want {want}")
 check('last-words', 'KMD-LAST-WORDS: freezing by ' + mode in console, 'guest never got to the freeze')
 check('no-guest-errors', 'KMD-ERROR' not in console, 'guest reported KMD-ERROR')
@@ -105,15 +105,16 @@ if ex or refused:
           f'{len(refused)} refused by the kernel (table full)')
 # Any other captured region must be a storm buffer, whole and consistent:
 # a half-written or stale entry marked valid would show up here.
-known = ({r[0] for r in regs} | {'panic_task', 'panic_stack'} |
+known = ({r[0] for r in regs} | {'panic_task', 'panic_stack', 'cpu_sets'} |
          set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
 # Page-table pages (pgt<N>) come and go with the regions they translate;
 # what locates the scenario module comes with its insmod.
 hdr = region_bytes('elf_header')
 known |= (module_regions([ld for ld in pt_loads(hdr) if ld['name'] not in known],
                          region_bytes, console) if hdr else set())
+# The CPU sets (KTASK<c>, KSTACK<c>_<i>) are each CPU's current task.
 storm = [r for r in rows if r['status'] == 'ok' and r['name'] not in known
-         and not re.fullmatch(r'pgt\d+', r['name'])]
+         and not re.fullmatch(r'pgt\d+', r['name']) and not is_cpu_set_entry(r['name'])]
 if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
     torn = []
     for r in storm:
@@ -124,6 +125,28 @@ if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
     check('storm-entries-whole', not torn, f'{len(torn)} entries not a whole storm buffer: {torn[:5]}')
     print(f'# storm: {len(storm)} storm buffers caught mid-flight, all whole' if not torn else
           f'# storm: {len(torn)} of {len(storm)} torn')
+# Each CPU's current task and stack (the CPU sets at the table's tail),
+# as the firmware found them: one or two live sets per followed CPU, each
+# whole; at panic the panicking CPU's withdrawn (panic_task stands in).
+ncpus = re.search(r'smp: Brought up \d+ nodes?, (\d+) CPUs?', console)
+ncpus = int(ncpus.group(1)) if ncpus else 1
+fm = re.search(r'(?:kmemdump_ivshmem|qcom_minidump_smem)\.follow_cpus=(\d+)', console)
+followed = min(ncpus, int(fm.group(1))) if fm else ncpus
+fewer = re.search(r'CPUs (\d+) and up: current task not followed', console)
+followed = min(followed, int(fewer.group(1))) if fewer else followed
+withdrawn = set()
+pm = re.search(r'Kernel panic - not syncing.*?\n(?:.*\n)*?.*?CPU: (\d+) UID: ', console)
+if want == 'GUEST_PANICKED' and pm and int(pm.group(1)) < followed:
+    withdrawn.add(int(pm.group(1)))
+setp = cpu_set_problems([(r['name'], int(r['seq']), int(r['size'], 16)) for r in rows
+                         if r['status'] == 'ok'], region_bytes('cpu_sets'), ncpus,
+                        followed, withdrawn)
+live = sorted(f"{r['name']}.{r['seq']}" for r in rows
+              if r['status'] == 'ok' and r['name'].startswith('KTASK'))
+check('cpu-sets', not setp and (pm is not None or want != 'GUEST_PANICKED'),
+      '; '.join(setp[:4]) or 'no "CPU: N" line after the panic message')
+print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) or "none"}'
+      + (f', CPU {min(withdrawn)} panicked (its sets withdrawn)' if withdrawn else ''))
 # Qualcomm users build a core by concatenating the blobs in table order:
 # the ELF header region's offsets must make that a valid core.
 if any(r['name'] == 'elf_header' for r in rows):
