@@ -1,17 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # One run of the seed's scenario on the QEMU "board":
-#   scenario.sh RUNDIR panic|lockup [RAM] [BELOW_4G] [EXTRA] [STORM]
+#   scenario.sh RUNDIR panic|lockup|rqlock [RAM] [BELOW_4G] [EXTRA] [STORM]
 # The firmware (tools/mdfw) initialises the minidump table in the ivshmem
 # file, QEMU boots the guest with the watchdog and pvpanic set to pause,
 # the guest registers its regions and freezes, mdfw captures the dump into
 # RUNDIR/dump, and tests/scenario/verify.py checks it (its ok/not ok lines
 # are this script's output). Exit status: verify.py's, or 2 if the run
 # itself broke.
+# rqlock: CPU 1 spins in a sched_switch probe with its runqueue lock held
+# and CPU 0 panics (tests/scenario/run.sh); tests/scenario/rqlock_check.py
+# then reads both CPUs' stacks from the dump with gdb (the booted vmlinux
+# is copied to RUNDIR/vmlinux for it, and removed if all passed).
+# KMD_APPEND: more kernel command line (kmemdump_ivshmem.follow_cpus=0).
 # KMD_FULL_DUMP=1: also take QEMU's full dump-guest-memory of the same
 # frozen guest into RUNDIR/full.elf (with -device vmcoreinfo, through a
 # second QMP socket since mdfw holds the first), for comparison, and copy
 # the booted vmlinux to RUNDIR/vmlinux. KMD_KEEP_RAM=1 keeps the RAM file.
+# KMD_KERNEL, KMD_VMLINUX: the bzImage to boot and its vmlinux.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0} storm=${6:-0}
@@ -29,7 +35,7 @@ machine=memory-backend=mem${below:+,max-ram-below-4g=$below}
 marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
 KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
 	"$run/initramfs.cpio.gz" \
-	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.storm=$storm kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers" \
+	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.storm=$storm kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers ${KMD_APPEND:-}" \
 	-machine "$machine" \
 	-object "memory-backend-file,id=mem,size=$ram,mem-path=$run/ram.img,share=on" \
 	-object "memory-backend-file,id=shm,size=1M,mem-path=$run/shm.img,share=on" \
@@ -48,8 +54,9 @@ done
 	${below:+--below-4g "$below"} --shm "$run/shm.img" --out "$run/dump" \
 	--timeout 500 $quit > "$run/mdfw.log" 2>&1
 echo "mdfw exit $?" >> "$run/mdfw.log"
+[ -n "${KMD_FULL_DUMP:-}" ] || [ "$freeze" = rqlock ] &&
+	cp "${KMD_VMLINUX:-$KOBJ/vmlinux}" "$run/vmlinux"
 if [ -n "${KMD_FULL_DUMP:-}" ]; then
-	cp "$KOBJ/vmlinux" "$run/vmlinux"
 	python3 "$TOP/tests/debuggers/qmp_dump.py" "$run/qmp2.sock" "$run/full.elf" \
 		--quit > "$run/qmp_dump.log" 2>&1 ||
 		echo "not ok scenario.$freeze.full-dump  # see $run/qmp_dump.log"
@@ -57,3 +64,9 @@ fi
 wait $qemu
 [ -n "${KMD_KEEP_RAM:-}" ] || rm -f "$run/ram.img"   # the guest's whole RAM: not worth keeping
 python3 "$TOP/tests/scenario/verify.py" "$run" "$freeze"
+rc=$?
+if [ "$freeze" = rqlock ]; then
+	python3 "$TOP/tests/scenario/rqlock_check.py" "$run" "$freeze" "$run/vmlinux" || rc=1
+	[ $rc -ne 0 ] || rm -f "$run/vmlinux"
+fi
+exit $rc

@@ -3,8 +3,12 @@
 # watchdog, register the scenario's regions, then freeze as the kernel
 # command line asks (kmd.freeze=panic|lockup, kmd.extra=N, kmd.storm=N,
 # kmd.marker=STR). kmd.freeze=none (random-instant): start the per-CPU
-# storm (kmd.pcpu_storm=1) and never freeze; the host pauses the machine.
-freeze=panic extra=0 storm=0 pcpu=0 marker=KMEMDUMP-MARKER
+# storm (kmd.pcpu_storm=1), or with kmd.pingpong=1 a ping-pong pair
+# (/bin/pingpong) pinned to every online CPU, and never freeze; the host
+# pauses the machine. kmd.freeze=rqlock: CPU 1 spins in a sched_switch
+# probe, its runqueue lock held, and CPU 0 panics (the writer is pinned
+# there).
+freeze=panic extra=0 storm=0 pcpu=0 pingpong=0 marker=KMEMDUMP-MARKER
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	kmd.freeze=*) freeze=${arg#kmd.freeze=};;
@@ -12,6 +16,7 @@ for arg in $(cat /proc/cmdline); do
 	kmd.marker=*) marker=${arg#kmd.marker=};;
 	kmd.storm=*) storm=${arg#kmd.storm=};;
 	kmd.pcpu_storm=*) pcpu=${arg#kmd.pcpu_storm=};;
+	kmd.pingpong=*) pingpong=${arg#kmd.pingpong=};;
 	esac
 done
 echo "KMD-VERSION: $(cat /proc/version)"
@@ -30,6 +35,18 @@ for f in /sys/module/kmemdump_scenario/sections/.* /sys/module/kmemdump_scenario
 	[ -f "$f" ] && echo "KMD-MODULE-SECTION: kmemdump_scenario ${f##*/} $(cat "$f")"
 done
 head -2 /sys/kernel/debug/kmemdump/regions
+if [ "$freeze" = none ] && [ "$pingpong" = 1 ]; then
+	cpus=$(nproc)
+	c=0
+	while [ $c -lt "$cpus" ]; do
+		/bin/pingpong -c $c 1000000000000000 > /dev/null ||
+			echo "KMD-ERROR: the ping-pong on CPU $c stopped" &
+		c=$((c + 1))
+	done
+	sleep 1
+	echo "KMD-PINGPONG-RUNNING: $(($(pidof pingpong | wc -w) / 2)) pairs on $cpus online CPUs"
+	while :; do sleep 1000; done
+fi
 if [ "$freeze" = none ]; then
 	echo "KMD-STORM-RUNNING"
 	while :; do sleep 1000; done
@@ -38,6 +55,10 @@ echo "KMD-LAST-WORDS: freezing by $freeze"
 # The same words in the kernel log, where the debuggers look for them.
 echo "kmemdump-marker: last words before freeze ($freeze)" > /dev/kmsg
 sleep 2
-echo "$freeze" > /sys/kernel/debug/kmemdump_scenario/freeze
+if [ "$freeze" = rqlock ]; then
+	taskset -c 0 sh -c 'echo rqlock > /sys/kernel/debug/kmemdump_scenario/freeze'
+else
+	echo "$freeze" > /sys/kernel/debug/kmemdump_scenario/freeze
+fi
 echo "KMD-ERROR: still alive after freeze"
 sleep 1000

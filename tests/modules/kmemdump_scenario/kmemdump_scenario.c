@@ -22,7 +22,10 @@
  * "kmemdump_scenario: region <name> <size> <what>" so the host can find
  * its md_<name>.BIN. Writing "panic" or "lockup" to
  * <debugfs>/kmemdump_scenario/freeze freezes the kernel: "lockup" spins
- * every CPU with interrupts off, which only the watchdog can catch.
+ * every CPU with interrupts off, which only the watchdog can catch;
+ * "rqlock" (from a task on another CPU than 1) makes CPU 1 spin in a
+ * sched_switch probe, its runqueue lock held and interrupts off, and
+ * panics once it does (see rqlock_panic()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,9 +40,11 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
 #include <linux/vmalloc.h>
 
 static char *marker = "KMEMDUMP-MARKER";
@@ -398,6 +403,109 @@ static void lockup_all(void)
 	lockup_cpu(NULL);
 }
 
+/*
+ * A panic while another CPU holds its runqueue lock (freeze "rqlock"):
+ * the panicking CPU must not wait for that lock, and the dump must still
+ * hold the task the other CPU runs on. A probe on the sched_switch
+ * tracepoint (found with for_each_kernel_tracepoint(): the
+ * register_trace_sched_switch() helper is not exported), registered after
+ * kmemdump's, fires in __schedule() under the runqueue lock with
+ * interrupts off, after rq->curr became next and before the CPU leaves
+ * prev's stack. On RQ_CPU, when the thread rq_kick (kmd_rqlock/1) switches
+ * out, it spins there for good. The writer, on another CPU, waits for that
+ * and panics.
+ */
+#define RQ_CPU	1
+
+static struct tracepoint *rq_tp;
+static bool rq_registered;
+static struct task_struct *rq_kick;
+static struct task_struct *rq_prev, *rq_next;
+static atomic_t rq_spinning;
+
+static void rq_probe(void *data, bool preempt, struct task_struct *prev,
+		     struct task_struct *next, unsigned int prev_state)
+{
+	if (prev != READ_ONCE(rq_kick) || raw_smp_processor_id() != RQ_CPU)
+		return;
+	WRITE_ONCE(rq_prev, prev);
+	WRITE_ONCE(rq_next, next);
+	atomic_set(&rq_spinning, 1);
+	for (;;)
+		cpu_relax();
+}
+
+static void rq_find(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_switch"))
+		rq_tp = tp;
+}
+
+/* Sleeps until woken; its first switch out on RQ_CPU is the probe's. */
+static int rq_kick_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+static void rqlock_panic(void)
+{
+	struct task_struct *t, *prev, *next;
+	unsigned int tries;
+	int ret;
+
+	migrate_disable();
+	if (smp_processor_id() == RQ_CPU || !cpu_online(RQ_CPU)) {
+		pr_err("KMD-ERROR: rqlock: on CPU %d, CPU %d online %d\n",
+		       smp_processor_id(), RQ_CPU, cpu_online(RQ_CPU));
+		goto out;
+	}
+	for_each_kernel_tracepoint(rq_find, NULL);
+	if (!rq_tp) {
+		pr_err("KMD-ERROR: rqlock: no sched_switch tracepoint\n");
+		goto out;
+	}
+	t = kthread_create_on_cpu(rq_kick_fn, NULL, RQ_CPU, "kmd_rqlock/%u");
+	if (IS_ERR(t)) {
+		pr_err("KMD-ERROR: rqlock: no thread on CPU %d: %ld\n", RQ_CPU,
+		       PTR_ERR(t));
+		goto out;
+	}
+	ret = tracepoint_probe_register(rq_tp, rq_probe, NULL);
+	if (ret) {
+		pr_err("KMD-ERROR: rqlock: probe not registered: %d\n", ret);
+		kthread_stop(t);
+		goto out;
+	}
+	rq_registered = true;
+	WRITE_ONCE(rq_kick, t);
+	/* It runs, sleeps again: its switch out spins. */
+	wake_up_process(t);
+	/* Busy-wait: CPU 1 will not take interrupts any more. */
+	for (tries = 0; !atomic_read(&rq_spinning) && tries < 5000; tries++)
+		udelay(1000);
+	prev = READ_ONCE(rq_prev);
+	next = READ_ONCE(rq_next);
+	if (!atomic_read(&rq_spinning)) {
+		pr_err("KMD-ERROR: rqlock: CPU %d never switched out of %s\n",
+		       RQ_CPU, t->comm);
+		goto out;
+	}
+	/* Both stay: CPU 1 holds its runqueue lock between the two. */
+	pr_emerg("rqlock: CPU %d spins in sched_switch, runqueue lock held, from %s pid %d task %px stack %px to %s pid %d task %px stack %px\n",
+		 RQ_CPU, prev->comm, prev->pid, prev, task_stack_page(prev),
+		 next->comm, next->pid, next, task_stack_page(next));
+	panic("kmemdump scenario: panic while CPU %d holds its runqueue lock",
+	      RQ_CPU);
+out:
+	migrate_enable();
+}
+
 static ssize_t freeze_write(struct file *f, const char __user *ubuf,
 			    size_t len, loff_t *off)
 {
@@ -411,6 +519,8 @@ static ssize_t freeze_write(struct file *f, const char __user *ubuf,
 		pr_emerg("hard lockup: all CPUs spin with interrupts off\n");
 		lockup_all();
 	}
+	if (!strncmp(cmd, "rqlock", 6))
+		rqlock_panic();
 	return -EINVAL;
 }
 
@@ -480,6 +590,11 @@ static void __exit scenario_exit(void)
 	unsigned int i;
 
 	debugfs_remove(dir);
+	if (rq_registered) {
+		tracepoint_probe_unregister(rq_tp, rq_probe, NULL);
+		tracepoint_synchronize_unregister();
+		kthread_stop(rq_kick);
+	}
 	if (pcpu_storm)
 		pcs_stop();
 	for (i = 0; i < STORM_MAX; i++)
