@@ -18,6 +18,7 @@
 # Exit status: the driver's (1: a check failed, 2: the run broke).
 # Environment: MDFW (mdfw binary), KMD_BUILD (kernel build, see lib.sh),
 # KMD_KERNEL and KMD_VMLINUX (the bzImage booted and its vmlinux),
+# KMD_APPEND (more kernel command line),
 # KMD_KEEP_RAM=1 keeps the RAM file.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -44,7 +45,7 @@ fi
 
 KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 900 \
 	"$run/initramfs.cpio.gz" \
-	"kmd.mode=scenario kmd.freeze=none $append kunit.enable=0 panic=0" \
+	"kmd.mode=scenario kmd.freeze=none $append kunit.enable=0 panic=0 ${KMD_APPEND:-}" \
 	-machine memory-backend=mem \
 	-object "memory-backend-file,id=mem,size=$ram,mem-path=$run/ram.img,share=on" \
 	-object "memory-backend-file,id=shm,size=1M,mem-path=$run/shm.img,share=on" \
