@@ -73,5 +73,5 @@ sed -n '/arm64\.debuggers\.[a-z]*\.gdb-bt$/,/^\(ok\|not ok\|skip\) /p' "$run.deb
 echo
 echo "== debugger checks: $(grep -c '^ok ' "$run.debuggers") ok, $(grep -c '^not ok ' "$run.debuggers") not ok, $(grep -c '^skip ' "$run.debuggers") skip ($run.debuggers)"
 echo "== files: $run/dump/ ($(du -sh --apparent-size "$run/dump" | cut -f1), $(ls "$run/dump" | grep -c '^md_') region files)"
-echo "== capture time: $(sed -n 's/^capture_ms=//p' "$c") ms from the $(sed -n 's/^trigger=//p' "$c") event to the files synced"
+echo "== capture time: $(sed -n 's/^copied_ms: //p' "$run/mdfw.log") ms from the $(sed -n 's/^trigger=//p' "$c") event to the regions out of guest RAM, $(sed -n 's/^capture_ms: //p' "$run/mdfw.log") ms to the capture durable and in place"
 [ $rc -eq 0 ] && echo "== all scenario checks passed" || { echo "== scenario checks FAILED (see $run)"; exit 1; }

@@ -65,5 +65,5 @@ echo "== every CPU's backtrace, from dump.elf (gdb; tests/debuggers/backtraces.s
 	echo "   (gdb found no thread in the dump)"
 echo
 echo "== files: $run/dump/ ($(du -sh --apparent-size "$run/dump" | cut -f1), $(ls "$run/dump" | grep -c '^md_') region files)"
-echo "== capture time: $(sed -n 's/^capture_ms=//p' "$run/dump/capture.txt") ms from the $(sed -n 's/^trigger=//p' "$run/dump/capture.txt") event to the files synced"
+echo "== capture time: $(sed -n 's/^copied_ms: //p' "$run/mdfw.log") ms from the $(sed -n 's/^trigger=//p' "$run/dump/capture.txt") event to the regions out of guest RAM, $(sed -n 's/^capture_ms: //p' "$run/mdfw.log") ms to the capture durable and in place"
 [ $rc -eq 0 ] && echo "== all scenario checks passed" || { echo "== scenario checks FAILED (see $run)"; exit 1; }

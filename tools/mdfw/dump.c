@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,50 +29,146 @@ void dump_file_name(const struct md_entry *e, char out[DUMP_NAME_MAX])
 			 e->seq);
 }
 
-int dump_open_dir(struct dump_dir *d, const char *path)
+int dump_prepare(struct dump_dir *d, const char *path)
 {
-	DIR *dir;
-	struct dirent *de;
-	int fd;
+	char *pcopy, *bcopy;
+	const char *parent, *base;
+	struct stat st;
+	int ret = 0;
 
+	memset(d, 0, sizeof(*d));
+	d->dfd = d->pfd = -1;
 	d->path = path;
-	d->dfd = -1;
-	if (mkdir(path, 0700) && errno != EEXIST)
-		return -errno;
-	d->dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pcopy = strdup(path);
+	bcopy = strdup(path);
+	if (!pcopy || !bcopy) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* dirname()/basename() ignore trailing slashes: "a/b/" is "a", "b". */
+	parent = dirname(pcopy);
+	base = basename(bcopy);
+	if (!*path || !*base || !strcmp(base, "/") || !strcmp(base, ".") ||
+	    !strcmp(base, "..")) {
+		ret = -EINVAL;
+		goto out;
+	}
+	d->base = strdup(base);
+	if (!d->base) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	d->pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->pfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!fstatat(d->pfd, d->base, &st, AT_SYMLINK_NOFOLLOW)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	out_check_dir(d->pfd, parent);
+out:
+	free(pcopy);
+	free(bcopy);
+	return ret;
+}
+
+int dump_open_dir(struct dump_dir *d)
+{
+	unsigned int attempt;
+	struct stat st;
+
+	for (attempt = 0; attempt < 16; attempt++) {
+		if (out_tmp_name(d->tmp))
+			return -EIO;
+		test_kill_point();
+		if (!mkdirat(d->pfd, d->tmp, 0700))
+			break;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	if (attempt == 16)
+		return -EEXIST;
+	/*
+	 * Ours by construction; should someone swap it meanwhile, a symlink
+	 * is not followed and another user's directory is refused.
+	 */
+	d->dfd = openat(d->pfd, d->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
 	if (d->dfd < 0)
 		return -errno;
-	out_check_dir(d->dfd, path);
-
-	/*
-	 * Files of an earlier capture would sit next to ours; we do not
-	 * delete anything, but say so: manifest.tsv is the authority.
-	 */
-	fd = dup(d->dfd);
-	if (fd >= 0) {
-		dir = fdopendir(fd);
-		if (!dir) {
-			close(fd);
-			return 0;
-		}
-		while ((de = readdir(dir))) {
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-				msg("warning: output directory %s is not "
-				    "empty; only files listed in manifest.tsv "
-				    "belong to this capture", path);
-				break;
-			}
-		}
-		closedir(dir);
-	}
+	if (fstat(d->dfd, &st))
+		return -errno;
+	if (st.st_uid != geteuid())
+		return -EPERM;
+	/* umask may have removed bits; make the mode exact. */
+	if ((st.st_mode & 07777) != 0700 && fchmod(d->dfd, 0700))
+		return -errno;
+	out_defer_sync(true);
 	return 0;
+}
+
+int dump_publish(struct dump_dir *d)
+{
+	struct stat st;
+
+	test_kill_point();
+	if (syncfs(d->dfd))
+		return -errno;
+	test_kill_point();
+	if (renameat2(d->pfd, d->tmp, d->pfd, d->base, RENAME_NOREPLACE)) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return -errno;
+		/* No RENAME_NOREPLACE here: check, then rename. */
+		if (!fstatat(d->pfd, d->base, &st, AT_SYMLINK_NOFOLLOW))
+			return -EEXIST;
+		if (renameat(d->pfd, d->tmp, d->pfd, d->base))
+			return -errno;
+	}
+	d->published = true;
+	test_kill_point();
+	return fsync(d->pfd) ? -errno : 0;
+}
+
+void dump_discard(struct dump_dir *d)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	if (d->dfd < 0 || d->published)
+		return;
+	fd = dup(d->dfd);
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir && fd >= 0)
+		close(fd);
+	while (dir && (de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		test_kill_point();
+		unlinkat(d->dfd, de->d_name, 0);
+	}
+	if (dir)
+		closedir(dir);
+	test_kill_point();
+	unlinkat(d->pfd, d->tmp, AT_REMOVEDIR);
 }
 
 void dump_close_dir(struct dump_dir *d)
 {
 	if (d->dfd >= 0)
 		close(d->dfd);
-	d->dfd = -1;
+	if (d->pfd >= 0)
+		close(d->pfd);
+	d->dfd = d->pfd = -1;
+	free(d->base);
+	d->base = NULL;
+	out_defer_sync(false);
 }
 
 static int copy_region(struct dump_dir *d, const struct md_entry *e,
@@ -244,9 +341,4 @@ static int fill_text(FILE *f, const void *arg)
 int dump_text_file(struct dump_dir *d, const char *name, const char *text)
 {
 	return write_via_temp(d, name, fill_text, text);
-}
-
-int dump_sync_dir(struct dump_dir *d)
-{
-	return fsync(d->dfd) ? -errno : 0;
 }

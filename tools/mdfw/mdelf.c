@@ -1015,8 +1015,8 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 		goto fail;
 	}
 	ret = out_commit(odfd, ofd, tmp, oname);
-	if (!ret && fsync(odfd))
-		ret = -errno;
+	if (!ret)
+		ret = out_sync_dir(odfd);
 	if (ret)
 		goto fail;
 	r->kept = kept;
@@ -1201,15 +1201,11 @@ static void cpuset_files(int dfd, const char *src_path,
 		    warned - MAX_DROP_WARNINGS);
 }
 
-struct dir_src {
-	int dfd;
-};
-
 /* Copy a kept PT_LOAD's md file; it must still have the checked size. */
-static int dir_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
-		    int out, uint8_t *buf, size_t buflen)
+int mdelf_dir_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
+		   int out, uint8_t *buf, size_t buflen)
 {
-	const struct dir_src *s = ctx;
+	const struct mdelf_dir_src *s = ctx;
 	struct stat st;
 	char fn[64];
 	int fd, ret;
@@ -1231,10 +1227,10 @@ static int dir_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
 }
 
 /* The CPU sets' descriptor from its md file, as large as the manifest says. */
-static int dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
-		    size_t len)
+int mdelf_dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
+		   size_t len)
 {
-	const struct dir_src *s = ctx;
+	const struct mdelf_dir_src *s = ctx;
 	struct mdelf_load l = { .seq = e->seq };
 	uint8_t *p = NULL;
 	size_t plen = 0;
@@ -1261,8 +1257,8 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 {
 	struct mdelf_core c = { 0 };
 	struct mdelf_tentry *v = NULL;
-	struct dir_src ds = { src_dfd };
-	struct mdelf_source src = { dir_copy, &ds };
+	struct mdelf_dir_src ds = { src_dfd };
+	struct mdelf_source src = { mdelf_dir_copy, &ds };
 	struct cpusets_result cs = { 0 };
 	struct cpuregs_stacks stk;
 	struct cpuregs fw = { 0 };
@@ -1354,7 +1350,7 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		    warned - MAX_DROP_WARNINGS);
 	/* The CPU sets: their md files must be there to count as dumped. */
 	cpuset_files(src_dfd, src_path, v, nord, nv);
-	if (cpusets_select(v, nv, dir_read, &ds, stderr, &cs)) {
+	if (cpusets_select(v, nv, mdelf_dir_read, &ds, stderr, &cs)) {
 		msg("%s: out of memory", MDELF_OUT_FILE);
 		goto out;
 	}

@@ -201,6 +201,21 @@ struct mdelf_source {
 };
 
 /*
+ * The bytes from the md files of a capture directory (never followed:
+ * O_NOFOLLOW, regular files of the expected size only), by the PT_LOAD's
+ * or the entry's name and seq: md_<name>.BIN, md_<name>.<seq>.BIN.
+ * mdelf_dir_copy() is a struct mdelf_source copy, mdelf_dir_read() a
+ * cpusets_read_fn; their ctx a struct mdelf_dir_src.
+ */
+struct mdelf_dir_src {
+	int dfd;
+};
+int mdelf_dir_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
+		   int out, uint8_t *buf, size_t buflen);
+int mdelf_dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
+		   size_t len);
+
+/*
  * Write the ELF core of header c (region bytes hdr) as dump file oname in
  * the directory odfd: ELF header, program headers with recomputed offsets
  * (PT_NOTE, the header's PT_LOADs keep[k] in order, then the added
@@ -208,7 +223,8 @@ struct mdelf_source {
  * (same generation), the notes notes[0, notes_len) (the header's, or
  * them merged with the firmware's CPU registers, cpuregs.h), then the
  * PT_LOADs' bytes from src. Created as in out_create(), fsync()ed,
- * renamed, directory fsync()ed. If it would be larger than max_bytes
+ * renamed, directory fsync()ed (both fsyncs not while out_defer_sync():
+ * a capture syncs its directory at once). If it would be larger than max_bytes
  * (UINT64_MAX: no cap), nothing is written and r->too_large is set.
  * Returns 0, or a negative errno (message printed).
  */

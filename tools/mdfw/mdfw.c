@@ -43,8 +43,11 @@
 static const char exit_codes_help[] =
 "Exit codes:\n"
 "  0  all good: every valid entry dumped\n"
-"  1  usage error\n"
+"  1  usage error; capture/extract: anything at --out DIR already\n"
+"     (refused before anything is read or written)\n"
 "  2  I/O or QMP error (missing file, QEMU gone, timeout, write failure;\n"
+"     a capture that cannot be completed: nothing written; --out created\n"
+"     by someone else meanwhile: the capture kept under its private name;\n"
 "     info: FILE not a regular file)\n"
 "  3  table unusable (no initialised TOC / APSS subsystem; with --smem:\n"
 "     SMEM not initialised, no partition table or item 602): nothing dumped\n"
@@ -79,9 +82,13 @@ static const char main_help[] =
 "descriptor at most 4096 records, 64 stack chunks a set; manifest.tsv at\n"
 "most 1 MiB; info: notes at most 64 MiB and the file's size in all.\n"
 "\n"
-"Output directory (created 0700; files 0600, fsync()ed; each file is\n"
-"created under a fresh random name with O_CREAT|O_EXCL|O_NOFOLLOW and\n"
-"renamed into place; a non-regular file at a final name is refused):\n"
+"Output directory (capture/extract): atomic, it appears whole or not at\n"
+"all. --out DIR must not exist (anything there: exit 1). Everything is\n"
+"written into a fresh private directory next to it (.mdfw-<hex>.tmp,\n"
+"0700; files 0600, each created under a fresh random name with\n"
+"O_CREAT|O_EXCL|O_NOFOLLOW and renamed), made durable with one syncfs(),\n"
+"renamed to DIR (never over anything) and the parent fsync()ed. A\n"
+"capture that cannot be completed leaves nothing (exit 2). Files:\n"
 "  md_<name>.BIN        region with seq_num 0\n"
 "  md_<name>.<seq>.BIN  further parts (seq_num > 0) of a scattered region\n"
 "  manifest.tsv         '#' comment lines, then a header line and one line\n"
@@ -90,8 +97,9 @@ static const char main_help[] =
 "                       invalid-marker (removed entry, not an error),\n"
 "                       bad-marker, bad-name, empty, overflow, out-of-ram,\n"
 "                       duplicate, overlap, too-large, io-error\n"
-"  capture.txt          key=value: trigger, capture_ms, counts, header,\n"
-"                       generation, elf, result, cpu_regs, cpu_sets\n"
+"  capture.txt          key=value: trigger, copied_ms, written_ms, counts,\n"
+"                       header, generation, elf, result, cpu_regs,\n"
+"                       cpu_sets\n"
 "  dump.elf             if the guest registered elf_header and its header\n"
 "                       agrees with the table: an ELF core of the dumped\n"
 "                       regions, and of the usable CPU sets (each CPU's\n"
@@ -119,8 +127,9 @@ static const char capture_help[] =
 "wait for a WATCHDOG or GUEST_PANICKED event (or find the VM already\n"
 "stopped in state watchdog/guest-panicked), make sure the VM is paused,\n"
 "find the ivshmem BAR 2 address with query-pci (unless --bar2), then dump\n"
-"like 'extract'. Prints a summary and the capture time (from the event's\n"
-"arrival to after the final fsync).\n"
+"like 'extract'. Prints a summary and two times from the event's arrival:\n"
+"copied_ms (every region out of guest RAM, in host memory: the guest may\n"
+"be reset) and capture_ms (the capture durable and in place at DIR).\n"
 "\n"
 "  --qmp SOCKET          QMP unix socket path\n"
 "  --ram FILE            guest RAM file (-object memory-backend-file,\n"
@@ -138,7 +147,8 @@ static const char capture_help[] =
 "  --ram-base ADDR       guest RAM is one range at ADDR (file offset =\n"
 "                        address - ADDR); default with --smem 0x40000000\n"
 "                        (QEMU arm64 virt); not with --below-4g\n"
-"  --out DIR             output directory\n"
+"  --out DIR             output directory to create (must not exist; its\n"
+"                        parent must)\n"
 "  --bar2 ADDR           guest physical address of ivshmem BAR 2\n"
 "  --timeout SEC         give up waiting for the event (default: never)\n"
 "  --connect-timeout SEC keep retrying to connect (default 10)\n"
@@ -746,48 +756,19 @@ static void hdr_free(struct hdr *h)
 	mdelf_core_free(&h->core);
 }
 
-struct ram_src {
-	int fd;
-	const struct hdr *h;
-	const struct cpusets_result *cs;
-};
-
-/*
- * The header's PT_LOAD k is table entry v[k + 1] (the rule holds), added
- * PT_LOAD j the entry v[cs->src[j]]: copy it from RAM.
- */
-static int ram_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
-		    int out, uint8_t *buf, size_t buflen)
-{
-	const struct ram_src *s = ctx;
-	uint32_t n = s->h->core.nloads;
-	const struct mdelf_tentry *e = &s->h->v[k < n ? k + 1 :
-						s->cs->src[k - n]];
-
-	return copy_range(out, s->fd, e->file_off, l->filesz, buf, buflen);
-}
-
-/* The CPU sets' descriptor, read from RAM. */
-static int ram_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
-		    size_t len)
-{
-	const struct ram_src *s = ctx;
-
-	return pread_full(s->fd, buf, len, e->file_off);
-}
-
 /*
  * dump.elf from this capture's entries, the CPU sets' (cs) added;
- * returns the elf= word.
+ * returns the elf= word. The bytes come from the md files just written
+ * in the capture's private directory dfd, not from guest RAM again: once
+ * the regions are copied out, the guest may be reset.
  */
-static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
-			     uint64_t budget, const struct cpuregs *fw,
-			     char *srcs, size_t srcslen,
-			     struct cpusets_result *cs,
+static const char *write_elf(struct hdr *h, int dfd, uint64_t budget,
+			     const struct cpuregs *fw, char *srcs,
+			     size_t srcslen, struct cpusets_result *cs,
 			     struct mdelf_result *er)
 {
-	struct ram_src rs = { ram_fd, h, cs };
-	struct mdelf_source src = { ram_copy, &rs };
+	struct mdelf_dir_src rs = { dfd };
+	struct mdelf_source src = { mdelf_dir_copy, &rs };
 	struct cpuregs_stacks stk;
 	uint8_t *merged = NULL;
 	size_t notes_len = 0;
@@ -795,7 +776,7 @@ static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
 	uint32_t k;
 	int ret;
 
-	if (cpusets_select(h->v, h->nv, ram_read, &rs, stderr, cs))
+	if (cpusets_select(h->v, h->nv, mdelf_dir_read, &rs, stderr, cs))
 		return "failed";
 	/*
 	 * The firmware's registers where the kernel saved none, pr_pid by
@@ -838,12 +819,14 @@ static const char *write_elf(struct hdr *h, int dfd, int ram_fd,
 static uint64_t deadline_s(uint64_t s);
 
 /*
- * Read the table and write the dump. t0 is when the clock started (the
- * trigger event's arrival). Returns the process exit code.
+ * Read the table and write the dump into dir (dump_prepare()d: the target
+ * is absent, its parent open). t0 is when the clock started (the trigger
+ * event's arrival). Returns the process exit code.
  */
 static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		   bool bar2_known, uint64_t bar2, uint64_t bar_size,
-		   const struct trigger *trg, uint64_t t0, struct qmp *q)
+		   const struct trigger *trg, uint64_t t0, struct qmp *q,
+		   struct dump_dir *dir)
 {
 	struct cpuregs fw = { 0 };
 	char cpu_line[160] = "", cpu_err[512] = "";
@@ -851,7 +834,6 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	const char *cpu_word = "none";
 	uint64_t cpu_bytes = 0;
 	struct md_table t = { 0 };
-	struct dump_dir dir = { .dfd = -1 };
 	struct md_source src = { 0 };
 	struct fds fds = { -1, -1, NULL, 0 };
 	uint8_t *smem_snap = NULL;
@@ -865,8 +847,9 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	uint64_t ram_file_size, shm_size, bytes = 0, cap;
 	unsigned int io_errors = 0;
 	size_t textlen = 0, headerlen = 0;
+	bool complete = true;	/* manifest.tsv and capture.txt written */
 	FILE *f;
-	double ms;
+	double ms, copied_ms, written_ms;
 	int rc, ret;
 
 	fds.ram = open_sized(o->ram, "RAM", &ram_file_size);
@@ -923,16 +906,18 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			msg("%s", err);
 	}
 
-	ret = dump_open_dir(&dir, o->out);
+	ret = dump_open_dir(dir);
 	if (ret) {
-		msg_errno(-ret, "output directory %s", o->out);
+		msg_errno(-ret, "creating a private directory next to %s",
+			  o->out);
+		dump_discard(dir);
 		rc = MDFW_EXIT_IO;
 		goto out;
 	}
 
 	if (!rc && q) {
 		/* Every vCPU's registers, from QEMU (cpucap.h). */
-		ret = cpucap_capture(q, dir.dfd, deadline_s(QUERY_TIMEOUT_S),
+		ret = cpucap_capture(q, dir->dfd, deadline_s(QUERY_TIMEOUT_S),
 				     lay->linear ? lay->base : 0, &fw, &cpu_bytes, cpu_err, sizeof(cpu_err));
 		if (ret) {
 			msg("warning: CPU registers from QEMU: %s", cpu_err);
@@ -946,8 +931,15 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	if (!rc) {
 		report_bad_entries(&t);
 		hdr_read(&h, &t, fds.ram);
-		io_errors = dump_regions(&dir, &t, fds.ram, &bytes, h.index,
+		io_errors = dump_regions(dir, &t, fds.ram, &bytes, h.index,
 					 h.buf);
+	}
+	/*
+	 * Every region is out of guest RAM, in host memory (the page cache
+	 * of files not synced yet): the guest may be reset from here on.
+	 */
+	copied_ms = (double)(mono_ns() - t0) / 1e6;
+	if (!rc) {
 		hdr_check(&h, &t);
 		f = open_memstream(&header, &headerlen);
 		if (f) {
@@ -978,11 +970,12 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 				cpu_line[0] ? "\n" : "", cpu_line);
 			fclose(f);
 		}
-		ret = header ? dump_manifest(&dir, &t, header) : -ENOMEM;
+		ret = header ? dump_manifest(dir, &t, header) : -ENOMEM;
 		if (ret) {
 			msg("writing %s/manifest.tsv: %s", o->out,
 			    out_strerror(-ret));
 			io_errors++;
+			complete = false;
 		}
 		if (io_errors)
 			rc = MDFW_EXIT_IO;
@@ -991,30 +984,25 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		else if (t.n_bad || t.truncated)
 			rc = MDFW_EXIT_PARTIAL;
 	}
-	ret = dump_sync_dir(&dir);
-	if (ret) {
-		msg_errno(-ret, "fsync %s", o->out);
-		rc = MDFW_EXIT_IO;
-	}
-	/* The capture is durable now: stop the clock before capture.txt. */
-	ms = (double)(mono_ns() - t0) / 1e6;
 
 	/*
-	 * Derived, after the clock: the ELF core, if the guest keeps one and
-	 * it agrees with the table; never from a mixed header.
+	 * The ELF core, if the guest keeps one and it agrees with the table;
+	 * never from a mixed header. Part of the capture: in place with it.
 	 */
-	if (h.state == HDR_INCONSISTENT) {
+	if (!complete) {
+		/* no capture to derive it from */
+	} else if (h.state == HDR_INCONSISTENT) {
 		msg("%s; %s not written", h.line, MDELF_OUT_FILE);
 		elf_word = "inconsistent";
 	} else if (h.state != HDR_NONE && h.state != HDR_CONSISTENT) {
 		msg("warning: %s; %s not written", h.line, MDELF_OUT_FILE);
 		elf_word = "failed";
-	} else if (h.state == HDR_CONSISTENT && dir.dfd >= 0) {
+	} else if (h.state == HDR_CONSISTENT) {
 		/* The region files and dump.elf share the cap. */
 		cap = o->max_bytes ? o->max_bytes :
 		      lay->ram_size > UINT64_MAX / 2 ? UINT64_MAX :
 		      2 * lay->ram_size;
-		elf_word = write_elf(&h, dir.dfd, fds.ram,
+		elf_word = write_elf(&h, dir->dfd,
 				     cap > bytes ? cap - bytes : 0, &fw,
 				     cpu_src, sizeof(cpu_src), &cs, &er);
 		cpusets_line(&cs, cs_line, sizeof(cs_line));
@@ -1025,13 +1013,15 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	if (!strcmp(elf_word, "failed") && h.state == HDR_CONSISTENT)
 		rc = MDFW_EXIT_IO;
 
+	written_ms = (double)(mono_ns() - t0) / 1e6;
 	/* No fixed-size buffer: long trigger data must not cut the rest. */
-	f = open_memstream(&text, &textlen);
+	f = complete ? open_memstream(&text, &textlen) : NULL;
 	if (f) {
 		fprintf(f, "trigger=%s\n"
 			"trigger_source=%s\n"
 			"trigger_data=%s\n"
-			"capture_ms=%.3f\n"
+			"copied_ms=%.3f\n"
+			"written_ms=%.3f\n"
 			"entries=%" PRIu32 "\n"
 			"ok=%" PRIu32 "\n"
 			"holes=%" PRIu32 "\n"
@@ -1039,7 +1029,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			"truncated=%d\n"
 			"bytes=%" PRIu64 "\n",
 			trg->event, trg->how, trg->data ? trg->data : "",
-			ms, t.n, t.n_ok, t.n_holes, t.n_bad,
+			copied_ms, written_ms, t.n, t.n_ok, t.n_holes, t.n_bad,
 			t.truncated ? 1 : 0, bytes);
 		fprintf(f, "header=%s\n", h.line[0] ? h.line + 8 : "none");
 		if (h.state == HDR_CONSISTENT || h.state == HDR_INCONSISTENT)
@@ -1072,13 +1062,39 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			cs.ncpus, cs.usable, er.added);
 		fclose(f);
 	}
-	ret = text ? dump_text_file(&dir, "capture.txt", text) : -ENOMEM;
-	if (!ret)
-		ret = dump_sync_dir(&dir);
-	if (ret) {
-		msg("writing %s/capture.txt: %s", o->out, out_strerror(-ret));
+	if (complete) {
+		ret = text ? dump_text_file(dir, "capture.txt", text) :
+			     -ENOMEM;
+		if (ret) {
+			msg("writing %s/capture.txt: %s", o->out,
+			    out_strerror(-ret));
+			complete = false;
+		}
+	}
+	/*
+	 * All or nothing: durable at once (syncfs), then renamed into place
+	 * (never over anything), then the parent fsync()ed.
+	 */
+	if (!complete) {
+		msg("%s: the capture is incomplete; nothing written", o->out);
+		dump_discard(dir);
+		rc = MDFW_EXIT_IO;
+	} else if ((ret = dump_publish(dir)) == -EEXIST) {
+		msg("%s appeared during the capture: not replaced; the capture "
+		    "is kept, whole, as %s next to it", o->out, dir->tmp);
+		rc = MDFW_EXIT_IO;
+	} else if (ret && !dir->published) {
+		msg("%s: making the capture durable: %s; nothing written",
+		    o->out, out_strerror(-ret));
+		dump_discard(dir);
+		rc = MDFW_EXIT_IO;
+	} else if (ret) {
+		msg("%s: in place, but fsync of its parent: %s", o->out,
+		    out_strerror(-ret));
 		rc = MDFW_EXIT_IO;
 	}
+	/* The capture is durable and in place (or failed): stop the clock. */
+	ms = (double)(mono_ns() - t0) / 1e6;
 
 	printf("trigger: %s%s%s\n", trg->event, trg->data ? " " : "",
 	       trg->data ? trg->data : "");
@@ -1106,6 +1122,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		printf("cpu_regs: %" PRIu32 " CPUs from QEMU -> %s/%s%s%s\n",
 		       fw.n, o->out, CPUREGS_FILE, cpu_src[0] ?
 		       "; dump.elf sources " : "", cpu_src);
+	printf("copied_ms: %.3f\n", copied_ms);
 	printf("capture_ms: %.3f\n", ms);
 	printf("result: %s (exit %d)\n", result_word(rc), rc);
 out:
@@ -1114,7 +1131,7 @@ out:
 	cpusets_free(&cs);
 	hdr_free(&h);
 	cpuregs_free(&fw);
-	dump_close_dir(&dir);
+	dump_close_dir(dir);
 	md_table_free(&t);
 	free(smem_snap);
 	close(fds.ram);
@@ -1188,9 +1205,39 @@ static int check_dump_opts(const char *cmd, struct opts *o,
 
 /* ---- extract ------------------------------------------------------- */
 
+/*
+ * --out DIR must not exist: a capture never writes into, merges with or
+ * replaces an existing directory (or anything else at that name). Checked
+ * before anything is read (for capture: before connecting to QEMU).
+ */
+static int prepare_out(const char *cmd, const struct opts *o,
+		       struct dump_dir *dir)
+{
+	int ret = dump_prepare(dir, o->out);
+
+	if (ret == -EEXIST) {
+		msg("%s: --out %s exists: refused (a capture is a new "
+		    "directory; it never writes into or replaces anything); "
+		    "name a new one", cmd, o->out);
+		return MDFW_EXIT_USAGE;
+	}
+	if (ret == -EINVAL) {
+		msg("%s: --out %s: not a directory name to create", cmd,
+		    o->out);
+		return MDFW_EXIT_USAGE;
+	}
+	if (ret) {
+		msg_errno(-ret, "%s: --out %s: its parent directory", cmd,
+			  o->out);
+		return MDFW_EXIT_IO;
+	}
+	return 0;
+}
+
 static int cmd_extract(int argc, char **argv)
 {
 	struct trigger trg = { "none", NULL, "offline" };
+	struct dump_dir dir = { .dfd = -1, .pfd = -1 };
 	struct gpa_layout lay;
 	uint64_t t0 = mono_ns();
 	struct opts o;
@@ -1204,7 +1251,11 @@ static int cmd_extract(int argc, char **argv)
 		return ret;
 	if (!o.have_smem && require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
 		return MDFW_EXIT_USAGE;
-	return do_dump(&o, &lay, true, o.bar2, 0, &trg, t0, NULL);
+	ret = prepare_out("extract", &o, &dir);
+	if (!ret)
+		ret = do_dump(&o, &lay, true, o.bar2, 0, &trg, t0, NULL, &dir);
+	dump_close_dir(&dir);
+	return ret;
 }
 
 /* ---- elf, info ------------------------------------------------------- */
@@ -1346,6 +1397,7 @@ static int cmd_capture(int argc, char **argv)
 		"WATCHDOG", "GUEST_PANICKED", NULL
 	};
 	struct trigger trg = { NULL, NULL, "event" };
+	struct dump_dir dir = { .dfd = -1, .pfd = -1 };
 	struct gpa_layout lay;
 	struct qmp q = { .fd = -1 };
 	json_object *data = NULL, *pci = NULL;
@@ -1375,6 +1427,9 @@ static int cmd_capture(int argc, char **argv)
 		return MDFW_EXIT_IO;
 	}
 	shm_size = o.shm ? (uint64_t)st.st_size : 0;
+	ret = prepare_out("capture", &o, &dir);
+	if (ret)
+		return ret;
 
 	connect_deadline = deadline_s(o.connect_timeout_s);
 	greeting_deadline = connect_deadline > UINT64_MAX -
@@ -1385,6 +1440,7 @@ static int cmd_capture(int argc, char **argv)
 			  err, sizeof(err));
 	if (ret) {
 		msg("%s", err);
+		dump_close_dir(&dir);
 		return MDFW_EXIT_IO;
 	}
 
@@ -1459,7 +1515,7 @@ static int cmd_capture(int argc, char **argv)
 	}
 
 	rc = do_dump(&o, &lay, bar2_known, bar2, bar_size, &trg, t0,
-		     connected ? &q : NULL);
+		     connected ? &q : NULL, &dir);
 
 out:
 	if (o.quit && q.fd >= 0) {
@@ -1468,6 +1524,7 @@ out:
 			    NULL, err, sizeof(err));
 	}
 	qmp_close(&q);
+	dump_close_dir(&dir);
 	free(trg.data);
 	return rc;
 }

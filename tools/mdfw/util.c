@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -122,12 +124,50 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* ---- the kill-point test hook ------------------------------------------ */
+
+static unsigned long kill_steps;	/* steps so far */
+static unsigned long kill_at;		/* 0: never */
+static int kill_mode = -1;		/* -1 unknown, 0 off, 1 kill, 2 count */
+
+static void kill_count_report(void)
+{
+	fprintf(stderr, "mdfw: test: %lu kill points\n", kill_steps);
+}
+
+void test_kill_point(void)
+{
+	if (kill_mode < 0) {
+		const char *v = getenv("MDFW_TEST_KILL_AT");
+		char *end;
+
+		kill_mode = 0;
+		if (v && !strcmp(v, "count")) {
+			kill_mode = 2;
+			atexit(kill_count_report);
+		} else if (v && *v) {
+			kill_at = strtoul(v, &end, 10);
+			kill_mode = *end ? 0 : 1;
+		}
+	}
+	if (!kill_mode)
+		return;
+	kill_steps++;
+	if (kill_mode == 1 && kill_steps == kill_at) {
+		fflush(stdout);
+		kill(getpid(), SIGKILL);
+	}
+}
+
 int write_full(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n;
+
+		test_kill_point();
+		n = write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -178,30 +218,39 @@ void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- output files ------------------------------------------------------ */
 
-int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX])
+int out_tmp_name(char tmp[OUT_TMP_NAME_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
+	uint8_t r[8];
+	char *p;
+	size_t i;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return -EIO;
+	p = tmp + snprintf(tmp, OUT_TMP_NAME_MAX, ".mdfw-");
+	for (i = 0; i < sizeof(r); i++) {
+		*p++ = hex[r[i] >> 4];
+		*p++ = hex[r[i] & 15];
+	}
+	strcpy(p, ".tmp");
+	return 0;
+}
+
+int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX])
+{
 	unsigned int attempt;
 
 	for (attempt = 0; attempt < 16; attempt++) {
-		uint8_t r[8];
-		char *p;
-		size_t i;
 		int fd;
 
-		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		if (out_tmp_name(tmp))
 			return -EIO;
-		p = tmp + snprintf(tmp, OUT_TMP_NAME_MAX, ".mdfw-");
-		for (i = 0; i < sizeof(r); i++) {
-			*p++ = hex[r[i] >> 4];
-			*p++ = hex[r[i] & 15];
-		}
-		strcpy(p, ".tmp");
 		/*
 		 * O_EXCL: never an existing file (nor a symlink, FIFO or
 		 * device: O_EXCL|O_CREAT fails on any existing name, and
 		 * O_NOFOLLOW says so explicitly).
 		 */
+		test_kill_point();
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			    O_CLOEXEC, 0600);
 		if (fd >= 0) {
@@ -225,7 +274,23 @@ void out_abort(int dfd, int fd, const char *tmp)
 {
 	if (fd >= 0)
 		close(fd);
+	test_kill_point();
 	unlinkat(dfd, tmp, 0);
+}
+
+static bool sync_deferred;
+
+void out_defer_sync(bool on)
+{
+	sync_deferred = on;
+}
+
+int out_sync_dir(int dfd)
+{
+	if (sync_deferred)
+		return 0;
+	test_kill_point();
+	return fsync(dfd) ? -errno : 0;
 }
 
 int out_commit(int dfd, int fd, const char *tmp, const char *name)
@@ -233,8 +298,11 @@ int out_commit(int dfd, int fd, const char *tmp, const char *name)
 	struct stat st;
 	int ret = 0;
 
-	if (fsync(fd))
-		ret = -errno;
+	if (!sync_deferred) {
+		test_kill_point();
+		if (fsync(fd))
+			ret = -errno;
+	}
 	if (close(fd) && !ret)
 		ret = -errno;
 	/*
@@ -245,6 +313,8 @@ int out_commit(int dfd, int fd, const char *tmp, const char *name)
 	if (!ret && !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
 	    !S_ISREG(st.st_mode))
 		ret = -MDFW_ENOTREG;
+	if (!ret)
+		test_kill_point();
 	if (!ret && renameat(dfd, tmp, dfd, name))
 		ret = -errno;
 	if (ret)

@@ -63,6 +63,30 @@ void set_err(char *err, size_t errlen, const char *fmt, ...) MDFW_PRINTF(3, 4);
 /* errno-style code for "a non-regular file is at the final name". */
 #define MDFW_ENOTREG		4096
 
+/*
+ * Deferred durability. A capture writes into a directory of its own,
+ * fresh and private (dump.h): its files are not fsync()ed one by one
+ * (one fsync is one journal commit and cache flush: ~70 files cost ~70 of
+ * them), the whole directory is made durable at once by syncfs() before
+ * it is renamed into place. While on, out_commit() and out_sync_dir() do
+ * not fsync; everything else (fresh names, O_EXCL, renames) is the same.
+ */
+void out_defer_sync(bool on);
+/* fsync the directory dfd, unless deferred. 0 or negative errno. */
+int out_sync_dir(int dfd);
+
+/*
+ * Test hook, for the kill-point test (tests/test_atomic.py): every step
+ * that changes the output (creating a directory or file, each write,
+ * fsync, syncfs, rename, unlink) first calls test_kill_point(). With
+ * MDFW_TEST_KILL_AT=N in the environment the process SIGKILLs itself at
+ * step N (1-based); with MDFW_TEST_KILL_AT=count it prints
+ * "mdfw: test: N kill points" on stderr at exit. Unset: nothing.
+ */
+void test_kill_point(void);
+
+/* A fresh ".mdfw-<16 random hex digits>.tmp" in tmp. 0 or -EIO. */
+int out_tmp_name(char tmp[OUT_TMP_NAME_MAX]);
 /* Create the temporary file; its name goes to tmp. fd or negative errno. */
 int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX]);
 /*

@@ -14,6 +14,7 @@ unit_tests="test_gpa test_table test_misc test_fuzz test_elf test_smem"
 unit_tests="$unit_tests test_cpuregs test_linear test_cpusets"
 script_tests="test_extract.py test_qmp.py test_elf.py test_info.py"
 script_tests="$script_tests test_cpuregs.py test_smem.py test_cpusets.py"
+script_tests="$script_tests test_atomic.py"
 
 n=0
 passed=0

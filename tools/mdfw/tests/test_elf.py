@@ -472,27 +472,36 @@ def rejected_entry_is_not_inconsistent():
 
 
 def stale_md_files_not_used():
-    """A second capture into the same directory: dump.elf holds only this
-    capture's entries, never an md file left by the first."""
+    """A second capture never goes into the first one's directory (exit
+    1, the first untouched); an md file of an earlier capture planted in a
+    capture directory is never used by elf --dir: it goes by the
+    manifest, not by what files exist."""
     with tempfile.TemporaryDirectory() as tmp:
         g, loads = core_guest(os.path.join(tmp), regions=REGIONS)
         check(g.extract().returncode == 0)
         stale = read(os.path.join(g.out, "md_dyn4.1.BIN"))
+        first = read(os.path.join(g.out, "dump.elf"))
         # Now dyn4.1 is not in RAM (table and header agree): rejected.
         sub = os.path.join(tmp, "2")
         os.mkdir(sub)
         regs = REGIONS[:2] + [("dyn4", 1, 0xd0000000, 0x800)]
         g2, loads2 = core_guest(sub, regions=regs)
+        out2 = g2.out
         g2.out = g.out
+        r = g2.extract(keep=True)
+        check(r.returncode == 1 and "exists: refused" in r.stderr,
+              "rc %d %s" % (r.returncode, r.stderr))
+        check(read(os.path.join(g.out, "dump.elf")) == first)
+        g2.out = out2
         r = g2.extract()
         check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
-        check(read(os.path.join(g.out, "md_dyn4.1.BIN")) == stale)
-        out = os.path.join(g.out, "dump.elf")
+        out = os.path.join(g2.out, "dump.elf")
         verify_core(out, loads2[:2], b"".join(G.default_notes()))
         check(stale not in read(out), "stale bytes in dump.elf")
-        # mdfw elf goes by the manifest, not by what files exist.
+        with open(os.path.join(g2.out, "md_dyn4.1.BIN"), "wb") as f:
+            f.write(stale)
         os.unlink(out)
-        r = run(["elf", "--dir", g.out])
+        r = run(["elf", "--dir", g2.out])
         check(r.returncode == 4 and "not dumped" in r.stderr, r.stderr)
         verify_core(out, loads2[:2], b"".join(G.default_notes()))
 
@@ -550,31 +559,29 @@ def dump_elf_counts_against_max_bytes():
 
 
 def dump_elf_names_not_written_through():
-    """dump.elf's old fixed temporary name and its final name: a hard link
-    there is never written through, a FIFO never opened."""
+    """mdfw elf --dir in an existing capture directory: a hard link at
+    dump.elf's old fixed temporary name or at its final name is never
+    written through, a FIFO never opened."""
     import test_extract as T
     with tempfile.TemporaryDirectory() as tmp:
         g, loads = core_guest(tmp)
-        os.mkdir(g.out, 0o700)
+        check(g.extract().returncode == 0)
+        out = os.path.join(g.out, "dump.elf")
+        os.unlink(out)
         v = T.victim_file(tmp)
         for n in (".dump.elf.tmp", "dump.elf"):
             os.link(v, os.path.join(g.out, n))
-        r = g.extract()
+        r = run(["elf", "--dir", g.out], timeout=20)
         check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
         T.check_victim(v)
-        out = os.path.join(g.out, "dump.elf")
         check(os.stat(out).st_nlink == 1, "dump.elf still linked")
         verify_core(out, loads, b"".join(G.default_notes()))
         os.unlink(out)
         os.mkfifo(out)
-        r = g.extract(timeout=20)
-        kv = read_kv(os.path.join(g.out, "capture.txt"))
-        check(r.returncode == 2 and "not a regular file" in r.stderr and
-              kv["elf"] == "failed", "rc %d %s" % (r.returncode, r.stderr))
-        check(os.path.exists(out) and not os.path.isfile(out), "replaced")
         r = run(["elf", "--dir", g.out], timeout=20)
         check(r.returncode == 2 and "not a regular file" in r.stderr,
               r.stderr)
+        check(os.path.exists(out) and not os.path.isfile(out), "replaced")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """End-to-end tests of 'mdfw extract' and 'mdfw init' on fake guest files."""
 import os
+import resource
+import shutil
+import signal
 import stat
 import tempfile
 
@@ -46,7 +49,12 @@ class Guest:
         with open(self.shm_path, "wb") as f:
             f.write(shm)
 
-    def extract(self, *extra, **kw):
+    def extract(self, *extra, keep=False, **kw):
+        """mdfw extract into self.out; an earlier capture there is removed
+        first (mdfw refuses an existing --out), unless keep."""
+        if not keep and os.path.isdir(self.out) and \
+                not os.path.islink(self.out):
+            shutil.rmtree(self.out)
         return run(["extract", "--ram", self.ram_path, "--ram-size",
                     str(RAM_SIZE), "--below-4g", "4M", "--shm",
                     self.shm_path, "--bar2", hex(BAR2), "--out", self.out]
@@ -100,9 +108,17 @@ def verify(g, expect, r, rc):
     check(kv["ok"] == str(expect.count("ok")), kv)
     check(kv["holes"] == str(expect.count("invalid-marker")), kv)
     check(kv["bytes"] == str(total), kv)
-    check(float(kv["capture_ms"]) >= 0, kv)
+    check(0 <= float(kv["copied_ms"]) <= float(kv["written_ms"]), kv)
     check(any(c.startswith("# trigger: none") for c in comments), comments)
+    check_no_leftovers(os.path.dirname(g.out))
     return kv
+
+
+def check_no_leftovers(parent):
+    """No private directory (.mdfw-*.tmp) of ours left next to the
+    capture."""
+    left = [f for f in os.listdir(parent) if f.startswith(".mdfw-")]
+    check(not left, "left in %s: %s" % (parent, left))
 
 
 def mixed_table_partial_dump():
@@ -141,17 +157,21 @@ def all_good_and_rerun():
         r = g.extract()
         verify(g, ["ok"] * 3, r, 0)
         check(r.stderr == "", r.stderr)
-        check("capture_ms:" in r.stdout and "result: ok" in r.stdout,
-              r.stdout)
-        # Re-run over a stale, larger, world-readable file: truncated,
-        # rewritten and 0600 again; a warning about the non-empty dir.
-        p = os.path.join(g.out, "md_Kelfhdr.BIN")
-        with open(p, "wb") as f:
-            f.write(b"x" * 100000)
-        os.chmod(p, 0o644)
-        r = g.extract()
-        verify(g, ["ok"] * 3, r, 0)
-        check("not empty" in r.stderr, r.stderr)
+        check("copied_ms:" in r.stdout and "capture_ms:" in r.stdout and
+              "result: ok" in r.stdout, r.stdout)
+        ms = [float(l.split()[1]) for l in r.stdout.splitlines()
+              if l.startswith(("copied_ms:", "capture_ms:"))]
+        check(len(ms) == 2 and 0 <= ms[0] <= ms[1], r.stdout)
+        # Again into the same directory: refused before anything is
+        # read or written (exit 1); the first capture is untouched.
+        before = {f: open(os.path.join(g.out, f), "rb").read()
+                  for f in os.listdir(g.out)}
+        r = g.extract(keep=True)
+        check(r.returncode == 1 and "exists: refused" in r.stderr and
+              r.stdout == "", "rc %d %s" % (r.returncode, r.stderr))
+        check({f: open(os.path.join(g.out, f), "rb").read()
+               for f in os.listdir(g.out)} == before, "capture changed")
+        check_no_leftovers(tmp)
 
 
 def max_bytes_cap():
@@ -193,6 +213,11 @@ def region_count_too_big():
 
 def unusable_tables():
     with tempfile.TemporaryDirectory() as tmp:
+        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
+        os.unlink(g.ram_path)   # the RAM file missing: nothing created
+        r = g.extract()
+        check(r.returncode == 2 and not os.path.lexists(g.out), r.stderr)
+        check_no_leftovers(tmp)
         g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
         # Firmware-initialised, but the guest driver never registered.
         r = run(["init", "--shm", g.shm_path, "--shm-size", str(SHM_SIZE)])
@@ -242,21 +267,24 @@ def init_command():
 
 
 def symlink_not_followed():
+    """A symlink at --out (to a directory, to a file, dangling) is refused,
+    never followed: nothing is written through it."""
     with tempfile.TemporaryDirectory() as tmp:
         g = Guest(tmp, [("Ka", 0, 0x1000, 0x100), ("Kb", 0, 0x2000, 0x10)])
-        os.mkdir(g.out, 0o700)
-        victim = os.path.join(tmp, "victim")
-        with open(victim, "wb") as f:
-            f.write(b"precious")
-        os.symlink(victim, os.path.join(g.out, "md_Ka.BIN"))
-        r = g.extract()
-        check(r.returncode == 2, "rc %d %s" % (r.returncode, r.stderr))
-        with open(victim, "rb") as f:
-            check(f.read() == b"precious", "symlink target overwritten")
-        _, rows = read_manifest(os.path.join(g.out, "manifest.tsv"))
-        check(rows[0][5] == "io-error" and rows[1][5] == "ok", rows)
-        with open(os.path.join(g.out, "md_Kb.BIN"), "rb") as f:
-            check(f.read() == g.slice(0x2000, 0x10))
+        vdir = os.path.join(tmp, "victim-dir")
+        os.mkdir(vdir, 0o700)
+        v = victim_file(tmp)
+        for target in (vdir, v, os.path.join(tmp, "nowhere")):
+            os.symlink(target, g.out)
+            r = g.extract(keep=True)
+            check(r.returncode == 1 and "exists: refused" in r.stderr,
+                  "rc %d %s" % (r.returncode, r.stderr))
+            check(os.readlink(g.out) == target, "link replaced")
+            os.unlink(g.out)
+        check(os.listdir(vdir) == [] and not os.path.lexists(
+            os.path.join(tmp, "nowhere")), "written through")
+        check_victim(v)
+        check_no_leftovers(tmp)
 
 
 def usage_and_io_errors():
@@ -295,6 +323,12 @@ def usage_and_io_errors():
                  "--shm", g.shm_path, "--bar2", hex(BAR2), "--out",
                  os.path.join(g.ram_path, "sub")])
         check(r.returncode == 2, r.stderr)
+        for bad in ("", "/", ".", "..", tmp + "/.."):
+            r = run(["extract", "--ram", g.ram_path, "--ram-size", "8M",
+                     "--shm", g.shm_path, "--bar2", hex(BAR2), "--out",
+                     bad])
+            check(r.returncode == 1, "%r: rc %d %s" % (bad, r.returncode,
+                                                       r.stderr))
 
 
 # ---- hostile output directories ------------------------------------------
@@ -318,97 +352,109 @@ def check_victim(v, mode=0o644):
           stat.S_IMODE(st.st_mode))
 
 
-def hard_links_not_written_through():
-    """Hard links planted at an md name, at the final names and at the
-    old fixed temporary names: the linked file keeps its bytes and mode."""
-    with tempfile.TemporaryDirectory() as tmp:
-        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100), ("Kb", 0, 0x2000, 0x10)])
-        os.mkdir(g.out, 0o700)
-        v = victim_file(tmp)
-        for n in ("md_Ka.BIN", "manifest.tsv", "capture.txt") + TEMP_NAMES:
-            os.link(v, os.path.join(g.out, n))
-        r = g.extract()
-        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
-        check_victim(v)
-        p = os.path.join(g.out, "md_Ka.BIN")
-        with open(p, "rb") as f:
-            check(f.read() == g.slice(0x1000, 0x100))
-        st = os.stat(p)
-        check(st.st_nlink == 1 and stat.S_IMODE(st.st_mode) == 0o600,
-              "md_Ka.BIN: links %d mode %o" % (st.st_nlink, st.st_mode))
-        check(os.stat(os.path.join(g.out, "manifest.tsv")).st_nlink == 1)
-        # Nothing of ours left under a temporary name.
-        left = [f for f in os.listdir(g.out) if f.startswith(".mdfw-")]
-        check(not left, left)
-
-
-def other_users_file_replaced_not_reused():
-    """As root: a pre-existing md file owned by another user is not
-    written into (it would keep its owner and get guest memory)."""
-    if os.geteuid() != 0:
-        print("# not root: ownership part skipped")
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
-        os.mkdir(g.out, 0o700)
-        p = os.path.join(g.out, "md_Ka.BIN")
-        with open(p, "wb") as f:
-            f.write(b"precious")
-        os.chmod(p, 0o644)
-        os.chown(p, 65534, 65534)
-        keep = os.path.join(tmp, "keep")
-        os.link(p, keep)
-        r = g.extract()
-        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
-        st = os.stat(p)
-        check(st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o600,
-              "uid %d mode %o" % (st.st_uid, st.st_mode))
-        check(os.stat(keep).st_uid == 65534)
-        check_victim(keep)
-
-
-def fifos_refused_not_opened():
-    """A FIFO at an output name used to hang mdfw forever."""
+def existing_targets_refused():
+    """Anything at --out (an empty or full directory, a file, a hard link
+    to someone's file, a FIFO, a directory of another user) is refused at
+    once with exit 1: not opened, not replaced, not written into; a FIFO
+    never blocks."""
     import subprocess
-    for name, rc in (("md_Ka.BIN", 2), ("manifest.tsv", 2),
-                     ("capture.txt", 2)) + tuple((n, 0) for n in TEMP_NAMES):
-        with tempfile.TemporaryDirectory() as tmp:
-            g = Guest(tmp, [("Ka", 0, 0x1000, 0x100),
-                            ("Kb", 0, 0x2000, 0x10)])
-            os.mkdir(g.out, 0o700)
-            fifo = os.path.join(g.out, name)
-            os.mkfifo(fifo, 0o600)
-            try:
-                r = g.extract(timeout=20)
-            except subprocess.TimeoutExpired:
-                raise AssertionError("%s: hung on the FIFO" % name)
-            check(r.returncode == rc, "%s: rc %d %s" % (name, r.returncode,
-                                                        r.stderr))
-            check(stat.S_ISFIFO(os.lstat(fifo).st_mode), name + " replaced")
-            if rc:
-                check("not a regular file" in r.stderr, r.stderr)
-            with open(os.path.join(g.out, "md_Kb.BIN"), "rb") as f:
-                check(f.read() == g.slice(0x2000, 0x10), name)
-
-
-def output_dir_warnings():
     with tempfile.TemporaryDirectory() as tmp:
         g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
-        os.mkdir(g.out)
-        os.chmod(g.out, 0o777)
-        r = g.extract()
-        check(r.returncode == 0 and "world-writable" in r.stderr, r.stderr)
-        os.chmod(g.out, 0o770)
-        r = g.extract()
-        check("group-writable" in r.stderr, r.stderr)
-        os.chmod(g.out, 0o700)
+        v = victim_file(tmp)
+
+        def full_dir(p):
+            os.mkdir(p, 0o700)
+            os.link(v, os.path.join(p, "md_Ka.BIN"))
+            os.mkfifo(os.path.join(p, "manifest.tsv"))
+
+        def other_users_dir(p):
+            os.mkdir(p, 0o755)
+            os.chown(p, 65534, 65534)
+        for what, make in (("empty directory", lambda p: os.mkdir(p)),
+                           ("directory with a hard link and a FIFO",
+                            full_dir),
+                           ("hard link", lambda p: os.link(v, p)),
+                           ("FIFO", os.mkfifo),
+                           ("another user's directory", other_users_dir)):
+            if what.startswith("another") and os.geteuid() != 0:
+                continue
+            make(g.out)
+            before = os.lstat(g.out)
+            try:
+                r = g.extract(keep=True, timeout=20)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("%s: hung" % what)
+            check(r.returncode == 1 and "exists: refused" in r.stderr,
+                  "%s: rc %d %s" % (what, r.returncode, r.stderr))
+            after = os.lstat(g.out)
+            check((after.st_ino, after.st_mode, after.st_uid) ==
+                  (before.st_ino, before.st_mode, before.st_uid), what)
+            check_victim(v)
+            if os.path.isdir(g.out) and what.startswith("directory"):
+                check(sorted(os.listdir(g.out)) == ["manifest.tsv",
+                                                    "md_Ka.BIN"], what)
+            check_no_leftovers(tmp)
+            if os.path.isdir(g.out):
+                shutil.rmtree(g.out)
+            else:
+                os.unlink(g.out)
+
+
+def _limit_file_size(n):
+    def f():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
+    return f
+
+
+def incomplete_capture_leaves_nothing():
+    """A file of the capture that cannot be written (here: a file size
+    limit, EFBIG) makes the capture incomplete: nothing appears, no
+    private directory is left, exit 2. A region that cannot be copied
+    only marks that entry (io-error): the capture appears without it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ents = [("Ka", 0, 0x1000, 0x10), ("Kb", 0, 0x2000, 0x10)]
+        g = Guest(tmp, ents)
+        # The md files (16 bytes) fit, manifest.tsv does not.
+        r = g.extract(preexec_fn=_limit_file_size(200))
+        check(r.returncode == 2 and "incomplete; nothing written" in
+              r.stderr, "rc %d %s" % (r.returncode, r.stderr))
+        check(not os.path.lexists(g.out), os.listdir(tmp))
+        check_no_leftovers(tmp)
+        # A region larger than the limit: io-error, the rest appears.
+        g = Guest(tmp, [("Ka", 0, 0x1000, 0x10), ("Kc", 0, 0x4000, 0x8000)])
+        r = g.extract(preexec_fn=_limit_file_size(0x4000))
+        check(r.returncode == 2, "rc %d %s" % (r.returncode, r.stderr))
+        _, rows = read_manifest(os.path.join(g.out, "manifest.tsv"))
+        check([x[5] for x in rows] == ["ok", "io-error"], rows)
+        check(sorted(os.listdir(g.out)) == ["capture.txt", "manifest.tsv",
+                                            "md_Ka.BIN"], os.listdir(g.out))
+        check_no_leftovers(tmp)
+
+
+def parent_dir_warnings():
+    """The capture directory is ours, 0700; its parent draws a warning if
+    others could move it away or replace it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        parent = os.path.join(tmp, "p")
+        os.mkdir(parent)
+        g = Guest(tmp, [("Ka", 0, 0x1000, 0x100)])
+        g.out = os.path.join(parent, "out")
+        for mode, want in ((0o777, "world-writable"), (0o770,
+                                                       "group-writable")):
+            os.chmod(parent, mode)
+            r = g.extract()
+            check(r.returncode == 0 and want in r.stderr, r.stderr)
+            check(stat.S_IMODE(os.stat(g.out).st_mode) == 0o700)
+        os.chmod(parent, 0o700)
         r = g.extract()
         check("writable" not in r.stderr and "owned" not in r.stderr,
               r.stderr)
         if os.geteuid() == 0:
-            os.chown(g.out, 65534, 65534)
+            os.chown(parent, 65534, 65534)
             r = g.extract()
             check("owned by uid 65534" in r.stderr, r.stderr)
+            check(os.stat(g.out).st_uid == 0)
 
 
 def case_collision_refused():
@@ -432,9 +478,7 @@ if __name__ == "__main__":
     for t in (mixed_table_partial_dump, all_good_and_rerun,
               max_bytes_cap, array_in_guest_ram, region_count_too_big, unusable_tables,
               init_command, symlink_not_followed, usage_and_io_errors,
-              hard_links_not_written_through,
-              other_users_file_replaced_not_reused,
-              fifos_refused_not_opened, output_dir_warnings,
-              case_collision_refused):
+              existing_targets_refused, incomplete_capture_leaves_nothing,
+              parent_dir_warnings, case_collision_refused):
         tap.run(t)
     tap.exit()

@@ -5,6 +5,7 @@ import json
 import os
 import select
 import socket
+import stat
 import subprocess
 import tempfile
 import threading
@@ -157,12 +158,12 @@ ENTRIES = [("Kelfhdr", 0, 0x1000, 0x200), ("Kprb", 0, 0x200000, 0x1000),
            ("Kprb", 1, GIB4 + 0x3000, 0x800)]
 
 
-def capture(g, sock, *extra):
+def capture(g, sock, *extra, **kw):
     return subprocess.Popen(
         [MDFW, "capture", "--qmp", sock, "--ram", g.ram_path, "--ram-size",
          str(RAM_SIZE), "--below-4g", "4M", "--shm", g.shm_path, "--out",
          g.out, "--timeout", "20"] + list(extra),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
 def finish(p, qemu=None):
@@ -197,7 +198,14 @@ def watchdog_late_socket_and_quit():
         check(kv["trigger"] == "WATCHDOG" and kv["trigger_source"] ==
               "event" and json.loads(kv["trigger_data"]) ==
               {"action": "pause"}, kv)
-        check(float(kv["capture_ms"]) > 0 and "capture_ms:" in out, out)
+        # copied_ms (regions out of guest RAM) <= written_ms (every file
+        # written) <= capture_ms (durable and in place: stdout only).
+        ms = {l.split(":")[0]: float(l.split()[1]) for l in
+              out.splitlines() if l.startswith(("copied_ms:",
+                                                "capture_ms:"))}
+        check(0 < float(kv["copied_ms"]) == ms["copied_ms"] <=
+              float(kv["written_ms"]) <= ms["capture_ms"] and
+              "capture_ms" not in kv, (out, kv))
         names = [c for c, _ in qemu.commands]
         check(names[0] == "qmp_capabilities" and names[-1] == "quit" and
               "query-pci" in names, names)
@@ -312,19 +320,39 @@ def long_trigger_data_keeps_result_lines():
               kv.get("elf") == "none", sorted(kv))
 
 
-def fifo_in_output_dir_still_quits():
-    """A FIFO at an output name used to hang mdfw before 'quit', leaving
-    QEMU paused forever."""
+def existing_out_refused_before_connecting():
+    """A FIFO (or anything) at --out: refused at once, exit 1, before
+    connecting to QEMU (which is left alone) and without opening it."""
     with tempfile.TemporaryDirectory() as tmp:
         g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
-        os.mkdir(g.out, 0o700)
-        os.mkfifo(os.path.join(g.out, "md_Kprb.BIN"))
+        os.mkfifo(g.out)
         qemu = FakeQemu(sock, event="WATCHDOG", event_data={
             "action": "pause"})
         qemu.start()
-        rc, _, err = finish(capture(g, sock, "--quit"), qemu)
-        check(rc == 2 and "not a regular file" in err, "rc %d\n%s" % (rc,
-                                                                       err))
+        p = capture(g, sock, "--quit")
+        out, err = p.communicate(timeout=20)
+        check(p.returncode == 1 and "exists: refused" in err, "rc %d\n%s"
+              % (p.returncode, err))
+        check(not qemu.commands, qemu.commands)
+        check(stat.S_ISFIFO(os.lstat(g.out).st_mode))
+
+
+def write_failure_still_quits():
+    """A capture that cannot be completed (a file size limit: manifest.tsv
+    cannot be written) leaves nothing, exits 2 and still sends 'quit',
+    so that QEMU is not left paused forever."""
+    import test_extract as T
+    with tempfile.TemporaryDirectory() as tmp:
+        g, sock = Guest(tmp, ENTRIES), os.path.join(tmp, "qmp")
+        qemu = FakeQemu(sock, event="WATCHDOG", event_data={
+            "action": "pause"})
+        qemu.start()
+        rc, _, err = finish(capture(g, sock, "--quit", preexec_fn=(
+            T._limit_file_size(300))), qemu)
+        check(rc == 2 and "incomplete; nothing written" in err,
+              "rc %d\n%s" % (rc, err))
+        check(not os.path.lexists(g.out), os.listdir(tmp))
+        T.check_no_leftovers(tmp)
         check([c for c, _ in qemu.commands][-1] == "quit", qemu.commands)
 
 
@@ -361,6 +389,6 @@ if __name__ == "__main__":
               already_stopped, bar2_option_skips_query_pci,
               no_ivshmem_in_query_pci, event_timeout, qemu_goes_away,
               no_socket, long_trigger_data_keeps_result_lines,
-              fifo_in_output_dir_still_quits, capture_checks_the_header):
+              existing_out_refused_before_connecting, write_failure_still_quits, capture_checks_the_header):
         tap.run(t)
     tap.exit()
