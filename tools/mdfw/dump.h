@@ -3,7 +3,8 @@
  * Writing a capture, atomically: one file per accepted region,
  * manifest.tsv, capture.txt (and dump.elf, cpu_regs.notes), all mode 0600,
  * written into a fresh private directory (0700, a random name next to the
- * target, created by us), made durable at once with syncfs(), then renamed
+ * target, created by us), made durable at once (every file fsync()ed
+ * together, in parallel: dump.c sync_private_dir()), then renamed
  * to the target name (never replacing anything there) and the parent
  * fsync()ed: the target appears whole or not at all.
  */
@@ -52,7 +53,8 @@ int dump_prepare(struct dump_dir *d, const char *path);
 int dump_open_dir(struct dump_dir *d);
 
 /*
- * Make the capture durable and put it in place: syncfs(), renameat2()
+ * Make the capture durable and put it in place: every file and the
+ * private directory fsync()ed at once (sync_private_dir()), renameat2()
  * of the private directory to the target with RENAME_NOREPLACE (where the
  * file system lacks it: renameat() after checking that the target is
  * still absent), fsync() of the parent. 0 or negative errno; -EEXIST if

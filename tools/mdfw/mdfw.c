@@ -86,8 +86,9 @@ static const char main_help[] =
 "all. --out DIR must not exist (anything there: exit 1). Everything is\n"
 "written into a fresh private directory next to it (.mdfw-<hex>.tmp,\n"
 "0700; files 0600, each created under a fresh random name with\n"
-"O_CREAT|O_EXCL|O_NOFOLLOW and renamed), made durable with one syncfs(),\n"
-"renamed to DIR (never over anything) and the parent fsync()ed. A\n"
+"O_CREAT|O_EXCL|O_NOFOLLOW and renamed), made durable at once (all files\n"
+"fsync()ed together, in parallel), renamed to DIR (never over anything)\n"
+"and the parent fsync()ed. A\n"
 "capture that cannot be completed leaves nothing (exit 2). Files:\n"
 "  md_<name>.BIN        region with seq_num 0\n"
 "  md_<name>.<seq>.BIN  further parts (seq_num > 0) of a scattered region\n"
@@ -1072,7 +1073,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		}
 	}
 	/*
-	 * All or nothing: durable at once (syncfs), then renamed into place
+	 * All or nothing: durable at once, then renamed into place
 	 * (never over anything), then the parent fsync()ed.
 	 */
 	if (!complete) {

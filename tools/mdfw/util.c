@@ -302,6 +302,9 @@ int out_commit(int dfd, int fd, const char *tmp, const char *name)
 		test_kill_point();
 		if (fsync(fd))
 			ret = -errno;
+	} else {
+		/* Start its writeback now; dump.h syncs it with the rest. */
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	}
 	if (close(fd) && !ret)
 		ret = -errno;

@@ -67,7 +67,9 @@ void set_err(char *err, size_t errlen, const char *fmt, ...) MDFW_PRINTF(3, 4);
  * Deferred durability. A capture writes into a directory of its own,
  * fresh and private (dump.h): its files are not fsync()ed one by one
  * (one fsync is one journal commit and cache flush: ~70 files cost ~70 of
- * them), the whole directory is made durable at once by syncfs() before
+ * them): out_commit() only starts the file's writeback
+ * (sync_file_range), and the whole directory is made durable at once
+ * (dump.c: its files fsync()ed together, in parallel) before
  * it is renamed into place. While on, out_commit() and out_sync_dir() do
  * not fsync; everything else (fresh names, O_EXCL, renames) is the same.
  */
@@ -78,7 +80,7 @@ int out_sync_dir(int dfd);
 /*
  * Test hook, for the kill-point test (tests/test_atomic.py): every step
  * that changes the output (creating a directory or file, each write,
- * fsync, syncfs, rename, unlink) first calls test_kill_point(). With
+ * fsync, rename, unlink) first calls test_kill_point(). With
  * MDFW_TEST_KILL_AT=N in the environment the process SIGKILLs itself at
  * step N (1-based); with MDFW_TEST_KILL_AT=count it prints
  * "mdfw: test: N kill points" on stderr at exit. Unset: nothing.

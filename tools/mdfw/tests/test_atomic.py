@@ -6,7 +6,7 @@ one, never a partial one.
 
 mdfw's test hook MDFW_TEST_KILL_AT=N makes it SIGKILL itself at the Nth
 step that changes the output (a directory or file created, each write,
-fsync, syncfs, rename, unlink); MDFW_TEST_KILL_AT=count prints how many
+fsync, rename, unlink); MDFW_TEST_KILL_AT=count prints how many
 steps a run takes. Every step of an extract of a guest with dump.elf and
 CPU sets is tried (at least 50; a seeded sample of MDFW_ATOMIC_POINTS if
 there are more), then seeded steps of a capture against the fake QEMU.
