@@ -10,7 +10,13 @@
   bench-report.py smoke OUTDIR       (after report: every method produced a dump)
   bench-report.py watch DIR OUT.json TIMEOUT_S [STOPFILE]
                  (inotify: the wall-clock time each file of DIR is renamed
-                 into place, until capture.txt, STOPFILE or the timeout)
+                 into place, until "dump" (mdfw's capture directory) or
+                 capture.txt, STOPFILE or the timeout)
+  bench-report.py capture-report OUTDIR --sizes S --runs N --freezes F --kernel K
+                 (bench.sh --capture: OUTDIR/capture.md)
+  bench-report.py floor CAPDIR PARENT OUT.json
+                 (the disk's floor on the capture's bytes: one file written
+                 and fsynced once, plus its directory's fsync)
 """
 import json
 import re
@@ -94,9 +100,10 @@ def host_state():
 def cmd_watch(argv):
     """Stamp every file renamed into DIR (IN_MOVED_TO) or closed after
     writing there (IN_CLOSE_WRITE) with time.time(): the wall clock, which
-    QEMU's QMP event timestamps use too. mdfw writes each output file
-    under a temporary name, fsyncs it and renames it: the rename is the
-    moment that file is on disk."""
+    QEMU's QMP event timestamps use too. mdfw's capture is atomic: it
+    writes everything into a private directory, syncs it and renames it
+    to its name in DIR (the run directory): the rename of "dump" is the
+    moment the capture appears, synced (the parent's fsync follows)."""
     import ctypes
     import select
     d, out, timeout = argv[0], argv[1], float(argv[2])
@@ -130,12 +137,54 @@ def cmd_watch(argv):
             i += 16 + ln
             key = "moved" if mask & IN_MOVED_TO else "closed"
             res[key].setdefault(name, now)
-            if key == "moved" and name == "capture.txt":
+            if key == "moved" and name in ("dump", "capture.txt"):
                 done = True
     os.close(fd)
     with open(out, "w") as f:
         json.dump(res, f, indent=1)
     return 0
+
+
+def cmd_floor(argv):
+    """floor CAPDIR PARENT OUT.json: the disk's floor for one capture, on
+    the same bytes: every region file CAPDIR/manifest.tsv lists as dumped,
+    read into memory and concatenated, then timed: one new file in PARENT
+    (the directory the capture was renamed into: the same file system)
+    written and fsynced once, then PARENT fsynced. The file is removed
+    afterwards."""
+    cap, parent, out = argv[0], argv[1], argv[2]
+    blob = []
+    for row in manifest_rows(os.path.join(cap, "manifest.tsv")):
+        if row[5] == "ok":
+            with open(os.path.join(cap, row[6]), "rb") as f:
+                blob.append(f.read())
+    blob = b"".join(blob)
+    name = os.path.join(parent, ".floor-%d.bin" % os.getpid())
+    dfd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    t = time.monotonic()
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    view = memoryview(blob)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
+    os.close(fd)
+    os.fsync(dfd)
+    ms = (time.monotonic() - t) * 1e3
+    os.close(dfd)
+    os.unlink(name)
+    with open(out, "w") as f:
+        json.dump({"floor_ms": ms, "bytes": len(blob), "host": host_state()}, f)
+    print(f"floor: {len(blob)} bytes, {ms:.3f} ms")
+    return 0
+
+
+def manifest_rows(path):
+    """The entry lines of an mdfw manifest.tsv, split on tabs."""
+    rows = []
+    for l in open(path):
+        if not l.startswith("#") and not l.startswith("index\t"):
+            rows.append(l.rstrip("\n").split("\t"))
+    return rows
 
 
 def cmd_fixup(argv):
@@ -481,11 +530,10 @@ def manifest(path):
     """(registered bytes of every valid entry, bytes of kmemdump's own elf_header)."""
     total = header = 0
     try:
-        with open(path) as f:
-            rows = [l.rstrip("\n").split("\t") for l in f if not l.startswith("#")]
+        rows = manifest_rows(path)
     except OSError:
         return None, None
-    for r in rows[1:]:
+    for r in rows:
         if len(r) < 6 or r[5] in ("invalid-marker",):
             continue
         size = int(r[4], 16)
@@ -627,11 +675,26 @@ plot {time_plot}
 
 
 METHODS = [(k, label) for k, _, label, _ in DUMPS]
-# kmemdump has two figures: its region files on disk (mdfw's capture_ms,
-# the row above), and dump.elf, assembled after them with every CPU's
-# registers (the dump a debugger opens; readability is checked on it).
-METHODS.insert(1, ("kmemdump_elf", "kmemdump (mdfw): dump.elf with CPU registers"))
-METHODS[0] = ("kmemdump", "kmemdump (mdfw): region files")
+# kmemdump has two figures (mdfw's own clock, from the trigger event): the
+# capture durable on disk and in place, region files and dump.elf with
+# every CPU's registers together (mdfw's capture is atomic: capture_ms;
+# readability is checked on its dump.elf), and every region copied out of
+# guest RAM into host memory (copied_ms: the guest may be reset then).
+METHODS[0] = ("kmemdump", "kmemdump (mdfw): durable on disk, region files + dump.elf")
+METHODS.insert(1, ("kmemdump_mem", "kmemdump (mdfw): RAM → host memory"))
+
+
+def mdfw_times(d):
+    """copied_ms and capture_ms from mdfw's stdout (run dir's mdfw.log)."""
+    t = {}
+    try:
+        for l in open(os.path.join(d, "mdfw.log"), errors="replace"):
+            m = re.match(r"(copied_ms|capture_ms): ([0-9.]+)$", l.strip())
+            if m:
+                t[m[1]] = float(m[2])
+    except OSError:
+        pass
+    return t
 
 
 def run_figures(d):
@@ -639,27 +702,26 @@ def run_figures(d):
     f = {}
     cap = load_kv(os.path.join(d, "dump", "capture.txt"))
     r = load_json(os.path.join(d, "run.json")) or {}
-    if cap and cap.get("result") in ("ok", "partial"):
-        f["kmemdump"] = (int(cap["bytes"]), float(cap["capture_ms"]))
-        # Wall clock: QEMU's event timestamp -> the last region file (or
-        # manifest.tsv) and dump.elf renamed into place (mdfw renames each
-        # file once it is fsynced; the watcher stamps it). Unlike mdfw's
-        # capture_ms, this includes mdfw's own delay in seeing the event.
+    mt = mdfw_times(d)
+    if cap and cap.get("result") in ("ok", "partial") and "capture_ms" in mt:
+        f["kmemdump"] = (int(cap["bytes"]), mt["capture_ms"])
+        f["kmemdump_mem"] = (int(cap["bytes"]), mt["copied_ms"])
+        # The disk's floor on the same bytes, right after the capture
+        # (bench-report.py floor), and the wall clock from QEMU's event
+        # timestamp to the capture directory appearing (the watcher's
+        # stamp of its rename: this includes mdfw's delay in seeing the
+        # event, not the parent's fsync after the rename).
         w = load_json(os.path.join(d, "files.json")) or {}
-        mv, ev = w.get("moved", {}), r.get("event_wall")
-        regs = [t for n, t in mv.items() if n.startswith("md_") or n == "manifest.tsv"]
-        if ev and regs:
-            f["kmemdump"] = (int(cap["bytes"]), (max(regs) - ev) * 1e3)
-        if ev and cap.get("elf") == "ok" and "dump.elf" in mv:
-            f["kmemdump_elf"] = (int(cap["elf_bytes"]), (mv["dump.elf"] - ev) * 1e3)
-            f["_kmd"] = {"regs_ms": (mv["cpu_regs.notes"] - ev) * 1e3 if "cpu_regs.notes" in mv else None,
-                         "first_region_ms": (min(regs) - ev) * 1e3 if regs else None,
-                         "last_region_ms": (max(regs) - ev) * 1e3 if regs else None,
-                         "elf_ms": (mv["dump.elf"] - ev) * 1e3 if "dump.elf" in mv else None,
-                         "capture_ms": float(cap["capture_ms"]),
-                         "load1": w.get("host", {}).get("load1"),
-                         "dirty_mib": (w["host"]["dirty_kb"] + w["host"].get("writeback_kb", 0)) / 1024
-                         if "dirty_kb" in w.get("host", {}) else None}
+        fl = load_json(os.path.join(d, "floor.json")) or {}
+        ev, mv = r.get("event_wall"), w.get("moved", {})
+        f["_kmd"] = {"floor_ms": fl.get("floor_ms"),
+                     "copied_ms": mt["copied_ms"], "capture_ms": mt["capture_ms"],
+                     "written_ms": float(cap["written_ms"]) if cap.get("written_ms") else None,
+                     "ratio": mt["capture_ms"] / fl["floor_ms"] if fl.get("floor_ms") else None,
+                     "appeared_ms": (mv["dump"] - ev) * 1e3 if ev and "dump" in mv else None,
+                     "load1": w.get("host", {}).get("load1"),
+                     "dirty_mib": (w["host"]["dirty_kb"] + w["host"].get("writeback_kb", 0)) / 1024
+                     if "dirty_kb" in w.get("host", {}) else None}
     sizes = {}
     try:
         for l in open(os.path.join(d, "share-sizes.txt")):
@@ -694,6 +756,101 @@ def cell(r, key):
     return "-" if v is None else ("yes" if v else "no")
 
 
+def capture_floor_section(per, sizes, freezes):
+    """kmemdump's capture next to the disk's floor, per RAM size and freeze."""
+    L = ["### kmemdump capture at the floor\n",
+         "Per run, side by side: mdfw's capture, then (bench-report.py floor, before anything else "
+         "touches the disk) the *floor* on the same bytes: every region file the capture holds, "
+         "concatenated in memory, written to one new file in the run directory, that file fsynced "
+         "once, then the directory fsynced. mdfw's clock starts at the trigger event: *RAM → host "
+         "memory* (`copied_ms`), *all written* (`written_ms`: every file of the capture written, not "
+         "yet synced), *durable on disk* (`capture_ms`: every file fsynced at once, the directory renamed "
+         "into place, the parent fsynced). "
+         "*durable / floor* is the median of the per-run ratios. *appeared* is the wall clock from "
+         "QEMU's event timestamp to the capture directory's rename (the watcher's stamp: mdfw's delay "
+         "in seeing the event included, the parent's fsync not). Medians [min–max].\n",
+         "| RAM | freeze | floor | RAM → host memory | all written | durable on disk | durable / floor "
+         "| appeared (wall clock) | host load (1 min) | host dirty + writeback |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for fr in freezes:
+        for size in sizes:
+            n = per[(size, fr)]["notes"]
+            ratio = n.get("ratio")
+            L.append(f"| {size} | {fr} | {fmt_ms(n.get('floor_ms'))} | {fmt_ms(n.get('copied_ms'))} | "
+                     f"{fmt_ms(n.get('written_ms'))} | {fmt_ms(n.get('capture_ms'))} | "
+                     + (f"{ratio['med']:.2f}× [{ratio['min']:.2f}–{ratio['max']:.2f}]" if ratio else "-")
+                     + f" | {fmt_ms(n.get('appeared_ms'))} | "
+                     + (f"{n['load1']['med']:.1f} [{n['load1']['min']:.1f}–{n['load1']['max']:.1f}]"
+                        if n.get("load1") else "-") + " | "
+                     + (f"{n['dirty_mib']['med']:.0f} MiB [{n['dirty_mib']['min']:.0f}–{n['dirty_mib']['max']:.0f}]"
+                        if n.get("dirty_mib") else "-") + " |")
+    L.append("")
+    return "\n".join(L)
+
+
+def capture_targets(per, sizes, freezes):
+    """Issue 20's capture goals, per freeze: durable ≤ 2× the floor at every
+    RAM size (median of the per-run ratios), and flat (max/min of the
+    durable medians ≤ 1.2); RAM → host memory flat too."""
+    tgt = []
+    for fr in freezes:
+        rs = [(s, per[(s, fr)]["notes"].get("ratio")) for s in sizes if (s, fr) in per]
+        rs = [(s, r) for s, r in rs if r]
+        if rs:
+            tgt.append((f"durable on disk ≤ 2× the floor (same bytes, same run) at every RAM size, {fr}",
+                        all(r["med"] <= 2 for _, r in rs) and len(rs) == len(sizes),
+                        ", ".join(f"{s}: {r['med']:.2f}×" for s, r in rs)))
+        for k, what in (("capture_ms", "durable on disk"), ("copied_ms", "RAM → host memory")):
+            ts = [(s, per[(s, fr)]["notes"].get(k)) for s in sizes if (s, fr) in per]
+            ts = [(s, t) for s, t in ts if t]
+            if len(ts) >= 2:
+                lo, hi = min(t["med"] for _, t in ts), max(t["med"] for _, t in ts)
+                tgt.append((f"{what} flat from {sizes[0]} to {sizes[-1]} (max/min median ≤ 1.2), {fr}",
+                            hi / lo <= 1.2,
+                            ", ".join(f"{s}: {t['med']:.1f} ms" for s, t in ts) + f" (max/min {hi / lo:.2f})"))
+    return tgt
+
+
+def cmd_capture_report(argv):
+    """capture-report OUTDIR --sizes S --runs N --freezes F --kernel K
+    [--elapsed S]: `bench.sh --capture`'s report, OUTDIR/capture.md: the
+    capture next to the disk's floor, and issue 20's capture targets."""
+    out = argv[0]
+    opt = dict(zip(argv[1::2], argv[2::2]))
+    sizes, freezes = opt["--sizes"].split(), opt["--freezes"].split()
+    runs = int(opt["--runs"])
+    keys = ("floor_ms", "copied_ms", "written_ms", "capture_ms", "ratio", "appeared_ms",
+            "load1", "dirty_mib")
+    per = {}
+    for size in sizes:
+        for fr in freezes:
+            acc = {k: [] for k in keys}
+            for n in range(1, runs + 1):
+                f = run_figures(os.path.join(out, "runs", f"{size}-{fr}-{n}"))
+                for k, v in f.get("_kmd", {}).items():
+                    if k in acc and v is not None:
+                        acc[k].append(v)
+            per[(size, fr)] = {"notes": {k: stats(v) for k, v in acc.items()}}
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    commit = subprocess.run(["git", "-C", top, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "?"
+    el = opt.get("--elapsed")
+    L = [f"## kmemdump capture at the floor ({time.strftime('%Y-%m-%d')}, commit {commit})\n",
+         f"`scripts/bench.sh --capture`: {runs} boots per RAM size and freeze ({', '.join(freezes)}), "
+         f"round robin, the {opt.get('--kernel', 'prod')} kernel, QEMU TCG, 2 vCPUs, on 2 host cores"
+         + (f"; the run took {int(el) // 60} min {int(el) % 60} s" if el else "") + ".\n",
+         capture_floor_section(per, sizes, freezes),
+         "| target | met | figure |", "|---|:-:|---|"]
+    for name, ok, fig in capture_targets(per, sizes, freezes):
+        L.append(f"| {name} | {'-' if ok is None else ('yes' if ok else '**no**')} | {fig} |")
+    L.append("")
+    with open(os.path.join(out, "capture.md"), "w") as f:
+        f.write("\n".join(L))
+    with open(os.path.join(out, "capture.json"), "w") as f:
+        json.dump({f"{s}-{fr}": c for (s, fr), c in per.items()}, f, indent=1)
+    return 0
+
+
 def cmd_report(argv):
     out, vmlinux = argv[0], argv[1]
     opt = dict(zip(argv[2::2], argv[3::2]))
@@ -717,8 +874,8 @@ def cmd_report(argv):
         for fr in freezes:
             acc = {k: {"b": [], "ms": []} for k, _ in METHODS}
             notes = {"kdump_start": [], "reset_by": set(), "kdump_panic": 0, "runs": 0,
-                     "regs_ms": [], "first_region_ms": [], "last_region_ms": [], "load1": [], "dirty_mib": [],
-                     "capture_ms": []}
+                     "floor_ms": [], "copied_ms": [], "written_ms": [], "capture_ms": [], "ratio": [],
+                     "appeared_ms": [], "load1": [], "dirty_mib": []}
             for n in range(1, runs + 1):
                 d = os.path.join(out, "runs", f"{size}-{fr}-{n}")
                 if not os.path.isdir(d):
@@ -754,14 +911,15 @@ def cmd_report(argv):
             cols["check"] = load_json(os.path.join(out, "runs", f"{size}-{fr}-1", "check.json")) or {}
             cols["notes"] = {"kdump_start": stats(notes["kdump_start"]),
                              "reset_by": sorted(notes["reset_by"]), "runs": notes["runs"]}
-            for k in ("regs_ms", "first_region_ms", "last_region_ms", "load1", "dirty_mib", "capture_ms"):
+            for k in ("floor_ms", "copied_ms", "written_ms", "capture_ms", "ratio", "appeared_ms",
+                      "load1", "dirty_mib"):
                 cols["notes"][k] = stats(notes[k])
             per[(size, fr)] = cols
     mem = memory(out, vmlinux, capacity, "prod")
     hdr_bytes = floors[0][2] if floors else None
     kmd_total = (mem["data"] + (mem["owner"] or 0) + (mem["sizes"][0] if mem["sizes"] else 0)
                  + (hdr_bytes or 0))
-    reserved = {"kmemdump": kmd_total, "kmemdump_elf": kmd_total, "pstore": ramoops, "kdump_lzo": mib(ck) << 20 if ck[-1:].isalpha() else None,
+    reserved = {"kmemdump": kmd_total, "kmemdump_mem": kmd_total, "pstore": ramoops, "kdump_lzo": mib(ck) << 20 if ck[-1:].isalpha() else None,
                 "kdump_elf": mib(ck) << 20 if ck[-1:].isalpha() else None, "full": 0, "d31elf": 0, "d31lzo": 0}
 
     L = ["## Capture: kmemdump against pstore/ramoops, kdump and full-RAM dumps\n"]
@@ -777,12 +935,13 @@ def cmd_report(argv):
         f"figures of the same runs. *reserved RAM*: memory the method takes from the running system "
         f"(kmemdump: its data, slot owners, table struct and ELF header buffer, see below; "
         f"ramoops: `memmap=1M$128M`; kdump: `crashkernel={ck}`, the smallest that worked at every RAM size, see below). "
-        f"*time*: freeze to the dump fsynced on the host's disk: kmemdump, two figures, both from QEMU's "
-        f"event timestamp on the wall clock, an inotify watcher stamping each rename (mdfw renames a file "
-        f"into place once it is fsynced): *region files* = the last region file or manifest.tsv in place "
-        f"(the CPU register capture, QEMU's dump-guest-memory of one page, comes before the region "
-        f"files); *dump.elf* = dump.elf in place (mdfw writes it after the region files); mdfw's own "
-        f"`capture_ms`, which starts when mdfw sees the event, is in the breakdown below; "
+        f"*time*: freeze to the dump fsynced on the host's disk: kmemdump, two figures of mdfw's own "
+        f"clock, from the trigger event's arrival: *durable on disk* = `capture_ms`, the whole capture "
+        f"(region files, manifest, dump.elf with CPU registers, capture.txt) fsynced at once, "
+        f"its directory renamed into place and the parent fsynced (mdfw's capture is atomic); "
+        f"*RAM → host memory* = `copied_ms`, the CPU registers taken and every region copied out of "
+        f"guest RAM (from then on the guest may be reset); the disk's floor on the same bytes is in "
+        f"the breakdown below; "
         f"dump-guest-memory: command → ELF fsynced, the makedumpfile rows add makedumpfile on it; "
         f"kdump: the guest continuing past the pvpanic pause → vmcore written over 9p and fsynced "
         f"(the LZO vmcore is written first; the ELF row is start-of-capture-kernel + its own makedumpfile); "
@@ -803,11 +962,11 @@ def cmd_report(argv):
                 c = cols[k]
                 rb = ("1" if k == "kmemdump" else fmt_ratio(c["bytes"] / kb)) if c["bytes"] and kb else "-"
                 rt = ("1" if k == "kmemdump" else fmt_ratio(c["time"]["med"] / kt["med"])) if c["time"] and kt else "-"
-                r = chk.get("kmemdump" if k == "kmemdump_elf" else k, {})
+                r = chk.get(k, {})
                 g = r.get("gdb")
                 gd = (f"{yn(g.get('runtime'))} / {yn(g.get('marker'))} / {g.get('bt', 0)}/{r.get('ncpus') or 2}"
                       if g else "-")
-                if k == "kmemdump":   # the raw regions: read through dump.elf, next row
+                if k == "kmemdump_mem":   # not a dump on disk yet: read through dump.elf, row above
                     lg = cpu = drv = ban = gd = "-"
                 elif "error" in r or not r:
                     lg = cpu = drv = ban = "-" if not c["n"] else "?"
@@ -879,22 +1038,7 @@ def cmd_report(argv):
             elif n["kdump_start"]:
                 L.append(f"- {size} {fr}, kdump: capture kernel's init runs {fmt_ms(n['kdump_start'])} after the guest continues.")
     L.append("")
-    L.append("### kmemdump: where the capture time goes\n")
-    L.append("Wall clock from QEMU's event timestamp to each file renamed into place (fsynced), medians "
-             "[min–max]; the watcher's stamps carry its own wake-up delay (< 1 ms idle, more on a busy host).\n")
-    L.append("| RAM | freeze | CPU registers (cpu_regs.notes) | first region file | last region file / manifest | mdfw capture_ms (from mdfw seeing the event) | dump.elf | host load (1 min) | host dirty + writeback |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for fr in freezes:
-        for size in sizes:
-            n = per[(size, fr)]["notes"]
-            L.append(f"| {size} | {fr} | {fmt_ms(n.get('regs_ms'))} | {fmt_ms(n.get('first_region_ms'))} | "
-                     f"{fmt_ms(n.get('last_region_ms'))} | {fmt_ms(n.get('capture_ms'))} | "
-                     f"{fmt_ms(per[(size, fr)]['kmemdump_elf']['time'])} | "
-                     + (f"{n['load1']['med']:.1f} [{n['load1']['min']:.1f}–{n['load1']['max']:.1f}] ({n['load1']['n']} runs)"
-                        if n.get("load1") else "-") + " | "
-                     + (f"{n['dirty_mib']['med']:.0f} MiB [{n['dirty_mib']['min']:.0f}–{n['dirty_mib']['max']:.0f}]"
-                        if n.get("dirty_mib") else "-") + " |")
-    L.append("")
+    L.append(capture_floor_section(per, sizes, freezes))
     det = ""
     try:
         c = open(os.path.join(out, "runs", f"{sizes[0]}-{freezes[-1]}-1", "console.log"), errors="replace").read()
@@ -1058,14 +1202,8 @@ def cmd_report(argv):
         lim = pay * 1.01 + 4096
         tgt.append(("dump ≤ registered payload × 1.01 + one page", cap <= lim,
                     f"{cap:,} B captured vs limit {lim:,.0f} B (payload {pay:,} B; ELF header region {hd:,} B)"))
-    for km, what in (("kmemdump", "region files"), ("kmemdump_elf", "dump.elf with CPU registers")):
-        for fr in freezes:
-            ts = [(s, per[(s, fr)][km]["time"]) for s in sizes if (s, fr) in per and per[(s, fr)][km]["time"]]
-            if len(ts) >= 2:
-                lo, hi = min(t["med"] for _, t in ts), max(t["med"] for _, t in ts)
-                tgt.append((f"capture time flat from {sizes[0]} to {sizes[-1]} (max/min median ≤ 1.5), {what}, {fr}",
-                            hi / lo <= 1.5,
-                            ", ".join(f"{s}: {t['med']:.1f} ms" for s, t in ts) + f" (max/min {hi / lo:.2f})"))
+    tgt += capture_targets(per, sizes, freezes)
+    for km, what in (("kmemdump", "durable on disk"), ("kmemdump_mem", "RAM → host memory")):
         t = one[km]["time"]
         if t and one["full"]["time"]:
             r = one["full"]["time"]["med"] / t["med"]
@@ -1172,7 +1310,8 @@ def cmd_smoke(argv):
 
 def main():
     cmds = {"timed": cmd_timed, "fixup": cmd_fixup, "check": cmd_check,
-            "report": cmd_report, "smoke": cmd_smoke, "watch": cmd_watch}
+            "report": cmd_report, "smoke": cmd_smoke, "watch": cmd_watch,
+            "floor": cmd_floor, "capture-report": cmd_capture_report}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 1

@@ -14,6 +14,14 @@
 #   bench.sh --kernel      only the kernel-side costs (prod + debug kernel),
 #                          again; the capture runs already in OUT are kept
 #                          and the report is regenerated from them
+#   bench.sh --capture     only kmemdump's capture and the disk's floor on the
+#                          same bytes (issue 20): one boot per RAM size, freeze
+#                          and run, mdfw then the floor, no other method, no
+#                          crashkernel search, no kernel-side costs; into
+#                          out/bench-capture/, report capture.md (~20 s a
+#                          boot under TCG: 3 sizes x 1 freeze x 5 runs ~ 6
+#                          min). BENCH_CAPTURE_KERNEL=prod (default,
+#                          build/obj-prod) or debug (build/obj as it is)
 #   BENCH_SIZES="256M 1G 4G" BENCH_RUNS=5 BENCH_FREEZES="panic lockup"
 #   BENCH_CRASHKERNEL=96M  skip the search for the smallest crashkernel=
 #   BENCH_CK_LO=24M BENCH_CK_HI=32M BENCH_CK_STEP=2  the search: at each RAM
@@ -38,7 +46,10 @@
 #                              panic before kexec does
 # The guest registers the scenario's regions and freezes (panic, or hard
 # lockup: every CPU spins with interrupts off). On the frozen VM, in order:
-#   1. mdfw capture (kmemdump's firmware, QMP socket 1);
+#   1. mdfw capture (kmemdump's firmware, QMP socket 1), then the disk's
+#      floor on the same bytes (bench-report.py floor: the region files'
+#      bytes as one file, written and fsynced once, plus its directory's
+#      fsync), before anything else touches the disk;
 #   2. dump-guest-memory of all RAM (scripts/bench-qmp.py, QMP socket 2);
 #   3. the guest continues (bench-qmp.py --continue): panic -> pstore's
 #      kmsg_dump -> kexec -> capture kernel: makedumpfile -d 31 of
@@ -56,10 +67,11 @@ case "${1:-}" in
 --smoke) SMOKE=1;;
 --ck-search) MODE=ck;;
 --kernel) MODE=kernel;;
+--capture) MODE=capture;;
 "") ;;
-*) die "usage: bench.sh [--smoke|--ck-search|--kernel]";;
+*) die "usage: bench.sh [--smoke|--ck-search|--kernel|--capture]";;
 esac
-OUT=${BENCH_OUT:-$TOP/out/bench${SMOKE:+-smoke}}
+OUT=${BENCH_OUT:-$TOP/out/bench${SMOKE:+-smoke}$([ "$MODE" = capture ] && echo -capture)}
 SIZES=${BENCH_SIZES:-256M 1G 4G}
 RUNS=${BENCH_RUNS:-5}
 FREEZES=${BENCH_FREEZES:-panic lockup}
@@ -69,6 +81,13 @@ REPS=1001
 if [ -n "$SMOKE" ]; then
 	SIZES=256M RUNS=1 REPS=11 DEBUGK=${BENCH_DEBUG_KERNEL:-skip}
 	CRASHKERNEL=${BENCH_CRASHKERNEL:-64M}
+fi
+# The kernel the capture runs boot: prod, or (--capture only) debug.
+CAPK=prod
+if [ "$MODE" = capture ]; then
+	CAPK=${BENCH_CAPTURE_KERNEL:-prod} FREEZES=${BENCH_FREEZES:-panic}
+	[ "$CAPK" = debug ] && { PRODK=use DEBUGK=${BENCH_DEBUG_KERNEL:-use}; } || DEBUGK=skip
+	[ "$DEBUGK" = skip ] && [ "$CAPK" = debug ] && die "BENCH_CAPTURE_KERNEL=debug needs the debug kernel"
 fi
 MDFW=${BENCH_MDFW:-$TOP/tools/mdfw/build/mdfw}
 SHMDIR=${BENCH_SHMDIR:-/dev/shm}
@@ -82,11 +101,11 @@ for t in qemu-system-x86_64 makedumpfile kexec gnuplot python3 nm crash gcc; do
 	command -v $t >/dev/null || die "$t not found (Debian: qemu-system-x86, makedumpfile, kexec-tools, gnuplot-nox, binutils, crash, gcc)"
 done
 mkdir -p "$OUT"
-if [ "$PRODK" = build ]; then
+if [ "$CAPK" = prod ] && [ "$PRODK" = build ]; then
 	"$TOP/scripts/bench-kernel.sh" > "$OUT/bench-kernel-build.log" 2>&1 ||
 		die "bench kernel build failed, see $OUT/bench-kernel-build.log"
 fi
-[ -f "$KOBJ_PROD/arch/x86/boot/bzImage" ] && [ -d "$KOBJ_PROD/bench-modules" ] ||
+[ "$CAPK" = debug ] || { [ -f "$KOBJ_PROD/arch/x86/boot/bzImage" ] && [ -d "$KOBJ_PROD/bench-modules" ]; } ||
 	die "no bench kernel in $KOBJ_PROD (BENCH_PROD_KERNEL=build)"
 [ "$MODE" = ck ] && DEBUGK=skip
 if [ "$DEBUGK" = build ]; then
@@ -119,7 +138,7 @@ snapshot() { # snapshot OBJ MODDIR DEST
 		mkdir -p "$d/modules/$(basename "$(dirname "$ko")")"; cp "$ko" "$d/modules/$(basename "$(dirname "$ko")")/"
 	done
 }
-snapshot "$KOBJ_PROD" "$KOBJ_PROD/bench-modules" "$OUT/snap-prod"
+[ "$CAPK" = prod ] && snapshot "$KOBJ_PROD" "$KOBJ_PROD/bench-modules" "$OUT/snap-prod"
 if [ "$DEBUGK" != skip ]; then
 	log "building kmemdump_bench.ko for the debug kernel"
 	mkdir -p "$OUT/modules-debug"
@@ -149,7 +168,7 @@ cp "$OUT/fsync" "$OUT/capinitrd/bin/fsync"
 cp "$TOP/tests/bench/kdump-init" "$OUT/capinitrd/init"; chmod +x "$OUT/capinitrd/init"
 mkdir -p "$OUT/initrd/scenario" "$OUT/initrd/lib/modules" "$OUT/initrd/kdump"
 (cd "$OUT/capinitrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$OUT/initrd/kdump/initrd.cpio.gz"
-cp "$OUT/snap-prod/obj/arch/x86/boot/bzImage" "$OUT/initrd/kdump/"
+cp "$OUT/snap-$CAPK/obj/arch/x86/boot/bzImage" "$OUT/initrd/kdump/"
 copy_bin "$(command -v kexec)" "$OUT/initrd"
 cp "$OUT/fsync" "$OUT/initrd/bin/fsync"
 cp "$TOP/tests/bench/run.sh" "$OUT/initrd/scenario/run.sh"
@@ -158,7 +177,7 @@ initramfs() { # initramfs SNAPDIR OUT.cpio.gz
 	cp "$1"/modules/*/*.ko "$OUT/initrd/lib/modules/"
 	KMD_BUILD=/nonexistent "$TOP/scripts/mkinitramfs.sh" "$2" "$OUT/initrd" >/dev/null || die "initramfs"
 }
-initramfs "$OUT/snap-prod" "$OUT/initramfs-prod.cpio.gz"
+[ "$CAPK" = prod ] && initramfs "$OUT/snap-prod" "$OUT/initramfs-prod.cpio.gz"
 [ "$DEBUGK" != skip ] && initramfs "$OUT/snap-debug" "$OUT/initramfs-debug.cpio.gz"
 
 # --- kernel-side costs -----------------------------------------------------
@@ -174,7 +193,7 @@ kernel_run() { # kernel_run prod|debug
 	done
 	nm --size-sort -S "$OUT/snap-$k/obj/vmlinux" | grep -iE 'kmemdump|qcom_md|kmd_' > "$OUT/runs/nm-$k.txt"
 }
-if [ "$MODE" != ck ]; then
+if [ "$MODE" != ck ] && [ "$MODE" != capture ]; then
 	kernel_run prod
 	[ "$DEBUGK" != skip ] && kernel_run debug
 fi
@@ -185,15 +204,16 @@ capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
 	local marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
 	d=$OUT/runs/$ram-$fr-$n; [ -n "$search" ] && d=$OUT/runs/ck-$ram-$ck
 	rm -rf "$d"; mkdir -p "$d/share"
-	# mdfw writes into an existing empty directory; a watcher stamps each
-	# file's rename (mdfw renames a file once it is fsynced) on the wall
-	# clock, the clock of QEMU's event timestamp: regions / dump.elf times.
-	mkdir -m 0700 "$d/dump"
+	# mdfw creates $d/dump atomically (a private directory, synced, renamed
+	# into place); a watcher stamps that rename on the wall clock, the
+	# clock of QEMU's event timestamp.
 	rm -f "$shm" "$ramf"
 	"$MDFW" init --shm "$shm" --shm-size 1M > "$d/mdfw-init.log" 2>&1 || return 1
-	KMD_BUILD=$OUT/snap-prod KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$d/console.log" 1800 \
-		"$OUT/initramfs-prod.cpio.gz" \
-		"kmd.mode=scenario kmd.bench=capture kmd.freeze=$fr kmd.kdump=1 kmd.marker=$marker kunit.enable=0 crashkernel=$ck crash_kexec_post_notifiers $RAMOOPS" \
+	local kd="kmd.kdump=1 crashkernel=$ck"
+	[ "$MODE" = capture ] && kd="kmd.kdump=0"
+	KMD_BUILD=$OUT/snap-$CAPK KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$d/console.log" 1800 \
+		"$OUT/initramfs-$CAPK.cpio.gz" \
+		"kmd.mode=scenario kmd.bench=capture kmd.freeze=$fr $kd kmd.marker=$marker kunit.enable=0 crash_kexec_post_notifiers $RAMOOPS" \
 		-action reboot=reset \
 		-machine memory-backend=mem \
 		-object "memory-backend-file,id=mem,size=$ram,mem-path=$ramf,share=on" \
@@ -216,16 +236,21 @@ capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
 			--result "$d/run.json" --continue "$d/console.log" --run-timeout "${BENCH_CK_TIMEOUT:-150}" --quit \
 			> "$d/qmp.log" 2>&1
 	else
+		# --capture: kmemdump and the floor only; bench-qmp.py takes the
+		# event's timestamp, then quits QEMU once mdfw is done.
+		local peers="--dump $d/full.elf --continue $d/console.log"
+		[ "$MODE" = capture ] && peers=
 		python3 "$TOP/scripts/bench-qmp.py" "$d/qmp2.sock" --after "$d/mdfw.done" \
-			--dump "$d/full.elf" --result "$d/run.json" --continue "$d/console.log" --quit \
-			> "$d/qmp.log" 2>&1 &
+			$peers --result "$d/run.json" --quit > "$d/qmp.log" 2>&1 &
 		helper=$!
-		python3 "$TOP/scripts/bench-report.py" watch "$d/dump" "$d/files.json" 960 "$d/mdfw.done" \
+		python3 "$TOP/scripts/bench-report.py" watch "$d" "$d/files.json" 960 "$d/mdfw.done" \
 			> "$d/watch.log" 2>&1 &
 		watcher=$!
 		"$MDFW" capture --qmp "$d/qmp.sock" --ram "$ramf" --ram-size "$ram" \
 			--shm "$shm" --out "$d/dump" --timeout 900 > "$d/mdfw.log" 2>&1
 		echo "mdfw exit $?" >> "$d/mdfw.log"
+		# The floor on the same bytes, before dump-guest-memory writes.
+		python3 "$TOP/scripts/bench-report.py" floor "$d/dump" "$d" "$d/floor.json" > "$d/floor.log" 2>&1
 		touch "$d/mdfw.done"
 		wait $watcher
 		wait $helper
@@ -233,6 +258,7 @@ capture_run() { # capture_run RAM FREEZE N CRASHKERNEL [search]
 	wait $qemu
 	rm -f "$shm" "$ramf"
 	stat -c '%n %s' "$d"/share/vmcore.* > "$d/share-sizes.txt" 2>/dev/null
+	[ "$MODE" = capture ] && return 0
 	[ -n "$search" ] && { [ -n "${BENCH_KEEP:-}" ] || rm -f "$d"/share/vmcore.*; return 0; }
 	[ -f "$d/full.elf" ] || { log "$ram $fr run $n: no full dump (see $d/qmp.log)"; return 1; }
 	# makedumpfile 1.7.2 needs QEMU 7.2's program headers moved (see
@@ -295,6 +321,7 @@ ck_search() { # ck_search RAM: prints the smallest working size in MiB
 	done
 	echo "$hi"
 }
+[ "$MODE" = capture ] && CRASHKERNEL=-   # no kdump in these boots
 if [ "$MODE" = kernel ]; then   # no boots but the kernel-side ones
 	CRASHKERNEL=${BENCH_CRASHKERNEL:-$(sed -n 's/^smallest=\([^ ]*\).*/\1/p' "$OUT/crashkernel.txt" 2>/dev/null)}
 	CRASHKERNEL=${CRASHKERNEL:-?}
@@ -323,8 +350,9 @@ fi
 log "crashkernel=$CRASHKERNEL"
 
 complete() { # a run with every capture
-	[ -f "$1/dump/capture.txt" ] && [ -f "$1/run.json" ] && [ -f "$1/mdf-lzo.json" ] &&
-		grep -q '"ok": true' "$1/mdf-lzo.json" && grep -q KMD-PSTORE-DONE "$1/console.log"
+	[ -f "$1/dump/capture.txt" ] && [ -f "$1/floor.json" ] && [ -f "$1/run.json" ] || return 1
+	[ "$MODE" = capture ] && return 0
+	[ -f "$1/mdf-lzo.json" ] && grep -q '"ok": true' "$1/mdf-lzo.json" && grep -q KMD-PSTORE-DONE "$1/console.log"
 }
 # Round robin: boot n of every size and freeze before boot n + 1, so that
 # what else the host does (its disk's fsync latency above all) falls on
@@ -345,6 +373,13 @@ done
 
 # --- report ------------------------------------------------------------------
 end=$(date +%s)
+if [ "$MODE" = capture ]; then
+	python3 "$TOP/scripts/bench-report.py" capture-report "$OUT" --sizes "$SIZES" --runs "$RUNS" \
+		--freezes "$FREEZES" --kernel "$CAPK" --elapsed $((end - start)) || die "report failed"
+	cat "$OUT/capture.md"
+	log "done in $((end - start)) s; $OUT/capture.md (docs/bench/capture.md is written by hand from it)"
+	exit 0
+fi
 python3 "$TOP/scripts/bench-report.py" report "$OUT" "$OUT/snap-prod/obj/vmlinux" \
 	--sizes "$SIZES" --runs "$RUNS" --freezes "$FREEZES" --crashkernel "$CRASHKERNEL" \
 	--ramoops "$RAMOOPS_SIZE" ${BENCH_RESUME:+--resumed 1} ${SMOKE:+--smoke 1} \
