@@ -115,6 +115,7 @@ scenario storm panic 512M "" 0 4
 # with each CPU's task followed (its CPU sets), and without.
 scenario rqlock rqlock 512M "" 0
 KMD_APPEND=kmemdump_ivshmem.follow_cpus=0 scenario rqlock-nofollow rqlock 512M "" 0
+scenario panic-on-warn warn 512M "" 0
 random_instant() { # random_instant NAME KIND: random-instant.sh's lines
 	"$TOP/scripts/random-instant.sh" "$OUT/scenario-$1" "" "" "$2" > "$OUT/scenario-$1.txt" 2>&1
 	grep -E '^(not )?ok |^# ' "$OUT/scenario-$1.txt" | tee -a "$RES"

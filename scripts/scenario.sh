@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # One run of the seed's scenario on the QEMU "board":
-#   scenario.sh RUNDIR panic|lockup|rqlock [RAM] [BELOW_4G] [EXTRA] [STORM]
+#   scenario.sh RUNDIR panic|lockup|rqlock|warn [RAM] [BELOW_4G] [EXTRA] [STORM]
 # The firmware (tools/mdfw) initialises the minidump table in the ivshmem
 # file, QEMU boots the guest with the watchdog and pvpanic set to pause,
 # the guest registers its regions and freezes, mdfw captures the dump into
 # RUNDIR/dump, and tests/scenario/verify.py checks it (its ok/not ok lines
 # are this script's output). Exit status: verify.py's, or 2 if the run
 # itself broke.
+# warn: with panic_on_warn, a module goes away with a region it registered
+# by hand: kmemdump's WARN panics, and the dump must still be whole.
 # rqlock: CPU 1 spins in a sched_switch probe with its runqueue lock held
 # and CPU 0 panics (tests/scenario/run.sh); tests/scenario/rqlock_check.py
 # then reads both CPUs' stacks from the dump with gdb (the booted vmlinux

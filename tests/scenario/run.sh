@@ -5,7 +5,8 @@
 # kmd.marker=STR). kmd.freeze=none (random-instant): start the per-CPU
 # storm (kmd.pcpu_storm=1), or with kmd.pingpong=1 a ping-pong pair
 # (/bin/pingpong) pinned to every online CPU, and never freeze; the host
-# pauses the machine. kmd.freeze=rqlock: CPU 1 spins in a sched_switch
+# pauses the machine. kmd.freeze=warn: panic_on_warn, then a module leaks a
+# region (kmemdump_modtest leak=1) and goes. kmd.freeze=rqlock: CPU 1 spins in a sched_switch
 # probe, its runqueue lock held, and CPU 0 panics (the writer is pinned
 # there).
 freeze=panic extra=0 storm=0 pcpu=0 pingpong=0 marker=KMEMDUMP-MARKER
@@ -57,6 +58,11 @@ echo "kmemdump-marker: last words before freeze ($freeze)" > /dev/kmsg
 sleep 2
 if [ "$freeze" = rqlock ]; then
 	taskset -c 0 sh -c 'echo rqlock > /sys/kernel/debug/kmemdump_scenario/freeze'
+elif [ "$freeze" = warn ]; then
+	# panic_on_warn: the WARN kmemdump gives for a module that goes away
+	# with a region it registered by hand panics, after kmemdump's lock.
+	echo 1 > /proc/sys/kernel/panic_on_warn
+	insmod /lib/modules/kmemdump_modtest.ko leak=1 && rmmod kmemdump_modtest
 else
 	echo "$freeze" > /sys/kernel/debug/kmemdump_scenario/freeze
 fi

@@ -58,10 +58,18 @@ if os.path.exists(os.path.join(dump, 'capture.txt')):
         if '=' in l:
             k, v = l.rstrip('\n').split('=', 1)
             cap[k] = v
-want = {'panic': 'GUEST_PANICKED', 'lockup': 'WATCHDOG', 'rqlock': 'GUEST_PANICKED'}[mode]
+want = {'panic': 'GUEST_PANICKED', 'lockup': 'WATCHDOG', 'rqlock': 'GUEST_PANICKED',
+        'warn': 'GUEST_PANICKED'}[mode]
 check('trigger', cap.get('trigger') == want, f"trigger {cap.get('trigger')}, want {want}")
 check('last-words', 'KMD-LAST-WORDS: freezing by ' + mode in console, 'guest never got to the freeze')
 check('no-guest-errors', 'KMD-ERROR' not in console, 'guest reported KMD-ERROR')
+if mode == 'warn':
+    # panic_on_warn: the panic came from kmemdump's own WARN; the dump is
+    # whole only if that WARN was given after kmemdump's lock was dropped.
+    text = region_bytes('printk_text') or b''
+    check('warn-in-dump', b'is going away with region' in text and
+          region_bytes('panic_task') is not None,
+          'the leak warning or the panicking task is not in the dump')
 
 m = re.search(r'KMD-VERSION: (.*?)\r?\n', console)
 banner = region_bytes('linux_banner')
