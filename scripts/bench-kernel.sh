@@ -7,10 +7,21 @@
 # lockup detectors). Same source tree (build/linux) and ccache as
 # scripts/kernel-build.sh; incremental. Also builds the scenario and
 # benchmark modules against it into build/obj-prod/bench-modules/.
+#   bench-kernel.sh        build/obj-prod
+#   bench-kernel.sh --rt   build/obj-prod-rt: the same + bench-rt.config
+#                          (PREEMPT_RT, high-resolution timers), for
+#                          scripts/bench-switch.sh's cyclictest
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 o=$KOBJ_PROD
 cfg=$TOP/tests/config
+extra=()
+case ${1:-} in
+--rt) o=$KOBJ_PROD_RT extra=("$cfg/bench-rt.config");;
+-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+"") ;;
+*) die "usage: bench-kernel.sh [--rt]";;
+esac
 "$TOP/scripts/tree.sh"
 mkdir -p "$o"
 # The fragment: base lines whose option the production fragment names are
@@ -18,7 +29,7 @@ mkdir -p "$o"
 names=$(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=.*/\1/p' "$cfg/kmemdump-prod.config" "$cfg/bench-peers.config")
 grep -v -w -F "$names" "$cfg/kmemdump.config" > "$o/bench.base.config" || true
 kconfigure kmake "$o" "$o/bench.base.config" "$cfg/kmemdump-prod.config" \
-	"$cfg/bench-peers.config"
+	"$cfg/bench-peers.config" ${extra[@]+"${extra[@]}"}
 log "building the bench kernel in $o"
 kmake "$o" bzImage modules
 for src in "$TOP"/tests/modules/kmemdump_scenario "$TOP"/tests/modules/kmemdump_bench \

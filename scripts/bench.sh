@@ -151,13 +151,6 @@ if [ "$DEBUGK" != skip ]; then
 fi
 
 # --- initramfs -------------------------------------------------------------
-copy_bin() { # copy_bin BINARY ROOT: the binary and the shared libraries it needs
-	local b=$1 root=$2 l
-	mkdir -p "$root/bin"; cp "$b" "$root/bin/"
-	for l in $(ldd "$b" | grep -o '/[^ ]*'); do
-		mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
-	done
-}
 gcc -O2 -static -o "$OUT/fsync" "$TOP/tests/bench/guest/fsync.c" || die "cannot build tests/bench/guest/fsync.c"
 rm -rf "$OUT/initrd" "$OUT/capinitrd"
 # The capture kernel's initramfs: busybox, makedumpfile, fsync.

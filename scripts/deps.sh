@@ -8,7 +8,7 @@ pkgs=(linux-source-6.12 build-essential ccache flex bison bc cpio kmod xz-utils
       libjson-c-dev pkg-config crash python3-drgn makedumpfile gdb gnuplot-nox
       clang libclang-rt-14-dev
       gcc-aarch64-linux-gnu qemu-system-arm gdb-multiarch device-tree-compiler
-      kexec-tools git)
+      kexec-tools git rt-tests)
 # The arm64 board's busybox comes from the arm64 package (downloaded, not
 # installed): dpkg must know the architecture.
 arch_missing=0

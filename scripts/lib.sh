@@ -8,6 +8,7 @@ KOBJ=$BUILD/obj              # object tree of the test/scenario kernel
 KOBJ_N=$BUILD/obj-n          # object tree of the CONFIG_KMEMDUMP=n check
 KOBJ_RT=$BUILD/obj-rt        # the test kernel with PREEMPT_RT
 KOBJ_PROD=$BUILD/obj-prod    # production bench kernel: kmemdump-prod + bench-peers (make bench)
+KOBJ_PROD_RT=$BUILD/obj-prod-rt  # the same + bench-rt (PREEMPT_RT): bench-switch.sh's cyclictest
 KOBJ_SERIES=$BUILD/series-obj          # make series-check: x86 object tree
 KOBJ_SERIES64=$BUILD/series-obj-arm64  # make series-check: arm64 object tree
 KTARBALL=${KMD_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
@@ -25,6 +26,14 @@ JOBS=${JOBS:-$(nproc)}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+copy_bin() { # copy_bin BINARY ROOT: the binary and the shared libraries it needs
+	local b=$1 root=$2 l
+	mkdir -p "$root/bin"; cp "$b" "$root/bin/"
+	for l in $(ldd "$b" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
+	done
+}
 
 kmake() { # kmake OBJDIR args...
 	local o=$1; shift
