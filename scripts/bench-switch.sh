@@ -1,83 +1,137 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Context-switch cost of following each CPU's current task (issue 10):
-#   bench-switch.sh [--smoke] [--kernel BZIMAGE] [OUT.md]
-# Boots the production bench kernel (build/obj-prod, scripts/bench-kernel.sh;
-# built if missing) with the minidump table over ivshmem, and runs
-# tests/bench/switch/pingpong (a pipe ping-pong, like perf bench sched
-# pipe) with the backend bound (every switch re-points the CPU's slots)
-# and unbound (the sched_switch probe off), alternating in one boot:
-# pinned (both processes on CPU 0: every switch is task to task) and free
-# (the scheduler's choice; switches to and from idle too). Prints, and
-# writes to OUT.md if given, the median ns per switch of each state with
-# min-max and the ratio on/off. --smoke: 1 repetition, 2000 rounds (make
-# check: the script must keep working). Exit: 0, 1 if the guest reported
-# an error or produced no figures, 2 if the run itself broke.
+# Context-switch cost of kmemdump following each CPU's current task (issue
+# 18: lock-free CPU sets in the minidump table):
+#   bench-switch.sh [--smoke] [--no-rt] [--kernel BZIMAGE] [--rt-kernel BZIMAGE] [OUT.md]
+# Boots, each with the guest side tests/bench/switch/run.sh, "on" (the
+# minidump table over ivshmem bound: the sched_switch probe fills the
+# CPU's set at every switch) and "off" (the device unbound: no backend,
+# probe unregistered) alternating within the boot, the order flipped
+# every repetition:
+#   main       production bench kernel (build/obj-prod), pipe ping-pong
+#              (tests/bench/switch/pingpong.c), both processes on CPU 0 and
+#              unpinned; the sets' entries and sizes read from the table
+#              the guest leaves in the shared memory
+#   breakdown  the same kernel with kmemdump_ivshmem.follow_cpus=1: on CPU 1
+#              the probe is registered but returns at once, on CPU 0 it
+#              publishes; and a TSC bracket around kmemdump's probe alone
+#              (tests/bench/switch/kmd_switch_cost, a module: no kernel
+#              change)
+#   nodev      the same kernel without the device (no backend ever)
+#   rt         PREEMPT_RT bench kernel (build/obj-prod-rt, bench-kernel.sh
+#              --rt): cyclictest under a ping-pong pair on each CPU, max and
+#              p99 latency
+# Prints, and writes to OUT.md if given, medians (min-max) per state, the
+# ratios on/off and the targets (<= 2 % per switch; RT latency <= 5 %)
+# met or not, with every run's figure. Kernels missing are built
+# (scripts/bench-kernel.sh, incremental with ccache); the modules are built
+# against them in build/bench-switch/.
+#   --smoke    one boot of the production kernel running every part once,
+#              short (make check: the scripts must keep working; no figures)
+#   --no-rt    leave the PREEMPT_RT part out
+#   BENCH_SWITCH_REPS=7 BENCH_SWITCH_ROUNDS=20000 BENCH_SWITCH_RTSEC=20
+#              repetitions per state, ping-pong rounds per run, seconds per
+#              cyclictest run
+# Exit: 0; 1 if a guest reported an error or a part produced no figures;
+# 2 if a build or a boot broke.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-reps=7 rounds=20000 out= kernel=
+reps=${BENCH_SWITCH_REPS:-7} rounds=${BENCH_SWITCH_ROUNDS:-20000} rtsec=${BENCH_SWITCH_RTSEC:-20}
+smoke= rt=1 out= kernel= rtkernel=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--smoke) reps=1 rounds=2000;;
+	--smoke) smoke=1 reps=1 rounds=2000 rtsec=2;;
+	--no-rt) rt=;;
 	--kernel) kernel=$2; shift;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+	--rt-kernel) rtkernel=$2; shift;;
+	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+	-*) echo "bench-switch.sh: unknown option $1 (see --help)" >&2; exit 2;;
 	*) out=$1;;
 	esac
 	shift
 done
+[ -n "$smoke" ] && rt=
 MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
 d=$BUILD/bench-switch
-rm -rf "$d"; mkdir -p "$d/initrd/scenario" "$d/initrd/bin"
+rm -rf "$d"; mkdir -p "$d"
+start=$(date +%s)
+[ -x "$MDFW" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || { echo "cannot build mdfw" >&2; exit 2; }
+
+# kernel OBJ BUILDFLAG: the bzImage given, or OBJ's, built if missing.
+kernel_of() {
+	local obj=$1 flag=$2
+	[ -f "$obj/arch/x86/boot/bzImage" ] && return
+	log "building the bench kernel in $obj"
+	"$TOP/scripts/bench-kernel.sh" $flag > "$d/bench-kernel$flag.log" 2>&1 ||
+		{ echo "bench kernel build failed, see $d/bench-kernel$flag.log" >&2; exit 2; }
+}
 if [ -z "$kernel" ]; then
+	kernel_of "$KOBJ_PROD" ""
 	kernel=$KOBJ_PROD/arch/x86/boot/bzImage
-	[ -f "$kernel" ] || "$TOP/scripts/bench-kernel.sh" > "$d/bench-kernel.log" 2>&1 ||
-		{ echo "bench kernel build failed, see $d/bench-kernel.log" >&2; exit 2; }
 fi
-gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$d/initrd/bin/pingpong" \
+if [ -n "$rt" ] && [ -z "$rtkernel" ]; then
+	kernel_of "$KOBJ_PROD_RT" --rt
+	rtkernel=$KOBJ_PROD_RT/arch/x86/boot/bzImage
+fi
+
+gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$d/pingpong" \
 	"$TOP/tests/bench/switch/pingpong.c" || exit 2
-cp "$TOP/tests/bench/switch/run.sh" "$d/initrd/scenario/run.sh"
-"$TOP/scripts/mkinitramfs.sh" "$d/initramfs.cpio.gz" "$d/initrd" || exit 2
-"$MDFW" init --shm "$d/shm.img" --shm-size 1M > "$d/mdfw-init.log" 2>&1 || exit 2
-KMD_KERNEL=$kernel KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$d/console.log" 1800 \
-	"$d/initramfs.cpio.gz" "kmd.mode=scenario kmd.reps=$reps kmd.rounds=$rounds kunit.enable=0" \
-	-object "memory-backend-file,id=shm,size=1M,mem-path=$d/shm.img,share=on" \
-	-device ivshmem-plain,memdev=shm || { echo "guest failed, see $d/console.log" >&2; exit 2; }
-tr -d '\r' < "$d/console.log" > "$d/console.txt"
-python3 - "$d/console.txt" "$(realpath --relative-to="$TOP" "$kernel")" "$reps" "$rounds" "$out" <<'PY'
-import re, statistics, sys
-log, kernel, reps, rounds, out = sys.argv[1:6]
-text = open(log).read()
-errs = re.findall(r'KMD-ERROR: .*', text)
-runs = {}
-for rep, state, how, ns in re.findall(r'^KMD-SWITCH (\d+) (on|off) (pinned|free) (\d+)$', text, re.M):
-    runs.setdefault((state, how), []).append(int(ns))
-regions = re.search(r'KMD-SWITCH-REGIONS (\d+)', text)
-lines = [f"Context switch, pipe ping-pong ({rounds} rounds per run, {reps} runs per "
-         f"state, alternating in one boot; kernel {kernel}; "
-         f"{regions.group(1) if regions else '?'} regions registered):", "",
-         "| processes | following off (ns/switch) | following on (ns/switch) | on / off |",
-         "|---|---|---|---|"]
-ok = not errs
-for how in ("pinned", "free"):
-    off, on = runs.get(("off", how)), runs.get(("on", how))
-    if not off or not on:
-        ok = False
-        continue
-    mo, mn = statistics.median(off), statistics.median(on)
-    what = "both on CPU 0" if how == "pinned" else "unpinned"
-    lines.append(f"| {what} | {mo:.0f} ({min(off)}-{max(off)}) | {mn:.0f} ({min(on)}-{max(on)}) "
-                 f"| {mn / mo:.3f} |")
-slots = dict((n, int(sz)) for n, sz in re.findall(r'^KMD-SWITCH-SLOT \d+ cpu0_(task|stack) (\d+) ', text, re.M))
-if len(slots) == 2:
-    pages = -(-slots["stack"] // 4096)
-    lines += ["", f"Per CPU, following adds 2 regions, {1 + pages} table entries (the task_struct, "
-              f"and the stack page by page) and {slots['task'] + slots['stack']} bytes "
-              f"({slots['task']} task_struct + {slots['stack']} stack) to the dump."]
-else:
-    ok = False
-text_out = "\n".join(lines + [""] + errs)
-print(text_out)
-if out:
-    open(out, "w").write(text_out + "\n")
-sys.exit(0 if ok else 1)
-PY
+# initramfs NAME BZIMAGE [cyclictest]: the guest side, and kmd_switch_cost.ko
+# built against BZIMAGE's object tree.
+initramfs() {
+	local name=$1 obj m=$d/mod-$1 root=$d/initrd-$1
+	obj=$(cd "$(dirname "$2")/../../.." && pwd)
+	mkdir -p "$m" "$root/scenario" "$root/bin" "$root/lib/modules"
+	rsync -rc "$TOP/tests/bench/switch/kmd_switch_cost/" "$m/"
+	kmake "$obj" M="$m" W=1 modules > "$m.log" 2>&1 ||
+		{ cat "$m.log" >&2; echo "kmd_switch_cost.ko does not build against $obj" >&2; exit 2; }
+	cp "$m/kmd_switch_cost.ko" "$root/lib/modules/"
+	cp "$d/pingpong" "$root/bin/"
+	cp "$TOP/tests/bench/switch/run.sh" "$root/scenario/run.sh"
+	if [ -n "${3:-}" ]; then
+		command -v cyclictest > /dev/null ||
+			{ echo "no cyclictest (Debian: rt-tests; scripts/deps.sh)" >&2; exit 2; }
+		copy_bin "$(command -v cyclictest)" "$root"
+	fi
+	KMD_BUILD=/nonexistent "$TOP/scripts/mkinitramfs.sh" "$d/initramfs-$name.cpio.gz" "$root" || exit 2
+}
+initramfs prod "$kernel" cyclictest
+[ -n "$rt" ] && initramfs rt "$rtkernel" cyclictest
+
+# boot NAME BZIMAGE INITRAMFS DEVICE(0|1) APPEND: one guest, its console in
+# $d/NAME.txt, the host's load average before and after in $d/NAME.load.
+boot() {
+	local name=$1 k=$2 initrd=$3 dev=$4 append=$5 t0
+	local args=()
+	if [ "$dev" = 1 ]; then
+		"$MDFW" init --shm "$d/$name.shm" --shm-size 1M > "$d/$name-mdfw-init.log" 2>&1 || exit 2
+		args=(-object "memory-backend-file,id=shm,size=1M,mem-path=$d/$name.shm,share=on"
+		      -device ivshmem-plain,memdev=shm)
+	fi
+	log "bench-switch: $name boot ($(cut -d' ' -f1-3 /proc/loadavg))"
+	t0=$(date +%s)
+	echo "before $(cut -d' ' -f1-3 /proc/loadavg)" > "$d/$name.load"
+	KMD_KERNEL=$k KMD_GUEST_MEM=512M "$TOP/scripts/run-guest.sh" "$d/$name.log" 1800 \
+		"$d/$initrd" "kmd.mode=scenario kmd.reps=$reps kmd.rounds=$rounds kmd.rtsec=$rtsec kunit.enable=0 $append" \
+		"${args[@]}" || { echo "guest $name failed, see $d/$name.log" >&2; exit 2; }
+	echo "after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$d/$name.load"
+	echo "seconds $(( $(date +%s) - t0 ))" >> "$d/$name.load"
+	tr -d '\r' < "$d/$name.log" > "$d/$name.txt"
+}
+report=(python3 "$TOP/scripts/bench-switch-report.py" --dir "$d" --reps "$reps" --rounds "$rounds"
+	--rtsec "$rtsec" --kernel "$(realpath --relative-to="$TOP" "$kernel")"
+	--commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	--series "$(git -C "$KSRC" log -1 --format='%h %s' 2>/dev/null || echo '?')")
+if [ -n "$smoke" ]; then
+	boot smoke "$kernel" initramfs-prod.cpio.gz 1 "kmd.switch=main,breakdown,rt"
+	"${report[@]}" --smoke smoke --elapsed $(( $(date +%s) - start )) ${out:+--out "$out"}
+	exit $?
+fi
+boot main "$kernel" initramfs-prod.cpio.gz 1 "kmd.switch=main"
+boot breakdown "$kernel" initramfs-prod.cpio.gz 1 "kmd.switch=breakdown kmemdump_ivshmem.follow_cpus=1"
+boot nodev "$kernel" initramfs-prod.cpio.gz 0 "kmd.switch=nodev"
+if [ -n "$rt" ]; then
+	boot rt "$rtkernel" initramfs-rt.cpio.gz 1 "kmd.switch=rt"
+	report+=(--rt-kernel "$(realpath --relative-to="$TOP" "$rtkernel")")
+fi
+"${report[@]}" --elapsed $(( $(date +%s) - start )) ${out:+--out "$out"}
