@@ -213,7 +213,7 @@ def part_nodev(a, out, errs):
         o = mruns.get(("off", how))
         line = f"- {how}: {fmt(v)} ns per switch"
         if o:
-            line += f"; the main boot's \"off\": {fmt(o)} (another boot: {med(v) / med(o):.3f})"
+            line += f" (the main boot's \"off\": {fmt(o)}; another boot, not a ratio to take)"
         out.append(line)
 
 
@@ -266,6 +266,8 @@ def main():
     p.add_argument("--commit", default="?")
     p.add_argument("--series", default="?", help="build/linux's last commit")
     p.add_argument("--elapsed", type=int)
+    p.add_argument("--parts", default="main breakdown nodev rt",
+                   help="the boots that must be there (default: all four)")
     a = p.parse_args()
     errs = []
     if a.smoke:
@@ -290,6 +292,8 @@ def main():
     for name in ("main", "breakdown", "nodev", "rt"):
         text = read(a.dir, name)
         if text is None:
+            if name in a.parts.split():
+                errs.append(f"{name}: no console ({name}.txt) in {a.dir}")
             continue
         errs += [f"{name}: {e}" for e in re.findall(r'KMD-ERROR: .*', text)]
         if not re.search(r'^KMD-SWITCH-END', text, re.M):

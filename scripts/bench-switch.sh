@@ -25,7 +25,8 @@
 # ratios on/off and the targets (<= 2 % per switch; RT latency <= 5 %)
 # met or not, with every run's figure. Kernels missing are built
 # (scripts/bench-kernel.sh, incremental with ccache); the modules are built
-# against them in build/bench-switch/.
+# against them, and the boots' consoles kept, in build/bench-switch/
+# (--smoke: build/bench-switch-smoke/; BENCH_SWITCH_DIR=DIR elsewhere).
 #   --smoke    one boot of the production kernel running every part once,
 #              short (make check: the scripts must keep working; no figures)
 #   --no-rt    leave the PREEMPT_RT part out
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--no-rt) rt=;;
 	--kernel) kernel=$2; shift;;
 	--rt-kernel) rtkernel=$2; shift;;
-	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+	-h|--help) sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
 	-*) echo "bench-switch.sh: unknown option $1 (see --help)" >&2; exit 2;;
 	*) out=$1;;
 	esac
@@ -52,7 +53,9 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$smoke" ] && rt=
 MDFW=${MDFW:-$TOP/tools/mdfw/build/mdfw}
-d=$BUILD/bench-switch
+# Its own directory per mode: make check's --smoke may run while make bench
+# does.
+d=${BENCH_SWITCH_DIR:-$BUILD/bench-switch${smoke:+-smoke}}
 rm -rf "$d"; mkdir -p "$d"
 start=$(date +%s)
 [ -x "$MDFW" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || { echo "cannot build mdfw" >&2; exit 2; }
@@ -130,8 +133,11 @@ fi
 boot main "$kernel" initramfs-prod.cpio.gz 1 "kmd.switch=main"
 boot breakdown "$kernel" initramfs-prod.cpio.gz 1 "kmd.switch=breakdown kmemdump_ivshmem.follow_cpus=1"
 boot nodev "$kernel" initramfs-prod.cpio.gz 0 "kmd.switch=nodev"
+parts="main breakdown nodev"
 if [ -n "$rt" ]; then
 	boot rt "$rtkernel" initramfs-rt.cpio.gz 1 "kmd.switch=rt"
 	report+=(--rt-kernel "$(realpath --relative-to="$TOP" "$rtkernel")")
+	parts="$parts rt"
 fi
+report+=(--parts "$parts")
 "${report[@]}" --elapsed $(( $(date +%s) - start )) ${out:+--out "$out"}
