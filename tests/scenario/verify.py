@@ -144,17 +144,33 @@ fewer = re.search(r'CPUs (\d+) and up: current task not followed', console)
 followed = min(followed, int(fewer.group(1))) if fewer else followed
 withdrawn = set()
 pm = re.search(r'Kernel panic - not syncing.*?\n(?:.*\n)*?.*?CPU: (\d+) UID: ', console)
+# The panic path withdraws the panicking CPU's sets under kmemdump's lock,
+# in favour of panic_task/panic_stack. A CPU stopped while holding that
+# lock (the storm's) makes it give up ("registry busy", in the log the dump
+# holds, maybe not on the console): then the sets still describe the
+# panicking task and stay.
+panic_regs = any(r['name'] == 'panic_task' and r['status'] == 'ok' for r in rows)
+busy = 'panic: registry busy' in console or \
+    b'panic: registry busy' in (region_bytes('printk_text') or b'')
+setp = []
 if want == 'GUEST_PANICKED' and pm and int(pm.group(1)) < followed:
-    withdrawn.add(int(pm.group(1)))
-setp = cpu_set_problems([(r['name'], int(r['seq']), int(r['size'], 16)) for r in rows
-                         if r['status'] == 'ok'], region_bytes('cpu_sets'), ncpus,
-                        followed, withdrawn)
+    if panic_regs:
+        withdrawn.add(int(pm.group(1)))
+    elif not busy:
+        setp.append('no panic_task region, and the kernel did not say the registry was busy')
+setp += cpu_set_problems([(r['name'], int(r['seq']), int(r['size'], 16)) for r in rows
+                          if r['status'] == 'ok'], region_bytes('cpu_sets'), ncpus,
+                         followed, withdrawn)
 live = sorted(f"{r['name']}.{r['seq']}" for r in rows
               if r['status'] == 'ok' and r['name'].startswith('KTASK'))
 check('cpu-sets', not setp and (pm is not None or want != 'GUEST_PANICKED'),
       '; '.join(setp[:4]) or 'no "CPU: N" line after the panic message')
 print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) or "none"}'
-      + (f', CPU {min(withdrawn)} panicked (its sets withdrawn)' if withdrawn else ''))
+      + (f', CPU {min(withdrawn)} panicked (its sets withdrawn)' if withdrawn else '')
+      + (', registry busy at panic: the panicking CPU\'s sets stand in for panic_task'
+         if busy and not panic_regs else '')
+      + (', the other CPUs were stopped by NMI' if 'Shutting down cpus with NMI' in console
+         else ''))
 # Qualcomm users build a core by concatenating the blobs in table order:
 # the ELF header region's offsets must make that a valid core.
 if any(r['name'] == 'elf_header' for r in rows):
