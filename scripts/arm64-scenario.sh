@@ -10,7 +10,8 @@
 # only the i6300esb watchdog notices); mdfw follows SMEM item 602 to the
 # APSS region table and copies the regions into RUNDIR/dump; verify.py
 # checks them. Output: verify.py's ok/not ok lines. Exit: verify.py's, or
-# 2 if the run itself broke. KMD_KEEP_RAM=1 keeps the RAM file.
+# 2 if the run itself broke. KMD_KEEP_RAM=1 keeps the RAM file; KMD_APPEND:
+# more kernel command line (rodata=full).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/arm64-lib.sh"
@@ -29,7 +30,7 @@ cp "$BUILD/modules-arm64/kmemdump_scenario/kmemdump_scenario.ko" "$run/" 2>/dev/
 marker=KMEMDUMP-MARKER-$RANDOM$RANDOM
 KMD_GUEST_MEM=$ram "$TOP/scripts/arm64-run-guest.sh" "$run/console.log" 300 \
 	"$run/initramfs.cpio.gz" "$run/ram.img" \
-	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.storm=$storm kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers" \
+	"kmd.mode=scenario kmd.freeze=$freeze kmd.extra=$extra kmd.storm=$storm kmd.marker=$marker kunit.enable=0 panic=0 crash_kexec_post_notifiers ${KMD_APPEND:-}" \
 	-device i6300esb -action watchdog=pause \
 	-device pvpanic-pci -action panic=pause \
 	-qmp "unix:$run/qmp.sock,server=on,wait=off" &
