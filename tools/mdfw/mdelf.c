@@ -778,7 +778,11 @@ static int parse_row(char *line, uint32_t want_index, struct mdelf_tentry *e,
 	for (i = 0; i <= MD_ST_IO_ERROR; i++)
 		if (!strcmp(f[5], md_status_str((enum md_status)i)))
 			break;
-	if (i > MD_ST_IO_ERROR) {
+	/*
+	 * "overlap": an entry that mdfw before overlaps were legal did not
+	 * dump; such a capture is still read (as an entry not dumped).
+	 */
+	if (i > MD_ST_IO_ERROR && strcmp(f[5], "overlap")) {
 		set_err(err, errlen, "unknown status");
 		return -1;
 	}

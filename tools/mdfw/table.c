@@ -71,7 +71,6 @@ static const char *const status_names[] = {
 	[MD_ST_OVERFLOW] = "overflow",
 	[MD_ST_OUT_OF_RAM] = "out-of-ram",
 	[MD_ST_DUPLICATE] = "duplicate",
-	[MD_ST_OVERLAP] = "overlap",
 	[MD_ST_TOO_LARGE] = "too-large",
 	[MD_ST_IO_ERROR] = "io-error",
 };
@@ -122,11 +121,6 @@ void md_entry_describe(const struct md_entry *e, char *out, size_t len)
 			 e->case_only ? " (ignoring case)" : "", e->other,
 			 e->case_only ? ": the file names would collide on "
 			 "a case-insensitive file system" : "");
-		break;
-	case MD_ST_OVERLAP:
-		snprintf(out, len, "%s.%" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64
-			 ") overlaps entry %" PRIu32, name, e->seq, e->addr,
-			 e->size, e->other);
 		break;
 	case MD_ST_TOO_LARGE:
 		snprintf(out, len, "%s.%" PRIu32 ": size 0x%" PRIx64
@@ -248,13 +242,6 @@ enum md_cpuset_kind md_cpuset_name(const char *name, uint32_t *cpu,
 	return k;
 }
 
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
-			   uint64_t blen)
-{
-	/* Both ranges are non-empty and known not to wrap. */
-	return a < b + blen && b < a + alen;
-}
-
 /* Classify entry i, given that entries [0, i) are final. */
 static void check_entry(struct md_table *t, uint32_t i,
 			const struct gpa_layout *ram, uint64_t max_total)
@@ -311,21 +298,15 @@ static void check_entry(struct md_table *t, uint32_t i,
 		}
 	}
 	/*
-	 * CPU-set entries may overlap anything: a task that migrated is in
-	 * two CPUs' sets, and a set may describe memory that an ordinary
-	 * region holds too.
+	 * Ranges may overlap, whatever the names: the kernel publishes
+	 * nested memory (a CPU's per-CPU area, and an IRQ or exception
+	 * stack inside it that the CPU reads through another virtual
+	 * address, e.g. the cpu_entry_area, and a debugger needs as a
+	 * PT_LOAD of its own), a migrated task is in two CPUs' sets, and a
+	 * real firmware copies every entry as it is. Each accepted entry is
+	 * copied, so the cap below is what bounds the copying: without it,
+	 * a hostile table could name the same memory MD_MAX_REGIONS times.
 	 */
-	for (j = 0; j < i && !e->cpuset; j++) {
-		const struct md_entry *o = &t->entries[j];
-
-		if (o->status != MD_ST_OK || o->cpuset)
-			continue;
-		if (ranges_overlap(e->addr, e->size, o->addr, o->size)) {
-			e->status = MD_ST_OVERLAP;
-			e->other = j;
-			return;
-		}
-	}
 	if (e->size > max_total - t->total_bytes) {
 		e->status = MD_ST_TOO_LARGE;
 		return;

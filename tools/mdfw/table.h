@@ -63,8 +63,6 @@ enum md_status {
 	MD_ST_OVERFLOW,		/* address + size wraps */
 	MD_ST_OUT_OF_RAM,	/* not entirely inside one guest RAM range */
 	MD_ST_DUPLICATE,	/* (name, seq) already accepted, ignoring case */
-	MD_ST_OVERLAP,		/* overlaps an accepted entry (neither of
-				 * them a CPU-set entry) */
 	MD_ST_TOO_LARGE,	/* would exceed the total dump size cap */
 	MD_ST_IO_ERROR,		/* set by the dumper: copying failed */
 };
@@ -78,7 +76,7 @@ struct md_entry {
 	uint64_t addr;
 	uint64_t size;
 	enum md_status status;
-	uint32_t other;		/* DUPLICATE/OVERLAP: index of earlier entry */
+	uint32_t other;		/* DUPLICATE: index of the earlier entry */
 	bool case_only;		/* DUPLICATE: the names differ in case only */
 	bool cpuset;		/* a CPU-set entry's name (md_cpuset_name()) */
 	uint64_t file_off;	/* OK: offset in the RAM file */
@@ -159,9 +157,9 @@ void md_name_escape(const uint8_t raw[MD_NAME_LEN], char out[MD_NAME_ESC_LEN]);
  * is published lock-free as entries named KTASK<c> (the task_struct) and
  * KSTACK<c>_<i> (stack chunk i), seq_num = the set (0 or 1), which the
  * kernel's ELF header does not describe. They are recognised by their
- * name only: ^KTASK[0-9]{1,4}$ and ^KSTACK[0-9]{1,4}_[0-9]{1,4}$. They may
- * overlap each other and ordinary entries (a migrated task is in two
- * CPUs' sets): the overlap rule does not apply to them.
+ * name only: ^KTASK[0-9]{1,4}$ and ^KSTACK[0-9]{1,4}_[0-9]{1,4}$. Like
+ * any entries, they may overlap each other and ordinary entries (a
+ * migrated task is in two CPUs' sets).
  */
 enum md_cpuset_kind {
 	MD_CPUSET_NONE,		/* an ordinary entry */

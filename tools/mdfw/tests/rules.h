@@ -20,24 +20,4 @@ static inline bool name_rule(const char *s)
 					    "0123456789_-") == n;
 }
 
-/* ^KTASK[0-9]{1,4}$ or ^KSTACK[0-9]{1,4}_[0-9]{1,4}$: may overlap. */
-static inline bool cpuset_rule(const char *s)
-{
-	size_t d;
-
-	if (!strncmp(s, "KTASK", 5)) {
-		d = strspn(s + 5, "0123456789");
-		return d >= 1 && d <= 4 && !s[5 + d];
-	}
-	if (strncmp(s, "KSTACK", 6))
-		return false;
-	s += 6;
-	d = strspn(s, "0123456789");
-	if (d < 1 || d > 4 || s[d] != '_')
-		return false;
-	s += d + 1;
-	d = strspn(s, "0123456789");
-	return d >= 1 && d <= 4 && !s[d];
-}
-
 #endif /* MDFW_TESTS_RULES_H */

@@ -337,11 +337,15 @@ REGIONS = [("linux_banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000, 0x1000),
            ("dyn4", 1, 0x7000, 0x800)]
 
 
-def core_guest(tmp, regions=REGIONS, table=None, hdr_patch=None, gen=5):
+def core_guest(tmp, regions=REGIONS, table=None, hdr_patch=None, gen=5,
+               vaddr=None):
     """A fake guest whose ELF header region (at HDR_AT) describes regions;
-    table(hent) gives the table entries (default: hent + regions)."""
+    table(hent) gives the table entries (default: hent + regions);
+    vaddr[(name, seq)] a PT_LOAD's p_vaddr (default: DMAP + address)."""
     import test_extract as T
-    loads = [G.Load(n, s, DMAP + a, a, bytes(sz)) for n, s, a, sz in regions]
+    va = vaddr or {}
+    loads = [G.Load(n, s, va.get((n, s), DMAP + a), a, bytes(sz))
+             for n, s, a, sz in regions]
     hdr = bytearray(G.header_region(loads, generation=gen))
     if hdr_patch:
         hdr_patch(hdr)
@@ -558,6 +562,64 @@ def dump_elf_counts_against_max_bytes():
         check(r.returncode == 0, r.stderr)
 
 
+def nested_regions_in_dump_elf():
+    """Nested memory: a per-CPU area and the IRQ and exception stacks
+    inside it, each registered on its own and read through another
+    virtual address (the cpu_entry_area's): every entry dumped, each its
+    own PT_LOAD (memory ranges overlapping, file ranges not), and
+    info --check accepts the core."""
+    CEA = 0xfffffe0000001000
+    regs = REGIONS + [("percpu", 0, 0x200000, 0x20000),
+                      ("irq_stack", 0, 0x204000, 0x4000),
+                      ("exc_stack", 0, 0x210000, 0x1000),
+                      ("percpu_alias", 0, 0x200000, 0x20000)]
+    va = {("irq_stack", 0): CEA + 0x10000, ("exc_stack", 0): CEA,
+          ("percpu_alias", 0): KBASE + 0x2000000}
+    with tempfile.TemporaryDirectory() as tmp:
+        g, loads = core_guest(tmp, regions=regs, vaddr=va)
+        r = g.extract()
+        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
+        check(r.stderr == "", r.stderr)
+        check("header: generation 5, 7 loads, consistent" in r.stdout,
+              r.stdout)
+        kv = read_kv(os.path.join(g.out, "capture.txt"))
+        check(kv["elf"] == "ok" and kv["elf_loads"] == "7" and
+              kv["bad"] == "0", kv)
+        with open(os.path.join(g.out, "manifest.tsv")) as f:
+            rows = [l.split("\t") for l in f.read().splitlines()
+                    if not l.startswith("#")][1:]
+        check([x[5] for x in rows] == ["ok"] * 8, rows)
+        for l in loads:
+            check(read(os.path.join(g.out, l.fname)) == l.data, l.fname)
+        out = os.path.join(g.out, "dump.elf")
+        verify_core(out, loads, b"".join(G.default_notes()))
+        r = run(["info", "--check", out])
+        check(r.returncode == 0 and "check: ok" in r.stdout,
+              r.stdout + r.stderr)
+        for n in ("percpu", "irq_stack", "exc_stack", "percpu_alias"):
+            check(n in r.stdout, "%s not in\n%s" % (n, r.stdout))
+        first = read(out)
+        os.unlink(out)
+        r = run(["elf", "--dir", g.out])
+        check(r.returncode == 0, r.stdout + r.stderr)
+        check(read(out) == first, "elf --dir differs from extract")
+        # A capture by an mdfw that refused overlaps ("overlap", no file)
+        # is still read: that entry's PT_LOAD is dropped (exit 4).
+        mp = os.path.join(g.out, "manifest.tsv")
+        with open(mp) as f:
+            text = f.read()
+        old = "\tok\tmd_irq_stack.BIN\n"
+        check(old in text, text)
+        with open(mp, "w") as f:
+            f.write(text.replace(old, "\toverlap\t-\n"))
+        os.unlink(os.path.join(g.out, "md_irq_stack.BIN"))
+        os.unlink(out)
+        r = run(["elf", "--dir", g.out])
+        check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
+        verify_core(out, [l for l in loads if l.name != "irq_stack"],
+                    b"".join(G.default_notes()))
+
+
 def dump_elf_names_not_written_through():
     """mdfw elf --dir in an existing capture directory: a hard link at
     dump.elf's old fixed temporary name or at its final name is never
@@ -593,6 +655,7 @@ if __name__ == "__main__":
               rejected_entry_is_not_inconsistent, stale_md_files_not_used,
               disk_fill_self_references_refused,
               dump_elf_counts_against_max_bytes,
+              nested_regions_in_dump_elf,
               dump_elf_names_not_written_through):
         tap.run(t)
     tap.exit()

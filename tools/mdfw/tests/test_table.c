@@ -355,8 +355,16 @@ TEST(outside_ram)
 	CHECK(t.n_ok == 1 && t.n_bad == 4);
 }
 
-TEST(overlap)
+/*
+ * Overlaps are legal for every entry: the kernel publishes nested memory
+ * (a CPU's per-CPU area, and the IRQ and exception stacks inside it, each
+ * also registered on its own to be read through another virtual address),
+ * and a real firmware copies every entry as it is. Each one is dumped.
+ */
+TEST(overlap_allowed)
 {
+	uint32_t i;
+
 	fx_init(&fx, 64 * MiB, 0);
 	fx_region(&fx, 0, "Ka", 0, VALI, 0x10000, 0x1000);
 	fx_region(&fx, 1, "Kb", 0, VALI, 0x10fff, 0x10);	/* tail */
@@ -365,21 +373,64 @@ TEST(overlap)
 	fx_region(&fx, 4, "Ke", 0, VALI, 0xf000, 0x3000);	/* around */
 	fx_region(&fx, 5, "Kf", 0, VALI, 0x11000, 0x1000);	/* adjacent */
 	fx_region(&fx, 6, "Kg", 0, VALI, 0xf000, 0x1000);	/* adjacent */
-	/* Overlapping only a rejected entry (1) is fine... */
-	fx_region(&fx, 7, "Kh", 0, VALI, 0x12000, 0x10);
-	/* ...and a later entry overlapping accepted 7 is not. */
-	fx_region(&fx, 8, "Ki", 0, VALI, 0x12008, 0x10);
+	fx_region(&fx, 7, "Kh", 0, VALI, 0x10000, 0x1000);	/* identical */
+	/* A per-CPU area, then its IRQ stack and an exception stack. */
+	fx_region(&fx, 8, "percpu", 0, VALI, 0x200000, 0x20000);
+	fx_region(&fx, 9, "irq_stack", 0, VALI, 0x204000, 0x4000);
+	fx_region(&fx, 10, "exc_stack", 0, VALI, 0x210000, 0x1000);
+	/* The stack first, the area around it later: the same. */
+	fx_region(&fx, 11, "irq_stack", 1, VALI, 0x304000, 0x4000);
+	fx_region(&fx, 12, "percpu", 1, VALI, 0x300000, 0x20000);
 	CHECK(parse() == 0);
+	for (i = 0; i < 13; i++)
+		CHECKF(t.entries[i].status == MD_ST_OK, "entry %u: %s", i,
+		       md_status_str(t.entries[i].status));
+	CHECK(t.entries[9].file_off == 0x204000);
+	CHECK(t.entries[12].file_off == 0x300000);
+	CHECK(t.n_ok == 13 && t.n_bad == 0);
+	/* Overlapping bytes count (and are copied) once per entry. */
+	CHECK(t.total_bytes == 0x1000 + 0x10 + 0x11 + 0x10 + 0x3000 +
+	      0x1000 + 0x1000 + 0x1000 + 2 * (0x20000 + 0x4000) + 0x1000);
+}
+
+/*
+ * Overlaps are legal, so only --max-bytes (default: the RAM size) bounds
+ * what a table naming the same memory again and again makes mdfw copy.
+ */
+TEST(overlap_cap)
+{
+	char name[16];
+	uint32_t i;
+
+	/* 1024 entries, each all of RAM: the first one fills the cap. */
+	fx_init(&fx, 64 * MiB, 0);
+	for (i = 0; i < MD_MAX_REGIONS; i++) {
+		snprintf(name, sizeof(name), "Kall%u", i);
+		fx_region(&fx, i, name, 0, VALI, 0, 64 * MiB);
+	}
+	CHECK(parse() == 0 && t.n == MD_MAX_REGIONS);
 	CHECK(t.entries[0].status == MD_ST_OK);
-	CHECK(t.entries[1].status == MD_ST_OVERLAP && t.entries[1].other == 0);
-	CHECK(t.entries[2].status == MD_ST_OVERLAP && t.entries[2].other == 0);
-	CHECK(t.entries[3].status == MD_ST_OVERLAP && t.entries[3].other == 0);
-	CHECK(t.entries[4].status == MD_ST_OVERLAP && t.entries[4].other == 0);
-	CHECK(t.entries[5].status == MD_ST_OK);
-	CHECK(t.entries[6].status == MD_ST_OK);
-	CHECK(t.entries[7].status == MD_ST_OK);
-	CHECK(t.entries[8].status == MD_ST_OVERLAP && t.entries[8].other == 7);
-	CHECK(t.n_ok == 4 && t.n_bad == 5);
+	for (i = 1; i < t.n; i++)
+		CHECKF(t.entries[i].status == MD_ST_TOO_LARGE, "entry %u: %s",
+		       i, md_status_str(t.entries[i].status));
+	CHECK(t.n_ok == 1 && t.n_bad == MD_MAX_REGIONS - 1);
+	CHECK(t.total_bytes == 64 * MiB);
+	md_entry_describe(&t.entries[1], err, sizeof(err));
+	CHECK(strstr(err, "Kall1.0") && strstr(err, "cap"));
+
+	/* One name, 1024 seqs, the same 16 MiB; a cap of 3.5 of them. */
+	fx_init(&fx, 64 * MiB, 0);
+	fx.src.max_total = 56 * MiB;
+	for (i = 0; i < MD_MAX_REGIONS - 1; i++)
+		fx_region(&fx, i, "Kbig", i, VALI, 16 * MiB, 16 * MiB);
+	/* Half of it still fits after them. */
+	fx_region(&fx, i, "Khalf", 0, VALI, 16 * MiB, 8 * MiB);
+	CHECK(parse() == 0 && t.n == MD_MAX_REGIONS);
+	for (i = 0; i < t.n; i++)
+		CHECKF(t.entries[i].status == (i < 3 || i == t.n - 1 ?
+					       MD_ST_OK : MD_ST_TOO_LARGE),
+		       "entry %u: %s", i, md_status_str(t.entries[i].status));
+	CHECK(t.n_ok == 4 && t.total_bytes == 56 * MiB);
 }
 
 TEST(cpuset_names)
@@ -429,7 +480,7 @@ TEST(cpuset_names)
 	}
 }
 
-/* CPU-set entries may overlap anything; ordinary ones still may not. */
+/* CPU-set entries overlap anything, like ordinary ones; duplicates do not. */
 TEST(cpuset_overlap_allowed)
 {
 	fx_init(&fx, 64 * MiB, 0);
@@ -442,7 +493,7 @@ TEST(cpuset_overlap_allowed)
 	fx_region(&fx, 4, "KTASK1", 1, VALI, 0x21000, 0x100);
 	/* An ordinary region after a CPU-set entry, over it. */
 	fx_region(&fx, 5, "Kafter", 0, VALI, 0x20100, 0x10);
-	/* ... and one over that ordinary region is still refused. */
+	/* ... and ordinary ones over ordinary ones. */
 	fx_region(&fx, 6, "Klater", 0, VALI, 0x20108, 0x10);
 	fx_region(&fx, 7, "Kover", 0, VALI, 0x10f00, 0x10);
 	/* Not a CPU-set name (case): an ordinary overlapping entry. */
@@ -456,14 +507,14 @@ TEST(cpuset_overlap_allowed)
 	CHECK(t.entries[3].status == MD_ST_OK);
 	CHECK(t.entries[4].status == MD_ST_OK);
 	CHECK(t.entries[5].status == MD_ST_OK);
-	CHECK(t.entries[6].status == MD_ST_OVERLAP && t.entries[6].other == 5);
-	CHECK(t.entries[7].status == MD_ST_OVERLAP && t.entries[7].other == 0);
-	CHECK(t.entries[8].status == MD_ST_OVERLAP && !t.entries[8].cpuset &&
-	      t.entries[8].other == 0);
+	CHECK(t.entries[6].status == MD_ST_OK);
+	CHECK(t.entries[7].status == MD_ST_OK);
+	CHECK(t.entries[8].status == MD_ST_OK && !t.entries[8].cpuset);
 	CHECK(t.entries[9].status == MD_ST_DUPLICATE &&
 	      t.entries[9].other == 3);
-	CHECK(t.n_ok == 6 && t.n_bad == 4);
-	CHECK(t.total_bytes == 0x1000 + 0x1000 + 2 * 0x2800 + 0x100 + 0x10);
+	CHECK(t.n_ok == 9 && t.n_bad == 1);
+	CHECK(t.total_bytes == 0x1000 + 0x1000 + 2 * 0x2800 + 0x100 +
+	      3 * 0x10 + 0x10);
 }
 
 TEST(duplicate_name_seq)
@@ -475,8 +526,10 @@ TEST(duplicate_name_seq)
 	fx_region(&fx, 3, "Ky", 0, VALI, 0x40000, 0x1000);
 	fx_region(&fx, 4, "KX", 0, VALI, 0x50000, 0x1000);	/* case */
 	fx_region(&fx, 6, "kY", 1, VALI, 0x60000, 0x1000);	/* other seq */
-	/* Identical to 1: duplicate is reported before overlap. */
+	/* Identical to 1: a duplicate, though overlaps are legal. */
 	fx_region(&fx, 5, "Kx", 1, VALI, 0x20000, 0x1000);
+	/* Over 3's memory, with 3's (name, seq) but for case: the same. */
+	fx_region(&fx, 7, "KY", 0, VALI, 0x40800, 0x100);
 	CHECK(parse() == 0);
 	CHECK(t.entries[1].status == MD_ST_OK);
 	CHECK(t.entries[2].status == MD_ST_DUPLICATE &&
@@ -489,6 +542,9 @@ TEST(duplicate_name_seq)
 	CHECK(t.entries[5].status == MD_ST_DUPLICATE &&
 	      t.entries[5].other == 1);
 	CHECK(t.entries[6].status == MD_ST_OK);
+	CHECK(t.entries[7].status == MD_ST_DUPLICATE &&
+	      t.entries[7].other == 3 && t.entries[7].case_only);
+	CHECK(t.n_ok == 4 && t.n_bad == 4);
 	md_entry_describe(&t.entries[4], err, sizeof(err));
 	CHECK(strstr(err, "ignoring case") && strstr(err, "entry 0"));
 }
@@ -576,7 +632,8 @@ int main(void)
 	RUN(size_zero);
 	RUN(address_overflow);
 	RUN(outside_ram);
-	RUN(overlap);
+	RUN(overlap_allowed);
+	RUN(overlap_cap);
 	RUN(cpuset_names);
 	RUN(cpuset_overlap_allowed);
 	RUN(duplicate_name_seq);
