@@ -30,6 +30,9 @@
 #   gdb-threads    'thread apply all bt': one thread per NT_PRSTATUS, as
 #                  many as the guest brought up CPUs, each with registers
 #                  (the kernel's or the firmware's, mdfw info)
+#   gdb-cpu-names  as check-dump.sh's (without backtraces.sh): each gdb
+#                  thread named after its CPU, an idle one "CPU<N> idle
+#                  (swapper/<N>)" as in mdfw info, no synthetic pid shown
 #   gdb-bt         panic: a thread in panic() called from the scenario
 #                  module's freeze_write(); lockup: every CPU in the
 #                  module's lockup_cpu()
@@ -142,7 +145,8 @@ else
 	ncpu=$(sed -n 's/^cpus: \([0-9]*\) NT_PRSTATUS.*/\1/p' "$tmp/info")
 	brought=$(sed -n 's/.*smp: Brought up [0-9]* nodes\{0,1\}, \([0-9]*\) CPUs\{0,1\}.*/\1/p' "$tmp/console" | head -1)
 	nthr=$(grep -c '^Thread [0-9]* (' "$tmp/bt")
-	frames=$(awk '/^Thread [0-9]+ \(/ { t = $1 " " $2 } /^#[0-9]+ / && t != "" {
+	frames=$(awk '/^Thread [0-9]+ \(/ { t = $1 " " $2; if (match($0, /"[^"]*"\):$/)) t = substr($0, RSTART + 1, RLENGTH - 4) }
+		/^#[0-9]+ / && t != "" {
 		f = $0; sub(/ \(.*/, "", f); sub(/^#[0-9]+ +(0x[0-9a-f]+ in )?/, "", f);
 		print t ": " $1 " " f }' "$tmp/bt")
 	# Every CPU with registers: the kernel's or the firmware's (QEMU's).
@@ -154,6 +158,8 @@ else
 		report "not ok" gdb-threads "$nthr threads, ${ncpu:-?} NT_PRSTATUS, guest brought up ${brought:-?} CPUs" \
 			"$srcs" "$(grep -m3 -iE 'warning|error' "$tmp/bt")"
 	fi
+	# Each CPU named, an idle one "idle (swapper/N)" (gdbbt.sh).
+	check_cpu_names "$tmp/bt" "$tmp/info"
 	case $mode in
 	lockup)
 		nspin=$(awk '/^Thread [0-9]+ \(/ { t = $2 } /^#[0-9]+ / && / lockup_cpu \(/ { s[t] = 1 }

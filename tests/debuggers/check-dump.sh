@@ -30,6 +30,11 @@
 #                  where the stack is not in the dump); module symbols from
 #                  RUNDIR/kmemdump_scenario.ko linked at the addresses
 #                  the dump gives (gdb-module-sections)
+#   gdb-cpu-names  each CPU named in gdb's threads (tools/gdb/
+#                  kmemdump-threads.py), mdfw info and backtraces.sh (make
+#                  demo's output), an idle CPU as "idle (swapper/N)", never
+#                  by mdfw's synthetic pid 0x400000 + N (gdbbt.sh
+#                  check_cpu_names)
 # If RUNDIR/full.elf exists (KMD_FULL_DUMP=1 scripts/scenario.sh), the same
 # crash queries run on it and full-log compares the two kernel logs.
 # Environment: MDFW (mdfw binary), CRASH, GDB, MAKEDUMPFILE, DRGN_PYTHON (a
@@ -266,10 +271,11 @@ else
 		sed -n 's/.*smp: Brought up [0-9]* nodes\{0,1\}, \([0-9]*\) CPUs\{0,1\}.*/\1/p' | head -1)
 	nthr=$(grep -c '^Thread [0-9]* (' "$tmp/bt")
 	srcs=$(sed -n '/^cpus:/,/^features:/s/^  cpu \([0-9]*\) *\(kernel\|firmware (QEMU)\|none\|registers\).*/cpu \1: \2/p' "$tmp/info")
-	# Per thread: its frames, as "# " lines, CPU = LWP - 1.
-	awk '/^Thread [0-9]+ \(/ { t = $0 } /^#[0-9]+ / && t != "" { print t " | " $0 }
-	     /^Backtrace stopped/ && t != "" { print t " | " $0 }' "$tmp/bt" > "$tmp/frames"
-	framelist=$(sed -E 's/^Thread [0-9]+ \(LWP ([0-9]+)\): \| /lwp \1 | /; s/ \(([a-z_]+=[^)]*)\) at / () at /' "$tmp/frames" | cut -c1-200)
+	# Per thread: its frames, as "# " lines, prefixed "Thread N:" (CPU N - 1);
+	# shown with the thread's name (gdb_frames: "CPU1 idle (swapper/1)").
+	awk '/^Thread [0-9]+ \(/ { t = $1 " " $2 ":"; n[t] = $0; sub(/^[^"]*"?/, "", n[t]); sub(/"?\):$/, "", n[t]) }
+	     (/^#[0-9]+ / || /^Backtrace stopped/) && t != "" { print t " " n[t] " | " $0 }' "$tmp/bt" > "$tmp/frames"
+	framelist=$(sed -E 's/^Thread [0-9]+: //; s/ \(([a-z_]+=[^)]*)\) at / () at /' "$tmp/frames" | cut -c1-200)
 	if [ "${nthr:-0}" -gt 0 ] && [ "$nthr" = "$ncpu" ] &&
 	   { [ -z "$brought" ] || [ "$brought" = "$nthr" ]; } &&
 	   ! echo "$srcs" | grep -q ': none'; then
@@ -278,10 +284,15 @@ else
 		report "not ok" gdb-threads "$nthr threads, $ncpu NT_PRSTATUS, guest brought up ${brought:-?} CPUs" "$srcs" \
 			"$(grep -m3 -iE 'warning|error' "$tmp/bt")"
 	fi
+	# What a person reads (make demo's backtraces.sh, gdb's threads, mdfw
+	# info): each CPU by number, an idle one as "idle (swapper/N)", not
+	# by mdfw's synthetic pid.
+	"$here/backtraces.sh" "$run" "$vmlinux" > "$tmp/backtraces" 2>&1
+	check_cpu_names "$tmp/bt" "$tmp/info" "$tmp/backtraces"
 	# Frame #0 of every thread named (kernel or module function), not ??.
-	tops=$(sed -n 's/^Thread [0-9]* (LWP \([0-9]*\)).* | \(#0 .*\)/lwp \1: \2/p' "$tmp/frames")
+	tops=$(sed -n 's/^Thread [0-9]*: \(.*\) | \(#0 .*\)/\1 | \2/p' "$tmp/frames")
 	if [ -n "$tops" ] && ! echo "$tops" | grep -q ' in ?? '; then
-		report ok gdb-pc-symbolized "$(echo "$tops" | sed -E 's/ \(.*\) at / at /' | cut -c1-160)"
+		report ok gdb-pc-symbolized "$(echo "$tops" | sed -E 's/ \([^()]*\) at / at /' | cut -c1-160)"
 	else
 		report "not ok" gdb-pc-symbolized "${tops:-no frames}"
 	fi
@@ -315,10 +326,9 @@ else
 	loads=$(awk '/^loads:/ { on = 1; next } /^notes:/ { on = 0 } on && $4 ~ /^0x/ { print $4, $6 }' "$tmp/info")
 	bad= missing= okthr=
 	# gdb's thread N is the core's N-th NT_PRSTATUS: CPU N - 1.
-	for t in $(sed -n 's/^Thread \([0-9]*\) (LWP \([0-9]*\)).*/\1:\2/p' "$tmp/bt"); do
-		lwp=${t#*:}
-		th=$(grep -F "(LWP $lwp): |" "$tmp/frames")
-		cpu=$((${t%%:*} - 1))
+	for t in $(sed -n 's/^Thread \([0-9]*\) (.*/\1/p' "$tmp/bt"); do
+		th=$(grep "^Thread $t: " "$tmp/frames")
+		cpu=$((t - 1))
 		if echo "$th" | grep -qE ' in (entry_SYSCALL_64|ret_from_fork|ret_from_fork_asm|common_startup_64|start_secondary|x86_64_start_kernel|asm_exc_nmi|asm_sysvec_[a-z_]*) \('; then
 			okthr="$okthr cpu$cpu"
 			continue

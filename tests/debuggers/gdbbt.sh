@@ -121,7 +121,9 @@ check_prb_head() {
 }
 
 # gdb_frames VMLINUX KOFF DUMP TMP: 'info threads' and 'thread apply all
-# bt' of DUMP on stdout. gdb reads the kernel's code from a .text-only
+# bt' of DUMP on stdout, every thread named after its CPU by
+# tools/gdb/kmemdump-threads.py ('Thread 1 (LWP 4194304 "CPU0 idle
+# (swapper/0)"):', 'Thread 2 (LWP 1 "CPU1"):'). gdb reads the kernel's code from a .text-only
 # copy of VMLINUX moved by KOFF (hex KERNELOFFSET; exec-file: the core has
 # no code, and a whole vmlinux would let gdb read stale .data for memory
 # the dump lacks), and the module's from TMP/mod.elf (module_elf).
@@ -133,6 +135,51 @@ gdb_frames() {
 	[ -f "$tmp/mod.elf" ] && mod=(-ex "add-symbol-file $tmp/mod.elf -o 0")
 	timeout -k 5 120 "${GDB:-gdb}" -batch -nx \
 		-ex "symbol-file $vmlinux -o 0x$koff" -ex "exec-file $tmp/text.elf" \
-		"${mod[@]}" -ex "core-file $dump" \
+		"${mod[@]}" -ex "core-file $dump" -x "$TOP/tools/gdb/kmemdump-threads.py" \
 		-ex 'info threads' -ex 'thread apply all bt'
+}
+
+# check_cpu_names BT INFO [BACKTRACES]: the gdb-cpu-names check, through
+# the caller's report(): what a person reads names each CPU, and an idle
+# CPU as its idle task, never by mdfw's synthetic pid (0x400000 + cpu,
+# 0x401000 + cpu: gdb's LWP, tools/mdfw/cpuregs.h). BT is gdb_frames'
+# output: every thread N (CPU N - 1) is named "CPU<N-1>...", one whose
+# LWP is 0x400000 + cpu "CPU<cpu> idle (swapper/<cpu>)"; INFO (mdfw info)
+# says "idle (swapper/<cpu>)" on that CPU's line; BACKTRACES
+# (backtraces.sh, what make demo shows), if given, has a "-- CPU <cpu>: "
+# block per thread, the idle ones "-- CPU <cpu>: idle (swapper/<cpu>)".
+# Neither INFO's CPU lines nor BACKTRACES show a synthetic pid.
+check_cpu_names() {
+	local bt=$1 info=$2 bts=${3:-} bad= seen= n=0 t cpu lwp name want hdr
+	while IFS=$'\t' read -r t lwp name; do
+		cpu=$((t - 1)) n=$((n + 1))
+		if [ "$lwp" -eq $((0x400000 + cpu)) ] || [ "$lwp" -eq 0 ]; then
+			want="CPU$cpu idle (swapper/$cpu)"
+			grep -qE "^  cpu $cpu +[a-z(QEMU) ]+ idle \(swapper/$cpu\) " "$info" ||
+				bad="$bad; mdfw info: cpu $cpu not idle (swapper/$cpu)"
+			[ -z "$bts" ] || grep -qF -- "-- CPU $cpu: idle (swapper/$cpu)" "$bts" ||
+				bad="$bad; backtraces: CPU $cpu not idle (swapper/$cpu)"
+		else
+			want="CPU$cpu"
+		fi
+		[ "$name" = "$want" ] || [ "${name#"$want" }" != "$name" ] ||
+			bad="$bad; gdb thread $t (CPU $cpu) named '${name}', not '$want'"
+		if [ -n "$bts" ]; then
+			hdr=$(grep -m1 -- "^-- CPU $cpu: " "$bts")
+			[ -n "$hdr" ] || bad="$bad; backtraces: no '-- CPU $cpu: ' block"
+			seen="$seen${seen:+ | }${hdr:-?}"
+		else
+			seen="$seen${seen:+ | }Thread $t \"$name\""
+		fi
+	done < <(sed -nE 's/^Thread ([0-9]+) \(LWP ([0-9]+)( "([^"]*)")?\):$/\1\t\2\t\4/p' "$bt" | sort -n)
+	[ "$n" -gt 0 ] || bad="$bad; no thread in gdb's output"
+	if grep -E '^  cpu [0-9]+ ' "$info" | grep -qE '\b(419[4-9]|4[2-9][0-9]{2})[0-9]{3}\b' ||
+	   { [ -n "$bts" ] && grep -qE '\b(419[4-9]|4[2-9][0-9]{2})[0-9]{3}\b' "$bts"; }; then
+		bad="$bad; a synthetic pid (0x400000 + cpu) shown: $(grep -hoE -m2 '.{0,40}\b(419[4-9]|4[2-9][0-9]{2})[0-9]{3}\b' "$info" $bts | head -2 | tr '\n' ' ')"
+	fi
+	if [ -z "$bad" ]; then
+		report ok gdb-cpu-names "$n CPUs named, idle ones as their idle task: $seen"
+	else
+		report "not ok" gdb-cpu-names "${bad#; }" "$seen"
+	fi
 }

@@ -25,6 +25,19 @@ KERNEL_BASE = 0xffff800000000000
 # has copied its pt_regs to the task's stack, and the IST stacks
 CEA = (0xfffffe0000000000, 0xfffffe8000000000)
 IDLE_PID = 0x400000         # mdfw's pr_pid for an idle CPU: IDLE_PID + cpu
+CLASH_PID = 0x401000        # for a CPU whose pid another CPU holds: + cpu
+
+
+def pid_name(pid, cpu):
+    """CPU cpu's pr_pid for a person, as mdfw info says it (cpuregs.c
+    cpuregs_pid_name()): 'idle (swapper/N)', not mdfw's synthetic pid."""
+    if pid in (0, IDLE_PID + cpu):
+        return f'idle (swapper/{cpu})'
+    if pid == CLASH_PID + cpu:
+        return "pid unknown (another CPU's)"
+    return f'pid {pid}'
+
+
 # Where a kernel stack begins: the entry from user space, a new thread's
 # first frame, a CPU's start. An exception or interrupt entry (asm_*)
 # counts when what it interrupted is user space (older frames user).
@@ -238,8 +251,9 @@ def cpu_stack(th, core, loads, recs, g):
                                          f"{base:#x} pid {d['pid']}"))
             want = d['pid'] or IDLE_PID + cpu
             if th['lwp'] != want:
-                bad.append(('pid', f"cpu {cpu}: pr_pid {th['lwp']}, the set holding its "
-                                   f"stack pointer says {want}"))
+                bad.append(('pid', f"cpu {cpu}: pr_pid says {pid_name(th['lwp'], cpu)} "
+                                   f"({th['lwp']:#x}), the set holding its stack pointer "
+                                   f"{pid_name(want, cpu)}"))
     else:
         out['kind'] = 'region'
     # gdb read the stack from the core: its bytes at sp are the core's.

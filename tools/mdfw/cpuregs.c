@@ -519,11 +519,14 @@ int cpuregs_merge_stacks(const uint8_t *k, size_t klen,
 		put_prstatus(d + o, cdesc[i], a);
 		/*
 		 * A pid that is 0 (an idle CPU: several would merge into
-		 * one thread) or that another CPU holds with authority
-		 * becomes CPUREGS_PID_SYNTH + cpu, which no task can have.
+		 * one thread) becomes CPUREGS_PID_SYNTH + cpu, one that
+		 * another CPU holds with authority CPUREGS_PID_CLASH + cpu:
+		 * no task can have either (cpuregs_pid_name() names them).
 		 */
-		if (!pid || pid_count(held, nheld, pid) - auth[i])
+		if (!pid)
 			pid = CPUREGS_PID_SYNTH + i;
+		else if (pid_count(held, nheld, pid) - auth[i])
+			pid = CPUREGS_PID_CLASH + i;
 		put_le32(d + o + 20 + CPUREGS_PR_PID_OFF, pid);
 		d[(size_t)ncpu * CPUREGS_NOTE_SIZE(a) + 20 + i] = srcs[i];
 		if (src && i + 1 < srclen) {
@@ -601,6 +604,18 @@ const char *cpuregs_source_word(uint8_t c)
 	default:
 		return "?";
 	}
+}
+
+const char *cpuregs_pid_name(uint32_t pid, uint32_t cpu, char *buf,
+			     size_t len)
+{
+	if (!pid || (cpu < CPUREGS_MAX_CPUS && pid == CPUREGS_PID_SYNTH + cpu))
+		snprintf(buf, len, "idle (swapper/%" PRIu32 ")", cpu);
+	else if (cpu < CPUREGS_MAX_CPUS && pid == CPUREGS_PID_CLASH + cpu)
+		snprintf(buf, len, "pid unknown (another CPU's)");
+	else
+		snprintf(buf, len, "pid %" PRIu32, pid);
+	return buf;
 }
 
 void cpuregs_manifest_line(char *out, size_t len, uint32_t ncpus,

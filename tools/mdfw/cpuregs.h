@@ -37,8 +37,16 @@
 /* QEMU's one-page ELF: headers, 2 notes per vCPU (< 1 KiB), one page. */
 #define CPUREGS_MAX_QEMU_ELF	(16u << 20)
 #define CPUREGS_PR_PID_OFF	32
-/* A pr_pid no task has (PID_MAX_LIMIT is 4 Mi): for idle or clashing CPUs. */
+/*
+ * pr_pids no task has (PID_MAX_LIMIT is 4 Mi), so that every CPU is its
+ * own gdb thread (LWP): CPUREGS_PID_SYNTH + cpu for an idle CPU (every
+ * idle task has pid 0), CPUREGS_PID_CLASH + cpu for a CPU whose pid
+ * another CPU holds. Never shown bare: cpuregs_pid_name() says what they
+ * are ("idle (swapper/1)"), tools/gdb/kmemdump-threads.py names gdb's
+ * threads so.
+ */
 #define CPUREGS_PID_SYNTH	0x400000u
+#define CPUREGS_PID_CLASH	(CPUREGS_PID_SYNTH + CPUREGS_MAX_CPUS)
 #define CPUREGS_PR_REG_OFF	112
 /* The largest struct elf_prstatus of the architectures below. */
 #define CPUREGS_MAX_PRSTATUS	392
@@ -179,9 +187,10 @@ struct cpuregs_stacks {
  * chosen note has registers and whose stack pointer (rsp, sp) lies in
  * one of stk's stacks of CPU i (the newest set first), that set's pid is
  * written; then, as in cpuregs_merge(), a pid of 0 becomes
- * CPUREGS_PID_SYNTH + i, and so does a pid that another CPU holds with
- * authority: its kernel note's registers, or its stack pointer in a set
- * (the kernel's notes with registers alone, without CPU sets). fw and stk
+ * CPUREGS_PID_SYNTH + i, and a pid that another CPU holds with authority
+ * (its kernel note's registers, or its stack pointer in a set; the
+ * kernel's notes with registers alone, without CPU sets)
+ * CPUREGS_PID_CLASH + i. fw and stk
  * may be NULL. *matched (may be NULL) gets the number of CPUs whose pid
  * came from a set.
  */
@@ -201,6 +210,15 @@ const uint8_t *cpuregs_find_source(const uint8_t *p, size_t len,
 
 /* "kernel", "firmware (QEMU)", "none", or "?" for a source byte. */
 const char *cpuregs_source_word(uint8_t c);
+
+/*
+ * What CPU cpu's pr_pid means, for a person, in buf (len bytes, at least
+ * 1): "idle (swapper/<cpu>)" for pid 0 (the kernel's notes as they are)
+ * and CPUREGS_PID_SYNTH + cpu, "pid unknown (another CPU's)" for
+ * CPUREGS_PID_CLASH + cpu, else "pid <pid>". Returns buf.
+ */
+const char *cpuregs_pid_name(uint32_t pid, uint32_t cpu, char *buf,
+			     size_t len);
 
 /*
  * The manifest.tsv comment line (without "# ") that lists cpu_regs.notes:

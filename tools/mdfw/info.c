@@ -479,7 +479,9 @@ static void print_regions(struct info *in)
 /*
  * One line per CPU (NT_PRSTATUS in order) with where its registers came
  * from: mdfw's MDFW note says (kernel, firmware (QEMU), none); without it
- * (a core mdfw did not merge) only whether there are registers.
+ * (a core mdfw did not merge) only whether there are registers. Then the
+ * task, from pr_pid: "pid N", or "idle (swapper/N)" for the synthetic
+ * pid of an idle CPU (cpuregs_pid_name()), never that number.
  */
 static void print_cpus(struct info *in)
 {
@@ -490,6 +492,7 @@ static void print_cpus(struct info *in)
 		"not recorded (no MDFW note: the kernel's notes as they are)");
 	for (i = 0; i < in->ncpus; i++) {
 		const struct cpu_info *c = &in->cpus[i];
+		char who[48];
 		const char *w;
 
 		if (in->have_cpu_src)
@@ -497,8 +500,8 @@ static void print_cpus(struct info *in)
 			    cpuregs_source_word(in->cpu_src[i]) : "?";
 		else
 			w = c->regs ? "registers" : "none";
-		fprintf(in->out, "  cpu %-4" PRIu32 " %-16s pid %-6" PRIu32,
-			i, w, c->pid);
+		fprintf(in->out, "  cpu %-4" PRIu32 " %-16s %-18s", i, w,
+			cpuregs_pid_name(c->pid, i, who, sizeof(who)));
 		if (c->regs)
 			fprintf(in->out, " %s 0x%016" PRIx64 " %s 0x%016"
 				PRIx64, in->arch->pc_name, c->rip,

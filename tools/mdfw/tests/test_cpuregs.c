@@ -321,8 +321,9 @@ static uint32_t rnd(void)
 
 /*
  * The merged notes m[0, mlen) against the pid rule written out pairwise:
- * CPU i's pid is pre[i], unless it is 0 or another CPU j holds it with
- * authority (auth[j]): then SYNTH + i. There must be ncpu CPUs.
+ * CPU i's pid is pre[i], unless it is 0 (then SYNTH + i) or another CPU
+ * j holds it with authority (auth[j]: then CLASH + i). There must be ncpu
+ * CPUs.
  */
 static void check_pids(const uint8_t *m, size_t mlen, const uint32_t *pre,
 		       const bool *auth, uint32_t ncpu, int it)
@@ -342,8 +343,10 @@ static void check_pids(const uint8_t *m, size_t mlen, const uint32_t *pre,
 		for (j = 0; j < ncpu; j++)
 			if (j != i && auth[j] && pre[j] == want)
 				taken = true;
-		if (!want || taken)
+		if (!want)
 			want = CPUREGS_PID_SYNTH + i;
+		else if (taken)
+			want = CPUREGS_PID_CLASH + i;
 		CHECKF(cpuregs_pid(n.desc) == want, "iteration %d cpu %u: pid "
 		       "%u, want %u", it, i, cpuregs_pid(n.desc), want);
 		i++;
@@ -592,6 +595,38 @@ TEST(mutations)
 	}
 }
 
+/*
+ * What a person sees for a pr_pid: the idle CPUs' synthetic pids (and the
+ * kernel's 0) as "idle (swapper/N)", never the number; a clash said; a
+ * synthetic pid of another CPU, or past the CPUs, as the number it is.
+ */
+TEST(pid_names)
+{
+	char b[48];
+
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_SYNTH + 1, 1, b,
+				       sizeof(b)), "idle (swapper/1)"));
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_SYNTH, 0, b, sizeof(b)),
+		      "idle (swapper/0)"));
+	CHECK(!strcmp(cpuregs_pid_name(0, 7, b, sizeof(b)),
+		      "idle (swapper/7)"));
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_SYNTH + 4095, 4095, b,
+				       sizeof(b)), "idle (swapper/4095)"));
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_CLASH + 1, 1, b,
+				       sizeof(b)),
+		      "pid unknown (another CPU's)"));
+	CHECK(!strcmp(cpuregs_pid_name(57, 1, b, sizeof(b)), "pid 57"));
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_SYNTH + 1, 0, b,
+				       sizeof(b)), "pid 4194305"));
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_SYNTH + 4096, 4096, b,
+				       sizeof(b)), "pid 4198400"));
+	CHECK(!strcmp(cpuregs_pid_name(0xffffffffu, 0xffffffffu, b,
+				       sizeof(b)), "pid 4294967295"));
+	/* Truncated, NUL-terminated. */
+	CHECK(!strcmp(cpuregs_pid_name(CPUREGS_PID_SYNTH + 1, 1, b, 5),
+		      "idle"));
+}
+
 int main(void)
 {
 	RUN(qemu_elf_valid);
@@ -602,6 +637,7 @@ int main(void)
 	RUN(merge_stack_pids);
 	RUN(merge_stack_pids_aarch64);
 	RUN(manifest_line);
+	RUN(pid_names);
 	RUN(mutations);
 	TAP_EXIT();
 }

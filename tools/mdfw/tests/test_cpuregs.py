@@ -201,6 +201,11 @@ def panic_kernel_stays_authoritative():
             g.out, "dump.elf")], text=True, capture_output=True)
         check(r.returncode == 0 and "cpu 0    kernel" in r.stdout and
               "cpu 1    firmware (QEMU)" in r.stdout, r.stdout)
+        # What a person reads: the task, the idle CPU as its idle task,
+        # never the synthetic pid.
+        check("cpu 0    kernel           pid 57 " in r.stdout and
+              "cpu 1    firmware (QEMU)  idle (swapper/1) " in r.stdout and
+              str(PID_SYNTH + 1) not in r.stdout, r.stdout)
 
 
 def hostile_qemu_files():

@@ -8,6 +8,7 @@ whose stack holds the CPU's stack pointer, and refuses hostile
 descriptors. Guests built from the README's layout (mdelfgen.cpu_record),
 not from the C code."""
 import os
+import re
 import struct
 import tempfile
 
@@ -24,7 +25,8 @@ TASK_SIZE = 0x2800            # a task_struct
 CHUNK = 0x1000                # a page of a vmapped stack
 P = 4
 RSP = 19                      # x86-64 pr_reg index
-PID_SYNTH = 0x400000          # cpuregs.h CPUREGS_PID_SYNTH
+PID_SYNTH = 0x400000          # cpuregs.h CPUREGS_PID_SYNTH (idle CPUs)
+PID_CLASH = 0x401000          # cpuregs.h CPUREGS_PID_CLASH
 
 
 class Task:
@@ -156,6 +158,23 @@ def check_core(g, path, hdr_loads, added):
     return data
 
 
+def check_info_pids(elf, pids, why):
+    """mdfw info's CPU lines name each pr_pid for a person: "idle
+    (swapper/N)" for an idle CPU's synthetic pid, "pid unknown (another
+    CPU's)" for a clash, "pid N" for a task; the synthetic numbers never
+    show."""
+    r = run(["info", elf])
+    for c, p in enumerate(pids):
+        who = ("idle (swapper/%d)" % c if p == PID_SYNTH + c else
+               "pid unknown (another CPU's)" if p == PID_CLASH + c else
+               "pid %d" % p)
+        check(re.search(r"^  cpu %-4d .* %s +rip 0x" % (c, re.escape(who)),
+                        r.stdout, re.M), "%s: cpu %d not '%s' in mdfw "
+              "info:\n%s" % (why, c, who, r.stdout))
+    check(not re.search(r"\b(4194|4198)\d{3}\b", r.stdout),
+          "%s: a synthetic pid in mdfw info:\n%s" % (why, r.stdout))
+
+
 def pids_of(path):
     import test_cpuregs as C
     return [struct.unpack_from("<I", d, 32)[0]
@@ -272,7 +291,7 @@ def pr_pid_from_the_stack():
         (even, (250, 77), (B.sp(), A.sp(0)), [200, 100],
          "the newest set; the set that added no PT_LOAD counts too"),
         (scenario(), (250, 100), (A.sp(P * CHUNK - 8), 0x1000),
-         [PID_SYNTH, PID_SYNTH + 1],
+         [PID_CLASH, PID_CLASH + 1],
          "a pid two CPUs hold: both made unique"),
         (scenario(), (250, 77), (A.stack_va + P * CHUNK, 0x1000),
          [250, 77], "just past the stack"),
@@ -286,6 +305,7 @@ def pr_pid_from_the_stack():
             out = os.path.join(g.out, "dump.elf")
             check(pids_of(out) == want, "%s: pids %s, want %s" % (
                 why, [hex(p) for p in pids_of(out)], want))
+            check_info_pids(out, want, why)
             first = read(out)
             os.unlink(out)
             check(run(["elf", "--dir", g.out]).returncode == 0 and
@@ -317,6 +337,7 @@ def pr_pid_from_firmware_registers():
         check(rc == 0, "rc %d %s" % (rc, err))
         elf = os.path.join(g.out, "dump.elf")
         check(pids_of(elf) == [100, PID_SYNTH + 1], pids_of(elf))
+        check_info_pids(elf, [100, PID_SYNTH + 1], "firmware registers")
         check("cpu_sets: 2 CPUs, 3 of 4 sets usable, 10 PT_LOADs" in out,
               out)
         first = read(elf)
