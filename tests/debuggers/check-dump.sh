@@ -231,7 +231,7 @@ module_elf "$ko" "$tmp/modsects" "$tmp"
 
 # ---- drgn -----------------------------------------------------------
 if "$DRGN_PYTHON" -c 'import drgn' 2> /dev/null; then
-	KMD_MODULE_KO=$ko KMD_MODULE_SECTIONS=$tmp/modsects.console \
+	KMD_CONSOLE=$run/console.log KMD_MODULE_KO=$ko KMD_MODULE_SECTIONS=$tmp/modsects.console \
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" "$MARKER" \
 		> "$tmp/drgn" 2>&1
 	cat "$tmp/drgn"

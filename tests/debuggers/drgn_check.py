@@ -39,12 +39,22 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    _linux_helper_read_vm() from swapper_pg_dir, what drgn does
                    outside the PT_LOADs) gives the same bytes
   drgn-fault-address reading memory no PT_LOAD covers (the first of
-                   jiffies_64, init_task, jiffies that is not dumped: kernel
+                   init_task, loops_per_jiffy, max_pfn not dumped: kernel
                    image data) raises FaultError at the address asked for,
                    or at its physical address (drgn 0.0.22 reports the
                    physical address once it translated through dumped page
                    tables), not at a page-table entry (what it reports when
                    the page tables are missing)
+  drgn-jiffies     jiffies is at least the value the guest printed just
+                   before the freeze (its KMD-ANALYST line, KMD_CONSOLE) and
+                   at most 60 s of ticks more
+  drgn-panic-cpu   panic_cpu is the CPU that printed that line and panicked
+                   (-1 after a lockup, read from a PT_LOAD)
+  drgn-crashed-thread  prog.crashed_thread() is the task that printed it
+                   (its pid and comm); skip after a lockup
+  drgn-runqueues   each online CPU's runqueue (per_cpu(runqueues, cpu)):
+                   rq->curr is readable and on that CPU; on the CPU that
+                   panicked, the panicking task
 Also prints "# drgn prb->desc_ring.head_id.counter = N" (the printk ring's
 head descriptor ID, a runtime-only value) for check-dump.sh's gdb check.
 Exit status 0 unless something ran and failed ('skip' is not a failure).
@@ -67,7 +77,7 @@ START_KERNEL_MAP = 0xffffffff80000000
 PGT_SYMBOLS = ("init_top_pgt", "level4_kernel_pgt", "level3_kernel_pgt",
                "level2_kernel_pgt", "level2_fixmap_pgt", "level1_fixmap_pgt",
                "level3_ident_pgt", "level2_ident_pgt")
-UNDUMPED_CANDIDATES = ("jiffies_64", "init_task", "jiffies")
+UNDUMPED_CANDIDATES = ("init_task", "loops_per_jiffy", "max_pfn")
 
 
 def notes(core):
@@ -209,6 +219,95 @@ def region_vaddr(core, name):
     with open(core, "rb") as f:
         loads = pt_loads(f.read(1 << 20))
     return next((ld["vaddr"] for ld in loads if ld["name"] == name), None)
+
+
+def analyst(prog, mode, loads, report):
+    """drgn-jiffies, drgn-panic-cpu, drgn-crashed-thread, drgn-runqueues:
+    what an analyst reads first, against the KMD-ANALYST line the guest
+    printed just before the freeze (KMD_CONSOLE: its console.log)."""
+    import drgn
+    from drgn.helpers.linux.cpumask import for_each_online_cpu
+    from drgn.helpers.linux.percpu import per_cpu
+    con = os.environ.get("KMD_CONSOLE")
+    text = open(con, errors="replace").read() if con and os.path.exists(con) else ""
+    m = re.search(r"KMD-ANALYST: jiffies (\d+) HZ (\d+) cpu (\d+) pid (\d+) comm (\S+)",
+                  text)
+    names = ("jiffies", "panic-cpu", "crashed-thread", "runqueues")
+    if not m:
+        for n in names:
+            report("skip", n, "no KMD-ANALYST line in the console (KMD_CONSOLE)")
+        return
+    j1, hz, cpu, pid = (int(x) for x in m.groups()[:4])
+    comm = m.group(5)
+    panicked = mode.split(".")[0] != "lockup"
+
+    def in_dump(obj):
+        a = obj.address_
+        n = drgn.sizeof(obj)
+        return any(ld["vaddr"] <= a and a + n <= ld["vaddr"] + ld["size"]
+                   for ld in loads)
+
+    # jiffies (an alias of jiffies_64 drgn 0.0.22 does not name on x86):
+    # at least what the guest printed (the vmlinux's initial value is
+    # less), at most the watchdog's 60 s later.
+    try:
+        jname = "jiffies"
+        try:
+            jv = prog[jname]
+        except KeyError:
+            jname = "jiffies_64"
+            jv = prog[jname]
+        j = jv.value_()
+        report("ok" if j1 <= j <= j1 + 60 * hz else "not ok", "jiffies",
+               "%s = %d; the guest printed %d before the freeze (HZ %d): %+d ticks"
+               % (jname, j, j1, hz, j - j1))
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "jiffies", "%s: %s" % (type(e).__name__, e))
+    # panic_cpu: the CPU that printed the line and panicked; -1 after a
+    # lockup, which is also its initial value: then it must come from the
+    # dump, not from anything drgn could make up.
+    try:
+        pc = prog["panic_cpu"]
+        v = pc.counter.value_()
+        want = cpu if panicked else -1
+        report("ok" if v == want and in_dump(pc) else "not ok", "panic-cpu",
+               "panic_cpu = %d, want %d (%s); %s" % (
+                   v, want, "the CPU that panicked" if panicked else "nothing panicked",
+                   "in the dump" if in_dump(pc) else "NOT in any PT_LOAD"))
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "panic-cpu", "%s: %s" % (type(e).__name__, e))
+    # crashed_thread(): the panicking task, found by its pid.
+    if not panicked:
+        report("skip", "crashed-thread", "nothing panicked (a lockup): no crashed thread")
+    else:
+        try:
+            t = prog.crashed_thread()
+            task = t.object
+            got = (t.tid, task.pid.value_(), task.comm.string_().decode())
+            report("ok" if got == (pid, pid, comm) else "not ok", "crashed-thread",
+                   "crashed_thread(): tid %d, task pid %d comm %s; the guest: pid %d comm %s"
+                   % (got + (pid, comm)))
+        except Exception as e:  # noqa: BLE001
+            report("not ok", "crashed-thread", "%s: %s" % (type(e).__name__, e))
+    # Each CPU's runqueue and current task (what the vendor parser's
+    # run-queue report lists): readable for every online CPU, the task on
+    # that CPU, and on the CPU that panicked the panicking task.
+    try:
+        lines, bad = [], []
+        for c in for_each_online_cpu(prog):
+            curr = per_cpu(prog["runqueues"], c).curr
+            tc = curr.thread_info.cpu.value_() if hasattr(curr, "thread_info") and \
+                curr.thread_info.type_.has_member("cpu") else curr.cpu.value_()
+            who = "%s pid %d" % (curr.comm.string_().decode(), curr.pid.value_())
+            lines.append("cpu %d: rq->curr %s (task_cpu %d)" % (c, who, tc))
+            if tc != c:
+                bad.append("cpu %d: rq->curr's task_cpu is %d" % (c, tc))
+            if panicked and c == cpu and curr.pid.value_() != pid:
+                bad.append("cpu %d panicked in pid %d, rq->curr is %s" % (c, pid, who))
+        report("ok" if lines and not bad else "not ok", "runqueues",
+               "\n".join(lines + bad) or "no online CPU")
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "runqueues", "%s: %s" % (type(e).__name__, e))
 
 
 def main():
@@ -502,6 +601,8 @@ def main():
                 report("not ok", "fault-address", said + ": " + where)
     except Exception as e:  # noqa: BLE001
         report("not ok", "fault-address", "%s: %s" % (type(e).__name__, e))
+
+    analyst(prog, mode, loads, report)
 
     # the printk ring's head ID, for check-dump.sh's gdb comparison
     try:

@@ -506,6 +506,17 @@ out:
 	migrate_enable();
 }
 
+/*
+ * What the analyst checks (tests/debuggers/drgn_check.py) read back from
+ * the dump, as the guest saw it just before the freeze.
+ */
+static void analyst_line(void)
+{
+	pr_emerg("KMD-ANALYST: jiffies %llu HZ %d cpu %d pid %d comm %s\n",
+		 get_jiffies_64(), HZ, raw_smp_processor_id(), current->pid,
+		 current->comm);
+}
+
 static ssize_t freeze_write(struct file *f, const char __user *ubuf,
 			    size_t len, loff_t *off)
 {
@@ -513,9 +524,14 @@ static ssize_t freeze_write(struct file *f, const char __user *ubuf,
 
 	if (copy_from_user(cmd, ubuf, min(len, sizeof(cmd) - 1)))
 		return -EFAULT;
-	if (!strncmp(cmd, "panic", 5))
+	if (!strncmp(cmd, "panic", 5)) {
+		/* On this CPU until it panics: the line names it. */
+		preempt_disable();
+		analyst_line();
 		panic("kmemdump scenario: panic requested");
+	}
 	if (!strncmp(cmd, "lockup", 6)) {
+		analyst_line();
 		pr_emerg("hard lockup: all CPUs spin with interrupts off\n");
 		lockup_all();
 	}
