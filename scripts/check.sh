@@ -105,7 +105,9 @@ scenario() { # scenario NAME FREEZE RAM BELOW_4G EXTRA [STORM]
 	grep -qE '^(not )?ok ' "$OUT/scenario-$name.txt" ||
 		record "not ok" "scenario.$name" "no result, see $OUT/scenario-$name"
 }
-KMD_FULL_DUMP=1 scenario panic panic 512M "" 0
+# The panic run also copies kmemdump's live view (debugfs kmemdump/core)
+# out before it freezes, and drgn reads it (liveview-*).
+KMD_FULL_DUMP=1 KMD_APPEND=kmd.liveview=1 scenario panic panic 512M "" 0
 KMD_FULL_DUMP=1 scenario lockup lockup 512M "" 0
 KMD_EXPECT_HIGH=1 scenario above-4g panic 1G 256M 0
 scenario 200-regions panic 512M "" 200

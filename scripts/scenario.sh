@@ -20,6 +20,9 @@
 # second QMP socket since mdfw holds the first), for comparison, and copy
 # the booted vmlinux to RUNDIR/vmlinux. KMD_KEEP_RAM=1 keeps the RAM file.
 # KMD_KERNEL, KMD_VMLINUX: the bzImage to boot and its vmlinux.
+# KMD_APPEND=kmd.liveview=1: the guest also sends kmemdump's live view of
+# the dump (debugfs kmemdump/core) over its second serial port, into
+# RUNDIR/live.b64, and tests/debuggers/liveview_check.py reads it with drgn.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 run=$(realpath -m "$1") freeze=$2 ram=${3:-512M} below=${4:-} extra=${5:-0} storm=${6:-0}
@@ -45,6 +48,7 @@ KMD_GUEST_MEM=$ram "$TOP/scripts/run-guest.sh" "$run/console.log" 600 \
 	-device i6300esb -action watchdog=pause \
 	-device pvpanic-pci -action panic=pause \
 	-qmp "unix:$run/qmp.sock,server=on,wait=off" \
+	-serial "file:$run/live.b64" \
 	${KMD_FULL_DUMP:+-device vmcoreinfo -qmp "unix:$run/qmp2.sock,server=on,wait=off"} &
 qemu=$!
 # QEMU creates the RAM file and the QMP socket as it starts.
@@ -67,6 +71,10 @@ wait $qemu
 [ -n "${KMD_KEEP_RAM:-}" ] || rm -f "$run/ram.img"   # the guest's whole RAM: not worth keeping
 python3 "$TOP/tests/scenario/verify.py" "$run" "$freeze"
 rc=$?
+if [ -s "$run/live.b64" ]; then
+	/usr/bin/python3 "$TOP/tests/debuggers/liveview_check.py" "$run" "$freeze" \
+		"${KMD_VMLINUX:-$KOBJ/vmlinux}" || rc=1
+fi
 if [ "$freeze" = rqlock ]; then
 	python3 "$TOP/tests/scenario/rqlock_check.py" "$run" "$freeze" "$run/vmlinux" || rc=1
 	[ $rc -ne 0 ] || rm -f "$run/vmlinux"

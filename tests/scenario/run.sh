@@ -9,7 +9,9 @@
 # region (kmemdump_modtest leak=1) and goes. kmd.freeze=rqlock: CPU 1 spins in a sched_switch
 # probe, its runqueue lock held, and CPU 0 panics (the writer is pinned
 # there).
-freeze=panic extra=0 storm=0 pcpu=0 pingpong=0 marker=KMEMDUMP-MARKER
+# kmd.liveview=1: before freezing, copy kmemdump's live view of the dump
+# (debugfs kmemdump/core) to the second serial port, in base64.
+freeze=panic extra=0 storm=0 pcpu=0 pingpong=0 liveview=0 marker=KMEMDUMP-MARKER
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	kmd.freeze=*) freeze=${arg#kmd.freeze=};;
@@ -18,6 +20,7 @@ for arg in $(cat /proc/cmdline); do
 	kmd.storm=*) storm=${arg#kmd.storm=};;
 	kmd.pcpu_storm=*) pcpu=${arg#kmd.pcpu_storm=};;
 	kmd.pingpong=*) pingpong=${arg#kmd.pingpong=};;
+	kmd.liveview=*) liveview=${arg#kmd.liveview=};;
 	esac
 done
 echo "KMD-VERSION: $(cat /proc/version)"
@@ -55,6 +58,16 @@ fi
 echo "KMD-LAST-WORDS: freezing by $freeze"
 # The same words in the kernel log, where the debuggers look for them.
 echo "kmemdump-marker: last words before freeze ($freeze)" > /dev/kmsg
+if [ "$liveview" = 1 ]; then
+	# One open, one image: copied whole, then sent.
+	if cat /sys/kernel/debug/kmemdump/core > /tmp/live.elf &&
+		stty -F /dev/ttyS1 raw -echo && base64 /tmp/live.elf > /dev/ttyS1; then
+		echo "KMD-LIVEVIEW: $(wc -c < /tmp/live.elf) bytes"
+	else
+		echo "KMD-ERROR: cannot copy the live view out"
+	fi
+	rm -f /tmp/live.elf
+fi
 sleep 2
 if [ "$freeze" = rqlock ]; then
 	taskset -c 0 sh -c 'echo rqlock > /sys/kernel/debug/kmemdump_scenario/freeze'
