@@ -113,7 +113,8 @@ if ex or refused:
           f'{len(refused)} refused by the kernel (table full)')
 # Any other captured region must be a storm buffer, whole and consistent:
 # a half-written or stale entry marked valid would show up here.
-known = ({r[0] for r in regs} | {'panic_task', 'panic_stack', 'cpu_sets'} |
+known = ({r[0] for r in regs} | {'panic_task', 'panic_stack', 'cpu_sets', 'panic_pid'} |
+         {f'panic_pid_node{i}' for i in range(4)} |
          set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
 # Page-table pages (pgt<N>) come and go with the regions they translate;
 # what locates the scenario module comes with its insmod.
