@@ -92,7 +92,7 @@ check_module_sections "$vmlinux" "$koff" "$dump" "$tmp/console" "$tmp"
 LD=aarch64-linux-gnu-ld module_elf "$ko" "$tmp/modsects" "$tmp"
 
 # ---- drgn -----------------------------------------------------------
-KMD_MODULE_KO=$ko KMD_MODULE_SECTIONS=$tmp/modsects.console \
+KMD_CONSOLE=$tmp/console KMD_MODULE_KO=$ko KMD_MODULE_SECTIONS=$tmp/modsects.console \
 	"$DRGN_PYTHON" "$here/drgn_check.py" "$mode" "$dump" "$vmlinux" > "$tmp/drgn.x86" 2>&1
 # Two of drgn_check.py's verdicts taken with arm64's view (see there).
 kvo=$(sed -n 's/^vmcoreinfo: NUMBER(kimage_voffset)=\(0x[0-9a-f]*\)$/\1/p' "$tmp/info")

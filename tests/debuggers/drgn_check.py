@@ -51,7 +51,9 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
   drgn-panic-cpu   panic_cpu is the CPU that printed that line and panicked
                    (-1 after a lockup, read from a PT_LOAD)
   drgn-crashed-thread  prog.crashed_thread() is the task that printed it
-                   (its pid and comm); skip after a lockup
+                   (its pid and comm); skip after a lockup, and where drgn
+                   before 0.0.23 cannot know the CPU (no crashing_cpu, as
+                   on arm64) and it was not CPU 0
   drgn-runqueues   each online CPU's runqueue (per_cpu(runqueues, cpu)):
                    rq->curr is readable and on that CPU; on the CPU that
                    panicked, the panicking task
@@ -277,8 +279,19 @@ def analyst(prog, mode, loads, report):
     except Exception as e:  # noqa: BLE001
         report("not ok", "panic-cpu", "%s: %s" % (type(e).__name__, e))
     # crashed_thread(): the panicking task, found by its pid.
+    try:
+        prog.symbol("crashing_cpu")
+        has_crashing_cpu = True
+    except LookupError:
+        has_crashing_cpu = False
+    old_drgn = tuple(int(x) for x in re.findall(r"\d+", drgn.__version__)[:3]) < (0, 0, 23)
     if not panicked:
         report("skip", "crashed-thread", "nothing panicked (a lockup): no crashed thread")
+    elif old_drgn and not has_crashing_cpu and cpu != 0:
+        # drgn before 0.0.23 reads x86's crashing_cpu, and takes CPU 0
+        # where there is none (arm64); newer versions read panic_cpu.
+        report("skip", "crashed-thread", "drgn %s takes CPU 0's thread without "
+               "crashing_cpu (not x86), and CPU %d panicked" % (drgn.__version__, cpu))
     else:
         try:
             t = prog.crashed_thread()
