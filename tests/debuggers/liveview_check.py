@@ -5,7 +5,7 @@
     liveview_check.py RUNDIR FREEZE VMLINUX
 
 A scenario run with kmd.liveview=1 (scripts/scenario.sh) has the guest send
-the view, in base64, over its second serial port into RUNDIR/live.b64
+the view, gzipped and in base64, over its second serial port into RUNDIR/live.b64
 before it freezes. This decodes it into RUNDIR/live.elf and prints
 'ok|not ok|skip scenario.FREEZE.liveview-<name>' lines:
   liveview-copied   the decoded size is the one the guest printed
@@ -20,6 +20,7 @@ Exit status 0 unless a check failed.
 """
 import base64
 import binascii
+import gzip
 import os
 import re
 import subprocess
@@ -47,11 +48,12 @@ def main():
     console = open(os.path.join(run, "console.log"), errors="replace").read()
     said = re.search(r"KMD-LIVEVIEW: (\d+) bytes", console)
     try:
-        # The serial port's output: base64 lines, maybe with \r added.
-        img = base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"",
-                                      open(os.path.join(run, "live.b64"), "rb").read()),
-                               validate=True)
-    except (OSError, binascii.Error) as e:
+        # The serial port's output: gzip in base64 lines, maybe with \r.
+        img = gzip.decompress(base64.b64decode(
+            re.sub(rb"[^A-Za-z0-9+/=]", b"",
+                   open(os.path.join(run, "live.b64"), "rb").read()),
+            validate=True))
+    except (OSError, EOFError, binascii.Error, gzip.BadGzipFile) as e:
         img = b""
         report("not ok", "copied", "%s: %s" % (type(e).__name__, e))
     else:
