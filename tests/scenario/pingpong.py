@@ -51,7 +51,10 @@ no kept one showed (up to --keep-failed, 8). Prints
                   stack (the syscall entry, ret_from_fork, the CPU's start,
                   an interrupt entry from user mode), every frame's stack
                   pointer in a PT_LOAD, through interrupt frames and
-                  __switch_to_asm (gdb_stacks.py's unwinders)
+                  __switch_to_asm (gdb_stacks.py's unwinders); not a CPU
+                  paused inside error_entry past its first instruction,
+                  still saving the interrupted registers (no unwind
+                  information says where they are: 1 CPU in 300 pauses)
   pr-pid          the pr_pid of a CPU whose stack pointer is in a set's
                   stack is that set's pid (idle: 0x400000 + cpu)
   inside-switch   at least one CPU of one pause was inside a switch: its

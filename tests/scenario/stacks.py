@@ -72,6 +72,7 @@ class Gdb:
         nm = subprocess.run([os.environ.get('NM', 'nm'), '-S', '--defined-only', vmlinux],
                             capture_output=True, text=True, check=True).stdout
         where = {'pt_regs': []}
+        self.error_entry = None
         for ln in nm.splitlines():
             f = ln.split()
             if len(f) != 4:
@@ -83,6 +84,7 @@ class Gdb:
                 where['switch_to_asm'] = r
             elif f[3] == 'error_entry':
                 where['error_entry'] = r[0]
+                self.error_entry = tuple(r)
         self.log = open(os.path.join(tmp, 'gdb.log'), 'w')
         self.p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
                                   stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w),
@@ -264,6 +266,15 @@ def cpu_stack(th, core, loads, recs, g):
     if n < 8 or got[:n] != want[:n]:
         bad.append(('stack', f'cpu {cpu}: gdb reads other bytes at sp {sp:#x} than the core '
                              f'holds ({th["mem"] and th["mem"][:16]} vs {want[:8].hex()})'))
+    # Paused inside error_entry past its first instruction: it is saving
+    # the interrupted registers, and gdb (no CFI for the entry assembly)
+    # cannot tell where the stub's pt_regs start. The CPU is entering the
+    # kernel, like one in a syscall's first instructions: its stack is
+    # checked above, its backtrace is not.
+    ee = getattr(g, 'error_entry', None)
+    if ee and ee[0] < pc < ee[1]:
+        out['where'] += f' in error_entry+{pc - ee[0]:#x}'
+        return out
     # Unwound to the bottom: the first frame that starts a stack, reached
     # through kernel frames whose stack pointers all lie in PT_LOADs, with
     # its own stack pointer at the top of its stack (an entry's pt_regs, a
