@@ -230,6 +230,7 @@ def analyst(prog, mode, loads, report):
     import drgn
     from drgn.helpers.linux.cpumask import for_each_online_cpu
     from drgn.helpers.linux.percpu import per_cpu
+    from drgn.helpers.linux.sched import task_cpu
     con = os.environ.get("KMD_CONSOLE")
     text = open(con, errors="replace").read() if con and os.path.exists(con) else ""
     m = re.search(r"KMD-ANALYST: jiffies (\d+) HZ (\d+) cpu (\d+) pid (\d+) comm (\S+)",
@@ -309,8 +310,7 @@ def analyst(prog, mode, loads, report):
         lines, bad = [], []
         for c in for_each_online_cpu(prog):
             curr = per_cpu(prog["runqueues"], c).curr
-            tc = curr.thread_info.cpu.value_() if hasattr(curr, "thread_info") and \
-                curr.thread_info.type_.has_member("cpu") else curr.cpu.value_()
+            tc = task_cpu(curr)
             who = "%s pid %d" % (curr.comm.string_().decode(), curr.pid.value_())
             lines.append("cpu %d: rq->curr %s (task_cpu %d)" % (c, who, tc))
             if tc != c:

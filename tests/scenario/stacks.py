@@ -271,7 +271,7 @@ def cpu_stack(th, core, loads, recs, g):
     # cannot tell where the stub's pt_regs start. The CPU is entering the
     # kernel, like one in a syscall's first instructions: its stack is
     # checked above, its backtrace is not.
-    ee = getattr(g, 'error_entry', None)
+    ee = g.error_entry
     if ee and ee[0] < pc < ee[1]:
         out['where'] += f' in error_entry+{pc - ee[0]:#x}'
         return out
