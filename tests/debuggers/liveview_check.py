@@ -20,17 +20,19 @@ Exit status 0 unless a check failed.
 """
 import base64
 import binascii
-import gzip
 import os
 import re
 import subprocess
 import sys
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "../../scripts"))
 from kmdcore import pt_loads  # noqa: E402
 
 LAST = "kmemdump-marker: last words before freeze"
+MAX_OUT = 256 << 20     # the largest view the kernel builds
+MAX_IN = 64 << 20
 
 
 def main():
@@ -49,11 +51,18 @@ def main():
     said = re.search(r"KMD-LIVEVIEW: (\d+) bytes", console)
     try:
         # The serial port's output: gzip in base64 lines, maybe with \r.
-        img = gzip.decompress(base64.b64decode(
-            re.sub(rb"[^A-Za-z0-9+/=]", b"",
-                   open(os.path.join(run, "live.b64"), "rb").read()),
-            validate=True))
-    except (OSError, EOFError, binascii.Error, gzip.BadGzipFile) as e:
+        # Guest-written: at most MAX_IN read, MAX_OUT inflated (the
+        # kernel refuses views over 256 MiB).
+        with open(os.path.join(run, "live.b64"), "rb") as f:
+            b64 = f.read(MAX_IN + 1)
+        if len(b64) > MAX_IN:
+            raise ValueError("live.b64 is over %d bytes" % MAX_IN)
+        z = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        img = z.decompress(base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", b64),
+                                            validate=True), MAX_OUT + 1)
+        if len(img) > MAX_OUT or not z.eof:
+            raise ValueError("not one gzip stream of at most %d bytes" % MAX_OUT)
+    except (OSError, ValueError, binascii.Error, zlib.error) as e:
         img = b""
         report("not ok", "copied", "%s: %s" % (type(e).__name__, e))
     else:
