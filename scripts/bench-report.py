@@ -8,6 +8,8 @@
   bench-report.py report OUTDIR VMLINUX --sizes "256M 1G 4G" --runs 5 --elapsed S
                  [--freezes "panic lockup" --crashkernel 96M --ramoops 0x100000 --smoke 1]
   bench-report.py smoke OUTDIR       (after report: every method produced a dump)
+  bench-report.py kernel-section RESULTS.md
+                 (bench.sh --kernel: print the kernel-side section, its targets)
   bench-report.py watch DIR OUT.json TIMEOUT_S [STOPFILE]
                  (inotify: the wall-clock time each file of DIR is renamed
                  into place, until "dump" (mdfw's capture directory) or
@@ -576,7 +578,7 @@ def kernel_bench(path):
         text = open(path, errors="replace").read()
     except OSError:
         return rows, boot, None
-    info = None
+    info = before = None
     for l in text.splitlines():
         m = re.search(r"KMD-BENCH op=(\S+) present=(\d+) n=(\d+)(?: median_ns=(\d+) min_ns=(\d+) max_ns=(\d+))?", l)
         if m:
@@ -587,9 +589,18 @@ def kernel_bench(path):
         m = re.search(r"KMD-BENCH table slots=(\d+) kernel_regions=(\d+) free=(\d+)", l)
         if m:
             info = {"slots": int(m[1]), "kernel": int(m[2]), "free": int(m[3])}
+        # Slots a region with page-table pages of its own took (the vmalloc one).
+        m = re.search(r"KMD-BENCH slots op=(\S+) present=(\d+) fillers=(\d+)", l)
+        if m and info is not None:
+            info.setdefault("slots_op", []).append({"op": m[1], "present": int(m[2]), "fillers": int(m[3])})
         m = re.search(r"kmemdump: (\d+) static regions registered in (\d+) ns", l)
         if m:
             boot = (int(m[1]), int(m[2]))
+        m = re.search(r"KMD-REGIONS-BEFORE: (\d+)/", l)
+        if m:
+            before = int(m[1])
+    if info is not None and before is not None:
+        info["debugfs_before"] = before
     return rows, boot, info
 
 
@@ -851,6 +862,90 @@ def cmd_capture_report(argv):
     return 0
 
 
+# Kernel-side ratio targets (issue 20): (what, numerator op, denominator
+# op, limit). The register/unregister ones compare 200 regions present
+# with the kernel's own (the lowest point); the kvmalloc one compares the
+# wrapped pair with the bare one at every point.
+KERNEL_RATIOS = (
+    ("register, 200 vs the kernel's own regions present", "register", "register", 1.2),
+    ("unregister, 200 vs the kernel's own regions present", "unregister", "unregister", 1.2),
+    ("wrapped / bare kvmalloc()+kvfree(), the kernel's own regions present", "kvmalloc_wrapped", "kvmalloc_bare", 2.0),
+    ("wrapped / bare kvmalloc()+kvfree(), 200 regions present", "kvmalloc_wrapped", "kvmalloc_bare", 2.0),
+)
+
+
+def kernel_targets(kern):
+    """[(ratio, numerator row, denominator row, met, kernel, what)] for
+    every KERNEL_RATIOS entry a kernel has both figures of."""
+    out = []
+    for k in ("prod", "debug"):
+        rows = [r for r in kern.get(k, {}).get("rows", []) if r["n"] and r["med"]]
+        for what, num, den, lim in KERNEL_RATIOS:
+            nr = [r for r in rows if r["op"] == num]
+            dr = [r for r in rows if r["op"] == den]
+            if not nr or not dr:
+                continue
+            if num == den:   # the same op at 200 against the lowest point
+                a = max(nr, key=lambda r: r["present"])
+                b = min(dr, key=lambda r: r["present"])
+                if a["present"] < 195 or a["present"] == b["present"]:
+                    continue
+            else:            # two ops at the same point
+                hi = what.endswith("200 regions present")
+                pick = max if hi else min
+                p = pick(r["present"] for r in nr)
+                if hi and p < 195:
+                    continue
+                a = next(r for r in nr if r["present"] == p)
+                b = next((r for r in dr if r["present"] == p), None)
+                if not b:
+                    continue
+            ratio = a["med"] / b["med"]
+            out.append((ratio, a, b, ratio <= lim, k, what))
+    return out
+
+
+def kernel_target_name(what, a, b):
+    lim = next(x[3] for x in KERNEL_RATIOS if x[0] == what)
+    if a["op"] == b["op"]:
+        return f"{a['op']} with {a['present']} regions present ≤ {lim:g}× with {b['present']} (the kernel's own + 1)"
+    return f"wrapped kvmalloc()+kvfree() of 256 B ≤ {lim:g}× the bare pair, {a['present']} regions present"
+
+
+def kernel_target_figure(what, r, a, b):
+    us = lambda v: f"{v / 1000:.2f} µs"
+    return f"{r:.2f}× ({us(a['med'])} vs {us(b['med'])})"
+
+
+def vmalloc_figures(kern):
+    """[(name, kernel, figure)]: the NO_ID 4-page vmalloc region's register
+    and unregister medians at each point (no target: shown beside them)."""
+    out = []
+    for k in ("prod", "debug"):
+        rows = kern.get(k, {}).get("rows", [])
+        for r in rows:
+            if r["op"] != "register_vmalloc" or not r["n"]:
+                continue
+            u = next((x for x in rows if x["op"] == "unregister_vmalloc"
+                      and x["present"] == r["present"] and x["n"]), None)
+            out.append((f"KMEMDUMP_ID_NO_ID register / unregister of a 4-page vmalloc buffer, "
+                        f"{r['present']} table slots in use (its page-table pages counted)", k,
+                        f"{r['med'] / 1000:.2f} / " + (f"{u['med'] / 1000:.2f} µs" if u else "n/a")))
+    return out
+
+
+def cmd_kernel_section(argv):
+    """Print the kernel-side section of a results.md (bench.sh --kernel)."""
+    text = open(argv[0]).read()
+    i = text.find("## Kernel-side costs")
+    j = text.find("### Memory kmemdump uses", i)
+    if i < 0:
+        print("no kernel-side section in " + argv[0], file=sys.stderr)
+        return 1
+    print(text[i:j if j > 0 else None].rstrip() + "\n")
+    return 0
+
+
 def cmd_report(argv):
     out, vmlinux = argv[0], argv[1]
     opt = dict(zip(argv[2::2], argv[3::2]))
@@ -1091,7 +1186,12 @@ def cmd_report(argv):
     for k in kern:
         i = kern[k]["info"]
         if i:
-            L.append(f"- {k}: table of {i['slots']} slots, {i['kernel']} used by the kernel, "
+            L.append(f"- {k}: table of {i['slots']} slots, {i['kernel']} used by the kernel"
+                     + (f" (slots the module cannot have; debugfs listed {i['debugfs_before']} regions "
+                        "before it loaded; the rest: the slots kept for the panic, and the page-table pages "
+                        "the module's own buffers bring in)"
+                        if i.get("debugfs_before") is not None and i["debugfs_before"] != i["kernel"] else "")
+                     + ", "
                      f"one ktime_get_ns() pair {ovh(k) / 1000:.2f} µs (median, subtracted in the − clock columns).")
     L.append("")
     if kern and "debug" not in kern:
@@ -1123,6 +1223,10 @@ def cmd_report(argv):
         "predefined_id_nearly_full": "register predefined ID, 1 slot free",
         "register_backend": "kmemdump_register_backend() replay into dummy",
         "unregister_backend": "kmemdump_unregister_backend() of dummy",
+        "kvmalloc_wrapped": "wrapped pair: kmemdump_alloc(kvmalloc) + kmemdump_free(kvfree), 256 B",
+        "kvmalloc_bare": "bare pair: kvmalloc() + kvfree(), 256 B (same boot, alternating)",
+        "register_vmalloc": "kmemdump_register() (NO_ID) of a 4-page vmalloc buffer",
+        "unregister_vmalloc": "kmemdump_unregister() of the 4-page vmalloc buffer",
     }
     L.append("| operation | regions present (prod/debug) | production: median [min–max] | − clock | debug (KASAN+lockdep): median [min–max] | − clock | debug / production |")
     L.append("|---|---:|---:|---:|---:|---:|---:|")
@@ -1158,7 +1262,40 @@ def cmd_report(argv):
         ratio = f"{d['med'] / p['med']:.1f}×" if p and d and p["n"] and d["n"] and p["med"] else "-"
         pres = "/".join(dict.fromkeys(str(r["present"]) for r in (p, d) if r))
         L.append(f"| {names.get(key[0], key[0])} | {pres} | {pf} | {pc} | {df} | {dc} | {ratio} |")
+    kt = kernel_targets(kern)
+    for what, num, den, _lim in KERNEL_RATIOS:
+        cells = {k: next(((r, a, b) for r, a, b, ok, kk, w in kt if kk == k and w == what), None)
+                 for k in ("prod", "debug")}
+        if not any(cells.values()):
+            continue
+        pres = "/".join(dict.fromkeys(f"{c[1]['present']} vs {c[2]['present']}" if num == den
+                                      else str(c[1]["present"]) for c in cells.values() if c))
+        pf, df = (f"{c[0]:.2f}×" if c else "n/a" for c in (cells["prod"], cells["debug"]))
+        L.append(f"| ratio: {what} | {pres} | {pf} | | {df} | | - |")
     L.append("")
+    if kt:
+        L.append("Kernel-side targets (issue 20; the goals are set on the production kernel, "
+                 "the debug kernel's figures are judged beside them). Every ratio is between the "
+                 "medians of one boot, the clock's own cost left in both; the wrapped and the bare "
+                 "kvmalloc() pairs alternate in batches of 16 (bare first, then wrapped first, ...), "
+                 "so that the host's other work falls on both.\n")
+        L.append("| target | kernel | figure | met |")
+        L.append("|---|---|---|:-:|")
+        for r, a, b, ok, k, what in kt:
+            L.append(f"| {kernel_target_name(what, a, b)} | {k} | {kernel_target_figure(what, r, a, b)} | "
+                     f"{'yes' if ok else '**no**'} |")
+        for name, k, fig in vmalloc_figures(kern):
+            L.append(f"| {name} | {k} | {fig} | - |")
+        L.append("")
+    for k in kern:
+        sl = (kern[k]["info"] or {}).get("slots_op", [])
+        if sl:
+            own = kern[k]["info"]["kernel"]
+            L.append(f"- {k} kernel, the vmalloc region: "
+                     + "; ".join(f"{x['present']} slots in use while it was registered "
+                                 f"({own} of the kernel's, {x['fillers']} fillers, "
+                                 f"{x['present'] - own - x['fillers']} for the buffer and its page-table pages)"
+                                 for x in sl) + ".")
     for k in kern:
         b = kern[k]["boot"]
         if b:
@@ -1224,10 +1361,10 @@ def cmd_report(argv):
                             r["med"] <= 1000 if k == "prod" else None,
                             f"{r['med'] / 1000:.2f} µs under TCG ({max(r['med'] - ovh(k), 0) / 1000:.2f} µs without the clock's own cost)"
                             + ("" if k == "prod" else "; the target is judged on the production kernel")))
-        reg = [r for r in kern.get(k, {}).get("rows", []) if r["op"] == "register" and r["n"]]
-        if len(reg) >= 2:
-            tgt.append((f"(ratio) register cost, {reg[-1]['present']} vs {reg[0]['present']} regions present, {k} kernel", None,
-                        f"{reg[-1]['med'] / reg[0]['med']:.2f}×"))
+    for r, a, b, ok, k, what in kernel_targets(kern):
+        tgt.append((f"{kernel_target_name(what, a, b)}, {k} kernel", ok, kernel_target_figure(what, r, a, b)))
+    for name, k, fig in vmalloc_figures(kern):
+        tgt.append((f"{name}, {k} kernel", None, fig))
     L.append("| target | met | figure |")
     L.append("|---|:-:|---|")
     for name, ok, fig in tgt:
@@ -1263,9 +1400,11 @@ def cmd_report(argv):
           "every attempt); `BENCH_CK_LO`, `BENCH_CK_HI`, `BENCH_CK_STEP` move it; "
           "`BENCH_CRASHKERNEL=32M` skips it.",
           "- `scripts/bench.sh --kernel`: only the kernel-side costs (register/unregister at the "
-          "kernel's own baseline, 50 and 200 regions, backend replay, boot-time registration) on "
+          "kernel's own baseline, 50 and 200 regions, the wrapped kvmalloc()/kvfree() pair against "
+          "the bare one, a 4-page vmalloc region, backend replay, boot-time registration) on "
           "build/obj-prod and build/obj (`BENCH_DEBUG_KERNEL=build|use|skip`), then the report again "
-          "from the capture runs already in out/bench/runs/.",
+          "from the capture runs already in out/bench/runs/, in out/bench/ only; it prints the "
+          "kernel-side section and its targets.",
           "- `BENCH_RESUME=1 scripts/bench.sh`: keep every run already complete (and the search's "
           "result), run the rest, report.",
           "- `BENCH_PROD_KERNEL=use` boots build/obj-prod as it is instead of rebuilding it; "
@@ -1282,7 +1421,8 @@ def cmd_report(argv):
         for k in kern:
             for r in kern[k]["rows"]:
                 f.write(f"{k}\t{r['op']}\t{r['present']}\t{r['n']}\t{r['med']}\t{r['min']}\t{r['max']}\n")
-    if "panic" in freezes:
+    # No capture run (bench.sh --kernel on an empty OUT): nothing to plot.
+    if "panic" in freezes and any(per[(s, "panic")]["notes"]["runs"] for s in sizes):
         gnuplot(out, [(s, per[(s, "panic")]) for s in sizes], METHODS)
     return 0
 
@@ -1305,13 +1445,21 @@ def cmd_smoke(argv):
     else:
         print("not ok bench.smoke.kernel-side")
         bad += 1
+    # The kernel-side measurements the targets are judged on: each one ran.
+    rows = res.get("kernel", {}).get("prod", {}).get("rows", [])
+    for op in ("register", "unregister", "kvmalloc_wrapped", "kvmalloc_bare",
+               "register_vmalloc", "unregister_vmalloc"):
+        ok = any(r["op"] == op and r["n"] for r in rows)
+        bad += not ok
+        print(f"{'ok' if ok else 'not ok'} bench.smoke.kernel-side.{op}")
     return 1 if bad or not res.get("per") else 0
 
 
 def main():
     cmds = {"timed": cmd_timed, "fixup": cmd_fixup, "check": cmd_check,
             "report": cmd_report, "smoke": cmd_smoke, "watch": cmd_watch,
-            "floor": cmd_floor, "capture-report": cmd_capture_report}
+            "floor": cmd_floor, "capture-report": cmd_capture_report,
+            "kernel-section": cmd_kernel_section}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 1

@@ -13,7 +13,10 @@
 #                          run uses its result
 #   bench.sh --kernel      only the kernel-side costs (prod + debug kernel),
 #                          again; the capture runs already in OUT are kept
-#                          and the report is regenerated from them
+#                          and the report is regenerated from them, into
+#                          OUT only (docs/bench/ is not touched, the
+#                          context-switch bench not run); prints the
+#                          kernel-side section and its targets
 #   bench.sh --capture     only kmemdump's capture and the disk's floor on the
 #                          same bytes (issue 20): one boot per RAM size, freeze
 #                          and run, mdfw then the floor, no other method, no
@@ -105,7 +108,7 @@ if [ "$CAPK" = prod ] && [ "$PRODK" = build ]; then
 	"$TOP/scripts/bench-kernel.sh" > "$OUT/bench-kernel-build.log" 2>&1 ||
 		die "bench kernel build failed, see $OUT/bench-kernel-build.log"
 fi
-[ "$CAPK" = debug ] || { [ -f "$KOBJ_PROD/arch/x86/boot/bzImage" ] && [ -d "$KOBJ_PROD/bench-modules" ]; } ||
+[ "$CAPK" = debug ] || [ -f "$KOBJ_PROD/arch/x86/boot/bzImage" ] ||
 	die "no bench kernel in $KOBJ_PROD (BENCH_PROD_KERNEL=build)"
 [ "$MODE" = ck ] && DEBUGK=skip
 if [ "$DEBUGK" = build ]; then
@@ -138,15 +141,29 @@ snapshot() { # snapshot OBJ MODDIR DEST
 		mkdir -p "$d/modules/$(basename "$(dirname "$ko")")"; cp "$ko" "$d/modules/$(basename "$(dirname "$ko")")/"
 	done
 }
-[ "$CAPK" = prod ] && snapshot "$KOBJ_PROD" "$KOBJ_PROD/bench-modules" "$OUT/snap-prod"
-if [ "$DEBUGK" != skip ]; then
-	log "building kmemdump_bench.ko for the debug kernel"
-	mkdir -p "$OUT/modules-debug"
-	for n in kmemdump_scenario kmemdump_bench; do
-		rsync -rc "$TOP/tests/modules/$n" "$OUT/modules-debug/"
-		kmake "$KOBJ" M="$OUT/modules-debug/$n" W=1 modules >"$OUT/modules-debug/$n.log" 2>&1 ||
-			{ cat "$OUT/modules-debug/$n.log" >&2; die "$n.ko does not build against $KOBJ"; }
+# The guest's modules, built from today's tests/ against each kernel into
+# OUT/modules-KERNEL (build/obj-prod/bench-modules may be older than the
+# sources when BENCH_PROD_KERNEL=use; the object trees are only read).
+guest_modules() { # guest_modules OBJ DEST SRCDIR...
+	local obj=$1 dest=$2 src n; shift 2
+	mkdir -p "$dest"
+	for src in "$@"; do
+		n=$(basename "$src")
+		rsync -rc "$src" "$dest/"
+		kmake "$obj" M="$dest/$n" W=1 modules >"$dest/$n.log" 2>&1 ||
+			{ cat "$dest/$n.log" >&2; die "$n.ko does not build against $obj"; }
 	done
+}
+if [ "$CAPK" = prod ]; then
+	log "building the guest's modules for the production kernel"
+	guest_modules "$KOBJ_PROD" "$OUT/modules-prod" "$TOP/tests/modules/kmemdump_scenario" \
+		"$TOP/tests/modules/kmemdump_bench" "$TOP/tests/bench/guest/kmd_bench_pause"
+	snapshot "$KOBJ_PROD" "$OUT/modules-prod" "$OUT/snap-prod"
+fi
+if [ "$DEBUGK" != skip ]; then
+	log "building the guest's modules for the debug kernel"
+	guest_modules "$KOBJ" "$OUT/modules-debug" "$TOP/tests/modules/kmemdump_scenario" \
+		"$TOP/tests/modules/kmemdump_bench"
 	snapshot "$KOBJ" "$OUT/modules-debug" "$OUT/snap-debug"
 fi
 
@@ -380,6 +397,14 @@ python3 "$TOP/scripts/bench-report.py" report "$OUT" "$OUT/snap-prod/obj/vmlinux
 if [ -n "$SMOKE" ]; then
 	python3 "$TOP/scripts/bench-report.py" smoke "$OUT" || die "bench smoke failed, see $OUT"
 	log "bench smoke ok in $((end - start)) s ($OUT)"
+	exit 0
+fi
+# --kernel: the kernel-side section and its targets; docs/bench/ is left
+# as it is (the capture tables there come from a whole run), and so is the
+# context-switch bench.
+if [ "$MODE" = kernel ]; then
+	python3 "$TOP/scripts/bench-report.py" kernel-section "$OUT/results.md"
+	log "done in $((end - start)) s; $OUT/results.md (docs/bench/ not touched: a whole make bench copies it)"
 	exit 0
 fi
 mkdir -p "$TOP/docs/bench"
