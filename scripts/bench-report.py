@@ -573,11 +573,13 @@ def yn(v):
 
 
 def kernel_bench(path):
-    rows, boot = [], None
+    """rows, boot, info and the backend active before the module loaded
+    (run.sh's KMD-REGIONS-BEFORE line) of one kernel-side boot."""
+    rows, boot, backend = [], None, None
     try:
         text = open(path, errors="replace").read()
     except OSError:
-        return rows, boot, None
+        return rows, boot, None, backend
     info = before = None
     for l in text.splitlines():
         m = re.search(r"KMD-BENCH op=(\S+) present=(\d+) n=(\d+)(?: median_ns=(\d+) min_ns=(\d+) max_ns=(\d+))?", l)
@@ -596,12 +598,12 @@ def kernel_bench(path):
         m = re.search(r"kmemdump: (\d+) static regions registered in (\d+) ns", l)
         if m:
             boot = (int(m[1]), int(m[2]))
-        m = re.search(r"KMD-REGIONS-BEFORE: (\d+)/", l)
+        m = re.search(r"KMD-REGIONS-BEFORE: (\d+)/\S*(?: backend (\S+))?", l)
         if m:
-            before = int(m[1])
+            before, backend = int(m[1]), m[2]
     if info is not None and before is not None:
         info["debugfs_before"] = before
-    return rows, boot, info
+    return rows, boot, info, backend
 
 
 def memory(out, vmlinux, capacity, kernel="prod"):
@@ -862,6 +864,15 @@ def cmd_capture_report(argv):
     return 0
 
 
+# The kernel-side runs (bench.sh kernel_run): key, column name, in a
+# sentence. prod and debug boot without ivshmem (kmemdump's default, no-op
+# backend); prod-table with the minidump table over ivshmem, the backend a
+# real device has (kmemdump_ivshmem), as the capture runs set it up.
+KERNELS = {"prod": "prod", "prod-table": "prod + minidump table", "debug": "debug"}
+KERNEL_NAMES = {"prod": "prod kernel", "prod-table": "prod kernel with the minidump table",
+                "debug": "debug kernel"}
+TABLE_BACKEND = "kmemdump_ivshmem"
+
 # Kernel-side ratio targets (issue 20): (what, numerator op, denominator
 # op, limit). The register/unregister ones compare 200 regions present
 # with the kernel's own (the lowest point); the kvmalloc one compares the
@@ -878,7 +889,7 @@ def kernel_targets(kern):
     """[(ratio, numerator row, denominator row, met, kernel, what)] for
     every KERNEL_RATIOS entry a kernel has both figures of."""
     out = []
-    for k in ("prod", "debug"):
+    for k in KERNELS:
         rows = [r for r in kern.get(k, {}).get("rows", []) if r["n"] and r["med"]]
         for what, num, den, lim in KERNEL_RATIOS:
             nr = [r for r in rows if r["op"] == num]
@@ -921,7 +932,7 @@ def vmalloc_figures(kern):
     """[(name, kernel, figure)]: the NO_ID 4-page vmalloc region's register
     and unregister medians at each point (no target: shown beside them)."""
     out = []
-    for k in ("prod", "debug"):
+    for k in KERNELS:
         rows = kern.get(k, {}).get("rows", [])
         for r in rows:
             if r["op"] != "register_vmalloc" or not r["n"]:
@@ -955,12 +966,12 @@ def cmd_report(argv):
     ck = opt.get("--crashkernel", "?")
     ramoops = int(opt.get("--ramoops", "0x100000"), 0)
     elapsed = None if opt.get("--resumed") else opt.get("--elapsed")
-    # kernel side, both kernels
+    # kernel side, every run (KERNELS)
     kern = {}
-    for k in ("prod", "debug"):
-        rows, boot, info = kernel_bench(os.path.join(out, "runs", f"kernel-{k}-console.log"))
+    for k in KERNELS:
+        rows, boot, info, backend = kernel_bench(os.path.join(out, "runs", f"kernel-{k}-console.log"))
         if rows:
-            kern[k] = {"rows": rows, "boot": boot, "info": info}
+            kern[k] = {"rows": rows, "boot": boot, "info": info, "backend": backend}
     capacity = None
     per = {}   # (size, freeze) -> {method: {"bytes", "time"}, "check": ...}
     floors = []
@@ -1180,25 +1191,36 @@ def cmd_report(argv):
              "one page.\n")
 
     # kernel side
-    L.append("## Kernel-side costs: production kernel next to the debug (test) kernel\n")
+    L.append("## Kernel-side costs: production kernel (default backend, minidump table) next to the debug (test) kernel\n")
     def ovh(k):
         return next((r["med"] for r in kern.get(k, {}).get("rows", []) if r["op"] == "ktime_overhead"), 0) or 0
     for k in kern:
         i = kern[k]["info"]
         if i:
-            L.append(f"- {k}: table of {i['slots']} slots, {i['kernel']} used by the kernel"
+            L.append(f"- {KERNELS[k]} (backend {kern[k]['backend'] or '?'} when the module loaded): "
+                     f"table of {i['slots']} slots, {i['kernel']} used by the kernel"
                      + (f" (slots the module cannot have; debugfs listed {i['debugfs_before']} regions "
                         "before it loaded; the rest: the slots kept for the panic, and the page-table pages "
                         "the module's own buffers bring in)"
                         if i.get("debugfs_before") is not None and i["debugfs_before"] != i["kernel"] else "")
                      + ", "
                      f"one ktime_get_ns() pair {ovh(k) / 1000:.2f} µs (median, subtracted in the − clock columns).")
+    if "prod-table" in kern:
+        be = kern["prod-table"]["backend"]
+        L.append(f"- {KERNELS['prod-table']}: the production kernel again, with the minidump table over "
+                 "ivshmem as the capture runs have it (`mdfw init`, ivshmem-plain), so that every "
+                 "registration is published in the table too"
+                 + (f"; but the backend was {be}, not {TABLE_BACKEND}: **these are not the table's figures**"
+                    if be != TABLE_BACKEND else "")
+                 + ". Its backend replay rows are not the table's: the first replay into the dummy "
+                 "replaces the table backend (every region unregistered from the table), the others "
+                 "replace the default backend, as on prod; they run last.")
     L.append("")
     if kern and "debug" not in kern:
         L.append("- debug: not measured in this run (BENCH_DEBUG_KERNEL=skip); `scripts/bench.sh --kernel` "
                  "measures both kernels and regenerates this page.")
         L.append("")
-    own = ", ".join(f"{kern[k]['info']['kernel']} on the {k} kernel" for k in kern if kern[k]["info"])
+    own = ", ".join(f"{kern[k]['info']['kernel']} on the {KERNEL_NAMES[k]}" for k in kern if kern[k]["info"])
     own = own and f"regions of its own ({own})"
     if own:
         L.append("The issue asked for register/unregister with 21 and with 200 regions present. 21 can no "
@@ -1208,7 +1230,7 @@ def cmd_report(argv):
                  "own baseline plus the timed region, then 50 (the same point again when the baseline is "
                  "above 50) and 200: the module fills the table with filler regions up to that count. "
                  "Regions present at the register/unregister points: "
-                 + "; ".join(f"{k} kernel " + ", ".join(dict.fromkeys(
+                 + "; ".join(f"{KERNEL_NAMES[k]} " + ", ".join(dict.fromkeys(
                      str(r["present"]) for r in kern[k]["rows"] if r["op"] == "register"))
                      for k in kern)
                  + ". Backend replay is measured with the baseline, 50 and 200 regions registered.\n")
@@ -1228,9 +1250,18 @@ def cmd_report(argv):
         "register_vmalloc": "kmemdump_register() (NO_ID) of a 4-page vmalloc buffer",
         "unregister_vmalloc": "kmemdump_unregister() of the 4-page vmalloc buffer",
     }
-    L.append("| operation | regions present (prod/debug) | production: median [min–max] | − clock | debug (KASAN+lockdep): median [min–max] | − clock | debug / production |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    # prod, the table run if there is one, debug; each after prod with its
+    # ratio to prod.
+    cols = [k for k in KERNELS if k != "prod-table" or k in kern]
+    heads = {"prod": "production", "prod-table": "prod + minidump table", "debug": "debug (KASAN+lockdep)"}
+    rheads = {"prod-table": "table / production", "debug": "debug / production"}
+    L.append(f"| operation | regions present ({'/'.join(KERNELS[k].split()[-1] for k in cols)}) | "
+             + " | ".join(f"{heads[k]}: median [min–max] | − clock" + (f" | {rheads[k]}" if k in rheads else "")
+                          for k in cols) + " |")
+    L.append("|---|---:|" + "---:|" * (3 * len(cols) - 1))
     us = lambda v: f"{v / 1000:.2f} µs" if v < 10000 else f"{v / 1000:.1f} µs"
+    # Regions present: one figure if every kernel had the same, else each.
+    one_or_each = lambda xs: xs[0] if len(set(xs)) == 1 else "/".join(xs)
     # Rows line up by measurement point (the n-th row of an op), since the
     # kernels hold slightly different numbers of regions of their own.
     def keyed(rows):
@@ -1239,16 +1270,15 @@ def cmd_report(argv):
             i = seen[r["op"]] = seen.get(r["op"], -1) + 1
             out_[(r["op"], i)] = r
         return out_
-    prod = keyed(kern.get("prod", {}).get("rows", []))
-    dbg = keyed(kern.get("debug", {}).get("rows", []))
-    shown = {"p": set(), "d": set()}
-    for key in list(prod) + [x for x in dbg if x not in prod]:
+    ks = {k: keyed(kern.get(k, {}).get("rows", [])) for k in cols}
+    shown = {k: set() for k in cols}
+    for key in dict.fromkeys(x for k in cols for x in ks[k]):
         if key[0] == "ktime_overhead":
             continue
-        p, d = prod.get(key), dbg.get(key)
+        rs = {k: ks[k].get(key) for k in cols}
         # The 50-region point is the baseline again when the kernel holds
         # more than 50 of its own: one row for one measurement point.
-        dup = [(w, r) for w, r in (("p", p), ("d", d)) if r]
+        dup = [(w, r) for w, r in rs.items() if r]
         if dup and all((key[0], r["present"]) in shown[w] for w, r in dup):
             continue
         for w, r in dup:
@@ -1257,41 +1287,48 @@ def cmd_report(argv):
             if not r or not r["n"]:
                 return "n/a", ""
             return f"{us(r['med'])} [{us(r['min'])}–{us(r['max'])}]", us(max(r["med"] - ovh(k), 0))
-        pf, pc = fig(p, "prod")
-        df, dc = fig(d, "debug")
-        ratio = f"{d['med'] / p['med']:.1f}×" if p and d and p["n"] and d["n"] and p["med"] else "-"
-        pres = "/".join(dict.fromkeys(str(r["present"]) for r in (p, d) if r))
-        L.append(f"| {names.get(key[0], key[0])} | {pres} | {pf} | {pc} | {df} | {dc} | {ratio} |")
+        p, cells = rs["prod"], []
+        for k in cols:
+            cells += fig(rs[k], k)
+            if k in rheads:
+                r = rs[k]
+                cells.append(f"{r['med'] / p['med']:.{2 if k == 'prod-table' else 1}f}×"
+                             if p and r and p["n"] and r["n"] and p["med"] else "-")
+        pres = one_or_each([str(r["present"]) if r else "-" for r in rs.values()])
+        L.append(f"| {names.get(key[0], key[0])} | {pres} | " + " | ".join(cells) + " |")
     kt = kernel_targets(kern)
     for what, num, den, _lim in KERNEL_RATIOS:
         cells = {k: next(((r, a, b) for r, a, b, ok, kk, w in kt if kk == k and w == what), None)
-                 for k in ("prod", "debug")}
+                 for k in cols}
         if not any(cells.values()):
             continue
-        pres = "/".join(dict.fromkeys(f"{c[1]['present']} vs {c[2]['present']}" if num == den
-                                      else str(c[1]["present"]) for c in cells.values() if c))
-        pf, df = (f"{c[0]:.2f}×" if c else "n/a" for c in (cells["prod"], cells["debug"]))
-        L.append(f"| ratio: {what} | {pres} | {pf} | | {df} | | - |")
+        pres = one_or_each([(f"{c[1]['present']} vs {c[2]['present']}" if num == den
+                             else str(c[1]["present"])) if c else "-" for c in cells.values()])
+        row = []
+        for k, c in cells.items():
+            row += [f"{c[0]:.2f}×" if c else "n/a", ""] + (["-"] if k in rheads else [])
+        L.append(f"| ratio: {what} | {pres} | " + " | ".join(row) + " |")
     L.append("")
     if kt:
-        L.append("Kernel-side targets (issue 20; the goals are set on the production kernel, "
-                 "the debug kernel's figures are judged beside them). Every ratio is between the "
+        L.append("Kernel-side targets (issue 20; the goals are set on the production kernel, with "
+                 "the default backend and with the minidump table, the debug kernel's figures are "
+                 "judged beside them). Every ratio is between the "
                  "medians of one boot, the clock's own cost left in both; the wrapped and the bare "
                  "kvmalloc() pairs alternate in batches of 16 (bare first, then wrapped first, ...), "
                  "so that the host's other work falls on both.\n")
         L.append("| target | kernel | figure | met |")
         L.append("|---|---|---|:-:|")
         for r, a, b, ok, k, what in kt:
-            L.append(f"| {kernel_target_name(what, a, b)} | {k} | {kernel_target_figure(what, r, a, b)} | "
+            L.append(f"| {kernel_target_name(what, a, b)} | {KERNELS[k]} | {kernel_target_figure(what, r, a, b)} | "
                      f"{'yes' if ok else '**no**'} |")
         for name, k, fig in vmalloc_figures(kern):
-            L.append(f"| {name} | {k} | {fig} | - |")
+            L.append(f"| {name} | {KERNELS[k]} | {fig} | - |")
         L.append("")
     for k in kern:
         sl = (kern[k]["info"] or {}).get("slots_op", [])
         if sl:
             own = kern[k]["info"]["kernel"]
-            L.append(f"- {k} kernel, the vmalloc region: "
+            L.append(f"- {KERNEL_NAMES[k]}, the vmalloc region: "
                      + "; ".join(f"{x['present']} slots in use while it was registered "
                                  f"({own} of the kernel's, {x['fillers']} fillers, "
                                  f"{x['present'] - own - x['fillers']} for the buffer and its page-table pages)"
@@ -1299,7 +1336,7 @@ def cmd_report(argv):
     for k in kern:
         b = kern[k]["boot"]
         if b:
-            L.append(f"- Boot, {k} kernel: `kmemdump: {b[0]} static regions registered in {b[1]} ns`"
+            L.append(f"- Boot, {KERNEL_NAMES[k]}: `kmemdump: {b[0]} static regions registered in {b[1]} ns`"
                      + (" (below the early clock's resolution: reads as 0)" if b[1] == 0 else "") + ".")
     L.append("")
     L.append("### Memory kmemdump uses (production kernel), next to the peers' reservations\n")
@@ -1346,7 +1383,7 @@ def cmd_report(argv):
             r = one["full"]["time"]["med"] / t["med"]
             tgt.append((f"capture time ≤ 1/100 of dump-guest-memory's at 1 GiB (panic), {what}", r >= 100,
                         f"{t['med']:.1f} ms vs {one['full']['time']['med']:.0f} ms: 1/{r:,.0f}"))
-    for k in ("prod", "debug"):
+    for k in KERNELS:
         rr = [r for r in kern.get(k, {}).get("rows", []) if r["op"] in ("register", "unregister") and r["n"]]
         lowest = min((r["present"] for r in rr), default=None)
         seen_t = set()
@@ -1357,14 +1394,14 @@ def cmd_report(argv):
             if r["present"] == lowest or r["present"] >= 195:
                 tgt.append((f"{r['op']} ≤ 1 µs median with {r['present']} regions present"
                             + (f" (the kernel's own {r['present'] - 1} + the timed one)" if r["present"] == lowest else "")
-                            + f", {k} kernel",
-                            r["med"] <= 1000 if k == "prod" else None,
+                            + f", {KERNEL_NAMES[k]}",
+                            r["med"] <= 1000 if k != "debug" else None,
                             f"{r['med'] / 1000:.2f} µs under TCG ({max(r['med'] - ovh(k), 0) / 1000:.2f} µs without the clock's own cost)"
-                            + ("" if k == "prod" else "; the target is judged on the production kernel")))
+                            + ("" if k != "debug" else "; the target is judged on the production kernel")))
     for r, a, b, ok, k, what in kernel_targets(kern):
-        tgt.append((f"{kernel_target_name(what, a, b)}, {k} kernel", ok, kernel_target_figure(what, r, a, b)))
+        tgt.append((f"{kernel_target_name(what, a, b)}, {KERNEL_NAMES[k]}", ok, kernel_target_figure(what, r, a, b)))
     for name, k, fig in vmalloc_figures(kern):
-        tgt.append((f"{name}, {k} kernel", None, fig))
+        tgt.append((f"{name}, {KERNEL_NAMES[k]}", None, fig))
     L.append("| target | met | figure |")
     L.append("|---|:-:|---|")
     for name, ok, fig in tgt:
@@ -1393,7 +1430,8 @@ def cmd_report(argv):
     S += L[i:L.index("", i)] + [""]
     S += ["#### Regenerating these tables", "",
           "- `make bench` (= `scripts/bench.sh`): the crashkernel= search at every RAM size, the "
-          "kernel-side costs on the production and the debug kernel, the capture matrix, the report; "
+          "kernel-side costs on the production kernel (default backend, then the minidump table over "
+          "ivshmem) and the debug kernel, the capture matrix, the report; "
           "it copies results.md, this page and the plots to docs/bench/ (the README's Performance "
           "section is edited by hand from them).",
           "- `scripts/bench.sh --ck-search`: only the crashkernel= search (out/bench/crashkernel.txt, "
@@ -1402,7 +1440,8 @@ def cmd_report(argv):
           "- `scripts/bench.sh --kernel`: only the kernel-side costs (register/unregister at the "
           "kernel's own baseline, 50 and 200 regions, the wrapped kvmalloc()/kvfree() pair against "
           "the bare one, a 4-page vmalloc region, backend replay, boot-time registration) on "
-          "build/obj-prod and build/obj (`BENCH_DEBUG_KERNEL=build|use|skip`), then the report again "
+          "build/obj-prod (default backend, and the minidump table over ivshmem) and build/obj "
+          "(`BENCH_DEBUG_KERNEL=build|use|skip`), then the report again "
           "from the capture runs already in out/bench/runs/, in out/bench/ only; it prints the "
           "kernel-side section and its targets.",
           "- `BENCH_RESUME=1 scripts/bench.sh`: keep every run already complete (and the search's "
@@ -1445,13 +1484,19 @@ def cmd_smoke(argv):
     else:
         print("not ok bench.smoke.kernel-side")
         bad += 1
+    # The table run: its measurements ran with the minidump table's backend.
+    be = res.get("kernel", {}).get("prod-table", {}).get("backend")
+    ok = be == TABLE_BACKEND
+    bad += not ok
+    print(f"{'ok' if ok else 'not ok'} bench.smoke.kernel-side.prod-table.backend ({be})")
     # The kernel-side measurements the targets are judged on: each one ran.
-    rows = res.get("kernel", {}).get("prod", {}).get("rows", [])
-    for op in ("register", "unregister", "kvmalloc_wrapped", "kvmalloc_bare",
-               "register_vmalloc", "unregister_vmalloc"):
-        ok = any(r["op"] == op and r["n"] for r in rows)
-        bad += not ok
-        print(f"{'ok' if ok else 'not ok'} bench.smoke.kernel-side.{op}")
+    for k in ("prod", "prod-table"):
+        rows = res.get("kernel", {}).get(k, {}).get("rows", [])
+        for op in ("register", "unregister", "kvmalloc_wrapped", "kvmalloc_bare",
+                   "register_vmalloc", "unregister_vmalloc"):
+            ok = any(r["op"] == op and r["n"] for r in rows)
+            bad += not ok
+            print(f"{'ok' if ok else 'not ok'} bench.smoke.kernel-side{'.' + k if k != 'prod' else ''}.{op}")
     return 1 if bad or not res.get("per") else 0
 
 

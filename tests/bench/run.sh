@@ -2,8 +2,9 @@
 # Guest side of `make bench` (scripts/bench.sh puts it at /scenario/run.sh;
 # /init runs it with kmd.mode=scenario). kmd.bench= picks the job:
 #   kernel   time the kmemdump core with kmemdump_bench.ko (no ivshmem
-#            device: the default backend is active), print the KMD-BENCH
-#            lines from the kernel log, power off;
+#            device: the default backend is active; with one, the
+#            minidump table's: KMD-REGIONS-BEFORE names it), print the
+#            KMD-BENCH lines from the kernel log, power off;
 #   capture  the scenario's guest state (kmemdump_scenario.ko: a kmalloc
 #            marker and a 4-page vmalloc region), then freeze
 #            (kmd.freeze=panic|lockup): the host captures the frozen guest

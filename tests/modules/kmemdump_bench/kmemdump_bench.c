@@ -31,7 +31,9 @@
  * to make room for them. Nothing is asserted: the
  * host (scripts/bench.sh) only collects the figures. Run it in a guest
  * where the default (no-op) backend is active, so what is timed is the
- * kmemdump core; the replay measurement registers a dummy backend.
+ * kmemdump core, or with a real backend (scripts/bench.sh: the minidump
+ * table over ivshmem), to time it too; the replay measurement, the last,
+ * registers a dummy backend, which replaces the active one.
  *
  *   reps=N         samples per measurement (default 1001)
  *   replay_reps=N  samples for the backend replay (default 101; each one
