@@ -66,6 +66,7 @@
 #   4. on the host, QEMU gone: makedumpfile -d 31 of step 2's dump (-E, -l).
 # Results: out/bench/ (results.md, *.tsv, *.png, runs/); the table is
 # printed and copied with the plots to docs/bench/.
+# The arm64 board's capture: scripts/bench-arm64.sh, run at the end (BENCH_ARM64=0 skips it).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 SMOKE= MODE=all
@@ -439,4 +440,5 @@ cat "$OUT/results.md"
 # explanation and the figures of the last run: docs/bench/context-switch.md).
 "$TOP/scripts/bench-switch.sh" "$OUT/context-switch.md" ||
 	log "context-switch bench failed, see $BUILD/bench-switch/"
+[ "${BENCH_ARM64:-1}" = 0 ] || MDFW=$MDFW "$TOP/scripts/bench-arm64.sh" || log "arm64 capture bench failed, see $TOP/out/bench-arm64/"
 log "done in $((end - start)) s; results in $OUT, copied to docs/bench/"
