@@ -8,118 +8,57 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
-/* Read back what QEMU wrote through our descriptor wfd (tmp in dfd). */
-static int read_back(int dfd, int wfd, const char *tmp, uint8_t **out,
-		     size_t *len, char *err, size_t errlen)
+/* A new arguments object, {"fdname": CPUCAP_FDNAME} if named; NULL: c->err. */
+static json_object *new_args(struct cpucap *c, bool named)
 {
-	struct stat ws, rs;
-	uint8_t *buf;
-	int fd, ret;
+	json_object *args = json_object_new_object();
 
-	if (fstat(wfd, &ws))
-		return -errno;
-	if ((uint64_t)ws.st_size > CPUREGS_MAX_QEMU_ELF) {
-		snprintf(err, errlen, "QEMU's dump is %jd bytes, more than "
-			 "%u MiB", (intmax_t)ws.st_size,
-			 CPUREGS_MAX_QEMU_ELF >> 20);
-		return -EPROTO;
+	if (!args) {
+		c->err = -ENOMEM;
+		snprintf(c->msg, sizeof(c->msg), "out of memory");
+	} else if (named) {
+		json_object_object_add(args, "fdname",
+				       json_object_new_string(CPUCAP_FDNAME));
 	}
-	/* Our file, by name and inode: never anything planted there. */
-	fd = openat(dfd, tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &rs) || !S_ISREG(rs.st_mode) || rs.st_dev != ws.st_dev ||
-	    rs.st_ino != ws.st_ino || rs.st_size != ws.st_size) {
-		close(fd);
-		snprintf(err, errlen, "%s changed under us", tmp);
-		return -ESTALE;
-	}
-	buf = malloc((size_t)rs.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	ret = pread_full(fd, buf, (size_t)rs.st_size, 0);
-	close(fd);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*out = buf;
-	*len = (size_t)rs.st_size;
-	return 0;
+	return args;
 }
 
-static int write_notes(int dfd, const struct cpuregs *r, uint64_t *bytes)
+void cpucap_prepare(struct cpucap *c, struct qmp *q, uint64_t deadline)
 {
-	char tmp[OUT_TMP_NAME_MAX];
-	uint8_t *notes;
-	size_t len;
-	int fd, ret;
-
-	if (cpuregs_encode(r, &notes, &len))
-		return -ENOMEM;
-	fd = out_create(dfd, tmp);
-	if (fd < 0) {
-		free(notes);
-		return fd;
-	}
-	ret = write_full(fd, notes, len);
-	free(notes);
-	if (ret) {
-		out_abort(dfd, fd, tmp);
-		return ret;
-	}
-	ret = out_commit(dfd, fd, tmp, CPUREGS_FILE);
-	if (!ret)
-		*bytes = len;
-	return ret;
-}
-
-int cpucap_capture(struct qmp *q, int dfd, uint64_t deadline,
-		   uint64_t ram_base, struct cpuregs *r, uint64_t *bytes,
-		   char *err, size_t errlen)
-{
-	char tmp[OUT_TMP_NAME_MAX], perr[256];
 	json_object *args;
-	uint8_t *elf = NULL;
-	size_t len = 0;
-	int wfd, ret;
 
-	memset(r, 0, sizeof(*r));
-	*bytes = 0;
-	wfd = out_create(dfd, tmp);
-	if (wfd < 0) {
-		snprintf(err, errlen, "creating a file for QEMU's dump: %s",
-			 out_strerror(-wfd));
-		return wfd;
+	memset(c, 0, sizeof(*c));
+	c->fd = memfd_create("mdfw-cpu-regs", MFD_CLOEXEC);
+	if (c->fd < 0) {
+		c->err = -errno;
+		snprintf(c->msg, sizeof(c->msg), "creating a memory file for "
+			 "QEMU's dump: %s", strerror(-c->err));
+		return;
 	}
-	args = json_object_new_object();
-	if (!args) {
-		out_abort(dfd, wfd, tmp);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	json_object_object_add(args, "fdname",
-			       json_object_new_string(CPUCAP_FDNAME));
-	ret = qmp_execute_fd(q, "getfd", args, wfd, deadline, NULL, err,
-			     errlen);
+	args = new_args(c, true);
+	if (!args)
+		return;
+	c->err = qmp_execute_fd(q, "getfd", args, c->fd, deadline, NULL,
+				c->msg, sizeof(c->msg));
 	json_object_put(args);
-	if (ret) {
-		out_abort(dfd, wfd, tmp);
-		return ret;
-	}
-	args = json_object_new_object();
-	if (!args) {
-		out_abort(dfd, wfd, tmp);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	c->handed = !c->err;
+}
+
+void cpucap_start(struct cpucap *c, struct qmp *q, uint64_t ram_base)
+{
+	json_object *args;
+
+	if (c->err || !c->handed)
+		return;
+	args = new_args(c, false);
+	if (!args)
+		return;
 	json_object_object_add(args, "paging", json_object_new_boolean(0));
 	json_object_object_add(args, "protocol",
 			       json_object_new_string("fd:" CPUCAP_FDNAME));
@@ -127,28 +66,69 @@ int cpucap_capture(struct qmp *q, int dfd, uint64_t deadline,
 			       json_object_new_int64((int64_t)ram_base));
 	json_object_object_add(args, "length",
 			       json_object_new_int64(CPUCAP_LENGTH));
-	ret = qmp_execute(q, "dump-guest-memory", args, deadline, NULL, err,
-			  errlen);
+	c->err = qmp_send_cmd(q, "dump-guest-memory", args, -1, &c->id,
+			      c->msg, sizeof(c->msg));
 	json_object_put(args);
-	if (ret) {
-		char cerr[64];
+	c->started = c->sent = !c->err;
+}
 
-		/* QEMU may still hold the descriptor: let it go. */
-		args = json_object_new_object();
-		if (args && ret == -EPROTO) {
-			json_object_object_add(args, "fdname",
-				json_object_new_string(CPUCAP_FDNAME));
-			qmp_execute(q, "closefd", args, deadline, NULL, cerr,
-				    sizeof(cerr));
-		}
-		json_object_put(args);
-		out_abort(dfd, wfd, tmp);
+/* What QEMU wrote into our memory file, at most CPUREGS_MAX_QEMU_ELF. */
+static int read_back(int fd, uint8_t **out, size_t *len, char *err,
+		     size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf;
+	int ret;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EIO;
+	if ((uint64_t)st.st_size > CPUREGS_MAX_QEMU_ELF) {
+		snprintf(err, errlen, "QEMU's dump is %jd bytes, more than "
+			 "%u MiB", (intmax_t)st.st_size,
+			 CPUREGS_MAX_QEMU_ELF >> 20);
+		return -EPROTO;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	ret = pread_full(fd, buf, (size_t)st.st_size, 0);
+	if (ret) {
+		free(buf);
 		return ret;
 	}
-	ret = read_back(dfd, wfd, tmp, &elf, &len, err, errlen);
-	out_abort(dfd, wfd, tmp);	/* the raw dump: not kept */
+	*out = buf;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+int cpucap_finish(struct cpucap *c, struct qmp *q, uint64_t deadline,
+		  struct cpuregs *r, char *err, size_t errlen)
+{
+	char perr[256];
+	uint8_t *elf = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (c->err || !c->started) {
+		snprintf(err, errlen, "%s", c->err ? c->msg :
+			 "dump-guest-memory not sent");
+		return c->err ? c->err : -EPROTO;
+	}
+	c->started = false;
+	ret = qmp_reply(q, "dump-guest-memory", c->id, deadline, NULL, err,
+			errlen);
 	if (ret) {
-		if (ret != -EPROTO && ret != -ESTALE)
+		/* QEMU may still hold the descriptor: cpucap_release(). */
+		c->err = ret;
+		return ret;
+	}
+	c->handed = false;	/* the dump closed it */
+	ret = read_back(c->fd, &elf, &len, err, errlen);
+	if (ret) {
+		if (ret != -EPROTO)
 			snprintf(err, errlen, "reading QEMU's dump: %s",
 				 strerror(-ret));
 		return ret;
@@ -160,11 +140,57 @@ int cpucap_capture(struct qmp *q, int dfd, uint64_t deadline,
 		return -EPROTO;
 	}
 	free(elf);
-	ret = write_notes(dfd, r, bytes);
+	return 0;
+}
+
+int cpucap_write_notes(int dfd, const struct cpuregs *r, uint64_t *bytes)
+{
+	struct out_file f;
+	uint8_t *notes;
+	size_t len;
+	int ret;
+
+	if (cpuregs_encode(r, &notes, &len))
+		return -ENOMEM;
+	ret = out_open(dfd, CPUREGS_FILE, &f);
 	if (ret) {
-		snprintf(err, errlen, "writing %s: %s", CPUREGS_FILE,
-			 out_strerror(-ret));
-		cpuregs_free(r);
+		free(notes);
+		return ret;
 	}
+	ret = write_full(f.fd, notes, len);
+	free(notes);
+	if (ret) {
+		out_fail(dfd, &f);
+		return ret;
+	}
+	ret = out_close(dfd, &f);
+	if (!ret)
+		*bytes = len;
 	return ret;
+}
+
+void cpucap_release(struct cpucap *c, struct qmp *q, uint64_t deadline)
+{
+	json_object *args;
+	char cerr[64];
+
+	/*
+	 * QEMU holds the descriptor until a dump takes it: never sent, or
+	 * refused (a dump that failed may have taken it already: harmless).
+	 * A reply still in flight is dropped by the next command.
+	 */
+	if (c->handed && q && q->fd >= 0 && (!c->sent || c->err == -EPROTO)) {
+		args = json_object_new_object();
+		if (args) {
+			json_object_object_add(args, "fdname",
+				json_object_new_string(CPUCAP_FDNAME));
+			qmp_execute(q, "closefd", args, deadline, NULL, cerr,
+				    sizeof(cerr));
+			json_object_put(args);
+		}
+	}
+	c->handed = false;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
 }

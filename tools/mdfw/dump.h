@@ -3,10 +3,11 @@
  * Writing a capture, atomically: one file per accepted region,
  * manifest.tsv, capture.txt (and dump.elf, cpu_regs.notes), all mode 0600,
  * written into a fresh private directory (0700, a random name next to the
- * target, created by us), made durable at once (every file fsync()ed
- * together, in parallel: dump.c sync_private_dir()), then renamed
- * to the target name (never replacing anything there) and the parent
- * fsync()ed: the target appears whole or not at all.
+ * target, created by us) under their final names, made durable at once
+ * (every file fsync()ed together, in parallel: dump.c
+ * sync_private_dir()), then renamed to the target name (never replacing
+ * anything there) and the parent fsync()ed: the target appears whole or
+ * not at all.
  */
 #ifndef MDFW_DUMP_H
 #define MDFW_DUMP_H
@@ -25,6 +26,8 @@ struct dump_dir {
 	const char *path;	/* the target, as given */
 	char *base;		/* its last component (malloc()ed) */
 	char tmp[OUT_TMP_NAME_MAX];	/* the private directory's name */
+	bool opened;		/* dump_open_dir() was called: */
+	int open_err;		/* ... and what it returned */
 	bool published;		/* renamed to base */
 };
 
@@ -48,7 +51,12 @@ int dump_prepare(struct dump_dir *d, const char *path);
  * Create the private directory in the parent: a fresh random name
  * ".mdfw-<16 hex>.tmp", mkdirat() (fails on any existing name), opened
  * O_DIRECTORY|O_NOFOLLOW, checked to be ours, mode 0700. Turns
- * out_defer_sync() on. 0 or negative errno.
+ * out_defer_sync() on, and has a helper thread fsync() the new
+ * directory at once, in the background: that commits the file system's
+ * journal with whatever else it holds now (other programs' writes), so
+ * that the capture's own commit later holds little more than the
+ * capture. 0 or negative errno; called again, what it returned the first
+ * time.
  */
 int dump_open_dir(struct dump_dir *d);
 
@@ -71,17 +79,53 @@ void dump_discard(struct dump_dir *d);
 void dump_close_dir(struct dump_dir *d);
 
 /*
- * Copy every MD_ST_OK entry of t out of the RAM file, each to a fresh
- * temporary file renamed into place (see out_create()), in the private
- * directory. Entry mem_index,
- * if mem is not NULL, is written from mem (its bytes, already read) rather
- * than read again. An entry whose copy fails is marked MD_ST_IO_ERROR (and
- * reported); the others go on. Returns the number of such failures;
- * *bytes gets the bytes written.
+ * Fault in, before a capture (mdfw capture: before it waits for the
+ * trigger), the memory it will allocate (the staging buffer of
+ * dump_copy(), the table, the manifest's text, QMP's replies, ...): the
+ * first touch of fresh memory costs a page fault a page, ~3 ms a MiB on
+ * a loaded virtual machine. With glibc: the heap grown by 8 MiB,
+ * touched, and kept (no trimming, no mmap() for blocks up to
+ * DUMP_STAGE_MAX), so that the capture's malloc()s reuse it. A capture
+ * needing more allocates the rest as it goes. Elsewhere: nothing.
  */
-unsigned int dump_regions(struct dump_dir *d, struct md_table *t, int ram_fd,
-			  uint64_t *bytes, uint32_t mem_index,
-			  const uint8_t *mem);
+void dump_heap_reserve(void);
+
+/*
+ * The regions in host memory: one buffer for the MD_ST_OK entries that
+ * fit in DUMP_STAGE_MAX together (in table order), so that guest RAM is
+ * read at once, with no file system work in between.
+ */
+#define DUMP_STAGE_MAX	(64u << 20)
+struct dump_stage {
+	uint8_t *buf;
+	uint8_t **at;		/* per table entry: its bytes, or NULL */
+	uint32_t n;		/* entries of at (0: nothing staged) */
+};
+
+/*
+ * Copy every MD_ST_OK entry of t out of the RAM file: into s's buffer
+ * what fits there, the rest (or everything, if the buffer cannot be
+ * allocated) straight into its md file in the private directory. After
+ * this, guest RAM is not read again. Entry mem_index, if mem is not
+ * NULL, is taken from mem (its bytes, already read). An entry whose copy
+ * fails is marked MD_ST_IO_ERROR (and reported); the others go on.
+ * Returns the number of such failures; *bytes gets the bytes copied.
+ */
+unsigned int dump_copy(struct dump_dir *d, struct md_table *t, int ram_fd,
+		       struct dump_stage *s, uint64_t *bytes,
+		       uint32_t mem_index, const uint8_t *mem);
+
+/* Entry index's bytes in s (entry->size of them), or NULL. */
+const uint8_t *dump_staged(const struct dump_stage *s, uint32_t index);
+
+/*
+ * Write the md file of every entry staged in s. Failures as
+ * dump_copy()'s (the entry is no longer staged, *bytes reduced).
+ */
+unsigned int dump_write_staged(struct dump_dir *d, struct md_table *t,
+			       struct dump_stage *s, uint64_t *bytes);
+
+void dump_stage_free(struct dump_stage *s);
 
 /*
  * Write manifest.tsv: "# " comment lines from header (may be NULL; each
@@ -91,7 +135,7 @@ unsigned int dump_regions(struct dump_dir *d, struct md_table *t, int ram_fd,
 int dump_manifest(struct dump_dir *d, const struct md_table *t,
 		  const char *header);
 
-/* Write a text file (temp file, rename; fsync unless deferred). */
+/* Write a text file (out_open(): in the private directory, deferred). */
 int dump_text_file(struct dump_dir *d, const char *name, const char *text);
 
 

@@ -898,12 +898,12 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			   int odfd, const char *oname, uint64_t max_bytes,
 			   struct mdelf_result *r)
 {
-	char tmp[OUT_TMP_NAME_MAX];
+	struct out_file of;
 	size_t olen, names_off, notes_off, phend;
 	uint8_t *out = NULL, *buf = NULL;
 	uint64_t data_off, total;
 	uint32_t i, k, kept = 0, nout;
-	int ofd = -1, ret;
+	int ret;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 
@@ -1000,25 +1000,22 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 		k++;
 	}
 
-	ofd = out_create(odfd, tmp);
-	if (ofd < 0) {
-		ret = ofd;
-		ofd = -1;
+	ret = out_open(odfd, oname, &of);
+	if (ret)
 		goto fail;
-	}
-	ret = write_full(ofd, out, olen);
+	ret = write_full(of.fd, out, olen);
 	for (i = 0; !ret && i < c->nloads + nextra; i++) {
 		if (i < c->nloads && !keep[i])
 			continue;
 		ret = src->copy(src->ctx, i < c->nloads ? &c->loads[i] :
-				&extra[i - c->nloads], i, ofd, buf,
+				&extra[i - c->nloads], i, of.fd, buf,
 				COPY_CHUNK);
 	}
 	if (ret) {
-		out_abort(odfd, ofd, tmp);
+		out_fail(odfd, &of);
 		goto fail;
 	}
-	ret = out_commit(odfd, ofd, tmp, oname);
+	ret = out_close(odfd, &of);
 	if (!ret)
 		ret = out_sync_dir(odfd);
 	if (ret)

@@ -222,9 +222,10 @@ int mdelf_dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
  * PT_LOADs extra[0, nextra): the CPU sets'), the name table of them all
  * (same generation), the notes notes[0, notes_len) (the header's, or
  * them merged with the firmware's CPU registers, cpuregs.h), then the
- * PT_LOADs' bytes from src. Created as in out_create(), fsync()ed,
- * renamed, directory fsync()ed (both fsyncs not while out_defer_sync():
- * a capture syncs its directory at once). If it would be larger than max_bytes
+ * PT_LOADs' bytes from src. Created by out_open(): a temporary file
+ * fsync()ed, renamed, directory fsync()ed; while out_defer_sync() (a
+ * capture's private directory, synced at once) under its final name,
+ * not synced here. If it would be larger than max_bytes
  * (UINT64_MAX: no cap), nothing is written and r->too_large is set.
  * Returns 0, or a negative errno (message printed).
  */

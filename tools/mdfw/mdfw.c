@@ -765,18 +765,76 @@ static void hdr_free(struct hdr *h)
 }
 
 /*
- * dump.elf from this capture's entries, the CPU sets' (cs) added;
- * returns the elf= word. The bytes come from the md files just written
- * in the capture's private directory dfd, not from guest RAM again: once
- * the regions are copied out, the guest may be reset.
+ * Where dump.elf's bytes come from: the regions in host memory
+ * (dump_copy()), each the bytes of the md file of the same name, seq and
+ * size; anything not staged from its md file in the capture's private
+ * directory. Never from guest RAM again: once the regions are copied
+ * out, the guest may be reset.
  */
-static const char *write_elf(struct hdr *h, int dfd, uint64_t budget,
+struct elf_src {
+	const struct hdr *h;
+	const struct cpusets_result *cs;
+	const struct dump_stage *st;
+	struct mdelf_dir_src dir;
+};
+
+/* The staged bytes of entry v, if it is the one named l (or e). */
+static const uint8_t *staged_entry(const struct elf_src *x,
+				   const struct mdelf_tentry *v,
+				   const char *name, uint32_t seq,
+				   uint64_t size)
+{
+	if (!v || !v->ok || v->seq != seq || v->size != size ||
+	    strcmp(v->name, name))
+		return NULL;
+	return dump_staged(x->st, v->index);
+}
+
+static int elf_src_copy(void *ctx, const struct mdelf_load *l, uint32_t k,
+			int out, uint8_t *buf, size_t buflen)
+{
+	struct elf_src *x = ctx;
+	const struct mdelf_tentry *v = NULL;
+	uint32_t nloads = x->h->core.nloads;
+	const uint8_t *p;
+
+	/* The header's PT_LOAD k is entry k + 1 (the consistency rule). */
+	if (k < nloads && k + 1 < x->h->nv)
+		v = &x->h->v[k + 1];
+	else if (k >= nloads && k - nloads < x->cs->nloads &&
+		 x->cs->src[k - nloads] < x->h->nv)
+		v = &x->h->v[x->cs->src[k - nloads]];
+	p = staged_entry(x, v, l->name, l->seq, l->filesz);
+	if (p)
+		return write_full(out, p, (size_t)l->filesz);
+	return mdelf_dir_copy(&x->dir, l, k, out, buf, buflen);
+}
+
+static int elf_src_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
+			size_t len)
+{
+	struct elf_src *x = ctx;
+	const uint8_t *p = e->size == len ? staged_entry(x, e, e->name, e->seq,
+							  e->size) : NULL;
+
+	if (!p)
+		return mdelf_dir_read(&x->dir, e, buf, len);
+	memcpy(buf, p, len);
+	return 0;
+}
+
+/*
+ * dump.elf from this capture's entries, the CPU sets' (cs) added;
+ * returns the elf= word. The bytes: struct elf_src.
+ */
+static const char *write_elf(struct hdr *h, int dfd,
+			     const struct dump_stage *st, uint64_t budget,
 			     const struct cpuregs *fw, char *srcs,
 			     size_t srcslen, struct cpusets_result *cs,
 			     struct mdelf_result *er)
 {
-	struct mdelf_dir_src rs = { dfd };
-	struct mdelf_source src = { mdelf_dir_copy, &rs };
+	struct elf_src es = { h, cs, st, { dfd } };
+	struct mdelf_source src = { elf_src_copy, &es };
 	struct cpuregs_stacks stk;
 	uint8_t *merged = NULL;
 	size_t notes_len = 0;
@@ -784,7 +842,7 @@ static const char *write_elf(struct hdr *h, int dfd, uint64_t budget,
 	uint32_t k;
 	int ret;
 
-	if (cpusets_select(h->v, h->nv, mdelf_dir_read, &rs, stderr, cs))
+	if (cpusets_select(h->v, h->nv, elf_src_read, &es, stderr, cs))
 		return "failed";
 	/*
 	 * The firmware's registers where the kernel saved none, pr_pid by
@@ -826,6 +884,15 @@ static const char *write_elf(struct hdr *h, int dfd, uint64_t budget,
 
 static uint64_t deadline_s(uint64_t s);
 
+/* A capture that stops before its directory is used: none left behind. */
+static void abandon_dir(struct dump_dir *dir)
+{
+	if (!dir->opened)
+		return;
+	if (!dump_open_dir(dir))
+		dump_discard(dir);
+}
+
 /*
  * Read the table and write the dump into dir (dump_prepare()d: the target
  * is absent, its parent open). t0 is when the clock started (the trigger
@@ -834,8 +901,9 @@ static uint64_t deadline_s(uint64_t s);
 static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		   bool bar2_known, uint64_t bar2, uint64_t bar_size,
 		   const struct trigger *trg, uint64_t t0, struct qmp *q,
-		   struct dump_dir *dir)
+		   struct cpucap *cc, struct dump_dir *dir)
 {
+	struct dump_stage stage = { 0 };
 	struct cpuregs fw = { 0 };
 	char cpu_line[160] = "", cpu_err[512] = "";
 	char cpu_src[CPUREGS_MAX_CPUS + 1] = "";
@@ -861,12 +929,15 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	int rc, ret;
 
 	fds.ram = open_sized(o->ram, "RAM", &ram_file_size);
-	if (fds.ram < 0)
+	if (fds.ram < 0) {
+		abandon_dir(dir);
 		return MDFW_EXIT_IO;
+	}
 	if (ram_file_size < o->ram_size) {
 		msg("RAM file %s is %" PRIu64 " bytes, less than --ram-size %"
 		    PRIu64, o->ram, ram_file_size, o->ram_size);
 		close(fds.ram);
+		abandon_dir(dir);
 		return MDFW_EXIT_IO;
 	}
 	rc = 0;
@@ -882,12 +953,14 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		if (rc == MDFW_EXIT_IO) {
 			free(smem_snap);
 			close(fds.ram);
+			abandon_dir(dir);
 			return rc;
 		}
 	} else {
 		fds.shm = open_sized(o->shm, "shared memory", &shm_size);
 		if (fds.shm < 0) {
 			close(fds.ram);
+			abandon_dir(dir);
 			return MDFW_EXIT_IO;
 		}
 	}
@@ -913,6 +986,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		if (rc)
 			msg("%s", err);
 	}
+	phase_mark("table");
 
 	ret = dump_open_dir(dir);
 	if (ret) {
@@ -923,30 +997,55 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		goto out;
 	}
 
+	if (!rc) {
+		report_bad_entries(&t);
+		hdr_read(&h, &t, fds.ram);
+		io_errors = dump_copy(dir, &t, fds.ram, &stage, &bytes, h.index,
+				      h.buf);
+		phase_mark("regions");
+	}
+	/*
+	 * Every vCPU's registers, from QEMU (cpucap.h): dumped by QEMU
+	 * while we copied the regions.
+	 */
 	if (!rc && q) {
-		/* Every vCPU's registers, from QEMU (cpucap.h). */
-		ret = cpucap_capture(q, dir->dfd, deadline_s(QUERY_TIMEOUT_S),
-				     lay->linear ? lay->base : 0, &fw, &cpu_bytes, cpu_err, sizeof(cpu_err));
+		ret = cpucap_finish(cc, q, deadline_s(QUERY_TIMEOUT_S), &fw,
+				    cpu_err, sizeof(cpu_err));
 		if (ret) {
 			msg("warning: CPU registers from QEMU: %s", cpu_err);
 			cpu_word = "failed";
 		} else {
 			cpu_word = "ok";
-			cpuregs_manifest_line(cpu_line, sizeof(cpu_line), fw.n,
-					      cpu_bytes);
 		}
-	}
-	if (!rc) {
-		report_bad_entries(&t);
-		hdr_read(&h, &t, fds.ram);
-		io_errors = dump_regions(dir, &t, fds.ram, &bytes, h.index,
-					 h.buf);
+		phase_mark("regs");
 	}
 	/*
-	 * Every region is out of guest RAM, in host memory (the page cache
-	 * of files not synced yet): the guest may be reset from here on.
+	 * Every region and the registers are out of guest RAM and QEMU, in
+	 * host memory (a buffer, or the page cache of files not synced yet):
+	 * the guest may be reset from here on.
 	 */
 	copied_ms = (double)(mono_ns() - t0) / 1e6;
+	if (!rc) {
+		io_errors += dump_write_staged(dir, &t, &stage, &bytes);
+		if (!strcmp(cpu_word, "ok")) {
+			ret = cpucap_write_notes(dir->dfd, &fw, &cpu_bytes);
+			if (ret) {
+				snprintf(cpu_err, sizeof(cpu_err), "writing "
+					 "%s: %s", CPUREGS_FILE,
+					 out_strerror(-ret));
+				msg("warning: CPU registers from QEMU: %s",
+				    cpu_err);
+				cpu_word = "failed";
+				cpuregs_free(&fw);
+				memset(&fw, 0, sizeof(fw));
+			} else {
+				cpuregs_manifest_line(cpu_line,
+						      sizeof(cpu_line), fw.n,
+						      cpu_bytes);
+			}
+		}
+		phase_mark("files");
+	}
 	if (!rc) {
 		hdr_check(&h, &t);
 		f = open_memstream(&header, &headerlen);
@@ -979,6 +1078,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			fclose(f);
 		}
 		ret = header ? dump_manifest(dir, &t, header) : -ENOMEM;
+		phase_mark("manifest");
 		if (ret) {
 			msg("writing %s/manifest.tsv: %s", o->out,
 			    out_strerror(-ret));
@@ -1010,10 +1110,11 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		cap = o->max_bytes ? o->max_bytes :
 		      lay->ram_size > UINT64_MAX / 2 ? UINT64_MAX :
 		      2 * lay->ram_size;
-		elf_word = write_elf(&h, dir->dfd,
+		elf_word = write_elf(&h, dir->dfd, &stage,
 				     cap > bytes ? cap - bytes : 0, &fw,
 				     cpu_src, sizeof(cpu_src), &cs, &er);
 		cpusets_line(&cs, cs_line, sizeof(cs_line));
+		phase_mark("dump_elf");
 	}
 	if (strcmp(elf_word, "none") && strcmp(elf_word, "ok") &&
 	    strcmp(elf_word, "inconsistent") && rc == MDFW_EXIT_OK)
@@ -1073,6 +1174,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	if (complete) {
 		ret = text ? dump_text_file(dir, "capture.txt", text) :
 			     -ENOMEM;
+		phase_mark("capture_txt");
 		if (ret) {
 			msg("writing %s/capture.txt: %s", o->out,
 			    out_strerror(-ret));
@@ -1132,12 +1234,14 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		       "; dump.elf sources " : "", cpu_src);
 	printf("copied_ms: %.3f\n", copied_ms);
 	printf("capture_ms: %.3f\n", ms);
+	phase_print(stdout, t0);
 	printf("result: %s (exit %d)\n", result_word(rc), rc);
 out:
 	free(text);
 	free(header);
 	cpusets_free(&cs);
 	hdr_free(&h);
+	dump_stage_free(&stage);
 	cpuregs_free(&fw);
 	dump_close_dir(dir);
 	md_table_free(&t);
@@ -1247,8 +1351,8 @@ static int cmd_extract(int argc, char **argv)
 	struct trigger trg = { "none", NULL, "offline" };
 	struct dump_dir dir = { .dfd = -1, .pfd = -1 };
 	struct gpa_layout lay;
-	uint64_t t0 = mono_ns();
 	struct opts o;
+	uint64_t t0;
 	int ret;
 
 	ret = parse_opts(argc, argv, extract_opts, extract_help, &o);
@@ -1260,8 +1364,11 @@ static int cmd_extract(int argc, char **argv)
 	if (!o.have_smem && require(o.have_bar2 ? &o : NULL, "extract", "bar2"))
 		return MDFW_EXIT_USAGE;
 	ret = prepare_out("extract", &o, &dir);
+	/* The clock starts once the output is prepared, as for capture. */
+	t0 = mono_ns();
 	if (!ret)
-		ret = do_dump(&o, &lay, true, o.bar2, 0, &trg, t0, NULL, &dir);
+		ret = do_dump(&o, &lay, true, o.bar2, 0, &trg, t0, NULL, NULL,
+			      &dir);
 	dump_close_dir(&dir);
 	return ret;
 }
@@ -1408,10 +1515,13 @@ static int cmd_capture(int argc, char **argv)
 	struct dump_dir dir = { .dfd = -1, .pfd = -1 };
 	struct gpa_layout lay;
 	struct qmp q = { .fd = -1 };
-	json_object *data = NULL, *pci = NULL;
+	struct cpucap cc = { .fd = -1 };
+	json_object *data = NULL, *pci = NULL, *early = NULL;
+	int64_t pci_id = 0;
+	bool want_pci, early_ok = false;
 	uint64_t t0 = 0, bar2 = 0, bar_size = 0, shm_size;
 	uint64_t connect_deadline, greeting_deadline;
-	bool bar2_known = false, connected;
+	bool bar2_known = false, connected = false, broken = false;
 	char err[512];
 	struct opts o;
 	struct stat st;
@@ -1438,6 +1548,7 @@ static int cmd_capture(int argc, char **argv)
 	ret = prepare_out("capture", &o, &dir);
 	if (ret)
 		return ret;
+	dump_heap_reserve();
 
 	connect_deadline = deadline_s(o.connect_timeout_s);
 	greeting_deadline = connect_deadline > UINT64_MAX -
@@ -1451,6 +1562,12 @@ static int cmd_capture(int argc, char **argv)
 		dump_close_dir(&dir);
 		return MDFW_EXIT_IO;
 	}
+
+	/*
+	 * The descriptor QEMU will dump the registers into, handed over
+	 * now: not on the capture's clock (cpucap.h).
+	 */
+	cpucap_prepare(&cc, &q, deadline_s(QUERY_TIMEOUT_S));
 
 	trg.event = stopped_by(&q, err, sizeof(err));
 	if (trg.event) {
@@ -1469,6 +1586,7 @@ static int cmd_capture(int argc, char **argv)
 				    "(exited?) before a trigger event");
 			else
 				msg_errno(-ret, "capture: QMP");
+			broken = ret != -ETIMEDOUT;
 			rc = MDFW_EXIT_IO;
 			goto out;
 		}
@@ -1477,18 +1595,34 @@ static int cmd_capture(int argc, char **argv)
 						JSON_C_TO_STRING_PLAIN));
 		json_object_put(data);
 	}
+	/*
+	 * query-pci at once, before the VM is seen stopped: its answer is
+	 * used only if it comes after STOP (qmp_wait_paused(): then QEMU
+	 * ran it on the stopped VM), else it is asked again. And the
+	 * capture's private directory: its early commit (dump.h) runs while
+	 * QEMU stops the VM and answers.
+	 */
+	want_pci = !o.have_smem && !o.have_bar2;
+	if (want_pci && !strcmp(trg.how, "event") &&
+	    qmp_send_cmd(&q, "query-pci", NULL, -1, &pci_id, err, sizeof(err)))
+		pci_id = 0;
+	dump_open_dir(&dir);
 	msg("trigger: %s%s%s", trg.event, trg.data ? " " : "",
 	    trg.data ? trg.data : "");
 
 	/*
 	 * GUEST_PANICKED is emitted from the vCPU thread before the VM stop
 	 * request is processed, so other vCPUs may still run: wait until
-	 * QEMU reports the VM stopped. If it never stops (action other than
-	 * pause), dump anyway: a racy dump beats none.
+	 * QEMU reports the VM stopped (its STOP event, qmp.h). If it never
+	 * stops (action other than pause), dump anyway: a racy dump beats
+	 * none.
 	 */
 	connected = true;
-	ret = qmp_wait_paused(&q, deadline_s(PAUSE_TIMEOUT_S), err,
-			      sizeof(err));
+	/* query-status already said stopped (watchdog, guest-panicked). */
+	ret = strcmp(trg.how, "event") ? 0 :
+	      qmp_wait_paused(&q, deadline_s(PAUSE_TIMEOUT_S), pci_id, &early,
+			      &early_ok, err, sizeof(err));
+	phase_mark("paused");
 	if (ret == -ETIMEDOUT) {
 		msg("warning: VM still running %d s after %s; the dump may be "
 		    "inconsistent (use -action watchdog=pause,panic=pause)",
@@ -1496,41 +1630,67 @@ static int cmd_capture(int argc, char **argv)
 	} else if (ret) {
 		msg("warning: %s; reading the files anyway", err);
 		connected = false;
+		broken = true;
 	}
 
-	if (o.have_smem) {
-		/* The TOC is found through SMEM, in do_dump(). */
-	} else if (o.have_bar2) {
+	/*
+	 * query-pci (unless its early answer came after STOP, or is still
+	 * to come: then it will) and dump-guest-memory at once (QEMU
+	 * answers in order): the registers are dumped while we read the
+	 * table and copy the regions.
+	 */
+	if (early && !early_ok) {
+		json_object_put(early);		/* asked too early */
+		early = NULL;
+		pci_id = 0;
+	}
+	if (o.have_bar2) {
 		bar2 = o.bar2;
 		bar2_known = true;
-	} else if (connected) {
-		ret = qmp_execute(&q, "query-pci", NULL,
-				  deadline_s(QUERY_TIMEOUT_S), &pci, err,
-				  sizeof(err));
+	} else if (want_pci && !connected) {
+		msg("warning: no --bar2 and no QMP: only a region array in "
+		    "guest RAM can be found");
+	} else if (want_pci && !pci_id &&
+		   qmp_send_cmd(&q, "query-pci", NULL, -1, &pci_id, err,
+				sizeof(err))) {
+		msg("warning: %s; only a region array in guest RAM can be "
+		    "found", err);
+		pci_id = 0;
+	}
+	if (connected)
+		cpucap_start(&cc, &q, lay.linear ? lay.base : 0);
+	if (connected && want_pci && (early || pci_id)) {
+		ret = early ? qmp_reply_value(early, "query-pci", &pci, err,
+					      sizeof(err)) :
+		      qmp_reply(&q, "query-pci", pci_id,
+				deadline_s(QUERY_TIMEOUT_S), &pci, err,
+				sizeof(err));
+		early = NULL;	/* consumed */
 		if (!ret)
 			ret = qmp_find_ivshmem_bar2(pci, shm_size, &bar2,
 						    &bar_size, err,
 						    sizeof(err));
 		json_object_put(pci);
+		phase_mark("query_pci");
 		if (ret)
 			msg("warning: %s; only a region array in guest RAM "
 			    "can be found", err);
 		else
 			bar2_known = true;
-	} else {
-		msg("warning: no --bar2 and no QMP: only a region array in "
-		    "guest RAM can be found");
 	}
 
 	rc = do_dump(&o, &lay, bar2_known, bar2, bar_size, &trg, t0,
-		     connected ? &q : NULL, &dir);
+		     connected ? &q : NULL, &cc, &dir);
 
 out:
+	/* QEMU still holds our descriptor if no dump took it. */
+	cpucap_release(&cc, broken ? NULL : &q, deadline_s(QUERY_TIMEOUT_S));
 	if (o.quit && q.fd >= 0) {
 		/* QEMU may drop the connection before replying: ignore. */
 		qmp_execute(&q, "quit", NULL, deadline_s(QUERY_TIMEOUT_S),
 			    NULL, err, sizeof(err));
 	}
+	json_object_put(early);
 	qmp_close(&q);
 	dump_close_dir(&dir);
 	free(trg.data);

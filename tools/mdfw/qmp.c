@@ -198,10 +198,13 @@ static void note_event(struct qmp *q, json_object *msg)
 {
 	json_object *ev;
 
-	if (json_object_object_get_ex(msg, "event", &ev) &&
-	    json_object_is_type(ev, json_type_string) &&
-	    !strcmp(json_object_get_string(ev), "STOP"))
+	if (!json_object_object_get_ex(msg, "event", &ev) ||
+	    !json_object_is_type(ev, json_type_string))
+		return;
+	if (!strcmp(json_object_get_string(ev), "STOP"))
 		q->saw_stop = true;
+	else if (!strcmp(json_object_get_string(ev), "RESUME"))
+		q->saw_stop = false;
 }
 
 /* Send fd (if >= 0) with the first byte, as SCM_RIGHTS ancillary data. */
@@ -233,7 +236,7 @@ static int send_fd(struct qmp *q, const char *s, int fd)
 	return n == 1 ? 0 : -EIO;
 }
 
-static int qmp_send(struct qmp *q, json_object *obj, int fd)
+static int send_obj(struct qmp *q, json_object *obj, int fd)
 {
 	const char *s = json_object_to_json_string_ext(obj,
 						       JSON_C_TO_STRING_PLAIN);
@@ -262,29 +265,67 @@ static int qmp_send(struct qmp *q, json_object *obj, int fd)
 	return send(q->fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -ECONNRESET;
 }
 
-static int execute(struct qmp *q, const char *cmd, json_object *args,
-		   int fd, uint64_t deadline, json_object **ret, char *err,
-		   size_t errlen)
+int qmp_send_cmd(struct qmp *q, const char *cmd, json_object *args, int fd,
+		 int64_t *id, char *err, size_t errlen)
 {
 	json_object *req = json_object_new_object();
-	int64_t id = q->next_id++;
 	int r;
 
 	if (!req)
 		return -ENOMEM;
+	*id = q->next_id++;
 	json_object_object_add(req, "execute", json_object_new_string(cmd));
 	if (args)
 		json_object_object_add(req, "arguments", json_object_get(args));
-	json_object_object_add(req, "id", json_object_new_int64(id));
-	r = qmp_send(q, req, fd);
+	json_object_object_add(req, "id", json_object_new_int64(*id));
+	r = send_obj(q, req, fd);
 	json_object_put(req);
-	if (r) {
+	if (r)
 		snprintf(err, errlen, "QMP %s: sending: %s", cmd, strerror(-r));
-		return r;
+	return r;
+}
+
+/* The id of a reply, or 0 (an event, or no integer id). */
+static int64_t reply_id(json_object *msg)
+{
+	json_object *jid;
+
+	if (json_object_object_get_ex(msg, "event", NULL) ||
+	    !json_object_object_get_ex(msg, "id", &jid) ||
+	    !json_object_is_type(jid, json_type_int))
+		return 0;
+	return json_object_get_int64(jid);
+}
+
+int qmp_reply_value(json_object *msg, const char *cmd, json_object **ret,
+		    char *err, size_t errlen)
+{
+	json_object *val;
+	int r = 0;
+
+	if (json_object_object_get_ex(msg, "return", &val)) {
+		if (ret)
+			*ret = json_object_get(val);
+	} else if (json_object_object_get_ex(msg, "error", &val)) {
+		snprintf(err, errlen, "QMP %s failed: %.300s", cmd,
+			 json_object_to_json_string(val));
+		r = -EPROTO;
+	} else {
+		snprintf(err, errlen, "QMP %s: unexpected reply %.300s",
+			 cmd, json_object_to_json_string(msg));
+		r = -EPROTO;
 	}
+	json_object_put(msg);
+	return r;
+}
+
+int qmp_reply(struct qmp *q, const char *cmd, int64_t id, uint64_t deadline,
+	      json_object **ret, char *err, size_t errlen)
+{
+	int r;
 
 	for (;;) {
-		json_object *msg, *jid, *val;
+		json_object *msg;
 		uint64_t rx;
 
 		r = qmp_recv(q, deadline, &msg, &rx);
@@ -295,32 +336,22 @@ static int execute(struct qmp *q, const char *cmd, json_object *args,
 				 strerror(-r));
 			return r;
 		}
-		if (json_object_object_get_ex(msg, "event", NULL)) {
-			note_event(q, msg);
-			json_object_put(msg);
-			continue;
-		}
-		if (!json_object_object_get_ex(msg, "id", &jid) ||
-		    !json_object_is_type(jid, json_type_int) ||
-		    json_object_get_int64(jid) != id) {
-			json_object_put(msg);	/* not ours: stale reply */
-			continue;
-		}
-		if (json_object_object_get_ex(msg, "return", &val)) {
-			if (ret)
-				*ret = json_object_get(val);
-			json_object_put(msg);
-			return 0;
-		}
-		if (json_object_object_get_ex(msg, "error", &val))
-			snprintf(err, errlen, "QMP %s failed: %.300s", cmd,
-				 json_object_to_json_string(val));
-		else
-			snprintf(err, errlen, "QMP %s: unexpected reply %.300s",
-				 cmd, json_object_to_json_string(msg));
-		json_object_put(msg);
-		return -EPROTO;
+		note_event(q, msg);
+		if (reply_id(msg) == id)
+			return qmp_reply_value(msg, cmd, ret, err, errlen);
+		json_object_put(msg);	/* an event, or a stale reply */
 	}
+}
+
+static int execute(struct qmp *q, const char *cmd, json_object *args,
+		   int fd, uint64_t deadline, json_object **ret, char *err,
+		   size_t errlen)
+{
+	int64_t id;
+	int r;
+
+	r = qmp_send_cmd(q, cmd, args, fd, &id, err, errlen);
+	return r ? r : qmp_reply(q, cmd, id, deadline, ret, err, errlen);
 }
 
 int qmp_execute(struct qmp *q, const char *cmd, json_object *args,
@@ -369,16 +400,57 @@ int qmp_wait_event(struct qmp *q, const char *const *names, uint64_t deadline,
 	}
 }
 
-int qmp_wait_paused(struct qmp *q, uint64_t deadline, char *err,
+int qmp_wait_paused(struct qmp *q, uint64_t deadline, int64_t pending,
+		    json_object **reply, bool *after_stop, char *err,
 		    size_t errlen)
 {
-	for (;;) {
-		json_object *st = NULL, *running;
+	const uint64_t poll_ns = QMP_PAUSE_POLL_MS * UINT64_C(1000000);
+	uint64_t ask = mono_ns() + poll_ns, rx;
+	int64_t status = 0;	/* query-status in flight */
+
+	if (reply)
+		*reply = NULL;
+	while (!q->saw_stop) {
+		json_object *msg, *st, *running;
+		int64_t id;
 		bool up;
 		int r;
 
-		r = qmp_execute(q, "query-status", NULL, deadline, &st, err,
-				errlen);
+		if (!status && mono_ns() >= ask) {
+			r = qmp_send_cmd(q, "query-status", NULL, -1, &status,
+					 err, errlen);
+			if (r)
+				return r;
+		}
+		r = qmp_recv(q, status || ask > deadline ? deadline : ask,
+			     &msg, &rx);
+		if (r == -ETIMEDOUT && mono_ns() < deadline)
+			continue;
+		if (r == -ETIMEDOUT) {
+			snprintf(err, errlen, "VM still running");
+			return r;
+		}
+		if (r) {
+			snprintf(err, errlen, "QMP: waiting for STOP: %s",
+				 r == -ECONNRESET ? "QEMU closed the "
+				 "connection" : r == -EPROTO ? "malformed "
+				 "message from QEMU" : strerror(-r));
+			return r;
+		}
+		note_event(q, msg);
+		id = reply_id(msg);
+		if (id && id == pending && reply && !*reply) {
+			*reply = msg;	/* STOP came before it, or not */
+			*after_stop = q->saw_stop;
+			continue;
+		}
+		if (!id || id != status) {
+			json_object_put(msg);	/* an event, stray reply */
+			continue;
+		}
+		status = 0;
+		st = NULL;
+		r = qmp_reply_value(msg, "query-status", &st, err, errlen);
 		if (r)
 			return r;
 		up = !json_object_object_get_ex(st, "running", &running) ||
@@ -386,12 +458,9 @@ int qmp_wait_paused(struct qmp *q, uint64_t deadline, char *err,
 		json_object_put(st);
 		if (!up)
 			return 0;
-		if (mono_ns() >= deadline) {
-			snprintf(err, errlen, "VM still running");
-			return -ETIMEDOUT;
-		}
-		poll(NULL, 0, 1);	/* the capture clock runs */
+		ask = mono_ns() + poll_ns;
 	}
+	return 0;
 }
 
 static bool get_int(json_object *obj, const char *key, int64_t *v)

@@ -100,6 +100,38 @@ uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static struct {
+	const char *name;
+	uint64_t ns;
+} phases[PHASE_MAX];
+static unsigned int n_phases;
+
+void phase_mark(const char *name)
+{
+	if (n_phases < PHASE_MAX) {
+		phases[n_phases].name = name;
+		phases[n_phases].ns = mono_ns();
+		n_phases++;
+	}
+}
+
+void phase_print(FILE *f, uint64_t t0)
+{
+	uint64_t prev = t0;
+	unsigned int i;
+
+	if (!n_phases)
+		return;
+	fputs("phases_ms:", f);
+	for (i = 0; i < n_phases; i++) {
+		uint64_t ns = phases[i].ns >= prev ? phases[i].ns - prev : 0;
+
+		fprintf(f, " %s=%.3f", phases[i].name, (double)ns / 1e6);
+		prev = phases[i].ns;
+	}
+	fputc('\n', f);
+}
+
 int pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	uint8_t *p = buf;
@@ -279,10 +311,101 @@ void out_abort(int dfd, int fd, const char *tmp)
 }
 
 static bool sync_deferred;
+static mode_t saved_umask;
+static struct out_kept *kept;
+static unsigned int n_kept, cap_kept, kept_open;
 
 void out_defer_sync(bool on)
 {
+	if (on == sync_deferred)
+		return;
 	sync_deferred = on;
+	if (on) {
+		saved_umask = umask(077);
+		return;
+	}
+	umask(saved_umask);
+	while (n_kept--)
+		if (kept[n_kept].fd >= 0)
+			close(kept[n_kept].fd);
+	free(kept);
+	kept = NULL;
+	n_kept = cap_kept = kept_open = 0;
+}
+
+unsigned int out_deferred(const struct out_kept **k)
+{
+	*k = kept;
+	return n_kept;
+}
+
+/* Keep f for the sync: its descriptor, or (past OUT_KEEP_FDS) its name. */
+static int keep_file(struct out_file *f)
+{
+	struct out_kept *k;
+
+	if (n_kept == cap_kept) {
+		unsigned int ncap = cap_kept ? 2 * cap_kept : 128;
+
+		k = realloc(kept, ncap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		kept = k;
+		cap_kept = ncap;
+	}
+	if (kept_open == OUT_KEEP_FDS) {
+		int fd = f->fd;
+
+		f->fd = -1;
+		if (close(fd))
+			return -errno;
+	} else {
+		kept_open++;
+	}
+	k = &kept[n_kept++];
+	snprintf(k->name, sizeof(k->name), "%s", f->name);
+	k->fd = f->fd;
+	return 0;
+}
+
+int out_open(int dfd, const char *name, struct out_file *f)
+{
+	f->fd = -1;
+	if (strlen(name) >= sizeof(f->name))
+		return -ENAMETOOLONG;
+	strcpy(f->name, name);
+	if (!sync_deferred) {
+		f->fd = out_create(dfd, f->tmp);
+		return f->fd < 0 ? f->fd : 0;
+	}
+	test_kill_point();
+	f->fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		       O_CLOEXEC, 0600);
+	return f->fd < 0 ? -errno : 0;
+}
+
+int out_close(int dfd, struct out_file *f)
+{
+	int ret;
+
+	if (!sync_deferred)
+		return out_commit(dfd, f->fd, f->tmp, f->name);
+	ret = keep_file(f);
+	if (ret)
+		out_fail(dfd, f);
+	return ret;
+}
+
+void out_fail(int dfd, struct out_file *f)
+{
+	if (!sync_deferred) {
+		out_abort(dfd, f->fd, f->tmp);
+		return;
+	}
+	if (f->fd >= 0)
+		close(f->fd);
+	test_kill_point();
+	unlinkat(dfd, f->name, 0);
 }
 
 int out_sync_dir(int dfd)
@@ -298,14 +421,9 @@ int out_commit(int dfd, int fd, const char *tmp, const char *name)
 	struct stat st;
 	int ret = 0;
 
-	if (!sync_deferred) {
-		test_kill_point();
-		if (fsync(fd))
-			ret = -errno;
-	} else {
-		/* Start its writeback now; dump.h syncs it with the rest. */
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	}
+	test_kill_point();
+	if (fsync(fd))
+		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
 	/*

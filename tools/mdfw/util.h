@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Process exit codes; the README and `mdfw --help` document them. */
@@ -39,6 +40,16 @@ bool parse_u64(const char *s, uint64_t *out);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t mono_ns(void);
 
+/*
+ * Capture phases: phase_mark(name) stamps the end of a phase with
+ * mono_ns() (at most PHASE_MAX stamps, names static strings);
+ * phase_print() writes "phases_ms: name=ms ..." (each phase's own time,
+ * from the previous stamp or from t0) to f, if anything was stamped.
+ */
+#define PHASE_MAX	32
+void phase_mark(const char *name);
+void phase_print(FILE *f, uint64_t t0);
+
 /* Full-length pread/write; return 0 or a negative errno. Short pread = -EIO. */
 int pread_full(int fd, void *buf, size_t len, uint64_t off);
 int write_full(int fd, const void *buf, size_t len);
@@ -53,29 +64,58 @@ size_t pad4(size_t n);
 void set_err(char *err, size_t errlen, const char *fmt, ...) MDFW_PRINTF(3, 4);
 
 /*
- * Output files. Every file mdfw writes is created under a fresh,
- * unpredictable name (".mdfw-<16 hex>.tmp") in the directory dfd with
+ * Output files. Every file mdfw writes is created with
  * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, so nothing planted in the
  * directory (symlink, hard link, FIFO, another user's file) is ever opened
- * for writing; then renamed into place by out_commit().
+ * for writing. In a directory that is not the capture's own (mdfw elf
+ * --dir), under a fresh, unpredictable name (".mdfw-<16 hex>.tmp"),
+ * fsync()ed and renamed into place by out_commit().
  */
 #define OUT_TMP_NAME_MAX	32
+/* Longest name given to out_open(). */
+#define OUT_NAME_MAX		48
 /* errno-style code for "a non-regular file is at the final name". */
 #define MDFW_ENOTREG		4096
 
 /*
  * Deferred durability. A capture writes into a directory of its own,
- * fresh and private (dump.h): its files are not fsync()ed one by one
- * (one fsync is one journal commit and cache flush: ~70 files cost ~70 of
- * them): out_commit() only starts the file's writeback
- * (sync_file_range), and the whole directory is made durable at once
- * (dump.c: its files fsync()ed together, in parallel) before
- * it is renamed into place. While on, out_commit() and out_sync_dir() do
- * not fsync; everything else (fresh names, O_EXCL, renames) is the same.
+ * fresh and private (dump.h), made durable at once and renamed into place
+ * whole: while on, out_open() creates each file under its final name
+ * (O_EXCL: nothing there is replaced; the umask is 077 meanwhile, so the
+ * mode is exactly 0600 with no fchmod()), and out_close() neither fsyncs
+ * nor closes it: the descriptor is kept (the first OUT_KEEP_FDS; later
+ * files by name) for dump.c, which fsyncs them all together
+ * (out_deferred()). out_sync_dir() does nothing. Off: closes what is
+ * kept, restores the umask.
  */
+#define OUT_KEEP_FDS		256
 void out_defer_sync(bool on);
 /* fsync the directory dfd, unless deferred. 0 or negative errno. */
 int out_sync_dir(int dfd);
+
+/* A file written while deferred: its descriptor, or -1 (then by name). */
+struct out_kept {
+	int fd;
+	char name[OUT_NAME_MAX];
+};
+/* The files written while deferred, in order; their number. */
+unsigned int out_deferred(const struct out_kept **k);
+
+/* A file being written (out_open() .. out_close() or out_fail()). */
+struct out_file {
+	int fd;
+	char name[OUT_NAME_MAX];
+	char tmp[OUT_TMP_NAME_MAX];	/* not deferred: temporary name */
+};
+/* Create name in dfd for writing (see above). 0 or negative errno. */
+int out_open(int dfd, const char *name, struct out_file *f);
+/*
+ * The file is written: deferred, kept for the sync; otherwise
+ * out_commit(). 0 or negative errno (the file is then removed).
+ */
+int out_close(int dfd, struct out_file *f);
+/* It could not be written: close and remove it. */
+void out_fail(int dfd, struct out_file *f);
 
 /*
  * Test hook, for the kill-point test (tests/test_atomic.py): every step
@@ -92,7 +132,8 @@ int out_tmp_name(char tmp[OUT_TMP_NAME_MAX]);
 /* Create the temporary file; its name goes to tmp. fd or negative errno. */
 int out_create(int dfd, char tmp[OUT_TMP_NAME_MAX]);
 /*
- * fsync and close fd (always closed), then rename tmp to name in dfd,
+ * Not deferred: fsync and close fd (always closed), then rename tmp to
+ * name in dfd,
  * refusing (-MDFW_ENOTREG) if something other than a regular file is at
  * name; the temporary file is removed on any failure. 0 or negative errno.
  */

@@ -125,8 +125,9 @@ def extract_killed_anywhere():
 
 
 def capture_killed_anywhere():
-    """capture against the fake QEMU: cpu_regs.notes (QEMU writes through
-    a descriptor into the private directory) is part of the capture."""
+    """capture against the fake QEMU: cpu_regs.notes (from what QEMU
+    writes through a descriptor into mdfw's memory file) is part of the
+    capture."""
     import test_cpuregs as C
     from test_qmp import capture, finish
     with tempfile.TemporaryDirectory() as tmp:

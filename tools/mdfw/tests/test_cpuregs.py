@@ -52,6 +52,9 @@ class RegsQemu(FakeQemu):
         if cmd == "getfd":
             check(self.fds, "getfd without a file descriptor")
             self.named[args["fdname"]] = self.fds.pop()
+            # What mdfw passes: an anonymous memory file, in no directory.
+            self.fd_target = os.readlink("/proc/self/fd/%d" %
+                                         self.named[args["fdname"]])
         elif cmd == "closefd":
             os.close(self.named.pop(args["fdname"]))
         elif cmd == "dump-guest-memory":
@@ -137,6 +140,7 @@ def lockup_all_from_qemu():
         names = [c for c, _ in q.commands]
         check(names.index("getfd") < names.index("dump-guest-memory") <
               names.index("quit"), names)
+        check(q.fd_target.startswith("/memfd:mdfw-cpu-regs"), q.fd_target)
         # cpu_regs.notes: exactly QEMU's two NT_PRSTATUS notes.
         with open(os.path.join(g.out, "cpu_regs.notes"), "rb") as f:
             check(f.read() == b"".join(G.prstatus(c + 1, qemu_regs(c))

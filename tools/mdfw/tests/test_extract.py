@@ -205,6 +205,19 @@ def nested_entries_copied():
         check(kv["bad"] == "0" and kv["result"] == "ok", kv)
 
 
+def many_files():
+    """More md files than descriptors kept open for the sync (dump.c):
+    the rest reopened by name, every one durable and whole."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ents = [("Kf%d" % i, i % 3, 0x1000 + 0x40 * i, 0x40 + i % 7)
+                for i in range(600)]
+        g = Guest(tmp, ents)
+        r = g.extract()
+        verify(g, ["ok"] * len(ents), r, 0)
+        check(r.stderr == "", r.stderr)
+        check_no_leftovers(tmp)
+
+
 def repeated_range_bounded():
     """A table naming the same memory again and again: --max-bytes
     (default: the RAM size) bounds what is copied; the rest too-large."""
@@ -516,7 +529,7 @@ if __name__ == "__main__":
     tap = Tap()
     for t in (mixed_table_partial_dump, all_good_and_rerun,
               max_bytes_cap, nested_entries_copied,
-              repeated_range_bounded, array_in_guest_ram, region_count_too_big, unusable_tables,
+              many_files, repeated_range_bounded, array_in_guest_ram, region_count_too_big, unusable_tables,
               init_command, symlink_not_followed, usage_and_io_errors,
               existing_targets_refused, incomplete_capture_leaves_nothing,
               parent_dir_warnings, case_collision_refused):
