@@ -529,7 +529,7 @@ def load_kv(path):
 
 
 def manifest(path):
-    """(registered bytes of every valid entry, bytes of kmemdump's own elf_header)."""
+    """(registered bytes of every valid entry, bytes of kmemdump's own KELF_HEADER)."""
     total = header = 0
     try:
         rows = manifest_rows(path)
@@ -540,7 +540,7 @@ def manifest(path):
             continue
         size = int(r[4], 16)
         total += size
-        if r[1] == "elf_header":
+        if r[1] == "KELF_HEADER":
             header += size
     return total, header
 
@@ -1187,7 +1187,7 @@ def cmd_report(argv):
         L.append(f"| {size} | {reg:,} | {hd:,} | {pay:,} | {cap:,} | {cap - pay:,} B ({(cap - pay) / pay * 100:.1f} %) |")
     L.append("")
     L.append("*registered* = the sizes in the minidump table the firmware read (manifest.tsv, the panic "
-             "runs), kmemdump's own `elf_header` region included; the goal is captured ≤ payload × 1.01 + "
+             "runs), kmemdump's own `KELF_HEADER` region included; the goal is captured ≤ payload × 1.01 + "
              "one page.\n")
 
     # kernel side
@@ -1349,7 +1349,7 @@ def cmd_report(argv):
     if mem["sizes"]:
         L.append(f"| dynamic: struct qcom_md_table (devm_kzalloc) | {mem['sizes'][0]:,} |")
     if hdr_bytes:
-        L.append(f"| dynamic: core image ELF header buffer (`elf_header` region) | {hdr_bytes:,} |")
+        L.append(f"| dynamic: core image ELF header buffer (`KELF_HEADER` region) | {hdr_bytes:,} |")
     L.append(f"| **total in RAM (data + dynamic; code excluded)** | **{kmd_total:,}** |")
     if mem["capacity"]:
         L.append(f"| shared table, in the ivshmem BAR (firmware memory, not RAM): 4096 + {mem['capacity']} × 40 | {4096 + mem['capacity'] * 40:,} |")

@@ -37,7 +37,7 @@ echo
 echo "== the firmware's capture ($(grep -E '^trigger=' "$run/dump/capture.txt"))"
 # Free entries (INVA, "invalid-marker") are the table's holes: not shown.
 awk -F'\t' '!/^#/ && $1 != "index" && $6 != "invalid-marker" {
-	printf "  %-14s seq %-2s %-18s %7s bytes  %s\n", $2, $3, $4, $5, $6 }' \
+	printf "  %-15s seq %-2s %-18s %7s bytes  %s\n", $2, $3, $4, $5, $6 }' \
 	"$run/dump/manifest.tsv"
 echo "  header: $(sed -n 's/^header=//p' "$run/dump/capture.txt")"
 echo

@@ -79,13 +79,13 @@ details() {	# details FILE [N]: the last N lines of FILE as "# " lines
 	tail -n "${2:-15}" "$1" | sed 's/^/# /'
 }
 
-if [ ! -s "$dump" ] && [ -f "$run/dump/md_elf_header.BIN" ]; then
+if [ ! -s "$dump" ] && [ -f "$run/dump/md_KELF_HEADER.BIN" ]; then
 	"$MDFW" elf --dir "$run/dump" > "$tmp/elf.log" 2>&1
 	echo "# mdfw elf --dir: exit $?"
 	details "$tmp/elf.log"
 fi
 if [ ! -s "$dump" ]; then
-	report "not ok" dump-elf "no $dump (did the guest register elf_header?)"
+	report "not ok" dump-elf "no $dump (did the guest register KELF_HEADER?)"
 	exit 1
 fi
 report ok dump-elf "$dump"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Build a synthetic kmemdump minidump directory out of a full QEMU dump, as
-the kernel's elf_header region would describe it, to exercise 'mdfw elf' and
+the kernel's KELF_HEADER region would describe it, to exercise 'mdfw elf' and
 check-dump.sh before (or independently of) the guest kernel's support:
 
     synth_from_full.py FULL.elf VMLINUX OUTDIR [--no-stack]
@@ -12,7 +12,7 @@ layout variables crash reads at startup (page_offset_b, vmalloc_base,
 vmemmap_base) and, found through the page tables from each CPU's PRSTATUS
 stack pointer, the vmalloc'ed kernel stacks (panic_stack, one seq per
 page). Notes: QEMU's NT_PRSTATUS and VMCOREINFO notes plus an NT_PRPSINFO.
-Writes OUTDIR/md_elf_header.BIN and OUTDIR/md_<name>[.<seq>].BIN.
+Writes OUTDIR/md_KELF_HEADER.BIN and OUTDIR/md_<name>[.<seq>].BIN.
 """
 import os
 import struct

@@ -26,7 +26,7 @@ RUNDIR/pauses.tsv. Prints "ok|not ok scenario.random-instant.CHECK":
   pauses          every stop/extract/cont worked, no WATCHDOG or
                   GUEST_PANICKED event (the guest never froze by itself)
   consistent      every capture: mdfw exit not 2/3/5, and the ELF header
-                  region (elf_header, the first valid entry) describes
+                  region (KELF_HEADER, the first valid entry) describes
                   exactly the other valid entries but the CPU sets
                   (KTASK<c>, KSTACK<c>_<i>: each CPU's current task, at
                   the table's tail, not in the header), in table order: same
@@ -256,11 +256,11 @@ class Capture:
         return b''.join(open(os.path.join(self.d, f), 'rb').read() for _, f in parts)
 
     def check_header(self, rows):
-        if rows[0]['name'] != 'elf_header':
-            self.consistent.append(f"first valid entry is {rows[0]['name']}, not elf_header")
-        hdr = self.region('elf_header')
+        if rows[0]['name'] != 'KELF_HEADER':
+            self.consistent.append(f"first valid entry is {rows[0]['name']}, not KELF_HEADER")
+        hdr = self.region('KELF_HEADER')
         if hdr is None:
-            self.consistent.append('no whole elf_header region')
+            self.consistent.append('no whole KELF_HEADER region')
             return
         h = parse_header(hdr)
         self.generation = h['generation']
@@ -268,7 +268,7 @@ class Capture:
         if h['problems'] and not h['loads']:
             return
         table = [(r['name'], int(r['seq']), int(r['address'], 16), int(r['size'], 16))
-                 for r in rows if r['name'] != 'elf_header' and not is_cpu_set_entry(r['name'])]
+                 for r in rows if r['name'] != 'KELF_HEADER' and not is_cpu_set_entry(r['name'])]
         loads = [ld[:4] for ld in h['loads']]
         if table != loads:
             tset, lset = collections.Counter(table), collections.Counter(loads)
@@ -292,7 +292,7 @@ class Capture:
     def check_storm(self, rows, known):
         # What locates the scenario module (its struct module, its section
         # attributes) is no storm buffer.
-        hdr = self.region('elf_header')
+        hdr = self.region('KELF_HEADER')
         known = known | (module_regions([ld for ld in pt_loads(hdr) if ld['name'] not in known],
                                         self.region, self.console) if hdr else set())
         chunks = collections.defaultdict(dict)   # name -> seq -> (bytes, size)
@@ -344,8 +344,10 @@ class Capture:
             self.vmalloc += s['kind'] == 2
             nbad = len(self.bytes) + len(self.current)
             if s['id']:
-                if name != f"dyn{s['id']}":
-                    self.current.append(f"{name}: the owner registered it as dyn{s['id']}")
+                # kmemdump_register() names it after the function: pcs_thread.
+                if name != f"pcs_thread_{s['id']}":
+                    self.current.append(f"{name}: the owner registered it as "
+                                        f"pcs_thread_{s['id']}")
             elif st['inside'] != PCS_IN_REG | slot:
                 self.current.append(f'{name}: slot {slot} of cpu {cpu} has no ID and no '
                                     f"registration is in progress (inside {st['inside']:#x})")
@@ -356,7 +358,7 @@ class Capture:
             for k, s in enumerate(st['slots']):
                 if s['nonce'] and s['id'] and st['inside'] != PCS_IN_UNREG | k \
                         and (cpu, s['nonce']) not in seen:
-                    self.present.append(f"cpu {cpu} slot {k}: dyn{s['id']} "
+                    self.present.append(f"cpu {cpu} slot {k}: pcs_thread_{s['id']} "
                                         f"({s['len']} bytes) registered but not captured")
 
     def problems(self):
@@ -463,7 +465,7 @@ def main():
         return 2
     ncpus = int(m.group(2))
     print(f'# booted and storming after {time.monotonic() - t0:.1f} s: {m.group(0)}', flush=True)
-    known = ({'elf_header', 'panic_task', 'panic_stack', 'cpu_sets'} |
+    known = ({'KELF_HEADER', 'panic_task', 'panic_stack', 'cpu_sets'} |
              set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', con)) |
              set(re.findall(r'kmemdump_scenario: region (\S+) ', con)))
 

@@ -84,6 +84,16 @@ marker = re.search(r'kmd\.marker=(\S+)', console)
 mk = byname.get('marker', [])
 check('marker', len(mk) == 1 and marker is not None and
       region_bytes(mk[0][0]) == marker.group(1).encode() + b'\0', f'marker regions {mk}')
+# Names say what a region holds (issue 21): the module's own, the kernel's
+# (Qualcomm's where it has one), never a bare dynamic ID.
+names = {r['name'] for r in rows if r['status'] == 'ok'}
+bad = sorted(n for n in names if re.fullmatch(r'dyn\d+', n) or
+             not re.fullmatch(r'[A-Za-z0-9_]{3,15}', n))
+check('names', not bad and mk and mk[0][0] == 'marker' and
+      os.path.exists(os.path.join(dump, 'md_marker.BIN')) and
+      {'KELF_HEADER', 'KSPERCPU0', 'KISTACK0', 'jiffies_64', 'panic_cpu'} <= names,
+      f'bad names {bad[:5]}, marker {mk}, missing '
+      f"{sorted({'KELF_HEADER', 'KSPERCPU0', 'KISTACK0', 'jiffies_64', 'panic_cpu'} - names)}")
 vm = byname.get('vmalloc', [])
 vb = region_bytes(vm[0][0]) if vm else None
 check('vmalloc-byte-exact', len(vm) == 1 and vm[0][1] >= 3 * 4096 and vb == pattern(vm[0][1]),
@@ -118,7 +128,7 @@ known = ({r[0] for r in regs} | {'panic_task', 'panic_stack', 'cpu_sets', 'panic
          set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
 # Page-table pages (pgt<N>) come and go with the regions they translate;
 # what locates the scenario module comes with its insmod.
-hdr = region_bytes('elf_header')
+hdr = region_bytes('KELF_HEADER')
 known |= (module_regions([ld for ld in pt_loads(hdr) if ld['name'] not in known],
                          region_bytes, console) if hdr else set())
 # The CPU sets (KTASK<c>, KSTACK<c>_<i>) are each CPU's current task.
@@ -174,7 +184,7 @@ print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) o
          else ''))
 # Qualcomm users build a core by concatenating the blobs in table order:
 # the ELF header region's offsets must make that a valid core.
-if any(r['name'] == 'elf_header' for r in rows):
+if any(r['name'] == 'KELF_HEADER' for r in rows):
     import subprocess
     cat = os.path.join(rundir, 'concatenated.elf')
     with open(cat, 'wb') as f:
@@ -192,7 +202,7 @@ if any(r['name'] == 'elf_header' for r in rows):
         if not os.path.exists(path) or \
                 core[ld['offset']:ld['offset'] + ld['size']] != open(path, 'rb').read():
             wrong.append(f"{ld['name']}.{ld['seq']}")
-    check('concatenated-core', res.returncode == 0 and rows[0]['name'] == 'elf_header'
+    check('concatenated-core', res.returncode == 0 and rows[0]['name'] == 'KELF_HEADER'
           and loads and not wrong,
           f'{wrong[:5]} ' + ' '.join((res.stdout + res.stderr).strip().splitlines()[-1:]))
     os.unlink(cat)

@@ -8,7 +8,7 @@
  * own CPU-state notes. mdfw keeps the NT_PRSTATUS notes, in CPU order, as
  * the file cpu_regs.notes (raw ELF notes, nothing else) next to the
  * region files, and merges them into dump.elf's PT_NOTE: for each CPU,
- * the kernel's NT_PRSTATUS (from the elf_header region) when the kernel
+ * the kernel's NT_PRSTATUS (from the KELF_HEADER region) when the kernel
  * saved registers there (non-zero pr_reg: the panic path's crash notes),
  * else the firmware's. A note named "MDFW" (type CPUREGS_NT_SOURCE) then
  * records each CPU's source, one byte per CPU: 'k' kernel, 'f' firmware

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Parse the kernel's ELF core header region (md_elf_header.BIN) and
+ * Parse the kernel's ELF core header region (md_KELF_HEADER.BIN) and
  * assemble dump.elf from a dump directory. See elf.h for the format.
  *
  * The header region comes from a crashed (possibly corrupt or hostile)
@@ -585,7 +585,7 @@ int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 				PRIu32 "): p_offset 0x%" PRIx64 ", expected 0x%"
 				PRIx64 " (%s)", k + 1, l->name, l->seq,
 				l->offset, expect, k ? "previous p_offset + "
-				"p_filesz" : "the elf_header entry's size");
+				"p_filesz" : "the KELF_HEADER entry's size");
 			return -1;
 		}
 		if (l->filesz > UINT64_MAX - expect) {
@@ -630,7 +630,7 @@ int mdelf_cpusets_last(struct mdelf_tentry *v, uint32_t nv, uint32_t *nord)
 	return 0;
 }
 
-void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
+void mdKELF_HEADER_line(char *out, size_t len, const struct mdelf_core *c,
 		       const char *inconsistency)
 {
 	if (inconsistency)
@@ -1321,12 +1321,12 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	r->nloads = c.nloads;
 	r->generation = c.generation;
 	if (mdelf_check(&c, v, nv, err, sizeof(err))) {
-		mdelf_header_line(line, sizeof(line), &c, err);
+		mdKELF_HEADER_line(line, sizeof(line), &c, err);
 		msg("%s; %s not written", line, MDELF_OUT_FILE);
 		rc = MDFW_EXIT_INCONSISTENT;
 		goto out;
 	}
-	mdelf_header_line(line, sizeof(line), &c, NULL);
+	mdKELF_HEADER_line(line, sizeof(line), &c, NULL);
 	printf("%s\n", line);
 
 	keep = calloc(c.nloads ? c.nloads : 1, sizeof(*keep));

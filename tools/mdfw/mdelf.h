@@ -2,10 +2,10 @@
 /*
  * (Named mdelf.h, not elf.h: with -I. an elf.h here would shadow glibc's.)
  *
- * The ELF core header that kmemdump keeps as the region "elf_header"
- * (md_elf_header.BIN), and assembling dump.elf from a dump directory.
+ * The ELF core header that kmemdump keeps as the region "KELF_HEADER"
+ * (md_KELF_HEADER.BIN), and assembling dump.elf from a dump directory.
  *
- * md_elf_header.BIN (size H) holds: Elf64_Ehdr (ET_CORE, EM_X86_64),
+ * md_KELF_HEADER.BIN (size H) holds: Elf64_Ehdr (ET_CORE, EM_X86_64),
  * e_phnum = 1 + nloads program headers at offset 64: phdr[0] PT_NOTE whose
  * data are the last p_filesz bytes of the region, phdr[1..] one PT_LOAD per
  * physically contiguous chunk of every other registered region, p_offset
@@ -19,9 +19,9 @@
  *
  * Protocol v2 consistency rule (mdelf_check()): the valid table entries in
  * table order, CPU-set entries (KTASK<c>, KSTACK<c>_<i>: table.h) skipped,
- * are elf_header seq 0, then one entry per PT_LOAD in PT_LOAD order with
+ * are KELF_HEADER seq 0, then one entry per PT_LOAD in PT_LOAD order with
  * the same name and seq, address == p_paddr, size == p_filesz; PT_LOAD
- * 1's p_offset is the elf_header entry's size and each next one the
+ * 1's p_offset is the KELF_HEADER entry's size and each next one the
  * previous p_offset + p_filesz. The CPU sets' PT_LOADs are mdfw's
  * (cpusets.h): dump.elf has them after the header's.
  *
@@ -37,13 +37,13 @@
 
 #include "cpuregs.h"
 
-#define MDELF_HDR_FILE		"md_elf_header.BIN"
+#define MDELF_HDR_FILE		"md_KELF_HEADER.BIN"
 #define MDELF_OUT_FILE		"dump.elf"
 #define MDELF_NAMES_MAGIC	"KMDNAMES"
 #define MDELF_NAMES_HDR		24	/* magic, count, entsize, generation */
 #define MDELF_NAMES_ENTSIZE	24
 #define MDELF_NAME_LEN		16
-#define MDELF_HDR_NAME		"elf_header"
+#define MDELF_HDR_NAME		"KELF_HEADER"
 /* Refuse header regions (and notes/name areas of cores) above this. */
 #define MDELF_MAX_HDR		(64u << 20)
 /* mdfw info: cap on the notes of all PT_NOTE segments together. */
@@ -72,7 +72,7 @@ struct mdelf_notes {
 	size_t vmcoreinfo_len;
 };
 
-/* A parsed md_elf_header.BIN. */
+/* A parsed md_KELF_HEADER.BIN. */
 struct mdelf_core {
 	uint64_t hsize;			/* size of the header region */
 	const struct cpuregs_arch *arch;	/* from e_machine */
@@ -165,7 +165,7 @@ int mdelf_cpusets_last(struct mdelf_tentry *v, uint32_t nv, uint32_t *nord);
  * "header: generation G, N loads, consistent", or with inconsistency set,
  * "header: generation G: INCONSISTENT: <inconsistency>".
  */
-void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
+void mdKELF_HEADER_line(char *out, size_t len, const struct mdelf_core *c,
 		       const char *inconsistency);
 
 /*
@@ -262,7 +262,7 @@ int mdelf_dir_cpuregs(int dfd, const char *src_path,
 
 /*
  * mdfw elf: assemble an ELF core from the dump directory src_dfd (path
- * src_path, for messages) as its manifest.tsv lists it: md_elf_header.BIN
+ * src_path, for messages) as its manifest.tsv lists it: md_KELF_HEADER.BIN
  * and the md files of this capture's dumped entries; the consistency rule
  * must hold. Writes oname in odfd (see mdelf_write_core_notes()). Prints
  * the "header: ..." line on stdout (or on stderr if inconsistent);
@@ -275,7 +275,7 @@ int mdelf_dir_cpuregs(int dfd, const char *src_path,
  * Returns an mdfw exit code: 0 (all PT_LOADs written), 4 (written, some
  * dropped; or larger than max_bytes, not written), 5 (header and table
  * inconsistent: nothing written), 3 (header or manifest unusable: nothing
- * written), 2 (I/O error, including a missing md_elf_header.BIN or
+ * written), 2 (I/O error, including a missing md_KELF_HEADER.BIN or
  * manifest.tsv: nothing written). The firmware's CPU registers
  * (mdelf_dir_cpuregs()) are merged into the notes; listed but unusable,
  * they are left out with a warning (exit 4).

@@ -76,7 +76,7 @@ static const char main_help[] =
 "Sizes and addresses: decimal or 0x-hex, optional suffix K/M/G/T (x1024^n).\n"
 "\n"
 "Guest data is hostile input: the work is linear in the bytes read, and\n"
-"each input is capped: at most 1024 table entries; the elf_header region\n"
+"each input is capped: at most 1024 table entries; the KELF_HEADER region\n"
 "at most 64 MiB and 4096 NT_PRSTATUS; QEMU's register dump at most 16 MiB,\n"
 "4096 CPUs, its PT_NOTEs together at most its size; the cpu_sets\n"
 "descriptor at most 4096 records, 64 stack chunks a set; manifest.tsv at\n"
@@ -104,7 +104,7 @@ static const char main_help[] =
 "  capture.txt          key=value: trigger, copied_ms, written_ms, counts,\n"
 "                       header, generation, elf, result, cpu_regs,\n"
 "                       cpu_sets\n"
-"  dump.elf             if the guest registered elf_header and its header\n"
+"  dump.elf             if the guest registered KELF_HEADER and its header\n"
 "                       agrees with the table: an ELF core of the dumped\n"
 "                       regions, and of the usable CPU sets (each CPU's\n"
 "                       current task; see 'mdfw elf --help')\n"
@@ -167,11 +167,11 @@ static const char elf_help[] =
 "Usage: mdfw elf --dir DIR [--out FILE] [--max-bytes N]\n"
 "\n"
 "Assemble an ELF core (default DIR/dump.elf) from a capture directory as\n"
-"its manifest.tsv lists it: md_elf_header.BIN, the ELF core header kmemdump\n"
-"keeps as region elf_header, and the md files of the dumped entries its\n"
+"its manifest.tsv lists it: md_KELF_HEADER.BIN, the ELF core header kmemdump\n"
+"keeps as region KELF_HEADER, and the md files of the dumped entries its\n"
 "KMDNAMES table names (md files the manifest does not list as dumped are\n"
 "never used). The header and the manifest's valid entries must obey the\n"
-"protocol v2 rule (elf_header first, then one entry per PT_LOAD in order,\n"
+"protocol v2 rule (KELF_HEADER first, then one entry per PT_LOAD in order,\n"
 "same name, seq, address and size, p_offsets concatenating the md files);\n"
 "prints 'header: generation G, N loads, consistent', or exits 5 with\n"
 "'INCONSISTENT: <first mismatch>' and writes nothing. Output: ELF header,\n"
@@ -199,9 +199,9 @@ static const char elf_help[] =
 "\n"
 "  --max-bytes N   do not write a dump.elf larger than N (exit 4)\n"
 "\n"
-"Exit 3: md_elf_header.BIN is not a valid header (a repeated (name, seq)\n"
+"Exit 3: md_KELF_HEADER.BIN is not a valid header (a repeated (name, seq)\n"
 "included) or manifest.tsv is malformed (nothing written).\n"
-"Exit 2: no manifest.tsv, no dumped elf_header, unreadable files.\n";
+"Exit 2: no manifest.tsv, no dumped KELF_HEADER, unreadable files.\n";
 
 static const char info_help[] =
 "Usage: mdfw info [--check] FILE\n"
@@ -643,7 +643,7 @@ static const char *result_word(int rc)
 
 /* What became of the guest's ELF core header in this capture. */
 enum hdr_state {
-	HDR_NONE,		/* no valid elf_header entry: no core image */
+	HDR_NONE,		/* no valid KELF_HEADER entry: no core image */
 	HDR_NOT_DUMPED,		/* a valid one, but rejected or not copied */
 	HDR_UNUSABLE,		/* dumped, but not a valid header */
 	HDR_INCONSISTENT,	/* valid, but the table says otherwise */
@@ -652,7 +652,7 @@ enum hdr_state {
 
 struct hdr {
 	enum hdr_state state;
-	uint32_t index;		/* the elf_header entry */
+	uint32_t index;		/* the KELF_HEADER entry */
 	uint8_t *buf;		/* its bytes, read once */
 	struct mdelf_core core;
 	/*
@@ -664,7 +664,7 @@ struct hdr {
 	char line[768];		/* "header: ..." */
 };
 
-/* Find the elf_header entry and read its bytes (before the dump). */
+/* Find the KELF_HEADER entry and read its bytes (before the dump). */
 static void hdr_read(struct hdr *h, const struct md_table *t, int ram_fd)
 {
 	const struct md_entry *e;
@@ -749,10 +749,10 @@ static void hdr_check(struct hdr *h, const struct md_table *t)
 		return;
 	}
 	if (mdelf_check(&h->core, h->v, h->nv, err, sizeof(err))) {
-		mdelf_header_line(h->line, sizeof(h->line), &h->core, err);
+		mdKELF_HEADER_line(h->line, sizeof(h->line), &h->core, err);
 		h->state = HDR_INCONSISTENT;
 	} else {
-		mdelf_header_line(h->line, sizeof(h->line), &h->core, NULL);
+		mdKELF_HEADER_line(h->line, sizeof(h->line), &h->core, NULL);
 		h->state = HDR_CONSISTENT;
 	}
 }

@@ -2,7 +2,7 @@
 /*
  * Scanning guest bytes in time linear in their number, and counting it.
  *
- * Everything mdfw parses from a capture (the elf_header region's notes,
+ * Everything mdfw parses from a capture (the KELF_HEADER region's notes,
  * QEMU's dump-guest-memory ELF, a core given to 'mdfw info') may be
  * hostile. The rule: the work spent on an input is linear in the bytes
  * read, each input has a documented size cap. scan_work counts the bytes

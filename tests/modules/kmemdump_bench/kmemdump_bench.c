@@ -78,7 +78,7 @@ static u64 *samples;
 static void *vbuf;		/* the vmalloc region */
 
 static int dummy_register(struct kmemdump_backend *be, enum kmemdump_uid id,
-			  const void *vaddr, size_t size)
+			  const char *name, const void *vaddr, size_t size)
 {
 	return 0;
 }

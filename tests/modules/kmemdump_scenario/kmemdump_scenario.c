@@ -75,13 +75,22 @@ static u8 pattern(size_t i)
 	return (u8)(i * 131 + (i >> 12) * 17 + 7);
 }
 
-/* Register @p (plain API: we want the ID) and tell the host about it. */
-static int track(void *p, size_t size, const char *what)
+/*
+ * Register @p as @what (@n >= 0: "<what>_<n>"), a name that says what it
+ * holds, and tell the host about it.
+ */
+static int track(void *p, size_t size, const char *what, int n)
 {
 	struct page *pg = is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
 	phys_addr_t pa = page_to_phys(pg) + offset_in_page(p);
 	char name[KMEMDUMP_NAME_LEN];
-	int id = kmemdump_register(p, size);
+	int id;
+
+	if (n >= 0)
+		snprintf(name, sizeof(name), "%s_%d", what, n);
+	else
+		strscpy(name, what, sizeof(name));
+	id = kmemdump_register_named(name, p, size);
 
 	if (id < 0) {
 		pr_info("not registered %s %zu: %d\n", what, size, id);
@@ -311,7 +320,7 @@ static int pcs_start(void)
 	pcs_state->nr_cpus = cpu_to_le32(nr_cpu_ids);
 	pcs_state->slots = cpu_to_le32(PCS_SLOTS);
 	pcs_state->cpu_size = cpu_to_le32(sizeof(struct pcs_cpu));
-	pcs_state_id = track(pcs_state, size, "stormstate");
+	pcs_state_id = track(pcs_state, size, "stormstate", -1);
 	if (pcs_state_id < 0)
 		return pcs_state_id;
 	for_each_online_cpu(cpu) {
@@ -568,14 +577,14 @@ static int __init scenario_init(void)
 	memcpy(marker_buf, marker, len);
 	for (i = 0; i < vpages * PAGE_SIZE; i++)
 		vbuf[i] = pattern(i);
-	marker_id = track(marker_buf, len, "marker");
-	vbuf_id = track(vbuf, vpages * PAGE_SIZE, "vmalloc");
+	marker_id = track(marker_buf, len, "marker", -1);
+	vbuf_id = track(vbuf, vpages * PAGE_SIZE, "vmalloc", -1);
 	for (i = 0; i < extra; i++) {
 		extra_bufs[i] = kzalloc(EXTRA_SIZE, GFP_KERNEL);
 		if (!extra_bufs[i])
 			continue;
 		snprintf(extra_bufs[i], EXTRA_SIZE, "extra-%03zu", i);
-		extra_ids[i] = track(extra_bufs[i], EXTRA_SIZE, "extra");
+		extra_ids[i] = track(extra_bufs[i], EXTRA_SIZE, "extra", i);
 	}
 
 	for (i = 0; i < min(storm, STORM_MAX); i++)

@@ -55,7 +55,7 @@ def hostile_seeds():
     pr = G.prstatus(1, [0x1000] * 27)
     empty = struct.pack("<III", 0, 0, 1)        # a 12-byte note, type 1
     # 2 MiB of all-zero note headers, then one real note: the kernel's
-    # header region (elf_header) and a file for 'mdfw info'.
+    # header region (KELF_HEADER) and a file for 'mdfw info'.
     n = (2 << 20) // 12
     names = G.MAGIC + struct.pack("<IIQ", 0, 24, 1)
     head = ehdr(64, 1) + note_phdr(144, 12 + len(pr)) + names
@@ -112,7 +112,7 @@ def cpusets_seeds():
 def main():
     # layout 0: 8 MiB split at 4 MiB (RAM at 0 and at 4 GiB)
     put("table", "valid", table_input(0, 0, [
-        ("elf_header", 0, 0x100000, 0x2000), ("prb", 0, 0x3000, 0x8),
+        ("KELF_HEADER", 0, 0x100000, 0x2000), ("prb", 0, 0x3000, 0x8),
         ("dyn4", 0, 0x5000, 0x1000), ("dyn4", 1, GIB4 + 0x7000, 0x800),
         ("gone", 0, 0, 0, {"valid": INVA})]))
     put("table", "bad", table_input(1, 0x1800, [
@@ -150,7 +150,7 @@ def main():
         region("x", 0, 0x40001000, 0x10), size=0x4000,
         part=(0x1000, 0x2000), base=0x5fc00000))
     put("manifest", "capture", G.manifest_text(
-        [("elf_header", 0, 0x100000, len(hdr), "ok")] +
+        [("KELF_HEADER", 0, 0x100000, len(hdr), "ok")] +
         [(l.name, l.seq, l.paddr, l.size, "ok") for l in loads] +
         [("\\x2e\\x2e", 0, 0, 0, "invalid-marker"),
          ("", 0, 0, 0, "invalid-marker"),

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Independent encoder of kmemdump's ELF core header region (md_elf_header.BIN)
+"""Independent encoder of kmemdump's ELF core header region (md_KELF_HEADER.BIN)
 and of md_* dump directories, for tests (see tools/mdfw/mdelf.h): protocol
 v2, name table "KMDNAMES", le32 count, le32 entsize 24, le64 generation.
 
@@ -80,7 +80,7 @@ def default_notes(ncpus=2):
 
 def header_region(loads, notes=None, max_phdrs=None, page=4096,
                   names=True, names_gap=0, ehdr_patch=None, generation=1):
-    """The bytes of md_elf_header.BIN as the kernel lays it out.
+    """The bytes of md_KELF_HEADER.BIN as the kernel lays it out.
 
     max_phdrs: phdr slots reserved (>= 1 + len(loads)); names_gap: extra
     8-byte words between the reserved phdr space and the name table;
@@ -150,11 +150,11 @@ def manifest_text(rows):
 
 
 def write_md_dir(path, hdr, loads, skip=(), manifest=True, rows=None):
-    """md_elf_header.BIN plus one md file per load (except names in skip),
-    and manifest.tsv listing elf_header then the loads, all "ok" (or rows,
+    """md_KELF_HEADER.BIN plus one md file per load (except names in skip),
+    and manifest.tsv listing KELF_HEADER then the loads, all "ok" (or rows,
     see manifest_text), unless manifest is False."""
     os.makedirs(path, exist_ok=True)
-    with open(os.path.join(path, "md_elf_header.BIN"), "wb") as f:
+    with open(os.path.join(path, "md_KELF_HEADER.BIN"), "wb") as f:
         f.write(hdr)
     for l in loads:
         if l.fname in skip:
@@ -162,7 +162,7 @@ def write_md_dir(path, hdr, loads, skip=(), manifest=True, rows=None):
         with open(os.path.join(path, l.fname), "wb") as f:
             f.write(l.data)
     if rows is None:
-        rows = [("elf_header", 0, HDR_PADDR, len(hdr), "ok")] + [
+        rows = [("KELF_HEADER", 0, HDR_PADDR, len(hdr), "ok")] + [
             (l.name, l.seq, l.paddr, l.size, "ok") for l in loads]
     if manifest:
         with open(os.path.join(path, "manifest.tsv"), "w") as f:

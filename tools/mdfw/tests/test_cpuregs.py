@@ -88,7 +88,7 @@ def core_guest(tmp, kernel_saved=()):
                          kernel_saved else None) for c in range(2)]
     knotes += [G.prpsinfo(), G.vmcoreinfo(G.DEFAULT_VMCOREINFO)]
     hdr = G.header_region(loads, notes=knotes, generation=5)
-    g = Guest(tmp, [("elf_header", 0, E.HDR_AT, len(hdr))] + list(regions))
+    g = Guest(tmp, [("KELF_HEADER", 0, E.HDR_AT, len(hdr))] + list(regions))
     g.ram[E.HDR_AT:E.HDR_AT + len(hdr)] = hdr
     with open(g.ram_path, "wb") as f:
         f.write(g.ram)

@@ -151,7 +151,7 @@ TEST(select_order_and_stacks)
 	uint32_t i;
 
 	nv = 0;
-	ent("elf_header", 0, 0x1000, 0x1000, true);
+	ent("KELF_HEADER", 0, 0x1000, 0x1000, true);
 	/* CPU 1 before CPU 0 in the table, set 1 before set 0. */
 	set_ents(1, 1, 2);
 	set_ents(1, 0, 2);
@@ -263,7 +263,7 @@ TEST(select_unusable_descriptor)
 
 	/* No descriptor, no CPU-set entries: nothing, silently. */
 	nv = 0;
-	ent("elf_header", 0, 0x1000, 0x1000, true);
+	ent("KELF_HEADER", 0, 0x1000, 0x1000, true);
 	ent("KTASK", 0, 0x1000, 0x1000, true);	/* not a CPU set's name */
 	CHECK(cpusets_select(v, nv, rd, NULL, stderr, &r) == 0 &&
 	      r.state == CPUSETS_NONE && !r.nloads);

@@ -109,7 +109,7 @@ def build(tmp, cpus, desc=None, notes=None, entries=None, desc_at=DESC_AT,
         ents.append(("cpu_sets", 0, desc_at, len(desc)))
     hdr = G.header_region(loads, notes=notes or kernel_notes(),
                           generation=5)
-    ents = [("elf_header", 0, HDR_AT, len(hdr))] + ents + (
+    ents = [("KELF_HEADER", 0, HDR_AT, len(hdr))] + ents + (
         set_entries(cpus) if entries is None else entries)
     g = T.Guest(tmp, ents)
     g.ram[HDR_AT:HDR_AT + len(hdr)] = hdr

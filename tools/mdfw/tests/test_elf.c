@@ -324,7 +324,7 @@ static uint32_t table_for(struct mdelf_tentry *v)
 	uint32_t i;
 
 	memset(v, 0, sizeof(*v) * (NLOADS + 2));
-	strcpy(v[0].name, "elf_header");
+	strcpy(v[0].name, "KELF_HEADER");
 	v[0].size = H;
 	v[0].addr = 0x100000;
 	for (i = 0; i < NLOADS; i++) {
@@ -373,7 +373,7 @@ TEST(consistency_rule)
 	MISMATCH(v[0].size = H + 1, "PT_LOAD 1 (linux_banner seq 0): p_offset");
 	MISMATCH(t = v[0]; v[0] = v[1]; v[1] = t,
 		 "first valid table entry (index 1) is linux_banner");
-	MISMATCH(v[0].seq = 1, "is elf_header seq 1, not elf_header seq 0");
+	MISMATCH(v[0].seq = 1, "is KELF_HEADER seq 1, not KELF_HEADER seq 0");
 	MISMATCH(n = 0, "no valid table entry");
 	mdelf_core_free(&c);
 
@@ -424,7 +424,7 @@ TEST(consistency_rule_skips_cpu_sets)
 	CHECKF(mdelf_check(&c, w, n, err, sizeof(err)) == 0, "%s", err);
 	/* Reordered: the header's entries first, in order, then the rest. */
 	CHECK(mdelf_cpusets_last(w, n, &nord) == 0 && nord == NLOADS + 1);
-	CHECK(!strcmp(w[0].name, "elf_header"));
+	CHECK(!strcmp(w[0].name, "KELF_HEADER"));
 	for (i = 0; i < NLOADS; i++)
 		CHECK(!strcmp(w[i + 1].name, names[i]) &&
 		      w[i + 1].seq == seqs[i]);
@@ -439,7 +439,7 @@ TEST(consistency_rule_skips_cpu_sets)
 	n = table_for(v);
 	strcpy(v[n++].name, "ktask1");
 	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1);
-	/* Only CPU-set entries: no elf_header. */
+	/* Only CPU-set entries: no KELF_HEADER. */
 	memset(v, 0, sizeof(v));
 	strcpy(v[0].name, "KTASK0");
 	CHECK(mdelf_check(&c, v, 1, err, sizeof(err)) == -1 &&

@@ -128,10 +128,10 @@ def elf_missing_and_io():
         r = run(["elf", "--dir", tmp])
         check(r.returncode == 2 and "manifest.tsv" in r.stderr, r.stderr)
         with open(os.path.join(tmp, "manifest.tsv"), "w") as f:
-            f.write(G.manifest_text([("elf_header", 0, 0x1000, 4096,
+            f.write(G.manifest_text([("KELF_HEADER", 0, 0x1000, 4096,
                                       "ok")]))
         r = run(["elf", "--dir", tmp])
-        check(r.returncode == 2 and "md_elf_header.BIN" in r.stderr,
+        check(r.returncode == 2 and "md_KELF_HEADER.BIN" in r.stderr,
               r.stderr)
         check(run(["elf", "--dir", os.path.join(tmp, "nope")]).returncode
               == 2)
@@ -160,9 +160,9 @@ def elf_missing_and_io():
         os.unlink(os.path.join(tmp, "dump.elf"))
         check(run(["elf", "--dir", tmp]).returncode == 0)
         # ... and one at the header's name is not read through.
-        os.unlink(os.path.join(tmp, "md_elf_header.BIN"))
+        os.unlink(os.path.join(tmp, "md_KELF_HEADER.BIN"))
         os.symlink(os.path.join(tmp, "dump.elf"),
-                   os.path.join(tmp, "md_elf_header.BIN"))
+                   os.path.join(tmp, "md_KELF_HEADER.BIN"))
         check(run(["elf", "--dir", tmp]).returncode == 2)
 
 
@@ -239,7 +239,7 @@ def elf_rejects_corrupt_headers():
             check(not os.path.exists(os.path.join(tmp, "dump.elf")), desc)
             # info on the raw header must not crash either.
             r = run(["info", "--check",
-                     os.path.join(tmp, "md_elf_header.BIN")])
+                     os.path.join(tmp, "md_KELF_HEADER.BIN")])
             check(r.returncode in (0, 3), "%s: info rc %d %s" %
                   (desc, r.returncode, r.stderr))
 
@@ -292,7 +292,7 @@ def info_rejects_inconsistent_cores():
 
 
 def extract_writes_dump_elf():
-    """mdfw extract on a fake guest whose table has elf_header first."""
+    """mdfw extract on a fake guest whose table has KELF_HEADER first."""
     import test_extract as T
     with tempfile.TemporaryDirectory() as tmp:
         regions = [("linux_banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000,
@@ -307,7 +307,7 @@ def extract_writes_dump_elf():
             hdr = bytearray(G.header_region(loads))
             if corrupt:
                 hdr[0] = 0
-            ents = [("elf_header", 0, 0x100000, len(hdr))] + regions
+            ents = [("KELF_HEADER", 0, 0x100000, len(hdr))] + regions
             g = T.Guest(sub, ents)
             g.ram[0x100000:0x100000 + len(hdr)] = hdr
             for n, s, a, sz in regions:
@@ -349,7 +349,7 @@ def core_guest(tmp, regions=REGIONS, table=None, hdr_patch=None, gen=5,
     hdr = bytearray(G.header_region(loads, generation=gen))
     if hdr_patch:
         hdr_patch(hdr)
-    hent = ("elf_header", 0, HDR_AT, len(hdr))
+    hent = ("KELF_HEADER", 0, HDR_AT, len(hdr))
     ents = [hent] + list(regions) if table is None else table(hent)
     g = T.Guest(tmp, ents)
     g.ram[HDR_AT:HDR_AT + len(hdr)] = hdr
@@ -426,7 +426,7 @@ def mismatch_variants():
          "PT_LOAD 3 (dyn4 seq 1): p_offset 0x10000"),
         ("header not first", dict(table=lambda h: [R[0], h] + R[1:]),
          "first valid table entry (index 0) is linux_banner seq 0, not "
-         "elf_header"),
+         "KELF_HEADER"),
         ("paddr in the header wrong", dict(hdr_patch=ph(2, "paddr", 0x5800)),
          "p_paddr 0x5800"),
     ]
@@ -515,12 +515,12 @@ def disk_fill_self_references_refused():
     to make a 19.7 MB dump.elf under --max-bytes 0x20000."""
     with tempfile.TemporaryDirectory() as tmp:
         n = 300
-        fake = [G.Load("elf_header", 0, DMAP + HDR_AT, HDR_AT,
+        fake = [G.Load("KELF_HEADER", 0, DMAP + HDR_AT, HDR_AT,
                        bytes(0x10000))] * n
         hdr = bytearray(G.header_region(fake, page=0x10000))
         check(len(hdr) == 0x10000, len(hdr))
         import test_extract as T
-        g = T.Guest(tmp, [("elf_header", 0, HDR_AT, len(hdr))])
+        g = T.Guest(tmp, [("KELF_HEADER", 0, HDR_AT, len(hdr))])
         g.ram[HDR_AT:HDR_AT + len(hdr)] = hdr
         with open(g.ram_path, "wb") as f:
             f.write(g.ram)

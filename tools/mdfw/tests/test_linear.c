@@ -13,7 +13,7 @@
  *    last non-zero note, so that "is the rest zero padding?" is asked at
  *    every note and the answer is "no" only at the very end: through
  *    mdelf_parse_notes(), mdelf_parse_header() (extract/capture: the
- *    elf_header region), mdfw_info(), the cpuregs note walk
+ *    KELF_HEADER region), mdfw_info(), the cpuregs note walk
  *    (cpuregs_merge(), cpuregs_find_source()) and QEMU's
  *    dump-guest-memory ELF (cpuregs_from_qemu_elf());
  *  - QEMU's ELF with many PT_NOTEs over the same notes, also through
@@ -187,7 +187,7 @@ static void run_parse_header(size_t size, size_t *len)
 	mdelf_core_free(&c);
 }
 
-TEST(elf_header_zero_notes)
+TEST(KELF_HEADER_zero_notes)
 {
 	check_linear("mdelf_parse_header (extract)", run_parse_header, 4);
 }
@@ -453,7 +453,7 @@ int main(void)
 	if (!buf)
 		return 1;
 	RUN(elf_notes_zero_headers);
-	RUN(elf_header_zero_notes);
+	RUN(KELF_HEADER_zero_notes);
 	RUN(info_zero_notes);
 	RUN(merge_zero_notes);
 	RUN(qemu_elf_zero_notes);

@@ -141,7 +141,7 @@ def core_guest(tmp, kernel_saved=(), vmcoreinfo=A64_VMCOREINFO, **kw):
     knotes += [G.prpsinfo(), G.vmcoreinfo(vmcoreinfo)]
     hdr = G.header_region(loads, notes=knotes, generation=9,
                           ehdr_patch={"machine": EM_AARCH64})
-    g = ArmGuest(tmp, [("elf_header", 0, HDR_AT, len(hdr))] + REGIONS, **kw)
+    g = ArmGuest(tmp, [("KELF_HEADER", 0, HDR_AT, len(hdr))] + REGIONS, **kw)
     g.put(HDR_AT, hdr)
     return g, knotes
 
