@@ -630,7 +630,7 @@ int mdelf_cpusets_last(struct mdelf_tentry *v, uint32_t nv, uint32_t *nord)
 	return 0;
 }
 
-void mdKELF_HEADER_line(char *out, size_t len, const struct mdelf_core *c,
+void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
 		       const char *inconsistency)
 {
 	if (inconsistency)
@@ -1321,12 +1321,12 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	r->nloads = c.nloads;
 	r->generation = c.generation;
 	if (mdelf_check(&c, v, nv, err, sizeof(err))) {
-		mdKELF_HEADER_line(line, sizeof(line), &c, err);
+		mdelf_header_line(line, sizeof(line), &c, err);
 		msg("%s; %s not written", line, MDELF_OUT_FILE);
 		rc = MDFW_EXIT_INCONSISTENT;
 		goto out;
 	}
-	mdKELF_HEADER_line(line, sizeof(line), &c, NULL);
+	mdelf_header_line(line, sizeof(line), &c, NULL);
 	printf("%s\n", line);
 
 	keep = calloc(c.nloads ? c.nloads : 1, sizeof(*keep));

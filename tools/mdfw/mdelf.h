@@ -165,7 +165,7 @@ int mdelf_cpusets_last(struct mdelf_tentry *v, uint32_t nv, uint32_t *nord);
  * "header: generation G, N loads, consistent", or with inconsistency set,
  * "header: generation G: INCONSISTENT: <inconsistency>".
  */
-void mdKELF_HEADER_line(char *out, size_t len, const struct mdelf_core *c,
+void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
 		       const char *inconsistency);
 
 /*

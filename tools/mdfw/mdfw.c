@@ -749,10 +749,10 @@ static void hdr_check(struct hdr *h, const struct md_table *t)
 		return;
 	}
 	if (mdelf_check(&h->core, h->v, h->nv, err, sizeof(err))) {
-		mdKELF_HEADER_line(h->line, sizeof(h->line), &h->core, err);
+		mdelf_header_line(h->line, sizeof(h->line), &h->core, err);
 		h->state = HDR_INCONSISTENT;
 	} else {
-		mdKELF_HEADER_line(h->line, sizeof(h->line), &h->core, NULL);
+		mdelf_header_line(h->line, sizeof(h->line), &h->core, NULL);
 		h->state = HDR_CONSISTENT;
 	}
 }

@@ -187,7 +187,7 @@ static void run_parse_header(size_t size, size_t *len)
 	mdelf_core_free(&c);
 }
 
-TEST(KELF_HEADER_zero_notes)
+TEST(elf_header_zero_notes)
 {
 	check_linear("mdelf_parse_header (extract)", run_parse_header, 4);
 }
@@ -453,7 +453,7 @@ int main(void)
 	if (!buf)
 		return 1;
 	RUN(elf_notes_zero_headers);
-	RUN(KELF_HEADER_zero_notes);
+	RUN(elf_header_zero_notes);
 	RUN(info_zero_notes);
 	RUN(merge_zero_notes);
 	RUN(qemu_elf_zero_notes);
