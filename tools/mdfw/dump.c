@@ -523,8 +523,8 @@ unsigned int dump_copy(struct dump_dir *d, struct md_table *t, int ram_fd,
 
 		if (e->status != MD_ST_OK)
 			continue;
-		if (s->at && e->size <= total - off &&
-		    e->size <= max - off) {
+		/* total <= max: what fits in the buffer fits in max too. */
+		if (s->at && e->size <= total - off) {
 			uint8_t *p = s->buf + off;
 
 			ret = 0;
