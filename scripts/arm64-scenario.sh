@@ -41,7 +41,7 @@ for _ in $(seq 100); do
 done
 "$MDFW" capture --qmp "$run/qmp.sock" --ram "$run/ram.img" --ram-size "$ram" \
 	--ram-base "$ARM64_RAM_BASE" --smem "$ARM64_SMEM_BASE" \
-	--smem-size "$ARM64_SMEM_SIZE" \
+	--smem-size "$ARM64_SMEM_SIZE" --shared-imem "$ARM64_SHRDIMEM_BASE" \
 	--out "$run/dump" --timeout 240 --quit > "$run/mdfw.log" 2>&1
 echo "mdfw exit $?" >> "$run/mdfw.log"
 wait $qemu

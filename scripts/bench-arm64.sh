@@ -27,8 +27,9 @@
 # not, the date, the commits, the kernel and the host load. Only mdfw's and
 # the harness's own output is read back (each file bounded), never the
 # guest's console.
-#   BENCH_SIZES="512M 1G"  RAM sizes. SMEM and the TCSR block sit at fixed
-#                          addresses (0x5fc00000-0x5fe20000, see
+#   BENCH_SIZES="512M 1G"  RAM sizes. SMEM, the TCSR block and the shared
+#                          IMEM sit at fixed addresses
+#                          (0x5fc00000-0x5fe21000, see
 #                          tests/board/arm64/smem.dtsi), so the board needs
 #                          at least 512M; smaller sizes are skipped (the
 #                          report says so)
@@ -165,7 +166,8 @@ run_one() { # run_one RAM N: one boot, mdfw, floor, dump-guest-memory
 	helper=$!
 	"$OUT/mdfw" capture --qmp "$d/qmp.sock" --ram "$ramf" --ram-size "$ram" \
 		--ram-base "$ARM64_RAM_BASE" --smem "$ARM64_SMEM_BASE" \
-		--smem-size "$ARM64_SMEM_SIZE" --out "$d/dump" --timeout 600 \
+		--smem-size "$ARM64_SMEM_SIZE" --shared-imem "$ARM64_SHRDIMEM_BASE" \
+		--out "$d/dump" --timeout 600 \
 		> "$d/mdfw.log" 2>&1
 	echo "mdfw exit $?" >> "$d/mdfw.log"
 	# The floor on the same bytes, before dump-guest-memory writes.

@@ -52,8 +52,8 @@ awk -F'\t' '!/^#/ && $1 != "index" && $6 != "invalid-marker" {
 echo "  header: $(sed -n 's/^header=//p' "$c")"
 echo "  CPU registers: $(sed -n 's/^cpu_regs=//p' "$c"), sources $(sed -n 's/^cpu_sources=//p' "$c") (k kernel, f firmware/QEMU)"
 echo
-echo "== md_linux_banner.BIN"
-tr -d '\0' < "$run/dump/md_linux_banner.BIN"
+echo "== md_banner.BIN"
+tr -d '\0' < "$run/dump/md_banner.BIN"
 m=$(tr -d '\r' < "$run/console.log" | grep -a -o 'kmemdump_scenario: region [a-z0-9_]* [0-9]* marker' | awk '{print $3}')
 echo
 echo "== the marker region md_$m.BIN (what the guest wrote there)"
@@ -69,7 +69,7 @@ sed -n 's/^# last record: /   last: /p' "$run.debuggers"
 echo
 echo "== backtrace, gdb-multiarch 'thread apply all bt' on dump.elf"
 sed -n '/arm64\.debuggers\.[a-z]*\.gdb-bt$/,/^\(ok\|not ok\|skip\) /p' "$run.debuggers" |
-	grep '^# Thread' | sed 's/^# /   /'
+	grep -E '^# (Thread|CPU)' | sed 's/^# /   /'
 echo
 echo "== debugger checks: $(grep -c '^ok ' "$run.debuggers") ok, $(grep -c '^not ok ' "$run.debuggers") not ok, $(grep -c '^skip ' "$run.debuggers") skip ($run.debuggers)"
 echo "== files: $run/dump/ ($(du -sh --apparent-size "$run/dump" | cut -f1), $(ls "$run/dump" | grep -c '^md_') region files)"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: the seed's scenario once, narrated. Builds what is missing,
 # boots the guest with kmemdump and the minidump-table backend, lets it
-# register linux_banner and a marker, freezes it (kmd.freeze: panic by
+# register the banner and a marker, freezes it (kmd.freeze: panic by
 # default, DEMO_FREEZE=lockup for a watchdog-only hard lockup), captures
 # the dump with the emulated firmware and shows what was captured.
 set -euo pipefail
@@ -41,8 +41,8 @@ awk -F'\t' '!/^#/ && $1 != "index" && $6 != "invalid-marker" {
 	"$run/dump/manifest.tsv"
 echo "  header: $(sed -n 's/^header=//p' "$run/dump/capture.txt")"
 echo
-echo "== md_linux_banner.BIN"
-tr -d '\0' < "$run/dump/md_linux_banner.BIN"
+echo "== md_banner.BIN"
+tr -d '\0' < "$run/dump/md_banner.BIN"
 m=$(grep -a -o 'kmemdump_scenario: region [a-z0-9_]* [0-9]* marker' "$run/console.log" | awk '{print $3}')
 echo
 echo "== the marker region md_$m.BIN (what the guest wrote there)"

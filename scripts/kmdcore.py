@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """Read the PT_LOADs of a kmemdump core and the names kmemdump gave them.
 
-The kernel's ELF header region carries, after its program headers, a table
-"KMDNAMES" (le32 count, le32 entsize, le64 generation, then
-{char name[16]; le32 seq; le32})
-with the region name and chunk number of each PT_LOAD, in phdr order; the
-region's bytes are in md_<name>.BIN (seq 0) or md_<name>.<seq>.BIN.
+The kernel's ELF header region (and mdfw's dump.elf) carries section
+headers in Qualcomm's minidump layout: [1] "STR_TBL" (the string table of
+the names), [2] "minidump_table", [3] "linux_banner", then section [4 + i]
+naming PT_LOAD i (same address, offset and size): "<name>" for seq 0 of a
+region, "<name>@<seq>" for its further chunks. The region's bytes are in
+md_<section name>.BIN. The header's generation is the le64 of the first
+note "KMEMDUMP" type 1 in its PT_NOTE.
 
 The CPU sets (mm/kmemdump/cpustate.c): at the tail of the table, each
 followed CPU c has two sets s = 0, 1 of entries, KTASK<c> seq s (its
@@ -18,33 +20,93 @@ tests/debuggers/drgn_check.py."""
 import re
 import struct
 
+SECTION_NAME = re.compile(rb'([A-Za-z0-9_]{1,15})(?:@([1-9][0-9]{0,9}))?')
+RESERVED_NAMES = (b'STR_TBL', b'minidump_table', b'linux_banner')
+GEN_NOTE, GEN_TYPE = b'KMEMDUMP', 1
+
+
+def split_section_name(raw):
+    """(name, seq) of section name bytes RAW, or None if it is not
+    [A-Za-z0-9_]{1,15} optionally followed by @<seq> (seq > 0, no
+    leading zero, 32 bits) or names a reserved section."""
+    m = SECTION_NAME.fullmatch(raw)
+    if not m or m.group(1) in RESERVED_NAMES:
+        return None
+    seq = int(m.group(2) or 0)
+    return None if seq >= 1 << 32 else (m.group(1).decode(), seq)
+
+
+def sections(core):
+    """The section headers of bytes CORE as (name bytes, type, addr,
+    offset, size) tuples, names read from STR_TBL (section 1), plus a
+    list of problems; ([], []) without section headers."""
+    shoff, = struct.unpack_from('<Q', core, 40)
+    shentsize, shnum, shstrndx = struct.unpack_from('<HHH', core, 58)
+    if not shoff and not shnum:
+        return [], []
+    if shentsize != 64 or shnum < 4 or shstrndx != 1 or shoff + 64 * shnum > len(core):
+        return [], [f'section headers: e_shoff {shoff:#x} e_shentsize {shentsize} '
+                    f'e_shnum {shnum} e_shstrndx {shstrndx} in {len(core)} bytes']
+    shs = [struct.unpack_from('<IIQQQQ', core, shoff + 64 * i) for i in range(shnum)]
+    stroff, strsize = shs[1][4], shs[1][5]
+    if shs[1][1] != 3 or stroff + strsize > len(core):
+        return [], [f'STR_TBL: type {shs[1][1]}, [{stroff:#x}, +{strsize:#x}) '
+                    f'in {len(core)} bytes']
+    st = core[stroff:stroff + strsize]
+    out, problems = [], []
+    for i, (name, typ, _, addr, off, size) in enumerate(shs):
+        end = st.find(b'\0', name) if name < len(st) else -1
+        if i and end < 0:
+            problems.append(f'section {i}: sh_name {name} has no NUL-ended name in STR_TBL')
+        out.append((st[name:end] if i and end >= 0 else b'', typ, addr, off, size))
+    return out, problems
+
 
 def pt_loads(core):
     """[{'name', 'seq', 'offset', 'vaddr', 'paddr', 'size'}] of bytes CORE
-    (the file, or at least its header region); name/seq are None when the
-    core has no name table."""
+    (the file, or at least its headers and STR_TBL); name/seq are None
+    when the core has no section naming the PT_LOAD."""
     phoff, = struct.unpack_from('<Q', core, 32)
     phnum, = struct.unpack_from('<H', core, 56)
     phs = [struct.unpack_from('<IIQQQQQQ', core, phoff + 56 * i) for i in range(phnum)]
     loads = [{'offset': ph[2], 'vaddr': ph[3], 'paddr': ph[4], 'size': ph[5],
               'name': None, 'seq': None} for ph in phs if ph[0] == 1]   # PT_LOAD
-    at = core.find(b'KMDNAMES', phoff + 56 * phnum)
-    if at < 0:
-        return loads
-    count, entsize = struct.unpack_from('<II', core, at + 8)
-    for i, load in enumerate(loads[:count]):
-        ent = core[at + 24 + i * entsize:at + 24 + (i + 1) * entsize]
-        load['name'] = ent[:16].split(b'\0')[0].decode(errors='replace')
-        load['seq'], = struct.unpack_from('<I', ent, 16)
+    shs, _ = sections(core)
+    for load, sh in zip(loads, shs[4:]):
+        ns = split_section_name(sh[0])
+        if ns:
+            load['name'], load['seq'] = ns
     return loads
 
 
-def generation(core):
-    """The generation of the header in bytes CORE, or None."""
+def notes(core):
+    """[(name bytes, type, desc bytes)] of the PT_NOTEs of bytes CORE
+    (those inside it), in order."""
     phoff, = struct.unpack_from('<Q', core, 32)
     phnum, = struct.unpack_from('<H', core, 56)
-    at = core.find(b'KMDNAMES', phoff + 56 * phnum)
-    return None if at < 0 else struct.unpack_from('<Q', core, at + 16)[0]
+    out = []
+    for i in range(phnum):
+        typ, _, off, _, _, size = struct.unpack_from('<IIQQQQ', core, phoff + 56 * i)
+        if typ != 4 or off + size > len(core):
+            continue
+        b, o = core[off:off + size], 0
+        while o + 12 <= len(b):
+            nsz, dsz, t = struct.unpack_from('<III', b, o)
+            do = o + 12 + (nsz + 3) // 4 * 4
+            if not (nsz or dsz or t) or do + dsz > len(b):
+                break
+            out.append((b[o + 12:o + 12 + nsz].rstrip(b'\0'), t, b[do:do + dsz]))
+            o = do + (dsz + 3) // 4 * 4
+    return out
+
+
+def generation(core):
+    """The generation of the header in bytes CORE (the first note
+    "KMEMDUMP" type 1 of 8 bytes), or None."""
+    for name, t, desc in notes(core):
+        if name == GEN_NOTE and t == GEN_TYPE and len(desc) == 8:
+            return struct.unpack('<Q', desc)[0]
+    return None
 
 
 CPU_SET_ENTRY = re.compile(r'^KTASK\d+$|^KSTACK\d+_\d+$')
@@ -117,7 +179,7 @@ def cpu_set_problems(entries, desc, ncpus, followed=None, withdrawn=()):
 
 def blob_name(name, seq):
     """The firmware's file for chunk SEQ of region NAME."""
-    return f'md_{name}.BIN' if seq == 0 else f'md_{name}.{seq}.BIN'
+    return f'md_{name}.BIN' if seq == 0 else f'md_{name}@{seq}.BIN'
 
 
 def module_sections(text, module='kmemdump_scenario'):

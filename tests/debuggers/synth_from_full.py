@@ -12,7 +12,7 @@ layout variables crash reads at startup (page_offset_b, vmalloc_base,
 vmemmap_base) and, found through the page tables from each CPU's PRSTATUS
 stack pointer, the vmalloc'ed kernel stacks (panic_stack, one seq per
 page). Notes: QEMU's NT_PRSTATUS and VMCOREINFO notes plus an NT_PRPSINFO.
-Writes OUTDIR/md_KELF_HEADER.BIN and OUTDIR/md_<name>[.<seq>].BIN.
+Writes OUTDIR/md_KELF_HEADER.BIN and OUTDIR/md_<name>[@<seq>].BIN.
 """
 import os
 import struct
@@ -25,7 +25,7 @@ import mdelfgen as G  # noqa: E402
 
 START_KERNEL_MAP = 0xffffffff80000000
 THREAD_SIZE = 16384
-REGIONS = [("linux_banner", "linux_banner"), ("init_uts_ns", "init_uts_ns"),
+REGIONS = [("banner", "linux_banner"), ("init_uts_ns", "init_uts_ns"),
            ("prb", "prb"), ("printk_rb_stati", "printk_rb_static"),
            ("printk_descs", "_printk_rb_static_descs"),
            ("printk_infos", "_printk_rb_static_infos"),

@@ -31,8 +31,9 @@ RUNDIR/pauses.tsv. Prints "ok|not ok scenario.random-instant.CHECK":
                   (KTASK<c>, KSTACK<c>_<i>: each CPU's current task, at
                   the table's tail, not in the header), in table order: same
                   name, seq, physical address and size per PT_LOAD,
-                  p_offset following the concatenation rule, name-table
-                  count = PT_LOADs
+                  p_offset following the concatenation rule, section
+                  [4 + i] naming PT_LOAD i ("<name>" or "<name>@<seq>"),
+                  a KMEMDUMP generation note
   dump-elf        every capture's dump.elf was written (capture.txt elf=ok)
   cpu-sets        every capture: every CPU has one or two live sets
                   (KTASK<c> valid), each whole (every KSTACK<c>_<i> of its
@@ -70,7 +71,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
-from kmdcore import cpu_set_problems, cpu_sets, is_cpu_set_entry, module_regions, pt_loads  # noqa: E402
+from kmdcore import (cpu_set_problems, cpu_sets, generation, is_cpu_set_entry,  # noqa: E402
+                     module_regions, pt_loads, sections, split_section_name)
 from qmp import Qmp  # noqa: E402
 
 PCS_MAGIC = 0x4d524f5453444d4b      # "KMDSTORM"
@@ -79,7 +81,6 @@ PCS_BLOCK = 4096
 PCS_IN_REG, PCS_IN_UNREG = 0x100, 0x200
 M64 = (1 << 64) - 1
 QMP = None          # the QMP connection, once open
-NAME_RE = re.compile(rb'[A-Za-z0-9_-]{1,15}')
 SPLATS = re.compile(r'KMD-ERROR|BUG:|WARNING:|KASAN|possible circular|'
                     r'inconsistent lock|Call Trace|stall|soft lockup|hung task')
 
@@ -135,22 +136,12 @@ def parse_state(b):
 
 
 # ---- the ELF header region -----------------------------------------------
-def strict_name(ent):
-    """Name of a name-table entry if it is a well-formed one: 1-15 name
-    characters, NUL padded, reserved word 0."""
-    raw = ent[:16]
-    name = raw.split(b'\0')[0]
-    if not NAME_RE.fullmatch(name) or raw[len(name):].strip(b'\0') or ent[20:24] != bytes(4):
-        return None
-    return name.decode()
-
-
 def parse_header(hdr):
-    """Parse the kernel's ELF core header region. Returns a dict with
-    'loads' [(name, seq, paddr, size, offset)], 'layout' ('v1': 16-byte
-    KMDNAMES header, 'v2': 24 bytes with a le64 generation), 'generation',
-    'problems' [str]."""
-    out = {'loads': [], 'layout': None, 'generation': None, 'problems': []}
+    """Parse the kernel's ELF core header region (KELF_HEADER v3: section
+    [4 + i] names PT_LOAD i, kmdcore.sections()). Returns a dict with
+    'loads' [(name, seq, paddr, size, offset)], 'generation' (the KMEMDUMP
+    note's), 'problems' [str]."""
+    out = {'loads': [], 'generation': None, 'problems': []}
     if len(hdr) < 64 or hdr[:4] != b'\x7fELF':
         out['problems'].append('no ELF identity')
         return out
@@ -163,38 +154,34 @@ def parse_header(hdr):
     if not phs or phs[0][0] != 4:
         out['problems'].append('PT_NOTE is not the first program header')
     loads = [ph for ph in phs if ph[0] == 1]
-    at = hdr.find(b'KMDNAMES', phoff + 56 * phnum)
-    if at < 0:
-        out['problems'].append('no KMDNAMES table')
+    out['generation'] = generation(hdr)
+    if out['generation'] is None:
+        out['problems'].append('no KMEMDUMP generation note')
+    shs, problems = sections(hdr)
+    out['problems'] += problems
+    if not shs:
+        out['problems'].append('no section headers naming the PT_LOADs')
         return out
-    count, entsize = struct.unpack_from('<II', hdr, at + 8)
-    if entsize != 24:
-        out['problems'].append(f'name table entry size {entsize}')
-        return out
-    views = {}
-    for layout, base in (('v1', at + 16), ('v2', at + 24)):
-        ents = [hdr[base + 24 * i:base + 24 * (i + 1)] for i in range(count)]
-        if base + 24 * count > len(hdr):
-            continue
-        names = [strict_name(e) for e in ents]
-        if all(n is not None for n in names):
-            views[layout] = [(n, struct.unpack_from('<I', e, 16)[0]) for n, e in zip(names, ents)]
-    if len(views) != 1 and count:
-        out['problems'].append('name table: %s' % ('no layout parses' if not views
-                                                   else 'ambiguous layout'))
-        return out
-    layout = next(iter(views)) if views else 'v1'
-    out['layout'] = layout
-    if layout == 'v2':
-        out['generation'], = struct.unpack_from('<Q', hdr, at + 16)
-    names = views.get(layout, [])
-    if count != len(loads):
-        out['problems'].append(f'name table count {count} != {len(loads)} PT_LOADs '
+    if len(shs) != 4 + len(loads):
+        out['problems'].append(f'e_shnum {len(shs)} != 4 + {len(loads)} PT_LOADs '
                                f'(e_phnum {phnum})')
+    if [sh[0] for sh in shs[1:4]] != [b'STR_TBL', b'minidump_table', b'linux_banner']:
+        out['problems'].append(f'sections 1-3 named {[sh[0] for sh in shs[1:4]]}')
+    seen = set()
     for i, ph in enumerate(loads):
-        name, seq = names[i] if i < len(names) else (None, None)
+        sh = shs[4 + i] if 4 + i < len(shs) else None
+        ns = split_section_name(sh[0]) if sh else None
+        if sh and ns is None:
+            out['problems'].append(f'section {4 + i}: bad name {sh[0]!r}')
+        elif sh and sh[0] in seen:
+            out['problems'].append(f'section {4 + i}: name {sh[0]!r} repeated')
+        if sh and sh[2:] != (ph[3], ph[2], ph[5]):
+            out['problems'].append(f'section {4 + i} does not describe PT_LOAD {i}')
+        if sh:
+            seen.add(sh[0])
         if ph[5] != ph[6]:
             out['problems'].append(f'PT_LOAD {i}: filesz != memsz')
+        name, seq = ns or (None, None)
         out['loads'].append((name, seq, ph[4], ph[5], ph[2]))
     return out
 
@@ -276,7 +263,7 @@ class Capture:
             if not only_t and not only_h:
                 self.consistent.append('header lists the valid entries in another order')
             else:
-                fmt = lambda e: '%s.%s@%#x+%#x' % e  # noqa: E731
+                fmt = lambda e: '%s seq %s %#x+%#x' % e  # noqa: E731
                 self.consistent.append(
                     f'{len(only_t)} valid entries not in the header '
                     f"({', '.join(map(fmt, only_t[:4]))}), {len(only_h)} PT_LOADs not "

@@ -77,7 +77,7 @@ if mode == 'warn':
           'the leak warning or the panicking task is not in the dump')
 
 m = re.search(r'KMD-VERSION: (.*?)\r?\n', console)
-banner = region_bytes('linux_banner')
+banner = region_bytes('banner')
 check('banner', m is not None and banner == (m.group(1) + '\n').encode() + b'\0',
       f'captured {banner!r:.80}')
 
@@ -211,6 +211,12 @@ if any(r['name'] == 'KELF_HEADER' for r in rows):
           and loads and not wrong,
           f'{wrong[:5]} ' + ' '.join((res.stdout + res.stderr).strip().splitlines()[-1:]))
     os.unlink(cat)
+# The arm64 SMEM board's captures (a "# smem:" manifest comment) also
+# carry Qualcomm's collector files, for ramparse.py -a (qcom_collector.py).
+man = os.path.join(dump, 'manifest.tsv')
+if os.path.exists(man) and any(l.startswith('# smem:') for l in open(man)):
+    from qcom_collector import check_collector  # noqa: E402
+    check_collector(dump, check)
 high = [r for r in rows if r['status'] == 'ok' and int(r['address'], 16) >= 1 << 32]
 print(f'# {len(rows)} table entries, {len(high)} above 4 GiB')
 if os.environ.get('KMD_EXPECT_HIGH'):

@@ -51,13 +51,15 @@ void dump_heap_reserve(void)
 void dump_file_name(const struct md_entry *e, char out[DUMP_NAME_MAX])
 {
 	/*
-	 * Names are [A-Za-z0-9_-]{1,15} (checked by the parser), so the two
-	 * forms cannot collide and cannot leave the directory.
+	 * Names are [A-Za-z0-9_-]{1,15} (checked by the parser): no '@',
+	 * '.' or '/', so distinct (name, seq) give distinct names that
+	 * cannot leave the directory. "<name>@<seq>" is the section name
+	 * the kernel's ELF header gives the chunk (mdelf.h).
 	 */
 	if (e->seq == 0)
 		snprintf(out, DUMP_NAME_MAX, "md_%s.BIN", e->name);
 	else
-		snprintf(out, DUMP_NAME_MAX, "md_%s.%" PRIu32 ".BIN", e->name,
+		snprintf(out, DUMP_NAME_MAX, "md_%s@%" PRIu32 ".BIN", e->name,
 			 e->seq);
 }
 
@@ -671,4 +673,10 @@ int dump_manifest(struct dump_dir *d, const struct md_table *t,
 int dump_text_file(struct dump_dir *d, const char *name, const char *text)
 {
 	return write_file(d->dfd, name, text, strlen(text));
+}
+
+int dump_bytes_file(struct dump_dir *d, const char *name, const void *p,
+		    size_t len)
+{
+	return write_file(d->dfd, name, p, len);
 }

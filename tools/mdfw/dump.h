@@ -31,10 +31,10 @@ struct dump_dir {
 	bool published;		/* renamed to base */
 };
 
-/* Longest output file name: "md_" + 15 + "." + 10 digits + ".BIN" + NUL. */
+/* Longest output file name: "md_" + 15 + "@" + 10 digits + ".BIN" + NUL. */
 #define DUMP_NAME_MAX 40
 
-/* md_<name>.BIN for seq 0, md_<name>.<seq>.BIN otherwise. */
+/* md_<name>.BIN for seq 0, md_<name>@<seq>.BIN otherwise. */
 void dump_file_name(const struct md_entry *e, char out[DUMP_NAME_MAX]);
 
 /*
@@ -137,6 +137,9 @@ int dump_manifest(struct dump_dir *d, const struct md_table *t,
 
 /* Write a text file (out_open(): in the private directory, deferred). */
 int dump_text_file(struct dump_dir *d, const char *name, const char *text);
+/* The same for len bytes at p (collector.c's files). */
+int dump_bytes_file(struct dump_dir *d, const char *name, const void *p,
+		    size_t len);
 
 
 #endif /* MDFW_DUMP_H */

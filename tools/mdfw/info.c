@@ -3,9 +3,8 @@
  * mdfw info [--check] FILE: what an ELF core (dump.elf, a concatenation of
  * md files, or a full QEMU dump) holds, and whether it is consistent.
  *
- * Only the ELF header, the program headers, the notes and the gap between
- * the program headers and the first segment (where the name table is) are
- * read; the file is untrusted and may be large.
+ * Only the ELF header, the program and section headers, the notes and the
+ * string table STR_TBL are read; the file is untrusted and may be large.
  */
 #include "info.h"
 
@@ -39,7 +38,7 @@ enum pk {
 	PK_TYPE, PK_MACHINE, PK_PHDR0, PK_NNOTES, PK_NOLOADS, PK_MEMSZ,
 	PK_WRAP, PK_OUTSIDE, PK_IN_HEADERS, PK_OVERLAP, PK_BEFORE_NOTES,
 	PK_VMCI_COUNT, PK_VMCI_KEYS, PK_NO_PRSTATUS, PK_PRSTATUS_SIZE, PK_OOM,
-	PK_CPU_SRC, PK_N
+	PK_CPU_SRC, PK_GEN, PK_N
 };
 
 struct problem {
@@ -58,10 +57,9 @@ struct info {
 	struct seg *segs;
 	struct mdelf_load *loads;	/* the PT_LOADs, in order */
 	uint32_t nloads, nnotes_seg, nother_seg;
-	bool have_names;
-	uint64_t names_off;
+	bool have_names;	/* section headers name the PT_LOADs */
+	uint64_t stroff;	/* STR_TBL */
 	uint8_t **note_bufs;
-	uint64_t generation;
 	struct mdelf_notes notes;	/* summed over PT_NOTEs */
 	bool notes_ok;
 	/* The CPUs: NT_PRSTATUS notes in order (the first CPUREGS_MAX_CPUS). */
@@ -318,6 +316,9 @@ static void read_notes(struct info *in, int fd)
 		in->notes.n_prstatus_badsize += n.n_prstatus_badsize;
 		in->notes.n_prpsinfo += n.n_prpsinfo;
 		in->notes.n_other += n.n_other;
+		if (n.n_generation && !in->notes.n_generation)
+			in->notes.generation = n.generation;
+		in->notes.n_generation += n.n_generation;
 		if (n.n_vmcoreinfo && !in->notes.n_vmcoreinfo) {
 			in->notes.vmcoreinfo = n.vmcoreinfo;
 			in->notes.vmcoreinfo_len = n.vmcoreinfo_len;
@@ -327,45 +328,63 @@ static void read_notes(struct info *in, int fd)
 }
 
 /*
- * The name table lies between the program headers and the first segment:
- * read that gap only (at most MDELF_MAX_HDR bytes), never from offset 0.
+ * The PT_LOADs' names: section headers and STR_TBL (mdelf.h). Only they
+ * are read (at most 64 KiB section headers, STR_TBL at most
+ * MDELF_MAX_HDR), never the segments.
  */
 static void read_names(struct info *in, int fd)
 {
-	uint64_t start = (in->phend + 7) & ~UINT64_C(7);
-	uint64_t end = in->fsize;
-	uint8_t *buf;
+	uint8_t eh[sizeof(Elf64_Ehdr)], *sh = NULL, *str = NULL;
+	uint64_t shoff = 0, stroff = 0, strsize = 0, banner = 0;
+	size_t shlen;
 	char err[256];
-	uint32_t i;
 	int ret;
 
-	for (i = 0; i < in->phnum; i++) {
-		const Elf64_Phdr *p = &in->segs[i].ph;
-
-		if (p->p_filesz && p->p_offset >= in->phend && p->p_offset < end)
-			end = p->p_offset;
-	}
-	if (in->phend > UINT64_MAX - 7 || end > in->fsize || end <= start)
+	if (pread_full(fd, eh, sizeof(eh), 0))
 		return;
-	if (end - start > MDELF_MAX_HDR)
-		end = start + MDELF_MAX_HDR;
-	buf = malloc((size_t)(end - start));
-	if (!buf || pread_full(fd, buf, (size_t)(end - start), start)) {
-		free(buf);
+	ret = mdelf_ehdr_sections(eh, in->nloads, &shoff, err, sizeof(err));
+	if (ret <= 0) {
+		if (ret < 0)
+			fail(in, PK_NAMES, "%s", err);
 		return;
 	}
-	/* start is 8-aligned: offsets in buf align like file offsets. */
-	ret = mdelf_find_names(buf, (size_t)(end - start), 0,
-			       (size_t)(end - start), in->loads, in->nloads,
-			       &in->names_off, &in->generation, err,
-			       sizeof(err));
-	if (ret > 0) {
-		in->have_names = true;
-		in->names_off += start;
-	} else if (ret < 0) {
+	/* e_shnum is 16 bits: shlen < 4 MiB. */
+	shlen = (size_t)(MDELF_SEC_FIXED + in->nloads) * sizeof(Elf64_Shdr);
+	if (!in_file(in, shoff, shlen)) {
+		fail(in, PK_NAMES, "section headers [0x%" PRIx64 ", +0x%zx) "
+		     "are outside the file", shoff, shlen);
+		return;
+	}
+	sh = malloc(shlen);
+	if (!sh || pread_full(fd, sh, shlen, shoff)) {
+		fail(in, PK_NAMES, "cannot read the section headers");
+		goto out;
+	}
+	if (mdelf_strtab(sh, shlen, &stroff, &strsize, err, sizeof(err))) {
 		fail(in, PK_NAMES, "%s", err);
+		goto out;
 	}
-	free(buf);
+	if (!in_file(in, stroff, strsize) || strsize > MDELF_MAX_HDR) {
+		fail(in, PK_NAMES, "%s [0x%" PRIx64 ", +0x%" PRIx64 ") is "
+		     "outside the file or too large", MDELF_SEC_STRTAB, stroff,
+		     strsize);
+		goto out;
+	}
+	str = malloc((size_t)strsize + 1);
+	if (!str || pread_full(fd, str, (size_t)strsize, stroff)) {
+		fail(in, PK_NAMES, "cannot read %s", MDELF_SEC_STRTAB);
+		goto out;
+	}
+	if (mdelf_name_loads(sh, shlen, str, (size_t)strsize, in->loads,
+			     in->nloads, &banner, err, sizeof(err))) {
+		fail(in, PK_NAMES, "%s", err);
+		goto out;
+	}
+	in->have_names = true;
+	in->stroff = stroff;
+out:
+	free(sh);
+	free(str);
 }
 
 /* ---- the report ------------------------------------------------------- */
@@ -512,7 +531,7 @@ static void print_cpus(struct info *in)
 
 static void print_report(struct info *in, const char *path)
 {
-	static const char *const banner[] = { "linux_banner", NULL };
+	static const char *const banner[] = { "banner", NULL };
 	static const char *const uts[] = { "init_uts_ns", NULL };
 	static const char *const klog[] = {
 		"prb", "printk_rb*", "printk_descs", "printk_infos",
@@ -538,12 +557,18 @@ static void print_report(struct info *in, const char *path)
 		cpuregs_arch_of(in->machine) ? in->arch->name :
 		"not x86-64 or aarch64",
 		in->phnum, in->nnotes_seg, in->nloads, in->nother_seg);
-	fprintf(in->out, "names: %s", in->have_names ?
-		"name table" : "none (no KMDNAMES table: not a kmemdump "
-		"minidump)\n");
 	if (in->have_names)
-		fprintf(in->out, " at 0x%" PRIx64 ", generation %" PRIu64 "\n",
-			in->names_off, in->generation);
+		fprintf(in->out, "names: sections, %s at 0x%" PRIx64 "\n",
+			MDELF_SEC_STRTAB, in->stroff);
+	else
+		fprintf(in->out, "names: none (no section headers naming the "
+			"PT_LOADs: not a kmemdump minidump)\n");
+	if (in->notes.n_generation)
+		fprintf(in->out, "generation: %" PRIu64 "\n",
+			in->notes.generation);
+	else
+		fprintf(in->out, "generation: none (no %s note)\n",
+			MDELF_GEN_NOTE);
 	fprintf(in->out, "loads:\n  %4s %-15s %4s %-18s %-18s %10s %s\n", "#",
 		"name", "seq", "vaddr", "paddr", "size", "offset");
 	for (i = 0; i < in->nloads; i++) {
@@ -592,8 +617,8 @@ static void print_report(struct info *in, const char *path)
 		feature(in, "panic backtrace", panic_bt);
 		feature(in, "running tasks", tasks);
 	} else {
-		fprintf(in->out, "  %-16s ?    no name table (a full dump has "
-			"them all)\n", "regions");
+		fprintf(in->out, "  %-16s ?    no section names (a full dump "
+			"has them all)\n", "regions");
 	}
 	if (in->notes.n_prstatus_regs)
 		fprintf(in->out, "  %-16s yes  %u PRSTATUS notes with "
@@ -607,7 +632,7 @@ static void print_report(struct info *in, const char *path)
 
 	print_regions(in);
 	fprintf(in->out, "total: %" PRIu64 " bytes: %" PRIu64 " in %" PRIu32
-		" PT_LOADs, %" PRIu64 " headers, name table and notes\n",
+		" PT_LOADs, %" PRIu64 " headers, names and notes\n",
 		in->fsize, load_bytes, in->nloads,
 		in->fsize >= load_bytes ? in->fsize - load_bytes : 0);
 }
@@ -738,6 +763,11 @@ static void run_checks(struct info *in)
 			     in->notes.n_prstatus_badsize, in->arch->name,
 			     in->arch->prstatus_size);
 		check_cpu_src(in);
+		/* Named by kmemdump: its generation must be there too. */
+		if (in->have_names && !in->notes.n_generation)
+			fail(in, PK_GEN, "no generation note (\"%s\" type %d, "
+			     "%d bytes)", MDELF_GEN_NOTE, MDELF_GEN_TYPE,
+			     MDELF_GEN_SIZE);
 	}
 }
 

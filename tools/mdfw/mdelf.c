@@ -101,6 +101,21 @@ static void put_phdr(uint8_t *d, const Elf64_Phdr *p)
 	put_le64(d + PH(p_align), p->p_align);
 }
 
+#define SH(f)	offsetof(Elf64_Shdr, f)
+_Static_assert(sizeof(Elf64_Shdr) == 64, "Elf64_Shdr");
+
+/* A section header; sh_link, sh_info, sh_addralign, sh_entsize 0. */
+static void put_shdr(uint8_t *d, uint32_t name, uint32_t type, uint64_t flags,
+		     uint64_t addr, uint64_t off, uint64_t size)
+{
+	put_le32(d + SH(sh_name), name);
+	put_le32(d + SH(sh_type), type);
+	put_le64(d + SH(sh_flags), flags);
+	put_le64(d + SH(sh_addr), addr);
+	put_le64(d + SH(sh_offset), off);
+	put_le64(d + SH(sh_size), size);
+}
+
 static bool get_phdr(const struct mdfw_buf *b, size_t off, Elf64_Phdr *p)
 {
 	return buf_get_le32(b, off + PH(p_type), &p->p_type) &&
@@ -172,6 +187,11 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		} else if (namesz == 5 && !memcmp(name, "CORE", 5) &&
 			   type == NT_PRPSINFO) {
 			n->n_prpsinfo++;
+		} else if (namesz == sizeof(MDELF_GEN_NOTE) &&
+			   !memcmp(name, MDELF_GEN_NOTE, namesz) &&
+			   type == MDELF_GEN_TYPE && descsz == MDELF_GEN_SIZE) {
+			if (!n->n_generation++)
+				buf_get_le64(&b, desc_off, &n->generation);
 		} else if (namesz == 11 && !memcmp(name, "VMCOREINFO", 11) &&
 			   type == 0) {
 			if (!n->n_vmcoreinfo++) {
@@ -212,7 +232,149 @@ const char *mdelf_vmcoreinfo_get(const struct mdelf_notes *n, const char *key,
 	return NULL;
 }
 
-/* ---- name table ------------------------------------------------------- */
+/* ---- section headers and STR_TBL ----------------------------------- */
+
+static const char *const reserved_names[] = {
+	MDELF_SEC_STRTAB, MDELF_SEC_TABLE, MDELF_SEC_BANNER
+};
+
+/* What a section name's region part may hold: no '.', '/' or '@'. */
+static bool sec_char_ok(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+void mdelf_section_name(const struct mdelf_load *l, char *out, size_t outlen)
+{
+	if (l->seq == 0)
+		snprintf(out, outlen, "%s", l->name);
+	else
+		snprintf(out, outlen, "%s@%" PRIu32, l->name, l->seq);
+}
+
+bool mdelf_parse_section_name(const char *s, size_t len,
+			      struct mdelf_load *l)
+{
+	size_t n = 0, i;
+	uint64_t seq = 0;
+
+	while (n < len && s[n] != '@') {
+		if (!sec_char_ok(s[n]))
+			return false;
+		n++;
+	}
+	if (n == 0 || n >= MDELF_NAME_LEN)
+		return false;
+	if (n < len) {
+		/* "@<seq>": 1..10 digits, no leading zero, 0 < seq < 2^32 */
+		if (len - n < 2 || len - n > 11 || s[n + 1] == '0')
+			return false;
+		for (i = n + 1; i < len; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+			seq = seq * 10 + (uint64_t)(s[i] - '0');
+		}
+		if (seq > UINT32_MAX)
+			return false;
+	}
+	/* A reserved name is no region's, whatever its seq. */
+	for (i = 0; i < ARRAY_SIZE(reserved_names); i++)
+		if (strlen(reserved_names[i]) == n &&
+		    !memcmp(s, reserved_names[i], n))
+			return false;
+	memcpy(l->name, s, n);
+	l->name[n] = '\0';
+	l->seq = (uint32_t)seq;
+	return true;
+}
+
+int mdelf_ehdr_sections(const uint8_t *eh, uint32_t nloads, uint64_t *shoff,
+			char *err, size_t errlen)
+{
+	struct mdfw_buf b = { eh, sizeof(Elf64_Ehdr) };
+	uint16_t shentsize = 0, shnum = 0, shstrndx = 0;
+
+	buf_get_le64(&b, EH(e_shoff), shoff);
+	get_le16(&b, EH(e_shentsize), &shentsize);
+	get_le16(&b, EH(e_shnum), &shnum);
+	get_le16(&b, EH(e_shstrndx), &shstrndx);
+	if (!*shoff && !shnum)
+		return 0;
+	/* nloads < 65535 (e_phnum): 4 + nloads may not fit e_shnum. */
+	if (shentsize != sizeof(Elf64_Shdr) ||
+	    shnum != (uint64_t)MDELF_SEC_FIXED + nloads || shstrndx != 1) {
+		set_err(err, errlen, "e_shentsize %u, e_shnum %u, e_shstrndx "
+			"%u: expected 64, %" PRIu64 " (4 + %" PRIu32
+			" PT_LOADs), 1", shentsize, shnum, shstrndx,
+			(uint64_t)MDELF_SEC_FIXED + nloads, nloads);
+		return -1;
+	}
+	return 1;
+}
+
+int mdelf_strtab(const uint8_t *sh, size_t shlen, uint64_t *off,
+		 uint64_t *size, char *err, size_t errlen)
+{
+	struct mdfw_buf b = { sh, shlen };
+	uint32_t type = 0;
+	size_t i;
+
+	if (shlen < 2 * sizeof(Elf64_Shdr)) {
+		set_err(err, errlen, "fewer than 2 section headers");
+		return -1;
+	}
+	for (i = 0; i < sizeof(Elf64_Shdr); i++) {
+		if (sh[i]) {
+			set_err(err, errlen, "section 0: byte %zu is not zero",
+				i);
+			return -1;
+		}
+	}
+	buf_get_le32(&b, sizeof(Elf64_Shdr) + SH(sh_type), &type);
+	buf_get_le64(&b, sizeof(Elf64_Shdr) + SH(sh_offset), off);
+	buf_get_le64(&b, sizeof(Elf64_Shdr) + SH(sh_size), size);
+	if (type != SHT_STRTAB) {
+		set_err(err, errlen, "section 1 (%s) has type %" PRIu32
+			", expected SHT_STRTAB", MDELF_SEC_STRTAB, type);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Section k's name: a pointer into str and its length (no NUL), or NULL
+ * with err. Looks at most MDELF_SECNAME_LEN bytes: longer is no name of
+ * ours, and hostile sh_names then cost O(1) each.
+ */
+static const char *sec_name(const uint8_t *str, size_t strsize, uint32_t k,
+			    uint32_t sh_name, size_t *len, char *err,
+			    size_t errlen)
+{
+	size_t max;
+	const uint8_t *nul;
+
+	if (sh_name >= strsize) {
+		set_err(err, errlen, "section %" PRIu32 ": sh_name %" PRIu32
+			" is outside the %zu-byte %s", k, sh_name, strsize,
+			MDELF_SEC_STRTAB);
+		return NULL;
+	}
+	max = strsize - sh_name;
+	if (max > MDELF_SECNAME_LEN)
+		max = MDELF_SECNAME_LEN;
+	nul = memchr(str + sh_name, 0, max);
+	if (!nul) {
+		set_err(err, errlen, "section %" PRIu32 ": the name at +%"
+			PRIu32 " of %s has no NUL %s", k, sh_name,
+			MDELF_SEC_STRTAB,
+			max < MDELF_SECNAME_LEN ? "before its end" :
+			"within 27 bytes");
+		return NULL;
+	}
+	*len = (size_t)(nul - (str + sh_name));
+	return (const char *)str + sh_name;
+}
 
 static int cmp_load_name(const void *a, const void *b)
 {
@@ -228,14 +390,16 @@ static int cmp_load_name(const void *a, const void *b)
 }
 
 /*
- * No (name, seq) twice: each PT_LOAD's bytes are one md file, and a header
- * naming one file many times would make dump.elf copy it many times.
- * Sorting keeps this O(n log n) for 65535 PT_LOADs.
+ * No section name twice: each PT_LOAD's bytes are one md file, and a
+ * header naming one file many times would make dump.elf copy it many
+ * times. (name, seq) pairs and section names map one to one. Sorting
+ * keeps this O(n log n) for 65534 PT_LOADs.
  */
 static int names_unique(const struct mdelf_load *loads, uint32_t n,
 			char *err, size_t errlen)
 {
 	const struct mdelf_load **v;
+	char sn[MDELF_SECNAME_LEN];
 	uint32_t i;
 	int ret = 0;
 
@@ -252,10 +416,11 @@ static int names_unique(const struct mdelf_load *loads, uint32_t n,
 	for (i = 1; i < n; i++) {
 		if (v[i]->seq == v[i - 1]->seq &&
 		    !strcmp(v[i]->name, v[i - 1]->name)) {
-			set_err(err, errlen, "name table entries %td and %td "
-				"both name %s seq %" PRIu32 " (a repeated "
-				"(name, seq) is refused)", v[i - 1] - loads,
-				v[i] - loads, v[i]->name, v[i]->seq);
+			mdelf_section_name(v[i], sn, sizeof(sn));
+			set_err(err, errlen, "sections %td and %td are both "
+				"named %s (a repeated name is refused)",
+				v[i - 1] - loads + MDELF_SEC_FIXED,
+				v[i] - loads + MDELF_SEC_FIXED, sn);
 			ret = -1;
 			break;
 		}
@@ -264,89 +429,149 @@ static int names_unique(const struct mdelf_load *loads, uint32_t n,
 	return ret;
 }
 
-int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
-		     struct mdelf_load *loads, uint32_t nloads, uint64_t *off,
-		     uint64_t *generation, char *err, size_t errlen)
+int mdelf_name_loads(const uint8_t *sh, size_t shlen, const uint8_t *str,
+		     size_t strsize, struct mdelf_load *loads, uint32_t nloads,
+		     uint64_t *banner, char *err, size_t errlen)
 {
-	struct mdfw_buf b = { p, len };
-	uint32_t count = 0, entsize = 0, i;
-	uint64_t gen = 0;
-	size_t o, need;
+	static const char *const fixed[MDELF_SEC_FIXED] = {
+		NULL, MDELF_SEC_STRTAB, MDELF_SEC_TABLE, MDELF_SEC_BANNER
+	};
+	struct mdfw_buf b = { sh, shlen };
+	uint32_t k, sh_name = 0, type = 0;
+	const char *name;
+	size_t i, len = 0;
 
-	if (to > len)
-		to = len;
-	if (from > SIZE_MAX - 7)
-		return 0;
-	for (o = (from + 7) & ~(size_t)7; o < to && to - o >= MDELF_NAMES_HDR;
-	     o += 8) {
-		scan_count(8);
-		if (!memcmp(p + o, MDELF_NAMES_MAGIC, 8))
-			break;
-	}
-	if (o >= to || to - o < MDELF_NAMES_HDR)
-		return 0;
-	buf_get_le32(&b, o + 8, &count);
-	buf_get_le32(&b, o + 12, &entsize);
-	buf_get_le64(&b, o + 16, &gen);
-	if (count != nloads) {
-		set_err(err, errlen, "name table at 0x%zx: count %" PRIu32
-			" but %" PRIu32 " PT_LOADs", o, count, nloads);
+	if (shlen / sizeof(Elf64_Shdr) != (uint64_t)MDELF_SEC_FIXED + nloads) {
+		set_err(err, errlen, "%zu section headers for %" PRIu32
+			" PT_LOADs", shlen / sizeof(Elf64_Shdr), nloads);
 		return -1;
 	}
-	if (entsize != MDELF_NAMES_ENTSIZE) {
-		set_err(err, errlen, "name table at 0x%zx: entry size %" PRIu32
-			", expected %d", o, entsize, MDELF_NAMES_ENTSIZE);
+	if (strsize < MDELF_STR_FIXED + MDELF_STR_TAIL) {
+		set_err(err, errlen, "%s: %zu bytes, too short",
+			MDELF_SEC_STRTAB, strsize);
 		return -1;
 	}
-	/* count <= 65535 (e_phnum is 16 bits): no overflow. */
-	need = MDELF_NAMES_HDR + (size_t)count * MDELF_NAMES_ENTSIZE;
-	if (to - o < need) {
-		set_err(err, errlen, "name table at 0x%zx: %" PRIu32
-			" entries run past 0x%zx", o, count, to);
-		return -1;
-	}
-	for (i = 0; i < count; i++) {
-		size_t e = o + MDELF_NAMES_HDR + (size_t)i * MDELF_NAMES_ENTSIZE;
-		char name[MDELF_NAME_LEN];
-		size_t l;
-
-		buf_get_bytes(&b, e, name, sizeof(name));
-		l = strnlen(name, sizeof(name));
-		if (l == 0 || l == sizeof(name)) {
-			set_err(err, errlen, "name table entry %" PRIu32
-				": name %s", i, l ? "not NUL-terminated" :
-				"empty");
+	for (i = strsize - MDELF_STR_TAIL; i < strsize; i++) {
+		if (str[i]) {
+			set_err(err, errlen, "%s does not end in %d NULs",
+				MDELF_SEC_STRTAB, MDELF_STR_TAIL);
 			return -1;
 		}
-		for (size_t k = 0; k < l; k++) {
-			if (!name_char_ok(name[k])) {
-				set_err(err, errlen, "name table entry %" PRIu32
-					": byte 0x%02x at %zu is not "
-					"[A-Za-z0-9_-]", i,
-					(unsigned char)name[k], k);
-				return -1;
-			}
-		}
-		scan_count(MDELF_NAMES_ENTSIZE);
-		memcpy(loads[i].name, name, l + 1);
-		buf_get_le32(&b, e + MDELF_NAME_LEN, &loads[i].seq);
 	}
-	if (names_unique(loads, count, err, errlen))
-		return -1;
-	*off = o;
-	*generation = gen;
-	return 1;
+	for (k = 1; k < MDELF_SEC_FIXED; k++) {
+		size_t o = (size_t)k * sizeof(Elf64_Shdr);
+
+		buf_get_le32(&b, o + SH(sh_name), &sh_name);
+		name = sec_name(str, strsize, k, sh_name, &len, err, errlen);
+		if (!name)
+			return -1;
+		if (len != strlen(fixed[k]) || memcmp(name, fixed[k], len)) {
+			set_err(err, errlen, "section %" PRIu32 " is not "
+				"named %s", k, fixed[k]);
+			return -1;
+		}
+	}
+	buf_get_le64(&b, 3 * sizeof(Elf64_Shdr) + SH(sh_addr), banner);
+	for (k = 0; k < nloads; k++) {
+		size_t o = (size_t)(MDELF_SEC_FIXED + k) * sizeof(Elf64_Shdr);
+		struct mdelf_load *l = &loads[k];
+		uint64_t addr = 0, off = 0, size = 0;
+		uint32_t sk = MDELF_SEC_FIXED + k;
+
+		buf_get_le32(&b, o + SH(sh_name), &sh_name);
+		buf_get_le32(&b, o + SH(sh_type), &type);
+		buf_get_le64(&b, o + SH(sh_addr), &addr);
+		buf_get_le64(&b, o + SH(sh_offset), &off);
+		buf_get_le64(&b, o + SH(sh_size), &size);
+		scan_count(sizeof(Elf64_Shdr));
+		if (type != SHT_PROGBITS) {
+			set_err(err, errlen, "section %" PRIu32 " has type %"
+				PRIu32 ", expected SHT_PROGBITS", sk, type);
+			return -1;
+		}
+		if (addr != l->vaddr || off != l->offset || size != l->filesz) {
+			set_err(err, errlen, "section %" PRIu32 " (sh_addr 0x%"
+				PRIx64 ", sh_offset 0x%" PRIx64 ", sh_size 0x%"
+				PRIx64 ") does not describe PT_LOAD %" PRIu32
+				" (p_vaddr 0x%" PRIx64 ", p_offset 0x%" PRIx64
+				", p_filesz 0x%" PRIx64 ")", sk, addr, off,
+				size, k + 1, l->vaddr, l->offset, l->filesz);
+			return -1;
+		}
+		name = sec_name(str, strsize, sk, sh_name, &len, err, errlen);
+		if (!name)
+			return -1;
+		if (!mdelf_parse_section_name(name, len, l)) {
+			char esc[MDELF_SECNAME_LEN * 4 + 1];
+
+			set_err(err, errlen, "section %" PRIu32 ": name \"%s\" "
+				"is not [A-Za-z0-9_]{1,15} or that and "
+				"@<seq>, or is reserved", sk,
+				escape_bytes(name, len, esc, sizeof(esc)));
+			return -1;
+		}
+	}
+	return names_unique(loads, nloads, err, errlen);
 }
 
 void mdelf_file_name(const struct mdelf_load *l, char *out, size_t outlen)
 {
-	if (l->seq == 0)
-		snprintf(out, outlen, "md_%s.BIN", l->name);
-	else
-		snprintf(out, outlen, "md_%s.%" PRIu32 ".BIN", l->name, l->seq);
+	char sn[MDELF_SECNAME_LEN];
+
+	mdelf_section_name(l, sn, sizeof(sn));
+	snprintf(out, outlen, "md_%s.BIN", sn);
 }
 
 /* ---- the header region ------------------------------------------------ */
+
+/*
+ * The section headers and STR_TBL of header region p[0, len): both between
+ * the program headers (phend) and the notes, naming c's PT_LOADs.
+ */
+static int parse_sections(const uint8_t *p, size_t len, uint64_t phend,
+			  struct mdelf_core *c, char *err, size_t errlen)
+{
+	uint64_t shend, strend;
+	char nerr[256];
+	int ret;
+
+	ret = mdelf_ehdr_sections(p, c->nloads, &c->shoff, nerr, sizeof(nerr));
+	if (ret <= 0) {
+		set_err(err, errlen, "%s", ret ? nerr : "no section headers "
+			"(e_shoff and e_shnum 0): no names for the PT_LOADs");
+		return -1;
+	}
+	/* e_shnum is 16 bits: no overflow. */
+	shend = c->shoff + (uint64_t)(MDELF_SEC_FIXED + c->nloads) *
+		sizeof(Elf64_Shdr);
+	if (c->shoff < phend || c->shoff > len || shend > c->notes_off) {
+		set_err(err, errlen, "section headers at 0x%" PRIx64 " are not "
+			"inside [0x%" PRIx64 ", 0x%" PRIx64 ") (program "
+			"headers to notes)", c->shoff, phend, c->notes_off);
+		return -1;
+	}
+	if (mdelf_strtab(p + c->shoff, (size_t)(shend - c->shoff), &c->stroff,
+			 &c->strsize, nerr, sizeof(nerr))) {
+		set_err(err, errlen, "%s", nerr);
+		return -1;
+	}
+	strend = c->stroff + c->strsize;
+	if (c->stroff < phend || c->stroff > len || strend < c->stroff ||
+	    strend > c->notes_off) {
+		set_err(err, errlen, "%s [0x%" PRIx64 ", +0x%" PRIx64 ") is "
+			"not inside [0x%" PRIx64 ", 0x%" PRIx64 ") (program "
+			"headers to notes)", MDELF_SEC_STRTAB, c->stroff,
+			c->strsize, phend, c->notes_off);
+		return -1;
+	}
+	if (mdelf_name_loads(p + c->shoff, (size_t)(shend - c->shoff),
+			     p + c->stroff, (size_t)c->strsize, c->loads,
+			     c->nloads, &c->banner_vaddr, nerr, sizeof(nerr))) {
+		set_err(err, errlen, "%s", nerr);
+		return -1;
+	}
+	return 0;
+}
 
 int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 		       char *err, size_t errlen)
@@ -357,7 +582,6 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 	uint64_t phoff = 0, expect, phend;
 	Elf64_Phdr ph;
 	char nerr[256];
-	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->hsize = len;
@@ -482,19 +706,15 @@ int mdelf_parse_header(const uint8_t *p, size_t len, struct mdelf_core *c,
 		l->flags = ph.p_flags;
 	}
 
-	ret = mdelf_find_names(p, len, (size_t)phend, (size_t)c->notes_off,
-			       c->loads, c->nloads, &c->names_off,
-			       &c->generation, nerr, sizeof(nerr));
-	if (ret < 0) {
-		set_err(err, errlen, "%s", nerr);
+	if (!c->notes.n_generation) {
+		set_err(err, errlen, "PT_NOTE: no generation note (\"%s\" type "
+			"%d, %d bytes)", MDELF_GEN_NOTE, MDELF_GEN_TYPE,
+			MDELF_GEN_SIZE);
 		goto fail;
 	}
-	if (ret == 0) {
-		set_err(err, errlen, "no name table (\"%s\") between the "
-			"program headers (0x%" PRIx64 ") and the notes (0x%"
-			PRIx64 ")", MDELF_NAMES_MAGIC, phend, c->notes_off);
+	c->generation = c->notes.generation;
+	if (parse_sections(p, len, phend, c, err, errlen))
 		goto fail;
-	}
 	return 0;
 fail:
 	mdelf_core_free(c);
@@ -740,6 +960,7 @@ static int parse_row(char *line, uint32_t want_index, struct mdelf_tentry *e,
 		     bool *valid, char *err, size_t errlen)
 {
 	char *f[7], *p = line, fn[64];
+	struct mdelf_load l = { .seq = 0 };
 	uint64_t index, seq;
 	int i;
 
@@ -797,8 +1018,9 @@ static int parse_row(char *line, uint32_t want_index, struct mdelf_tentry *e,
 		set_err(err, errlen, "dumped entry with a bad name");
 		return -1;
 	}
-	snprintf(fn, sizeof(fn), seq ? "md_%s.%" PRIu64 ".BIN" : "md_%s.BIN",
-		 e->name, seq);
+	snprintf(l.name, sizeof(l.name), "%s", e->name);
+	l.seq = e->seq;
+	mdelf_file_name(&l, fn, sizeof(fn));
 	if (strcmp(f[6], fn)) {
 		set_err(err, errlen, "file is not %s", fn);
 		return -1;
@@ -899,7 +1121,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			   struct mdelf_result *r)
 {
 	struct out_file of;
-	size_t olen, names_off, notes_off, phend;
+	size_t olen, shoff, stroff, strsize, notes_off, phend, so;
 	uint8_t *out = NULL, *buf = NULL;
 	uint64_t data_off, total;
 	uint32_t i, k, kept = 0, nout;
@@ -923,19 +1145,31 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	/* Added loads are entries in RAM (or md files of them). */
 	for (i = 0; i < nextra; i++)
 		r->load_bytes += extra[i].filesz;
-	/* e_phnum is 16 bits and PN_XNUM means more: never reached (one
-	 * PT_LOAD per table entry, at most 1024), but checked. */
-	if ((uint64_t)1 + kept + nextra >= PN_XNUM) {
+	/*
+	 * e_phnum is 16 bits and PN_XNUM means more, e_shnum (4 more) too:
+	 * never reached (one PT_LOAD per table entry, at most 1024), but
+	 * checked.
+	 */
+	if ((uint64_t)MDELF_SEC_FIXED + kept + nextra >= SHN_LORESERVE) {
 		ret = -E2BIG;
 		goto fail;
 	}
 	nout = kept + nextra;
 
-	/* Layout: Ehdr, phdrs, name table, notes, then the loads. */
+	/*
+	 * Layout: Ehdr, phdrs, section headers, STR_TBL, notes, then the
+	 * loads. The section headers are kept (not zeroed) and describe this
+	 * file, as the header's describe the md files: they name the
+	 * PT_LOADs, and readers without SHF_ALLOC sections (gdb, crash,
+	 * drgn) ignore them. STR_TBL is sized as the kernel sizes it (27
+	 * bytes + NUL per name at most, then >= 8 NULs).
+	 */
 	phend = sizeof(Elf64_Ehdr) + (size_t)(1 + nout) * sizeof(Elf64_Phdr);
-	names_off = (phend + 7) & ~(size_t)7;
-	notes_off = names_off + MDELF_NAMES_HDR +
-		    (size_t)nout * MDELF_NAMES_ENTSIZE;
+	shoff = (phend + 7) & ~(size_t)7;
+	stroff = shoff + (size_t)(MDELF_SEC_FIXED + nout) * sizeof(Elf64_Shdr);
+	strsize = (MDELF_STR_FIXED + (size_t)(MDELF_SECNAME_LEN + 1) * nout +
+		   MDELF_STR_TAIL + 7) & ~(size_t)7;
+	notes_off = stroff + strsize;
 	olen = notes_off + notes_len;
 	total = olen + r->load_bytes;
 	if (r->load_bytes > UINT64_MAX - olen || total > max_bytes) {
@@ -955,9 +1189,13 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	eh.e_machine = c->arch->machine;
 	eh.e_version = EV_CURRENT;
 	eh.e_phoff = sizeof(Elf64_Ehdr);
+	eh.e_shoff = shoff;
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
 	eh.e_phnum = (uint16_t)(1 + nout);
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = (uint16_t)(MDELF_SEC_FIXED + nout);
+	eh.e_shstrndx = 1;
 	put_ehdr(out, &eh);
 
 	memset(&ph, 0, sizeof(ph));
@@ -967,10 +1205,17 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	ph.p_align = 4;
 	put_phdr(out + sizeof(Elf64_Ehdr), &ph);
 
-	memcpy(out + names_off, MDELF_NAMES_MAGIC, 8);
-	put_le32(out + names_off + 8, nout);
-	put_le32(out + names_off + 12, MDELF_NAMES_ENTSIZE);
-	put_le64(out + names_off + 16, c->generation);
+	/* Sections 1-3 and the start of STR_TBL, as the kernel has them. */
+	memcpy(out + stroff, "\0" MDELF_SEC_STRTAB "\0" MDELF_SEC_TABLE "\0"
+	       MDELF_SEC_BANNER, MDELF_STR_FIXED);
+	put_shdr(out + shoff + sizeof(Elf64_Shdr), 1, SHT_STRTAB, 0, 0,
+		 stroff, strsize);
+	put_shdr(out + shoff + 2 * sizeof(Elf64_Shdr),
+		 1 + sizeof(MDELF_SEC_STRTAB), SHT_PROGBITS, 0, 0, 0, 0);
+	put_shdr(out + shoff + 3 * sizeof(Elf64_Shdr),
+		 1 + sizeof(MDELF_SEC_STRTAB) + sizeof(MDELF_SEC_TABLE),
+		 SHT_PROGBITS, SHF_WRITE, c->banner_vaddr, 0, 0);
+	so = MDELF_STR_FIXED;
 	memcpy(out + notes_off, notes, notes_len);
 
 	/* The header's kept PT_LOADs in order, then the added ones. */
@@ -978,7 +1223,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	for (i = 0, k = 0; i < c->nloads + nextra; i++) {
 		const struct mdelf_load *l = i < c->nloads ? &c->loads[i] :
 					     &extra[i - c->nloads];
-		uint8_t *e;
+		char sn[MDELF_SECNAME_LEN];
 
 		if (i < c->nloads && !keep[i])
 			continue;
@@ -992,10 +1237,12 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 		ph.p_memsz = l->memsz;
 		put_phdr(out + sizeof(Elf64_Ehdr) + (size_t)(k + 1) *
 			 sizeof(Elf64_Phdr), &ph);
-		e = out + names_off + MDELF_NAMES_HDR +
-		    (size_t)k * MDELF_NAMES_ENTSIZE;
-		memcpy(e, l->name, strnlen(l->name, MDELF_NAME_LEN - 1));
-		put_le32(e + MDELF_NAME_LEN, l->seq);
+		mdelf_section_name(l, sn, sizeof(sn));
+		put_shdr(out + shoff + (size_t)(MDELF_SEC_FIXED + k) *
+			 sizeof(Elf64_Shdr), (uint32_t)so, SHT_PROGBITS,
+			 SHF_WRITE, l->vaddr, data_off, l->filesz);
+		memcpy(out + stroff + so, sn, strlen(sn));
+		so += strlen(sn) + 1;
 		data_off += l->filesz;
 		k++;
 	}

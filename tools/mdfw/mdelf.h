@@ -5,17 +5,21 @@
  * The ELF core header that kmemdump keeps as the region "KELF_HEADER"
  * (md_KELF_HEADER.BIN), and assembling dump.elf from a dump directory.
  *
- * md_KELF_HEADER.BIN (size H) holds: Elf64_Ehdr (ET_CORE, EM_X86_64),
- * e_phnum = 1 + nloads program headers at offset 64: phdr[0] PT_NOTE whose
- * data are the last p_filesz bytes of the region, phdr[1..] one PT_LOAD per
- * physically contiguous chunk of every other registered region, p_offset
- * as if the md files were concatenated after the header in table order.
- * After the (reserved) phdr space, at an 8-byte aligned offset, a name
- * table: "KMDNAMES", le32 count (= nloads), le32 entsize (= 24), le64
- * generation (one more with every update the kernel publishes), then per
- * PT_LOAD { char name[16]; le32 seq; le32 reserved } naming the md file
- * (md_<name>.BIN or md_<name>.<seq>.BIN) that holds the chunk's bytes. No
- * (name, seq) pair may appear twice.
+ * md_KELF_HEADER.BIN (size H) holds (layout v3, Qualcomm's minidump ELF):
+ * Elf64_Ehdr (ET_CORE, EM_X86_64 or EM_AARCH64), e_phnum = 1 + nloads
+ * program headers at offset 64: phdr[0] PT_NOTE whose data are the last
+ * p_filesz bytes of the region, phdr[1..] one PT_LOAD per physically
+ * contiguous chunk of every other registered region, p_offset as if the
+ * md files were concatenated after the header in table order. Then, at
+ * e_shoff, e_shnum = 4 + nloads section headers (e_shstrndx 1): [0] null,
+ * [1] "STR_TBL" (SHT_STRTAB, the string table of all section names),
+ * [2] "minidump_table", [3] "linux_banner" (sh_addr its VA, no bytes),
+ * [4 + i] names PT_LOAD 1 + i (same sh_addr/p_vaddr, sh_offset/p_offset,
+ * sh_size/p_filesz). A load's section name is its region name N for seq
+ * 0, "N@S" for seq S > 0 (N is [A-Za-z0-9_]{1,15}: '@' cannot be in it);
+ * its bytes are the md file md_<section name>.BIN. No name appears twice.
+ * The generation (one more with every update the kernel publishes) is the
+ * le64 of the first note "KMEMDUMP" type 1 in the PT_NOTE.
  *
  * Protocol v2 consistency rule (mdelf_check()): the valid table entries in
  * table order, CPU-set entries (KTASK<c>, KSTACK<c>_<i>: table.h) skipped,
@@ -39,10 +43,22 @@
 
 #define MDELF_HDR_FILE		"md_KELF_HEADER.BIN"
 #define MDELF_OUT_FILE		"dump.elf"
-#define MDELF_NAMES_MAGIC	"KMDNAMES"
-#define MDELF_NAMES_HDR		24	/* magic, count, entsize, generation */
-#define MDELF_NAMES_ENTSIZE	24
-#define MDELF_NAME_LEN		16
+#define MDELF_NAME_LEN		16	/* region name, NUL included */
+/* "<name>@<seq>" + NUL: 15 + 1 + 10 + 1 */
+#define MDELF_SECNAME_LEN	27
+/* Sections before the loads' ones, and their names (all reserved). */
+#define MDELF_SEC_FIXED		4
+#define MDELF_SEC_STRTAB	"STR_TBL"
+#define MDELF_SEC_TABLE		"minidump_table"
+#define MDELF_SEC_BANNER	"linux_banner"
+/* STR_TBL's first bytes: "\0STR_TBL\0minidump_table\0linux_banner\0". */
+#define MDELF_STR_FIXED		37
+/* STR_TBL ends in at least this many NULs (Qualcomm's parser needs 4). */
+#define MDELF_STR_TAIL		8
+/* The generation note: name, type, descriptor (le64) size. */
+#define MDELF_GEN_NOTE		"KMEMDUMP"
+#define MDELF_GEN_TYPE		1
+#define MDELF_GEN_SIZE		8
 #define MDELF_HDR_NAME		"KELF_HEADER"
 /* Refuse header regions (and notes/name areas of cores) above this. */
 #define MDELF_MAX_HDR		(64u << 20)
@@ -51,9 +67,9 @@
 /* manifest.tsv larger than this is not ours. */
 #define MDELF_MAX_MANIFEST	(1u << 20)
 
-/* One PT_LOAD, with its name-table entry if there is one. */
+/* One PT_LOAD, with its section's name split into name and seq. */
 struct mdelf_load {
-	char name[MDELF_NAME_LEN];	/* "" if no name table */
+	char name[MDELF_NAME_LEN];	/* "" if no section headers */
 	uint32_t seq;
 	uint64_t offset, vaddr, paddr, filesz, memsz;
 	uint32_t flags;
@@ -67,7 +83,9 @@ struct mdelf_notes {
 	unsigned int n_prstatus_badsize;
 	unsigned int n_prpsinfo;	/* "CORE" NT_PRPSINFO */
 	unsigned int n_vmcoreinfo;	/* "VMCOREINFO" type 0 */
+	unsigned int n_generation;	/* "KMEMDUMP" type 1, 8 bytes */
 	unsigned int n_other;
+	uint64_t generation;		/* of the first generation note */
 	const char *vmcoreinfo;		/* text of the first one, not NUL-ended */
 	size_t vmcoreinfo_len;
 };
@@ -78,8 +96,10 @@ struct mdelf_core {
 	const struct cpuregs_arch *arch;	/* from e_machine */
 	uint16_t phnum;
 	uint64_t notes_off, notes_len;
-	uint64_t names_off;
-	uint64_t generation;		/* of the name table */
+	uint64_t shoff;			/* section headers */
+	uint64_t stroff, strsize;	/* STR_TBL */
+	uint64_t banner_vaddr;		/* linux_banner's sh_addr */
+	uint64_t generation;		/* of the generation note */
 	uint32_t nloads;
 	struct mdelf_load *loads;	/* nloads entries, named */
 	struct mdelf_notes notes;
@@ -104,16 +124,52 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		      char *err, size_t errlen);
 
 /*
- * Look for the name table in p[from, to) at 8-byte aligned offsets (from is
- * rounded up; p must be 8-byte aligned in the file). Returns 1 and fills
- * names/seqs of loads[0, nloads), *off and *generation if found and valid,
- * 0 if there is no magic, -1 with err if a table is there but invalid
- * (wrong count or entry size, out of bounds, a name that is not
- * [A-Za-z0-9_-]{1,15}, a (name, seq) pair named twice).
+ * The section name of PT_LOAD l: "<name>" for seq 0, "<name>@<seq>"
+ * otherwise (outlen >= MDELF_SECNAME_LEN).
  */
-int mdelf_find_names(const uint8_t *p, size_t len, size_t from, size_t to,
-		     struct mdelf_load *loads, uint32_t nloads, uint64_t *off,
-		     uint64_t *generation, char *err, size_t errlen);
+void mdelf_section_name(const struct mdelf_load *l, char *out, size_t outlen);
+
+/*
+ * Split the section name s[0, len) (no NUL in it) into l->name and l->seq:
+ * [A-Za-z0-9_]{1,15}, then optionally '@' and a decimal seq > 0 without a
+ * leading zero that fits 32 bits; the name not a reserved one
+ * (MDELF_SEC_*).
+ * False if it is not of that form.
+ */
+bool mdelf_parse_section_name(const char *s, size_t len,
+			      struct mdelf_load *l);
+
+/*
+ * The section-header fields of the ELF header eh[0, 64) for a core with
+ * nloads PT_LOADs: 1 (*shoff set) if e_shentsize is 64, e_shnum 4 +
+ * nloads and e_shstrndx 1; 0 if the core has no section headers
+ * (e_shoff and e_shnum 0: not a kmemdump core); -1 with err otherwise.
+ */
+int mdelf_ehdr_sections(const uint8_t *eh, uint32_t nloads, uint64_t *shoff,
+			char *err, size_t errlen);
+
+/*
+ * Where STR_TBL is, from the section headers sh[0, shlen) (at least two):
+ * section 0 all zero, section 1 SHT_STRTAB. 0 (*off, *size set), or -1
+ * with err.
+ */
+int mdelf_strtab(const uint8_t *sh, size_t shlen, uint64_t *off,
+		 uint64_t *size, char *err, size_t errlen);
+
+/*
+ * Name loads[0, nloads) (offset, vaddr and filesz set) from the section
+ * headers sh[0, shlen) (shlen = 64 * (4 + nloads)) and STR_TBL's bytes
+ * str[0, strsize): sections 1-3 named STR_TBL, minidump_table and
+ * linux_banner (*banner gets linux_banner's sh_addr), STR_TBL ending in
+ * MDELF_STR_TAIL NULs; section 4 + i SHT_PROGBITS with sh_addr ==
+ * p_vaddr, sh_offset == p_offset and sh_size == p_filesz of loads[i], its
+ * name NUL-terminated inside STR_TBL and a section name
+ * (mdelf_parse_section_name()); no name twice. 0, or -1 with err. Work
+ * O(nloads log nloads), whatever the bytes.
+ */
+int mdelf_name_loads(const uint8_t *sh, size_t shlen, const uint8_t *str,
+		     size_t strsize, struct mdelf_load *loads, uint32_t nloads,
+		     uint64_t *banner, char *err, size_t errlen);
 
 /*
  * The value of KEY in vmcoreinfo text ("KEY=VALUE\n" lines): a pointer to
@@ -129,7 +185,7 @@ const char *mdelf_vmcoreinfo_get(const struct mdelf_notes *n, const char *key,
  */
 const char *const *mdelf_required_keys(uint16_t machine);
 
-/* md_<name>.BIN or md_<name>.<seq>.BIN */
+/* md_<section name>.BIN: md_<name>.BIN or md_<name>@<seq>.BIN */
 void mdelf_file_name(const struct mdelf_load *l, char *out, size_t outlen);
 
 /* A valid (VALI) table entry, as the consistency rule sees it. */
@@ -171,7 +227,7 @@ void mdelf_header_line(char *out, size_t len, const struct mdelf_core *c,
 /*
  * Read manifest.tsv from the dump directory dfd: the valid entries (status
  * neither invalid-marker nor bad-marker) in table order, ok set for those
- * dumped ("ok", file md_<name>[.<seq>].BIN). *v is malloc()ed. Returns 0,
+ * dumped ("ok", file md_<name>[@<seq>].BIN). *v is malloc()ed. Returns 0,
  * MDFW_EXIT_TABLE if the manifest is malformed or MDFW_EXIT_IO if it
  * cannot be read, with err set.
  */
@@ -203,7 +259,7 @@ struct mdelf_source {
 /*
  * The bytes from the md files of a capture directory (never followed:
  * O_NOFOLLOW, regular files of the expected size only), by the PT_LOAD's
- * or the entry's name and seq: md_<name>.BIN, md_<name>.<seq>.BIN.
+ * or the entry's name and seq: md_<name>.BIN, md_<name>@<seq>.BIN.
  * mdelf_dir_copy() is a struct mdelf_source copy, mdelf_dir_read() a
  * cpusets_read_fn; their ctx a struct mdelf_dir_src.
  */
@@ -219,11 +275,13 @@ int mdelf_dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
  * Write the ELF core of header c (region bytes hdr) as dump file oname in
  * the directory odfd: ELF header, program headers with recomputed offsets
  * (PT_NOTE, the header's PT_LOADs keep[k] in order, then the added
- * PT_LOADs extra[0, nextra): the CPU sets'), the name table of them all
- * (same generation), the notes notes[0, notes_len) (the header's, or
- * them merged with the firmware's CPU registers, cpuregs.h), then the
- * PT_LOADs' bytes from src. Created by out_open(): a temporary file
- * fsync()ed, renamed, directory fsync()ed; while out_defer_sync() (a
+ * PT_LOADs extra[0, nextra): the CPU sets'), section headers and STR_TBL
+ * naming them all as the header does (offsets of this file; linux_banner
+ * keeps the header's sh_addr), the notes notes[0, notes_len) (the
+ * header's, generation note included, or them merged with the firmware's
+ * CPU registers, cpuregs.h), then the PT_LOADs' bytes from src. Created
+ * by out_open(): a temporary file fsync()ed, renamed, directory
+ * fsync()ed; while out_defer_sync() (a
  * capture's private directory, synced at once) under its final name,
  * not synced here. If it would be larger than max_bytes
  * (UINT64_MAX: no cap), nothing is written and r->too_large is set.

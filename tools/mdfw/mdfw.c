@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "cpucap.h"
 #include "cpuregs.h"
 #include "cpusets.h"
@@ -91,7 +92,7 @@ static const char main_help[] =
 "and the parent fsync()ed. A\n"
 "capture that cannot be completed leaves nothing (exit 2). Files:\n"
 "  md_<name>.BIN        region with seq_num 0\n"
-"  md_<name>.<seq>.BIN  further parts (seq_num > 0) of a scattered region\n"
+"  md_<name>@<seq>.BIN  further parts (seq_num > 0) of a scattered region\n"
 "  manifest.tsv         '#' comment lines, then a header line and one line\n"
 "                       per table entry: index name seq address size status\n"
 "                       file ('-' if not dumped); status is one of ok,\n"
@@ -125,7 +126,8 @@ static const char capture_help[] =
 "                    --out DIR [--below-4g N] [--bar2 ADDR] [--timeout SEC]\n"
 "                    [--connect-timeout SEC] [--max-bytes N] [--quit]\n"
 "       mdfw capture --qmp SOCKET --ram FILE --ram-size N --smem ADDR\n"
-"                    [--smem-size N] [--ram-base ADDR] --out DIR [...]\n"
+"                    [--smem-size N] [--ram-base ADDR] [--shared-imem PA]\n"
+"                    --out DIR [...]\n"
 "\n"
 "Connect to QEMU's QMP socket (-qmp unix:SOCKET,server=on,wait=off),\n"
 "wait for a WATCHDOG or GUEST_PANICKED event (or find the VM already\n"
@@ -151,6 +153,13 @@ static const char capture_help[] =
 "  --ram-base ADDR       guest RAM is one range at ADDR (file offset =\n"
 "                        address - ADDR); default with --smem 0x40000000\n"
 "                        (QEMU arm64 virt); not with --below-4g\n"
+"  --shared-imem PA      also write what a Qualcomm collector does for\n"
+"                        'ramparse.py --minidump -a DIR': the 4 KiB of\n"
+"                        guest RAM at PA (the shared IMEM, the kernel's\n"
+"                        KASLR record at +0x6d0) as MD_SHRDIMEM.BIN, and\n"
+"                        dump_info.txt listing it (\"1 0x<base, 16 hex\n"
+"                        digits> 4096 MD_SHRDIMEM.BIN\"); both part of\n"
+"                        the capture. 'mdfw info --check DIR' checks them\n"
 "  --out DIR             output directory to create (must not exist; its\n"
 "                        parent must)\n"
 "  --bar2 ADDR           guest physical address of ivshmem BAR 2\n"
@@ -169,14 +178,17 @@ static const char elf_help[] =
 "Assemble an ELF core (default DIR/dump.elf) from a capture directory as\n"
 "its manifest.tsv lists it: md_KELF_HEADER.BIN, the ELF core header kmemdump\n"
 "keeps as region KELF_HEADER, and the md files of the dumped entries its\n"
-"KMDNAMES table names (md files the manifest does not list as dumped are\n"
-"never used). The header and the manifest's valid entries must obey the\n"
-"protocol v2 rule (KELF_HEADER first, then one entry per PT_LOAD in order,\n"
-"same name, seq, address and size, p_offsets concatenating the md files);\n"
-"prints 'header: generation G, N loads, consistent', or exits 5 with\n"
-"'INCONSISTENT: <first mismatch>' and writes nothing. Output: ELF header,\n"
-"program headers with recomputed offsets, the name table, the notes, then\n"
-"each PT_LOAD's bytes. A PT_LOAD whose entry was not dumped or whose md\n"
+"section headers name (section 4+i names PT_LOAD 1+i \"<name>\" or\n"
+"\"<name>@<seq>\", file md_<section name>.BIN; md files the manifest does\n"
+"not list as dumped are never used). The header and the manifest's valid\n"
+"entries must obey the protocol v2 rule (KELF_HEADER first, then one entry\n"
+"per PT_LOAD in order, same name, seq, address and size, p_offsets\n"
+"concatenating the md files); prints 'header: generation G, N loads,\n"
+"consistent' (G: the KMEMDUMP note's), or exits 5 with 'INCONSISTENT:\n"
+"<first mismatch>' and writes nothing. Output: ELF header, program headers\n"
+"with recomputed offsets, section headers and STR_TBL naming the PT_LOADs\n"
+"as the header does, the notes (generation note included), then each\n"
+"PT_LOAD's bytes. A PT_LOAD whose entry was not dumped or whose md\n"
 "file is missing or of the wrong size is dropped with a warning (exit 4),\n"
 "never zero-filled. Created under a fresh random name, mode 0600,\n"
 "fsync()ed, renamed; a non-regular file at FILE is refused (exit 2).\n"
@@ -199,16 +211,18 @@ static const char elf_help[] =
 "\n"
 "  --max-bytes N   do not write a dump.elf larger than N (exit 4)\n"
 "\n"
-"Exit 3: md_KELF_HEADER.BIN is not a valid header (a repeated (name, seq)\n"
+"Exit 3: md_KELF_HEADER.BIN is not a valid header (a repeated or malformed\n"
+"section name, a section not matching its PT_LOAD, no generation note\n"
 "included) or manifest.tsv is malformed (nothing written).\n"
 "Exit 2: no manifest.tsv, no dumped KELF_HEADER, unreadable files.\n";
 
 static const char info_help[] =
 "Usage: mdfw info [--check] FILE\n"
+"       mdfw info [--check] DIR\n"
 "\n"
 "List what the ELF core FILE (dump.elf, md files concatenated in table\n"
 "order, or a full QEMU dump) holds: one line per PT_LOAD (name and seq\n"
-"from the KMDNAMES table and its generation, if any), the notes and the\n"
+"from its section name, if any), the generation note, the notes and the\n"
 "VMCOREINFO keys (control characters shown as \\xNN) the\n"
 "debuggers need, one line per CPU (NT_PRSTATUS): register source, task\n"
 "(\"pid N\", or \"idle (swapper/N)\" for pr_pid 0 or mdfw's idle pid\n"
@@ -225,22 +239,32 @@ static const char info_help[] =
 "is opened). Bounded for hostile files: notes at most 64 MiB and at most\n"
 "the file's size in all (overlapping PT_NOTEs are not read again), the\n"
 "name table searched only between the program headers and the first\n"
-"segment; the work is linear in the bytes read.\n";
+"segment; the work is linear in the bytes read.\n"
+"\n"
+"DIR, a capture directory (with manifest.tsv): its dump_info.txt against\n"
+"the files it lists (at most 4096 bytes; lines of 4 words, a decimal\n"
+"size equal to the file's, only MD_SHRDIMEM.BIN and MD_SMEMINFO.BIN,\n"
+"each once, no path; the files regular, never followed through a link;\n"
+"MD_SHRDIMEM.BIN covering the KASLR record at 0x6d0, which is shown),\n"
+"no such file unlisted; then DIR/dump.elf as above, if there is one.\n";
 
 static const char extract_help[] =
 "Usage: mdfw extract --ram FILE --ram-size N --shm FILE --bar2 ADDR\n"
 "                    --out DIR [--below-4g N] [--max-bytes N]\n"
 "       mdfw extract --ram FILE --ram-size N --smem ADDR [--smem-size N]\n"
-"                    [--ram-base ADDR] --out DIR [--max-bytes N]\n"
+"                    [--ram-base ADDR] [--shared-imem PA] --out DIR\n"
+"                    [--max-bytes N]\n"
 "\n"
 "Offline capture from the guest RAM file and the ivshmem file (the guest\n"
-"must not be running). Options as for 'capture'.\n";
+"must not be running). Options as for 'capture' (--shared-imem PA: also\n"
+"MD_SHRDIMEM.BIN and dump_info.txt, see 'mdfw capture --help').\n";
 
 struct opts {
 	const char *qmp, *ram, *shm, *out, *dir;
 	uint64_t ram_size, below_4g, bar2, shm_size;
 	uint64_t timeout_s, connect_timeout_s, max_bytes;
-	uint64_t smem, smem_size, ram_base;
+	uint64_t smem, smem_size, ram_base, shared_imem;
+	bool have_shared_imem;
 	bool have_ram_size, have_bar2, have_timeout, quit;
 	bool have_smem, have_smem_size, have_ram_base;
 };
@@ -249,7 +273,7 @@ enum {
 	OPT_QMP = 256, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM,
 	OPT_SHM_SIZE, OPT_OUT, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2,
 	OPT_QUIT, OPT_MAX_BYTES, OPT_HELP, OPT_DIR, OPT_SMEM, OPT_SMEM_SIZE,
-	OPT_RAM_BASE,
+	OPT_RAM_BASE, OPT_SHARED_IMEM,
 };
 
 static const struct option all_options[] = {
@@ -270,6 +294,7 @@ static const struct option all_options[] = {
 	{ "smem", required_argument, NULL, OPT_SMEM },
 	{ "smem-size", required_argument, NULL, OPT_SMEM_SIZE },
 	{ "ram-base", required_argument, NULL, OPT_RAM_BASE },
+	{ "shared-imem", required_argument, NULL, OPT_SHARED_IMEM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -280,12 +305,13 @@ static const int elf_opts[] = {
 };
 static const int extract_opts[] = {
 	OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT, OPT_BAR2,
-	OPT_MAX_BYTES, OPT_SMEM, OPT_SMEM_SIZE, OPT_RAM_BASE, OPT_HELP, 0
+	OPT_MAX_BYTES, OPT_SMEM, OPT_SMEM_SIZE, OPT_RAM_BASE, OPT_SHARED_IMEM,
+	OPT_HELP, 0
 };
 static const int capture_opts[] = {
 	OPT_QMP, OPT_RAM, OPT_RAM_SIZE, OPT_BELOW_4G, OPT_SHM, OPT_OUT,
 	OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_BAR2, OPT_QUIT, OPT_MAX_BYTES,
-	OPT_SMEM, OPT_SMEM_SIZE, OPT_RAM_BASE, OPT_HELP, 0
+	OPT_SMEM, OPT_SMEM_SIZE, OPT_RAM_BASE, OPT_SHARED_IMEM, OPT_HELP, 0
 };
 
 static bool allowed(const int *list, int opt)
@@ -401,6 +427,11 @@ static int parse_opts(int argc, char **argv, const int *accepted,
 			if (num_arg(c, optarg, &o->ram_base))
 				return MDFW_EXIT_USAGE;
 			o->have_ram_base = true;
+			break;
+		case OPT_SHARED_IMEM:
+			if (num_arg(c, optarg, &o->shared_imem))
+				return MDFW_EXIT_USAGE;
+			o->have_shared_imem = true;
 			break;
 		case OPT_MAX_BYTES:
 			if (num_arg(c, optarg, &o->max_bytes))
@@ -920,6 +951,8 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	struct mdelf_result er = { 0 };
 	struct cpusets_result cs = { 0 };
 	char cs_line[400] = "", added[48] = "";
+	struct collector col = { 0 };
+	char col_line[400] = "";
 	uint64_t ram_file_size, shm_size, bytes = 0, cap;
 	unsigned int io_errors = 0;
 	size_t textlen = 0, headerlen = 0;
@@ -941,6 +974,9 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		return MDFW_EXIT_IO;
 	}
 	rc = 0;
+	/* check_dump_opts() made sure it lies in guest RAM. */
+	if (o->have_shared_imem)
+		collector_setup(&col, lay, o->shared_imem, NULL, 0);
 	if (o->have_smem) {
 		rc = smem_locate(o, lay, &fds, &smem_snap, &item_gpa, err,
 				 sizeof(err));
@@ -1002,6 +1038,11 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		hdr_read(&h, &t, fds.ram);
 		io_errors = dump_copy(dir, &t, fds.ram, &stage, &bytes, h.index,
 				      h.buf);
+		/* The shared IMEM (collector.h), out of guest RAM with them. */
+		if (collector_read(&col, fds.ram)) {
+			msg("shared IMEM: %s", col.err);
+			io_errors++;
+		}
 		phase_mark("regions");
 	}
 	/*
@@ -1027,6 +1068,13 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 	copied_ms = (double)(mono_ns() - t0) / 1e6;
 	if (!rc) {
 		io_errors += dump_write_staged(dir, &t, &stage, &bytes);
+		/* Qualcomm's collector files: the capture needs them whole. */
+		if (collector_write(&col, dir)) {
+			msg("%s/%s", o->out, col.err);
+			io_errors++;
+			complete = false;
+		}
+		collector_manifest_line(&col, col_line, sizeof(col_line));
 		if (!strcmp(cpu_word, "ok")) {
 			ret = cpucap_write_notes(dir->dfd, &fw, &cpu_bytes);
 			if (ret) {
@@ -1073,8 +1121,9 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 					PRIx64 " above_4g 0x%" PRIx64,
 					lay->ram_size, lay->below_4g,
 					lay->above_4g);
-			fprintf(f, "%s%s%s%s", h.line[0] ? "\n" : "", h.line,
-				cpu_line[0] ? "\n" : "", cpu_line);
+			fprintf(f, "%s%s%s%s%s%s", h.line[0] ? "\n" : "",
+				h.line, cpu_line[0] ? "\n" : "", cpu_line,
+				col_line[0] ? "\n" : "", col_line);
 			fclose(f);
 		}
 		ret = header ? dump_manifest(dir, &t, header) : -ENOMEM;
@@ -1169,6 +1218,7 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 			cs.state == CPUSETS_OK ? "ok" :
 			cs.state == CPUSETS_UNUSABLE ? "unusable" : "none",
 			cs.ncpus, cs.usable, er.added);
+		collector_capture_keys(&col, f);
 		fclose(f);
 	}
 	if (complete) {
@@ -1232,6 +1282,15 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 		printf("cpu_regs: %" PRIu32 " CPUs from QEMU -> %s/%s%s%s\n",
 		       fw.n, o->out, CPUREGS_FILE, cpu_src[0] ?
 		       "; dump.elf sources " : "", cpu_src);
+	if (col.state == COLLECTOR_OK) {
+		collector_kaslr_line(col.imem, sizeof(col.imem),
+				     COLLECTOR_KASLR_OFF, col_line,
+				     sizeof(col_line));
+		printf("shared_imem: %u bytes at 0x%" PRIx64 " -> %s/%s, %s; "
+		       "KASLR record: %s\n", COLLECTOR_IMEM_SIZE, col.base,
+		       o->out, COLLECTOR_IMEM_FILE, COLLECTOR_INFO_FILE,
+		       col_line);
+	}
 	printf("copied_ms: %.3f\n", copied_ms);
 	printf("capture_ms: %.3f\n", ms);
 	phase_print(stdout, t0);
@@ -1295,6 +1354,16 @@ static int check_dump_opts(const char *cmd, struct opts *o,
 		    "--below-4g <= 4G, RAM ending below 1012G", cmd,
 		    o->ram_size, o->below_4g);
 		return MDFW_EXIT_USAGE;
+	}
+	if (o->have_shared_imem) {
+		struct collector c;
+		char err[160];
+
+		if (collector_setup(&c, lay, o->shared_imem, err,
+				    sizeof(err))) {
+			msg("%s: %s", cmd, err);
+			return MDFW_EXIT_USAGE;
+		}
 	}
 	if (o->have_smem) {
 		if (!o->have_smem_size)
@@ -1469,7 +1538,9 @@ static int cmd_info(int argc, char **argv)
 		msg("info: no FILE (see 'mdfw info --help')");
 		return MDFW_EXIT_USAGE;
 	}
-	return mdfw_info(file, check, stdout);
+	/* A capture directory: its dump_info.txt, then its dump.elf. */
+	i = collector_info_dir(file, check, stdout);
+	return i >= 0 ? i : mdfw_info(file, check, stdout);
 }
 
 /* ---- capture ------------------------------------------------------- */

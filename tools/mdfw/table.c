@@ -140,8 +140,8 @@ void md_entry_describe(const struct md_entry *e, char *out, size_t len)
 static bool name_char_ok(uint8_t c)
 {
 	/*
-	 * The name becomes part of a file name: no '/', no '.', so that
-	 * md_<name>.BIN and md_<name>.<seq>.BIN can never collide or escape
+	 * The name becomes part of a file name: no '/', '.' or '@', so that
+	 * md_<name>.BIN and md_<name>@<seq>.BIN can never collide or escape
 	 * the output directory.
 	 */
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness: the ELF core header region parser (mdelf.c: header,
- * notes, name table) and the protocol v2 consistency rule.
+ * notes, section headers and STR_TBL) and the protocol v2 consistency
+ * rule.
  *
  * Input: the header region. If it parses, its invariants must hold, the
  * table that matches it exactly must pass mdelf_check(), and the same
@@ -42,15 +43,18 @@ static int fuzz_one(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	/* Section headers and STR_TBL between the phdrs and the notes. */
 	if (c.notes_off + c.notes_len > size ||
-	    c.names_off < 64 + 56 * (uint64_t)(1 + c.nloads) ||
-	    c.names_off + MDELF_NAMES_HDR +
-	    (uint64_t)c.nloads * MDELF_NAMES_ENTSIZE > c.notes_off)
+	    c.shoff < 64 + 56 * (uint64_t)(1 + c.nloads) ||
+	    c.shoff + 64 * (uint64_t)(4 + c.nloads) > c.notes_off ||
+	    c.stroff < 64 + 56 * (uint64_t)(1 + c.nloads) ||
+	    c.stroff + c.strsize > c.notes_off || !c.notes.n_generation)
 		abort();
 	for (k = 0; k < c.nloads; k++) {
 		const struct mdelf_load *l = &c.loads[k];
 
-		if (!name_rule(l->name) || !l->filesz || l->filesz != l->memsz)
+		if (!secname_rule(l->name) || !l->filesz ||
+		    l->filesz != l->memsz)
 			abort();
 		for (n = 0; n < k && c.nloads < 64; n++)
 			if (c.loads[n].seq == l->seq &&

@@ -39,10 +39,11 @@ def grow(n, head, body, tail=b"", fix=0xffffffff, step=0):
                                   len(body), fix, step) + head + body + tail)
 
 
-def ehdr(phoff, phnum):
+def ehdr(phoff, phnum, shoff=0, shnum=0):
     ident = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
-    return G.EHDR.pack(ident, G.ET_CORE, G.EM_X86_64, 1, 0, phoff, 0, 0, 64,
-                       56, phnum, 0, 0, 0)
+    return G.EHDR.pack(ident, G.ET_CORE, G.EM_X86_64, 1, 0, phoff, shoff, 0,
+                       64, 56, phnum, 64 if shnum else 0, shnum,
+                       1 if shnum else 0)
 
 
 def note_phdr(off, size):
@@ -56,9 +57,13 @@ def hostile_seeds():
     empty = struct.pack("<III", 0, 0, 1)        # a 12-byte note, type 1
     # 2 MiB of all-zero note headers, then one real note: the kernel's
     # header region (KELF_HEADER) and a file for 'mdfw info'.
+    # No PT_LOAD: the four fixed sections and STR_TBL, the generation
+    # note first.
     n = (2 << 20) // 12
-    names = G.MAGIC + struct.pack("<IIQ", 0, 24, 1)
-    head = ehdr(64, 1) + note_phdr(144, 12 + len(pr)) + names
+    area = G.section_area(120, [])
+    gen = G.generation_note(1)
+    head = (ehdr(64, 1, 120, 4) + note_phdr(120 + len(area), len(gen) +
+                                            12 + len(pr)) + area + gen)
     zero = grow(n, head, b"\0" * 12, pr, fix=64 + 32, step=12)
     put("elfhdr", "grow-zero-notes", zero)
     put("info", "grow-zero-notes", zero)
@@ -123,7 +128,7 @@ def main():
     put("table", "in-ram", table_input(4, 0, [("x", 0, 0x1000, 0x10)],
                                        count=3, baseptr=0x40))
 
-    loads = [G.Load("linux_banner", 0, 0xffffffff81200000, 0x1200000,
+    loads = [G.Load("banner", 0, 0xffffffff81200000, 0x1200000,
                     b"Linux version 6.12\n"),
              G.Load("dyn4", 0, 0xffffc90000010000, 0x5000, b"\1" * 64),
              G.Load("dyn4", 1, 0xffffc90000011000, 0x7000, b"\2" * 32)]
@@ -133,12 +138,12 @@ def main():
     put("elfhdr", "three-loads", hdr)
     put("elfhdr", "reserved-phdrs", G.header_region(
         loads[:1], [G.vmcoreinfo("OSRELEASE=6.12\n")], max_phdrs=6,
-        names_gap=2, page=8))
+        page=8))
     put("elfhdr", "no-loads", G.header_region([], notes[:1], page=8))
 
     put("info", "core", hdr + b"".join(l.data for l in loads))
     put("info", "no-names", G.header_region(loads[:1], notes, page=8,
-                                            names=False) + loads[0].data)
+                                            sections=False) + loads[0].data)
 
     # SMEM as SBL leaves it (16 KiB: partition at 0x1000, table at 0x3000)
     import test_smem as S

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Independent encoder of kmemdump's ELF core header region (md_KELF_HEADER.BIN)
-and of md_* dump directories, for tests (see tools/mdfw/mdelf.h): protocol
-v2, name table "KMDNAMES", le32 count, le32 entsize 24, le64 generation.
+and of md_* dump directories, for tests: the byte-for-byte reference of the
+KELF_HEADER v3 layout (notes/h21/header-spec.md, tools/mdfw/mdelf.h): section
+headers STR_TBL, minidump_table, linux_banner, then one per PT_LOAD named
+"<name>" (seq 0) or "<name>@<seq>"; the generation in note 0, "KMEMDUMP"
+type 1, le64.
 
-    loads = [Load("linux_banner", 0, vaddr, paddr, data), ...]
+    loads = [Load("banner", 0, vaddr, paddr, data), ...]
     hdr = header_region(loads, notes=[prstatus(1, regs), prpsinfo(),
                                       vmcoreinfo(text)], generation=7)
     write_md_dir(path, hdr, loads)     # md files + manifest.tsv
@@ -13,12 +16,27 @@ import struct
 
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")     # Elf64_Ehdr, 64 bytes
 PHDR = struct.Struct("<IIQQQQQQ")             # Elf64_Phdr, 56 bytes
+SHDR = struct.Struct("<IIQQQQIIQQ")           # Elf64_Shdr, 64 bytes
 ET_CORE, EM_X86_64, PT_LOAD, PT_NOTE = 4, 62, 1, 4
+SHT_PROGBITS, SHT_STRTAB, SHF_WRITE = 1, 3, 1
 NT_PRSTATUS, NT_PRPSINFO = 1, 3
 PF_RWX = 7
 PRSTATUS_SIZE, PR_PID_OFF, PR_REG_OFF, PR_REG_SIZE = 336, 32, 112, 27 * 8
 PRPSINFO_SIZE = 136
-MAGIC = b"KMDNAMES"
+# STR_TBL's fixed start: sections 1..3 named at offsets 1, 9, 24.
+STR_FIXED = b"\0STR_TBL\0minidump_table\0linux_banner\0"
+assert len(STR_FIXED) == 37
+KBANNER = 0xffffffff82000100      # linux_banner's VA (section 3's sh_addr)
+
+
+def section_name(name, seq):
+    """A load's section name: NAME for seq 0, NAME@SEQ otherwise."""
+    return name if seq == 0 else "%s@%d" % (name, seq)
+
+
+def file_name(name, seq):
+    """The md file of chunk SEQ of region NAME."""
+    return "md_%s.BIN" % section_name(name, seq)
 
 
 class Load:
@@ -32,8 +50,7 @@ class Load:
 
     @property
     def fname(self):
-        return ("md_%s.BIN" % self.name if self.seq == 0 else
-                "md_%s.%d.BIN" % (self.name, self.seq))
+        return file_name(self.name, self.seq)
 
 
 def pad4(b):
@@ -61,6 +78,11 @@ def prpsinfo(fname=b"swapper"):
     return note(b"CORE", NT_PRPSINFO, bytes(d))
 
 
+def generation_note(gen):
+    """Note 0 of the header: "KMEMDUMP" type 1, le64 generation."""
+    return note(b"KMEMDUMP", 1, struct.pack("<Q", gen))
+
+
 def vmcoreinfo(text):
     if isinstance(text, str):
         text = text.encode()
@@ -79,42 +101,85 @@ def default_notes(ncpus=2):
 
 
 def header_region(loads, notes=None, max_phdrs=None, page=4096,
-                  names=True, names_gap=0, ehdr_patch=None, generation=1):
-    """The bytes of md_KELF_HEADER.BIN as the kernel lays it out.
+                  sections=True, ehdr_patch=None, generation=1,
+                  banner=KBANNER):
+    """The bytes of md_KELF_HEADER.BIN as the kernel lays it out (v3).
 
-    max_phdrs: phdr slots reserved (>= 1 + len(loads)); names_gap: extra
-    8-byte words between the reserved phdr space and the name table;
-    generation: the name table's update counter."""
+    max_phdrs: phdr slots reserved (>= 1 + len(loads): cap = max_phdrs -
+    1 loads of room in the phdrs, section headers and STR_TBL); page: H
+    is a multiple of it (the notes area's spare room before the notes);
+    generation: the KMEMDUMP note's value, put first (None: no such
+    note); sections False: no section headers (e_shoff, e_shnum 0)."""
     notes = default_notes() if notes is None else notes
-    notes_b = b"".join(notes)
-    nph = 1 + len(loads)
-    slots = max(nph, max_phdrs or 0)
-    names_off = (64 + 56 * slots + 7) // 8 * 8 + 8 * names_gap
-    table = b""
-    if names:
-        table = MAGIC + struct.pack("<IIQ", len(loads), 24,
-                                    generation) + b"".join(
-            struct.pack("<16sII", l.name.encode(), l.seq, 0) for l in loads)
-    used = names_off + len(table) + len(notes_b)
+    notes_b = b"".join(([] if generation is None else
+                        [generation_note(generation)]) + list(notes))
+    n = len(loads)
+    cap = max(n, (max_phdrs or 0) - 1)
+    shoff = (64 + 56 * (1 + cap) + 7) // 8 * 8
+    stroff = shoff + 64 * (4 + cap)
+    strsize = (37 + 28 * cap + 8 + 7) // 8 * 8
+    used = stroff + strsize + len(notes_b)
     H = (used + page - 1) // page * page
     notes_off = H - len(notes_b)
     buf = bytearray(H)
     ident = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
     fields = dict(ident=ident, type=ET_CORE, machine=EM_X86_64, version=1,
-                  entry=0, phoff=64, shoff=0, flags=0, ehsize=64,
-                  phentsize=56, phnum=nph, shentsize=0, shnum=0, shstrndx=0)
+                  entry=0, phoff=64, shoff=shoff if sections else 0,
+                  flags=0, ehsize=64, phentsize=56, phnum=1 + n,
+                  shentsize=64 if sections else 0,
+                  shnum=4 + n if sections else 0,
+                  shstrndx=1 if sections else 0)
     fields.update(ehdr_patch or {})
     buf[0:64] = EHDR.pack(*fields.values())
     buf[64:120] = PHDR.pack(PT_NOTE, 0, notes_off, 0, 0, len(notes_b),
                             len(notes_b), 0)
     off = H
+    secs = []
     for i, l in enumerate(loads):
         buf[120 + 56 * i:176 + 56 * i] = PHDR.pack(
             PT_LOAD, PF_RWX, off, l.vaddr, l.paddr, l.size, l.size, 0)
+        secs.append((section_name(l.name, l.seq).encode(), l.vaddr, off,
+                     l.size))
         off += l.size
-    buf[names_off:names_off + len(table)] = table
+    if sections:
+        area = section_area(shoff, secs, cap, banner)
+        assert len(area) == stroff + strsize - shoff
+        buf[shoff:shoff + len(area)] = area
     buf[notes_off:H] = notes_b
     return bytes(buf)
+
+
+def section_area(shoff, secs, cap=None, banner=KBANNER):
+    """Section headers [4 + cap] at file offset SHOFF and STR_TBL right
+    after them, as the kernel writes them: secs [(section name bytes,
+    sh_addr, sh_offset, sh_size)] of the loads in order (cap defaults to
+    their count)."""
+    cap = len(secs) if cap is None else cap
+    stroff = shoff + 64 * (4 + cap)
+    strsize = (37 + 28 * cap + 8 + 7) // 8 * 8
+    strtab = bytearray(STR_FIXED)
+    shdrs = [bytes(64),
+             SHDR.pack(1, SHT_STRTAB, 0, 0, stroff, strsize, 0, 0, 0, 0),
+             SHDR.pack(9, SHT_PROGBITS, 0, 0, 0, 0, 0, 0, 0, 0),
+             SHDR.pack(24, SHT_PROGBITS, SHF_WRITE, banner, 0, 0, 0, 0, 0,
+                       0)]
+    for nm, addr, off, size in secs:
+        shdrs.append(SHDR.pack(len(strtab), SHT_PROGBITS, SHF_WRITE, addr,
+                               off, size, 0, 0, 0, 0))
+        strtab += nm + b"\0"
+    assert len(strtab) + 8 <= strsize, "names too long for STR_TBL"
+    shdrs.append(bytes(64 * (cap - len(secs))))
+    return b"".join(shdrs) + bytes(strtab) + bytes(strsize - len(strtab))
+
+
+def header_layout(hdr):
+    """Offsets of header region HDR as header_region() made it: dict of
+    shoff, stroff, strsize, notes_off (from the ELF and section headers)."""
+    shoff, = struct.unpack_from("<Q", hdr, 40)
+    sh1 = SHDR.unpack_from(hdr, shoff + 64)
+    notes_off, = struct.unpack_from("<Q", hdr, 64 + 8)
+    return dict(shoff=shoff, stroff=sh1[4], strsize=sh1[5],
+                notes_off=notes_off)
 
 
 HDR_PADDR = 0x100000
@@ -142,8 +207,7 @@ def manifest_text(rows):
     for i, (name, seq, addr, size, st) in enumerate(rows):
         fn = "-"
         if st == "ok":
-            fn = "md_%s.BIN" % name if seq == 0 else "md_%s.%d.BIN" % (
-                name, seq)
+            fn = file_name(name, seq)
         out.append("%d\t%s\t%d\t%#x\t%#x\t%s\t%s" % (i, name, seq, addr,
                                                      size, st, fn))
     return "\n".join(out) + "\n"
@@ -169,24 +233,46 @@ def write_md_dir(path, hdr, loads, skip=(), manifest=True, rows=None):
             f.write(manifest_text(rows))
 
 
-def parse_core(data, want_generation=False):
-    """(ehdr tuple, [phdr tuples], name table list or None) of an ELF core,
-    plus the name table's generation (or None) if want_generation."""
-    eh = EHDR.unpack_from(data, 0)
-    phoff, phnum = eh[5], eh[10]
-    phs = [PHDR.unpack_from(data, phoff + 56 * i) for i in range(phnum)]
-    first = min([p[2] for p in phs if p[5]] + [len(data)])
-    names = gen = None
-    o = (phoff + 56 * phnum + 7) // 8 * 8
-    while o + 24 <= first:
-        if data[o:o + 8] == MAGIC:
-            n, _, gen = struct.unpack_from("<IIQ", data, o + 8)
-            names = []
-            for i in range(n):
-                nm, seq, _ = struct.unpack_from("<16sII", data, o + 24 + 24 * i)
-                names.append((nm.rstrip(b"\0").decode(), seq))
+def parse_notes(b):
+    """[(name bytes, type, desc bytes)] of a PT_NOTE's bytes B (stops at
+    zero padding or a truncated note)."""
+    out, o = [], 0
+    while o + 12 <= len(b):
+        nsz, dsz, typ = struct.unpack_from("<III", b, o)
+        if not (nsz or dsz or typ):
             break
-        o += 8
+        no = o + 12
+        do = no + (nsz + 3) // 4 * 4
+        if do + dsz > len(b):
+            break
+        out.append((b[no:no + nsz].rstrip(b"\0"), typ, b[do:do + dsz]))
+        o = do + (dsz + 3) // 4 * 4
+    return out
+
+
+def parse_core(data, want_generation=False):
+    """(ehdr tuple, [phdr tuples], names) of an ELF core: names the
+    [(name, seq)] of the PT_LOADs from their sections [4 + i] and STR_TBL,
+    or None without section headers; plus the generation (first note
+    "KMEMDUMP" type 1, 8 bytes; or None) if want_generation."""
+    eh = EHDR.unpack_from(data, 0)
+    phoff, shoff, phnum, shnum = eh[5], eh[6], eh[10], eh[12]
+    phs = [PHDR.unpack_from(data, phoff + 56 * i) for i in range(phnum)]
+    names = gen = None
+    if shoff and shnum >= 4:
+        shs = [SHDR.unpack_from(data, shoff + 64 * i) for i in range(shnum)]
+        st = data[shs[1][4]:shs[1][4] + shs[1][5]]
+        names = []
+        for sh in shs[4:]:
+            nm = st[sh[0]:st.index(b"\0", sh[0])].decode()
+            name, _, seq = nm.partition("@")
+            names.append((name, int(seq) if seq else 0))
+    for ph in phs:
+        if ph[0] == PT_NOTE and gen is None:
+            for name, typ, desc in parse_notes(data[ph[2]:ph[2] + ph[5]]):
+                if name == b"KMEMDUMP" and typ == 1 and len(desc) == 8:
+                    gen, = struct.unpack("<Q", desc)
+                    break
     if want_generation:
         return eh, phs, names, gen
     return eh, phs, names

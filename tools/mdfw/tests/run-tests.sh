@@ -11,10 +11,10 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export PYTHONDONTWRITEBYTECODE=1
 unit_tests="test_gpa test_table test_misc test_fuzz test_elf test_smem"
-unit_tests="$unit_tests test_cpuregs test_linear test_cpusets"
+unit_tests="$unit_tests test_cpuregs test_linear test_cpusets test_collector"
 script_tests="test_extract.py test_qmp.py test_elf.py test_info.py"
 script_tests="$script_tests test_cpuregs.py test_smem.py test_cpusets.py"
-script_tests="$script_tests test_atomic.py"
+script_tests="$script_tests test_atomic.py test_collector.py"
 
 n=0
 passed=0

@@ -160,8 +160,8 @@ def lockup_all_from_qemu():
         elf = os.path.join(g.out, "dump.elf")
         n = notes_of(elf)
         check([(x[0], x[1]) for x in n] == [
-            (b"CORE", 1), (b"CORE", 1), (b"MDFW", 1), (b"CORE", 3),
-            (b"VMCOREINFO", 0)], [(x[0], x[1]) for x in n])
+            (b"CORE", 1), (b"CORE", 1), (b"MDFW", 1), (b"KMEMDUMP", 1),
+            (b"CORE", 3), (b"VMCOREINFO", 0)], [(x[0], x[1]) for x in n])
         # pr_pid: the kernel's (the task it last switched to there),
         # its idle pid 0 made unique.
         for c in range(2):
@@ -169,7 +169,9 @@ def lockup_all_from_qemu():
                   struct.unpack_from("<I", n[c][2], PR_PID)[0] ==
                   [57, PID_SYNTH + 1][c], "cpu %d" % c)
         check(n[2][2] == b"ff", n[2][2])
-        check(n[3][2] == G.prpsinfo()[20:] and n[4][2] ==
+        # The kernel's other notes as they were, generation note first.
+        check(n[3][2] == struct.pack("<Q", 5), n[3][2])
+        check(n[4][2] == G.prpsinfo()[20:] and n[5][2] ==
               G.DEFAULT_VMCOREINFO.encode(), "the kernel's other notes")
         r = subprocess.run([MDFW, "info", "--check", elf], text=True,
                            capture_output=True)
@@ -238,8 +240,9 @@ def hostile_qemu_files():
                   what)
             no_temp_files(g.out)
             n = notes_of(os.path.join(g.out, "dump.elf"))
-            check(len(n) == 4 and n[0][1] == 1 and regs(n[0][2]) ==
-                  [0] * 27, "%s: kernel notes unchanged" % what)
+            check(len(n) == 5 and n[0][:2] == (b"KMEMDUMP", 1) and
+                  n[1][1] == 1 and regs(n[1][2]) == [0] * 27,
+                  "%s: kernel notes unchanged" % what)
 
 
 def qemu_refuses_the_dump():

@@ -20,7 +20,7 @@ DMAP = 0xffff888000000000
 VMAP = 0xffffc90000000000
 HDR_AT = 0x100000
 DESC_AT = 0x200000
-BANNER = ("linux_banner", 0, 0x3000, 0x9f)
+BANNER = ("banner", 0, 0x3000, 0x9f)
 TASK_SIZE = 0x2800            # a task_struct
 CHUNK = 0x1000                # a page of a vmapped stack
 P = 4
@@ -43,7 +43,7 @@ class Task:
 
 A = Task(100, 0x20000, [0x30000, 0x32000, 0x34000, 0x36000], VMAP + 0x100000)
 B = Task(200, 0x24000, [0x40000, 0x42000, 0x44000, 0x46000], VMAP + 0x200000)
-# C's first stack page is where linux_banner is: overlap allowed.
+# C's first stack page is where banner is: overlap allowed.
 C = Task(300, 0x28000, [0x3000, 0x50000, 0x52000, 0x54000], VMAP + 0x300000)
 
 
@@ -98,7 +98,7 @@ def kernel_notes(pids=(0, 0), sps=None):
 
 def build(tmp, cpus, desc=None, notes=None, entries=None, desc_at=DESC_AT,
           with_desc=True):
-    """A guest whose header describes linux_banner and cpu_sets; the CPU
+    """A guest whose header describes banner and cpu_sets; the CPU
     sets' entries (entries, default from cpus) after them."""
     desc = descriptor(cpus) if desc is None else desc
     loads = [G.Load(BANNER[0], 0, DMAP + BANNER[2], BANNER[2],
@@ -140,7 +140,7 @@ def set_loads(c, s, t):
 
 def check_core(g, path, hdr_loads, added):
     """dump.elf: the header's PT_LOADs, then added, each with the bytes
-    the guest's RAM holds at its address; names in the name table."""
+    the guest's RAM holds at its address; names in its sections."""
     data = read(path)
     _, phs, names = G.parse_core(data)
     want = [(l.name, l.seq, l.vaddr, l.paddr, l.size) for l in hdr_loads]
@@ -195,7 +195,7 @@ def dump_elf_adds_usable_sets():
               "invalid-marker", st)
         check(": overlap:" not in r.stderr, r.stderr)
         # ... the INVA set's stack was copied like any VALI entry.
-        check(read(os.path.join(g.out, "md_KSTACK1_2.1.BIN")) ==
+        check(read(os.path.join(g.out, "md_KSTACK1_2@1.BIN")) ==
               g.slice(C.stack_pas[2], CHUNK), "md file of an INVA set")
         # CPU 0's set 1 (B), VALI with an odd seq, is used.
         added = set_loads(0, 0, A) + set_loads(0, 1, B)
@@ -333,7 +333,8 @@ def pr_pid_from_the_stack():
         check(g.extract().returncode == 0)
         data = read(os.path.join(g.out, "dump.elf"))
         _, phs, _ = G.parse_core(data)
-        check(data[phs[0][2]:phs[0][2] + phs[0][5]] == b"".join(notes),
+        check(data[phs[0][2]:phs[0][2] + phs[0][5]] ==
+              G.generation_note(5) + b"".join(notes),
               "notes changed without registers")
 
 

@@ -19,13 +19,18 @@
 #include "util.h"
 
 #define NLOADS	5
-#define H	8192
+#define H	16384
 #define GENERATION	UINT64_C(0x100000007)
+#define BANNER_VA	UINT64_C(0xffffffff82000100)
 
 static const char *const names[NLOADS] = {
-	"linux_banner", "prb", "dyn6", "dyn6", "panic_stack"
+	"banner", "prb", "dyn6", "dyn6", "panic_stack"
 };
 static const uint32_t seqs[NLOADS] = { 0, 0, 0, 1, 0 };
+/* Their section names, written out (not made by the code under test). */
+static const char *const secnames[NLOADS] = {
+	"banner", "prb", "dyn6", "dyn6@1", "panic_stack"
+};
 static const uint64_t sizes[NLOADS] = { 0x9f, 8, 4096, 4096, 16384 };
 
 static size_t put_note(uint8_t *d, const char *name, uint32_t type,
@@ -49,15 +54,41 @@ static const char vmci[] =
 	"OSRELEASE=6.12.0\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffffffff82e0c000\n"
 	"KERNELOFFSET=1c000000\nNUMBER(phys_base)=-335544320";
 
-/* A valid header region in buf[H]; returns the notes length. */
-static size_t build(uint8_t *buf, uint32_t reserve)
+/* Where build() put things, for tests that corrupt them. */
+struct layout {
+	size_t shoff, stroff, strsize, notes_off;
+	size_t name_at[NLOADS];		/* each name's offset in STR_TBL */
+};
+
+static void put_shdr_t(uint8_t *d, uint32_t name, uint32_t type,
+		       uint64_t flags, uint64_t addr, uint64_t off,
+		       uint64_t size)
 {
-	uint8_t notes[2048] = { 0 }, pr[336] = { 0 }, ps[136] = { 0 };
-	size_t nl = 0, names_off;
+	put_le32(d, name);
+	put_le32(d + 4, type);
+	put_le64(d + 8, flags);
+	put_le64(d + 16, addr);
+	put_le64(d + 24, off);
+	put_le64(d + 32, size);
+}
+
+/*
+ * A valid v3 header region in buf[H] with phdr room for reserve - 1 loads
+ * (the spec's cap), laid out by the numbers of notes/h21/header-spec.md;
+ * returns the notes length. gen_note 0: no generation note.
+ */
+static size_t build_ex(uint8_t *buf, uint32_t reserve, bool gen_note,
+		       struct layout *ly)
+{
+	uint8_t notes[2048] = { 0 }, pr[336] = { 0 }, ps[136] = { 0 }, g[8];
+	uint32_t cap = reserve - 1, i;
+	size_t nl = 0, shoff, stroff, strsize, so;
 	uint64_t off = H;
-	uint32_t i;
 
 	memset(buf, 0, H);
+	put_le64(g, GENERATION);
+	if (gen_note)
+		nl += put_note(notes + nl, "KMEMDUMP", 1, g, 8);
 	for (i = 0; i < 2; i++) {
 		put_le32(pr + 32, i + 1);
 		put_le64(pr + 112 + 8 * i, 0xffffffff81000000ull + i);
@@ -65,6 +96,12 @@ static size_t build(uint8_t *buf, uint32_t reserve)
 	}
 	nl += put_note(notes + nl, "CORE", NT_PRPSINFO, ps, sizeof(ps));
 	nl += put_note(notes + nl, "VMCOREINFO", 0, vmci, sizeof(vmci) - 1);
+
+	shoff = (64 + 56 * (size_t)(1 + cap) + 7) & ~(size_t)7;
+	stroff = shoff + 64 * (size_t)(4 + cap);
+	strsize = (37 + 28 * (size_t)cap + 8 + 7) & ~(size_t)7;
+	if (stroff + strsize + nl > H)
+		abort();	/* the test's own mistake */
 
 	memcpy(buf, ELFMAG, SELFMAG);
 	buf[EI_CLASS] = ELFCLASS64;
@@ -74,38 +111,57 @@ static size_t build(uint8_t *buf, uint32_t reserve)
 	buf[18] = EM_X86_64;
 	put_le32(buf + 20, EV_CURRENT);
 	put_le64(buf + 32, 64);
+	put_le64(buf + 40, shoff);
 	buf[52] = 64;
 	buf[54] = 56;
 	buf[56] = 1 + NLOADS;
+	buf[58] = 64;
+	buf[60] = 4 + NLOADS;
+	buf[62] = 1;
 	put_le32(buf + 64, PT_NOTE);
 	put_le64(buf + 64 + 8, H - nl);
 	put_le64(buf + 64 + 32, nl);
 	put_le64(buf + 64 + 40, nl);
+
+	memcpy(buf + stroff, "\0STR_TBL\0minidump_table\0linux_banner\0", 37);
+	put_shdr_t(buf + shoff + 64, 1, 3 /* SHT_STRTAB */, 0, 0, stroff,
+		   strsize);
+	put_shdr_t(buf + shoff + 128, 9, 1 /* SHT_PROGBITS */, 0, 0, 0, 0);
+	put_shdr_t(buf + shoff + 192, 24, 1, 1 /* SHF_WRITE */, BANNER_VA, 0,
+		   0);
+	so = 37;
 	for (i = 0; i < NLOADS; i++) {
 		uint8_t *p = buf + 64 + 56 * (i + 1);
+		uint64_t va = 0xffffffff82000000ull + 0x10000 * i;
 
 		put_le32(p, PT_LOAD);
 		put_le32(p + 4, PF_R | PF_W | PF_X);
 		put_le64(p + 8, off);
-		put_le64(p + 16, 0xffffffff82000000ull + 0x10000 * i);
+		put_le64(p + 16, va);
 		put_le64(p + 24, 0x2000000ull + 0x10000 * i);
 		put_le64(p + 32, sizes[i]);
 		put_le64(p + 40, sizes[i]);
+		put_shdr_t(buf + shoff + 64 * (4 + i), (uint32_t)so, 1, 1, va,
+			   off, sizes[i]);
+		memcpy(buf + stroff + so, secnames[i], strlen(secnames[i]));
+		if (ly)
+			ly->name_at[i] = so;
+		so += strlen(secnames[i]) + 1;
 		off += sizes[i];
 	}
-	names_off = (64 + 56 * (size_t)reserve + 7) & ~(size_t)7;
-	memcpy(buf + names_off, MDELF_NAMES_MAGIC, 8);
-	put_le32(buf + names_off + 8, NLOADS);
-	put_le32(buf + names_off + 12, MDELF_NAMES_ENTSIZE);
-	put_le64(buf + names_off + 16, GENERATION);
-	for (i = 0; i < NLOADS; i++) {
-		uint8_t *e = buf + names_off + 24 + 24 * i;
-
-		memcpy(e, names[i], strlen(names[i]));
-		put_le32(e + 16, seqs[i]);
-	}
 	memcpy(buf + H - nl, notes, nl);
+	if (ly) {
+		ly->shoff = shoff;
+		ly->stroff = stroff;
+		ly->strsize = strsize;
+		ly->notes_off = H - nl;
+	}
 	return nl;
+}
+
+static size_t build(uint8_t *buf, uint32_t reserve)
+{
+	return build_ex(buf, reserve, true, NULL);
 }
 
 TEST(valid_header)
@@ -124,18 +180,242 @@ TEST(valid_header)
 		CHECK(c.notes_off == H - nl && c.bad_offset_index == -1);
 		CHECK(c.notes.n_prstatus == 2 && c.notes.n_prstatus_regs == 2);
 		CHECK(c.notes.n_prpsinfo == 1 && c.notes.n_vmcoreinfo == 1);
+		CHECK(c.notes.n_generation == 1 && c.notes.n_other == 0);
 		CHECK(c.generation == GENERATION);
+		CHECK(c.banner_vaddr == BANNER_VA);
 		CHECK(c.loads && !strcmp(c.loads[3].name, "dyn6") &&
 		      c.loads[3].seq == 1 && c.loads[3].filesz == 4096);
+		CHECK(c.loads && !strcmp(c.loads[2].name, "dyn6") &&
+		      c.loads[2].seq == 0);
 		CHECK(c.loads && c.loads[4].offset == H + 0x9f + 8 + 8192);
 		mdelf_core_free(&c);
 	}
-	/* A wrong p_offset is tolerated but flagged. */
+	/*
+	 * A wrong p_offset is tolerated but flagged (its section must
+	 * agree: they are checked against each other).
+	 */
 	build(buf, 1 + NLOADS);
 	put_le64(buf + 64 + 56 * 3 + 8, 0);
-	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0 &&
-	      c.bad_offset_index == 3);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == -1 &&
+	      strstr(err, "section 6 (") &&
+	      strstr(err, "does not describe PT_LOAD 3"));
+	{
+		struct layout ly;
+
+		build_ex(buf, 1 + NLOADS, true, &ly);
+		put_le64(buf + 64 + 56 * 3 + 8, 0);
+		put_le64(buf + ly.shoff + 64 * 6 + 24, 0);
+		CHECKF(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0 &&
+		       c.bad_offset_index == 3, "%s", err);
+		mdelf_core_free(&c);
+	}
+}
+
+/* Section names <-> (name, seq), and the md file names. */
+TEST(section_names)
+{
+	static const struct {
+		const char *s;
+		const char *name;	/* NULL: refused */
+		uint32_t seq;
+	} v[] = {
+		{ "vmalloc", "vmalloc", 0 },
+		{ "vmalloc@1", "vmalloc", 1 },
+		{ "a@4294967295", "a", UINT32_MAX },
+		{ "0123456789abcde@10", "0123456789abcde", 10 },
+		{ "KSTACK12_3@1", "KSTACK12_3", 1 },
+		{ "", NULL, 0 },
+		{ "@1", NULL, 0 },
+		{ "a@", NULL, 0 },
+		{ "a@0", NULL, 0 },
+		{ "a@01", NULL, 0 },
+		{ "a@4294967296", NULL, 0 },
+		{ "a@12345678901", NULL, 0 },
+		{ "a@1@2", NULL, 0 },
+		{ "a@-1", NULL, 0 },
+		{ "a@1x", NULL, 0 },
+		{ "a.1", NULL, 0 },
+		{ "a.b", NULL, 0 },
+		{ "a-b", NULL, 0 },
+		{ "../etc", NULL, 0 },
+		{ "a/b", NULL, 0 },
+		{ "a b", NULL, 0 },
+		{ "0123456789abcdef", NULL, 0 },
+		{ "0123456789abcdef@1", NULL, 0 },
+		{ "STR_TBL", NULL, 0 },
+		{ "minidump_table", NULL, 0 },
+		{ "linux_banner", NULL, 0 },
+		{ "linux_banner@1", NULL, 0 },
+		{ "linux_banner_", "linux_banner_", 0 },
+	};
+	struct mdelf_load l;
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		bool ok;
+
+		memset(&l, 0x5a, sizeof(l));
+		ok = mdelf_parse_section_name(v[i].s, strlen(v[i].s), &l);
+		if (!v[i].name) {
+			CHECKF(!ok, "\"%s\" accepted", v[i].s);
+			continue;
+		}
+		CHECKF(ok && !strcmp(l.name, v[i].name) && l.seq == v[i].seq,
+		       "\"%s\": %d %.16s %u", v[i].s, ok, l.name, l.seq);
+		/* ... and back. */
+		mdelf_section_name(&l, out, sizeof(out));
+		CHECKF(!strcmp(out, v[i].s), "\"%s\" -> \"%s\"", v[i].s, out);
+	}
+	/* A NUL inside is no name (STR_TBL ends names at the first NUL). */
+	CHECK(!mdelf_parse_section_name("ab\0c", 4, &l));
+	memset(&l, 0, sizeof(l));
+	strcpy(l.name, "vmalloc");
+	mdelf_file_name(&l, out, sizeof(out));
+	CHECK(!strcmp(out, "md_vmalloc.BIN"));
+	l.seq = 1;
+	mdelf_file_name(&l, out, sizeof(out));
+	CHECK(!strcmp(out, "md_vmalloc@1.BIN"));
+	strcpy(l.name, "0123456789abcde");
+	l.seq = UINT32_MAX;
+	mdelf_section_name(&l, out, sizeof(out));
+	CHECK(strlen(out) + 1 == MDELF_SECNAME_LEN);
+}
+
+/* Every bad STR_TBL or section header: refused, with a clear message. */
+TEST(bad_sections)
+{
+	static uint8_t good[H], buf[H];
+	struct layout ly;
+	struct mdelf_core c;
+	char err[512];
+	size_t sh4, i;
+
+	build_ex(good, 1 + NLOADS, true, &ly);
+	CHECK(mdelf_parse_header(good, H, &c, err, sizeof(err)) == 0);
 	mdelf_core_free(&c);
+	sh4 = ly.shoff + 64 * 4;
+
+#define BAD(what, expect)						\
+	do {								\
+		memcpy(buf, good, H);					\
+		what;							\
+		err[0] = 0;						\
+		CHECKF(mdelf_parse_header(buf, H, &c, err,		\
+					  sizeof(err)) == -1 &&		\
+		       strstr(err, expect), "%s: \"%s\"", #what, err);	\
+	} while (0)
+	/* names */
+	BAD(put_le32(buf + sh4 + 64, (uint32_t)ly.strsize),
+	    "section 5: sh_name 192 is outside the 192-byte STR_TBL");
+	BAD(put_le32(buf + sh4 + 64, UINT32_MAX),
+	    "sh_name 4294967295 is outside");
+	BAD(memset(buf + ly.stroff + ly.name_at[4], 'x', 40),
+	    "section 8: the name at +");
+	BAD(memset(buf + ly.stroff + ly.name_at[4], 'x', 40),
+	    "has no NUL within 27 bytes");
+	BAD(memset(buf + ly.stroff + ly.strsize - 8, 'x', 1),
+	    "STR_TBL does not end in 8 NULs");
+	BAD(memcpy(buf + ly.stroff + ly.name_at[3], "dyn6\0", 6),
+	    "sections 6 and 7 are both named dyn6");
+	BAD(put_le32(buf + sh4 + 64 * 4, (uint32_t)ly.name_at[0]),
+	    "sections 4 and 8 are both named banner");
+	BAD(memcpy(buf + ly.stroff + ly.name_at[1], "p.b", 3),
+	    "section 5: name \"p.b\" is not [A-Za-z0-9_]{1,15}");
+	BAD(memcpy(buf + ly.stroff + ly.name_at[1], "p/b", 3),
+	    "section 5: name \"p/b\"");
+	BAD(memcpy(buf + ly.stroff + ly.name_at[3], "dyn6@01", 8),
+	    "section 7: name \"dyn6@01\"");
+	BAD(buf[ly.stroff + ly.name_at[1]] = 0, "section 5: name \"\"");
+	BAD(buf[ly.stroff + ly.name_at[1]] = 0x80, "name \"\\x80rb\"");
+	BAD(put_le32(buf + sh4, 1), "section 4: name \"STR_TBL\"");
+	BAD(put_le32(buf + sh4, 24), "section 4: name \"linux_banner\"");
+	/* sections vs PT_LOADs */
+	BAD(put_le64(buf + sh4 + 64 * 2 + 16, 0xffffffff82020001ull),
+	    "section 6 (sh_addr 0xffffffff82020001, sh_offset");
+	BAD(put_le64(buf + sh4 + 64 * 2 + 16, 0xffffffff82020001ull),
+	    "does not describe PT_LOAD 3 (p_vaddr 0xffffffff82020000");
+	BAD(put_le64(buf + sh4 + 24, H + 1), "does not describe PT_LOAD 1");
+	BAD(put_le64(buf + sh4 + 64 + 32, 9), "does not describe PT_LOAD 2");
+	BAD(put_le32(buf + sh4 + 4, 8 /* SHT_NOBITS */),
+	    "section 4 has type 8, expected SHT_PROGBITS");
+	/* the fixed sections */
+	BAD(buf[ly.shoff + 3] = 1, "section 0: byte 3 is not zero");
+	BAD(put_le32(buf + ly.shoff + 64 + 4, 1),
+	    "section 1 (STR_TBL) has type 1, expected SHT_STRTAB");
+	BAD(put_le32(buf + ly.shoff + 128, 10), "section 2 is not named "
+	    "minidump_table");
+	BAD(put_le32(buf + ly.shoff + 192, 1), "section 3 is not named "
+	    "linux_banner");
+	BAD(buf[ly.stroff + 1] = 's', "section 1 is not named STR_TBL");
+	/* where they are */
+	BAD(put_le64(buf + 40, 0), "section headers at 0x0 are not inside "
+	    "[0x190, 0x3be8) (program headers to notes)");
+	BAD(buf[60] = 2, "e_shentsize 64, e_shnum 2, e_shstrndx 1: "
+	    "expected 64, 9 (4 + 5 PT_LOADs), 1");
+	BAD(put_le64(buf + 40, 0); buf[60] = 0; buf[58] = 0; buf[62] = 0,
+	    "no section headers");
+	BAD(buf[60] = 4 + NLOADS + 1, "e_shnum 10");
+	BAD(buf[60] = 4 + NLOADS - 1, "e_shnum 8");
+	BAD(buf[58] = 40, "e_shentsize 40");
+	BAD(buf[62] = 0, "e_shstrndx 0");
+	BAD(put_le64(buf + 40, 64), "section headers at 0x40 are not inside");
+	BAD(put_le64(buf + 40, H - 64), "section headers at 0x3fc0 are not "
+	    "inside");
+	BAD(put_le64(buf + 40, UINT64_MAX - 63), "are not inside");
+	BAD(put_le64(buf + ly.shoff + 64 + 24, ly.notes_off - 8),
+	    "STR_TBL [0x");
+	BAD(put_le64(buf + ly.shoff + 64 + 24, UINT64_MAX),
+	    "is not inside");
+	BAD(put_le64(buf + ly.shoff + 64 + 32, UINT64_MAX - 7),
+	    "is not inside");
+	BAD(put_le64(buf + ly.shoff + 64 + 32, 44),
+	    "STR_TBL: 44 bytes, too short");
+	BAD(put_le64(buf + ly.shoff + 64 + 24, 32), "is not inside");
+#undef BAD
+	/* The bytes after STR_TBL's names are not looked at: any sh_name
+	 * inside a longer name still names something. */
+	memcpy(buf, good, H);
+	put_le32(buf + sh4 + 64 * 4, (uint32_t)ly.name_at[4] + 6);
+	CHECKF(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0 &&
+	       !strcmp(c.loads[4].name, "stack"), "%s", err);
+	mdelf_core_free(&c);
+	for (i = 0; i < NLOADS; i++)
+		CHECK(!good[ly.stroff + ly.name_at[i] + strlen(secnames[i])]);
+}
+
+/* The generation: the first note "KMEMDUMP" type 1 of 8 bytes. */
+TEST(generation_note)
+{
+	static uint8_t buf[H];
+	uint8_t n[256] = { 0 }, g[8];
+	struct mdelf_notes out;
+	struct mdelf_core c;
+	char err[256];
+	size_t len = 0;
+
+	build_ex(buf, 1 + NLOADS, false, NULL);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == -1 &&
+	      strstr(err, "PT_NOTE: no generation note (\"KMEMDUMP\" type 1, "
+		     "8 bytes)"));
+	/* Not it: another type, size or name. */
+	put_le64(g, 7);
+	len += put_note(n + len, "KMEMDUMP", 2, g, 8);
+	len += put_note(n + len, "KMEMDUMP", 1, g, 4);
+	len += put_note(n + len, "KMEMDUMPX", 1, g, 8);
+	len += put_note(n + len, "KMEMDUM", 1, g, 8);
+	CHECK(mdelf_parse_notes(n, len, &cpuregs_x86_64, &out, err,
+				sizeof(err)) == 0 &&
+	      out.n_generation == 0 && out.n_other == 4);
+	/* The first one counts. */
+	put_le64(g, UINT64_C(0x0102030405060708));
+	len += put_note(n + len, "KMEMDUMP", 1, g, 8);
+	put_le64(g, 9);
+	len += put_note(n + len, "KMEMDUMP", 1, g, 8);
+	CHECK(mdelf_parse_notes(n, len, &cpuregs_x86_64, &out, err,
+				sizeof(err)) == 0 &&
+	      out.n_generation == 2 &&
+	      out.generation == UINT64_C(0x0102030405060708));
 }
 
 TEST(notes_and_vmcoreinfo)
@@ -194,7 +474,7 @@ static void mutate(uint8_t *b, size_t len)
 		size_t o = rnd() % len;
 		uint64_t v = edge[rnd() % ARRAY_SIZE(edge)];
 
-		switch (rnd() % 4) {
+		switch (rnd() % 5) {
 		case 0:
 			b[o] ^= (uint8_t)(1u << (rnd() % 8));
 			break;
@@ -209,10 +489,17 @@ static void mutate(uint8_t *b, size_t len)
 			else
 				put_le64(b + o, v);
 			break;
-		default:	/* the notes or the name table */
+		case 3:		/* the notes */
 			o = len - 1 - rnd() % 900;
 			if (o + 4 <= len)
 				put_le32(b + o, (uint32_t)v);
+			break;
+		default:	/* section headers and STR_TBL (build(, 40)) */
+			o = 2360 + rnd() % (64 * 43 + 1168 - 4);
+			if (rnd() & 1)
+				put_le32(b + o, (uint32_t)v);
+			else
+				b[o] = (uint8_t)rnd();
 			break;
 		}
 	}
@@ -252,9 +539,11 @@ TEST(fuzz_header)
 		} else {
 			accepted++;
 			CHECK(c.notes_off + c.notes_len <= len);
-			CHECK(c.names_off >= 64 + 56 * (uint64_t)(1 + c.nloads));
-			CHECK(c.names_off + MDELF_NAMES_HDR +
-			      (uint64_t)c.nloads * 24 <= c.notes_off);
+			CHECK(c.shoff >= 64 + 56 * (uint64_t)(1 + c.nloads));
+			CHECK(c.shoff + 64 * (uint64_t)(4 + c.nloads) <=
+			      c.notes_off);
+			CHECK(c.stroff + c.strsize <= c.notes_off);
+			CHECK(c.notes.n_generation > 0);
 			for (k = 0; k < c.nloads; k++) {
 				const struct mdelf_load *l = &c.loads[k];
 				size_t nl = strlen(l->name);
@@ -262,7 +551,7 @@ TEST(fuzz_header)
 				CHECK(nl >= 1 && nl <= 15);
 				CHECK(strspn(l->name, "abcdefghijklmnopqrstuvwxyz"
 					     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					     "0123456789_-") == nl);
+					     "0123456789_") == nl);
 				CHECK(l->filesz && l->filesz == l->memsz);
 				CHECK(l->vaddr + l->filesz - 1 >= l->vaddr);
 			}
@@ -342,6 +631,7 @@ TEST(consistency_rule)
 {
 	static uint8_t buf[H];
 	struct mdelf_tentry v[NLOADS + 2], t;
+	struct layout ly;
 	struct mdelf_core c;
 	char err[512] = "";
 	uint32_t n;
@@ -365,33 +655,39 @@ TEST(consistency_rule)
 	MISMATCH(n++; strcpy(v[n - 1].name, "extra"), "has no PT_LOAD");
 	MISMATCH(n--, "PT_LOAD 5 (panic_stack seq 0) has no valid table");
 	MISMATCH(t = v[1]; v[1] = v[2]; v[2] = t,
-		 "PT_LOAD 1 is linux_banner seq 0 but");
+		 "PT_LOAD 1 is banner seq 0 but");
 	MISMATCH(v[2].addr++, "p_paddr 0x2010000 but");
 	MISMATCH(v[4].size--, "p_filesz 0x1000 but");
 	MISMATCH(v[4].seq = 2, "is dyn6 seq 2");
 	MISMATCH(strcpy(v[5].name, "panic_stacK"), "is panic_stacK");
-	MISMATCH(v[0].size = H + 1, "PT_LOAD 1 (linux_banner seq 0): p_offset");
+	MISMATCH(v[0].size = H + 1, "PT_LOAD 1 (banner seq 0): p_offset");
 	MISMATCH(t = v[0]; v[0] = v[1]; v[1] = t,
-		 "first valid table entry (index 1) is linux_banner");
+		 "first valid table entry (index 1) is banner");
 	MISMATCH(v[0].seq = 1, "is KELF_HEADER seq 1, not KELF_HEADER seq 0");
 	MISMATCH(n = 0, "no valid table entry");
 	mdelf_core_free(&c);
 
-	/* A p_offset off the concatenation rule. */
-	build(buf, 1 + NLOADS);
+	/* A p_offset off the concatenation rule (its section agreeing). */
+	build_ex(buf, 1 + NLOADS, true, &ly);
 	put_le64(buf + 64 + 56 * 3 + 8, H + 0x9f + 8 + 1);
+	put_le64(buf + ly.shoff + 64 * 6 + 24, H + 0x9f + 8 + 1);
 	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
 	n = table_for(v);
 	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
 	      strstr(err, "PT_LOAD 3 (dyn6 seq 0): p_offset"));
 	mdelf_core_free(&c);
 
-	/* Repeated (name, seq) in the name table: header refused. */
-	build(buf, 1 + NLOADS);
-	memcpy(buf + ((64 + 56 * (1 + NLOADS) + 7) & ~7) + 24 + 24 * 3,
-	       "dyn6\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20);
-	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == -1 &&
-	      strstr(err, "both name dyn6 seq 0"));
+	/* Section "dyn6@1" is entry (dyn6, 1): "dyn6@2" is not. */
+	build_ex(buf, 1 + NLOADS, true, &ly);
+	buf[ly.stroff + ly.name_at[3] + 5] = '2';
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	n = table_for(v);
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
+	      strstr(err, "PT_LOAD 4 is dyn6 seq 2 but valid table entry 4 "
+		     "(index 4) is dyn6 seq 1"));
+	v[4].seq = 2;
+	CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == 0, "%s", err);
+	mdelf_core_free(&c);
 }
 
 /* The rule skips the CPU sets' entries, wherever they are. */
@@ -399,6 +695,7 @@ TEST(consistency_rule_skips_cpu_sets)
 {
 	static uint8_t buf[H];
 	struct mdelf_tentry v[NLOADS + 8], w[NLOADS + 8];
+	struct layout ly;
 	struct mdelf_core c;
 	char err[512] = "";
 	uint32_t n, i, nord;
@@ -447,9 +744,8 @@ TEST(consistency_rule_skips_cpu_sets)
 	mdelf_core_free(&c);
 
 	/* A header naming a CPU-set entry has no entry to match it. */
-	build(buf, 1 + NLOADS);
-	memcpy(buf + ((64 + 56 * (1 + NLOADS) + 7) & ~7) + 24 + 24 * 4,
-	       "KTASK0\0\0\0\0\0\0\0\0\0\0", 16);
+	build_ex(buf, 1 + NLOADS, true, &ly);
+	memcpy(buf + ly.stroff + ly.name_at[4], "KTASK0", 7);
 	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
 	n = table_for(v);
 	strcpy(v[5].name, "KTASK0");
@@ -461,6 +757,9 @@ TEST(consistency_rule_skips_cpu_sets)
 int main(void)
 {
 	RUN(valid_header);
+	RUN(section_names);
+	RUN(bad_sections);
+	RUN(generation_note);
 	RUN(notes_and_vmcoreinfo);
 	RUN(fuzz_header);
 	RUN(info_on_header_region);

@@ -16,7 +16,7 @@ DMAP = 0xffff888000000000
 
 def sample_loads():
     L = G.Load
-    return [L("linux_banner", 0, KBASE + 0x1200000, 0x1200000,
+    return [L("banner", 0, KBASE + 0x1200000, 0x1200000,
               b"Linux version 6.12.0-test (kmemdump)\n\0"),
             L("init_uts_ns", 0, KBASE + 0x1300000, 0x1300000, os.urandom(400)),
             L("prb", 0, KBASE + 0x1400000, 0x1400000, os.urandom(8)),
@@ -38,13 +38,46 @@ def read(path):
         return f.read()
 
 
-def verify_core(path, loads, hdr_notes):
+def verify_sections(data, phs, names):
+    """dump.elf's section headers: the header's layout, describing this
+    file (STR_TBL before the notes, each load's section its PT_LOAD's)."""
+    eh = G.EHDR.unpack_from(data, 0)
+    shoff, shentsize, shnum, shstrndx = eh[6], eh[11], eh[12], eh[13]
+    check((shentsize, shnum, shstrndx) == (64, 4 + len(names), 1), eh)
+    check(shoff == (64 + 56 * len(phs) + 7) // 8 * 8, "e_shoff %d" % shoff)
+    sh = [G.SHDR.unpack_from(data, shoff + 64 * i) for i in range(shnum)]
+    check(data[shoff:shoff + 64] == bytes(64), "section 0")
+    stroff, strsize = sh[1][4], sh[1][5]
+    check(sh[1][:4] == (1, G.SHT_STRTAB, 0, 0) and
+          stroff == shoff + 64 * shnum and strsize % 8 == 0 and
+          stroff + strsize <= phs[0][2], sh[1])
+    st = data[stroff:stroff + strsize]
+    check(st.startswith(G.STR_FIXED) and st.endswith(bytes(8)), st[:48])
+    check(sh[2] == (9, G.SHT_PROGBITS) + (0,) * 8, sh[2])
+    check(sh[3] == (24, G.SHT_PROGBITS, G.SHF_WRITE, G.KBANNER) + (0,) * 6,
+          sh[3])
+    want = b"".join(G.section_name(n, q).encode() + b"\0" for n, q in names)
+    check(st[37:37 + len(want)] == want and
+          not st[37 + len(want):].strip(b"\0"), st)
+    for i, (ph, s) in enumerate(zip(phs[1:], sh[4:])):
+        n = G.section_name(*names[i]).encode()
+        check(st[s[0]:s[0] + len(n) + 1] == n + b"\0", (s, n))
+        check(s[1:6] == (G.SHT_PROGBITS, G.SHF_WRITE, ph[3], ph[2], ph[5]) and
+              s[6:] == (0, 0, 0, 0), (s, ph))
+
+
+def verify_core(path, loads, hdr_notes, gen=1):
+    """dump.elf of loads; its notes are the header's: the generation note
+    then hdr_notes."""
     data = read(path)
-    eh, phs, names = G.parse_core(data)
+    eh, phs, names, g = G.parse_core(data, True)
     check(eh[1] == G.ET_CORE and eh[2] == G.EM_X86_64 and eh[5] == 64, eh)
     check(len(phs) == 1 + len(loads), "%d phdrs" % len(phs))
     check(phs[0][0] == G.PT_NOTE, phs[0])
-    check(data[phs[0][2]:phs[0][2] + phs[0][5]] == hdr_notes, "notes")
+    check(data[phs[0][2]:phs[0][2] + phs[0][5]] ==
+          G.generation_note(gen) + hdr_notes, "notes")
+    check(g == gen, "generation %r" % g)
+    verify_sections(data, phs, names)
     off = phs[0][2] + phs[0][5]
     for ph, l in zip(phs[1:], loads):
         typ, flags, poff, va, pa, fsz, msz, _ = ph
@@ -62,7 +95,7 @@ def elf_valid():
     with tempfile.TemporaryDirectory() as tmp:
         loads = sample_loads()
         notes = G.default_notes(4)
-        hdr = G.header_region(loads, notes, max_phdrs=200, names_gap=3)
+        hdr = G.header_region(loads, notes, max_phdrs=200)
         check(len(hdr) % 4096 == 0)
         G.write_md_dir(tmp, hdr, loads)
         r = run(["elf", "--dir", tmp])
@@ -74,7 +107,8 @@ def elf_valid():
         r = run(["info", "--check", out])
         check(r.returncode == 0, r.stdout + r.stderr)
         o = r.stdout
-        for want in ("check: ok", "names: name table", "linux_banner",
+        for want in ("check: ok", "names: sections, STR_TBL at 0x",
+                     "generation: 1\n", " banner ", "dyn6               1 0xffffc9",
                      "notes: 4 PRSTATUS (4 with registers), 1 PRPSINFO, "
                      "1 VMCOREINFO", "vmcoreinfo: OSRELEASE=6.12.0-test",
                      "KERNELOFFSET=0"):
@@ -107,16 +141,16 @@ def elf_drops_bad_files():
     with tempfile.TemporaryDirectory() as tmp:
         loads = sample_loads()
         hdr = G.header_region(loads)
-        G.write_md_dir(tmp, hdr, loads, skip={"md_dyn6.1.BIN"})
+        G.write_md_dir(tmp, hdr, loads, skip={"md_dyn6@1.BIN"})
         with open(os.path.join(tmp, "md_prb.BIN"), "wb") as f:
             f.write(b"short")
         os.mkdir(os.path.join(tmp, "md_printk_text.BIN.x"))
         r = run(["elf", "--dir", tmp])
         check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
-        check("md_dyn6.1.BIN" in r.stderr and "md_prb.BIN" in r.stderr and
+        check("md_dyn6@1.BIN" in r.stderr and "md_prb.BIN" in r.stderr and
               "dropped" in r.stderr, r.stderr)
         kept = [l for l in loads if l.fname not in
-                ("md_dyn6.1.BIN", "md_prb.BIN")]
+                ("md_dyn6@1.BIN", "md_prb.BIN")]
         verify_core(os.path.join(tmp, "dump.elf"), kept,
                     b"".join(G.default_notes()))
         r = run(["info", "--check", os.path.join(tmp, "dump.elf")])
@@ -138,7 +172,7 @@ def elf_missing_and_io():
         check(run(["elf"]).returncode == 1)
         check(run(["elf", "--dir", tmp, "--ram", "x"]).returncode == 1)
         r = run(["elf", "--help"])
-        check(r.returncode == 0 and "KMDNAMES" in r.stdout)
+        check(r.returncode == 0 and "STR_TBL" in r.stdout)
         loads = sample_loads()[:2]
         G.write_md_dir(tmp, G.header_region(loads), loads)
         r = run(["elf", "--dir", tmp, "--out",
@@ -170,7 +204,7 @@ def corrupt_variants(loads):
     """(description, header bytes) pairs that must be rejected."""
     good = G.header_region(loads)
     eh, phs, _ = G.parse_core(good)
-    names_off = good.index(G.MAGIC)
+    lay = G.header_layout(good)
     notes_off = phs[0][2]
     out = []
 
@@ -207,23 +241,52 @@ def corrupt_variants(loads):
     patch("load paddr wraps", 120 + 24, "<Q", 2**64 - 4)
     patch("load size sum wraps", 120 + 56 + 32, "<QQ", 2**64 - 1,
           2**64 - 1)
-    patch("no name table", names_off, "<8s", b"KMDNAMEZ")
-    patch("names count", names_off + 8, "<I", len(loads) + 1)
-    patch("names count huge", names_off + 8, "<I", 0xffffffff)
-    patch("names entsize", names_off + 12, "<I", 32)
-    patch("name traversal", names_off + 24, "<16s", b"../../etc")
-    patch("name slash", names_off + 24, "<16s", b"a/b")
-    patch("name dot", names_off + 24, "<16s", b"a.b")
-    patch("name empty", names_off + 24, "<16s", b"")
-    patch("name unterminated", names_off + 24, "<16s", b"A" * 16)
-    # entry 1 names the same (name, seq) as entry 0
-    patch("repeated name", names_off + 48, "<16sI", loads[0].name.encode(),
-          loads[0].seq)
-    # the table runs into the notes
+    # section headers and STR_TBL
+    sh4 = lay["shoff"] + 64 * 4
+    stroff = lay["stroff"]
+    name0 = stroff + 37             # loads[0]'s name in STR_TBL
+    patch("no section headers", 40, "<Q", 0)
+    patch("no section headers at all", 40, "<QIHHHHHH", 0, 0, 64, 56,
+          1 + len(loads), 0, 0, 0)
+    patch("shnum", 60, "<H", 4 + len(loads) + 1)
+    patch("shentsize", 58, "<H", 40)
+    patch("shstrndx", 62, "<H", 2)
+    patch("shoff in phdrs", 40, "<Q", 64)
+    patch("shoff in notes", 40, "<Q", notes_off - 64)
+    patch("shoff huge", 40, "<Q", 2**64 - 64)
+    patch("section 0", lay["shoff"] + 8, "<Q", 1)
+    patch("STR_TBL type", lay["shoff"] + 64 + 4, "<I", G.SHT_PROGBITS)
+    patch("STR_TBL in notes", lay["shoff"] + 64 + 24, "<Q", notes_off - 8)
+    patch("STR_TBL size wraps", lay["shoff"] + 64 + 32, "<Q", 2**64 - 8)
+    patch("STR_TBL short", lay["shoff"] + 64 + 32, "<Q", 40)
+    patch("STR_TBL no trailing NULs", stroff + lay["strsize"] - 1, "<B", 65)
+    patch("section 2 name", lay["shoff"] + 128, "<I", 1)
+    patch("section 3 name", lay["shoff"] + 192, "<I", 9)
+    patch("name out of bounds", sh4, "<I", lay["strsize"])
+    patch("name way out", sh4, "<I", 0xffffffff)
+    patch("name no NUL", name0, "<30s", b"A" * 30)
+    patch("name traversal", name0, "<10s", b"../../etc\0")
+    patch("name slash", name0, "<4s", b"a/b\0")
+    patch("name dot", name0, "<4s", b"a.b\0")
+    patch("name old seq form", name0, "<4s", b"a.1\0")
+    patch("name dash", name0, "<4s", b"a-b\0")
+    patch("name empty", name0, "<1s", b"\0")
+    patch("name seq 0", name0, "<4s", b"a@0\0")
+    patch("name 16 chars", name0, "<16s", b"A" * 16)
+    patch("name reserved", sh4, "<I", 24)
+    patch("name is STR_TBL", sh4, "<I", 1)
+    # section 5 names what section 4 names
+    patch("repeated name", sh4 + 64, "<I", 37)
+    patch("sh_addr", sh4 + 16, "<Q", loads[0].vaddr + 1)
+    patch("sh_offset", sh4 + 24, "<Q", 0)
+    patch("sh_size", sh4 + 32, "<Q", loads[0].size - 1)
+    patch("sh_type", sh4 + 4, "<I", 8)
+    # generation
     b = bytearray(good)
-    struct.pack_into("<Q", b, 64 + 8, names_off + 24 + 8)
-    struct.pack_into("<Q", b, 64 + 32, len(good) - names_off - 32)
-    out.append(("names overlap notes", bytes(b)))
+    struct.pack_into("<I", b, notes_off + 8, 2)     # KMEMDUMP type 2
+    out.append(("no generation note", bytes(b)))
+    out.append(("generation note absent", G.header_region(
+        loads, generation=None)))
     return out
 
 
@@ -284,6 +347,14 @@ def info_rejects_inconsistent_cores():
             "<I", b, phs[0][2] + 4, 0x7fffffff), "exceeds the segment")
         variant("not elf", lambda b: b.__setitem__(slice(0, 4), b"\0ELF"),
                 "not a little-endian ELF64")
+        shoff, = struct.unpack_from("<Q", good, 40)
+        variant("section offset", lambda b: struct.pack_into(
+            "<Q", b, shoff + 64 * 5 + 24, phs[2][2] + 1),
+            "section 5 (sh_addr")
+        variant("section name", lambda b: struct.pack_into(
+            "<I", b, shoff + 64 * 5, 9), "section 5: name \"minidump_table\"")
+        variant("no generation", lambda b: struct.pack_into(
+            "<I", b, phs[0][2] + 8, 2), "no generation note")
         r = run(["info", os.path.join(tmp, "nope.elf")])
         check(r.returncode == 2, r.stderr)
         check(run(["info"]).returncode == 1)
@@ -295,7 +366,7 @@ def extract_writes_dump_elf():
     """mdfw extract on a fake guest whose table has KELF_HEADER first."""
     import test_extract as T
     with tempfile.TemporaryDirectory() as tmp:
-        regions = [("linux_banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000,
+        regions = [("banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000,
                                                        0x1000),
                    ("dyn4", 1, 0x7000, 0x800)]
         for corrupt in (False, True):
@@ -333,7 +404,7 @@ def extract_writes_dump_elf():
 # ---- protocol v2: the header and the table must agree -------------------
 
 HDR_AT = 0x100000
-REGIONS = [("linux_banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000, 0x1000),
+REGIONS = [("banner", 0, 0x3000, 0x9f), ("dyn4", 0, 0x5000, 0x1000),
            ("dyn4", 1, 0x7000, 0x800)]
 
 
@@ -382,8 +453,7 @@ def consistent_capture_accepted():
         with open(os.path.join(g.out, "manifest.tsv")) as f:
             check("# " + line + "\n" in f.read(), "manifest comment")
         out = os.path.join(g.out, "dump.elf")
-        verify_core(out, loads, b"".join(G.default_notes()))
-        check(G.parse_core(read(out), True)[3] == 5, "generation in dump")
+        verify_core(out, loads, b"".join(G.default_notes()), gen=5)
         first = read(out)
         # mdfw elf from the files and the manifest: the same core.
         os.unlink(out)
@@ -391,7 +461,7 @@ def consistent_capture_accepted():
         check(r.returncode == 0 and line in r.stdout, r.stdout + r.stderr)
         check(read(out) == first, "elf --dir differs from extract")
         r = run(["info", out])
-        check("generation 5" in r.stdout, r.stdout)
+        check("generation: 5\n" in r.stdout, r.stdout)
 
 
 def mismatch_variants():
@@ -401,7 +471,13 @@ def mismatch_variants():
 
     def ph(i, field, value):       # patch PT_LOAD i (1-based) of the header
         o = {"offset": 8, "paddr": 24, "filesz": 32}[field]
-        return lambda h: struct.pack_into("<Q", h, 64 + 56 * i + o, value)
+
+        def patch(h):
+            struct.pack_into("<Q", h, 64 + 56 * i + o, value)
+            if field == "offset":   # and its section, to agree
+                shoff, = struct.unpack_from("<Q", h, 40)
+                struct.pack_into("<Q", h, shoff + 64 * (3 + i) + 24, value)
+        return patch
 
     return [
         ("extra valid entry", dict(table=lambda h: [h] + R + [
@@ -410,22 +486,22 @@ def mismatch_variants():
         ("missing entry", dict(table=lambda h: [h] + R[:2]),
          "PT_LOAD 3 (dyn4 seq 1) has no valid table entry"),
         ("reordered entries", dict(table=lambda h: [h, R[1], R[0], R[2]]),
-         "PT_LOAD 1 is linux_banner seq 0 but valid table entry 1"),
+         "PT_LOAD 1 is banner seq 0 but valid table entry 1"),
         ("wrong address", dict(table=lambda h: [h, R[0], (
             "dyn4", 0, 0x6000, 0x1000), R[2]]), "p_paddr 0x5000 but"),
         ("wrong size", dict(table=lambda h: [h, R[0], (
             "dyn4", 0, 0x5000, 0xfff), R[2]]), "p_filesz 0x1000 but"),
         ("wrong seq", dict(table=lambda h: [h, R[0], R[1], (
             "dyn4", 2, 0x7000, 0x800)]), "is dyn4 seq 2"),
-        ("wrong name", dict(table=lambda h: [h, ("linux_banneR", 0, 0x3000,
+        ("wrong name", dict(table=lambda h: [h, ("banneR", 0, 0x3000,
                                                  0x9f)] + R[1:]),
-         "is linux_banneR seq 0"),
+         "is banneR seq 0"),
         ("wrong first offset", dict(hdr_patch=ph(1, "offset", 0)),
-         "PT_LOAD 1 (linux_banner seq 0): p_offset 0x0"),
+         "PT_LOAD 1 (banner seq 0): p_offset 0x0"),
         ("wrong next offset", dict(hdr_patch=ph(3, "offset", 0x10000)),
          "PT_LOAD 3 (dyn4 seq 1): p_offset 0x10000"),
         ("header not first", dict(table=lambda h: [R[0], h] + R[1:]),
-         "first valid table entry (index 0) is linux_banner seq 0, not "
+         "first valid table entry (index 0) is banner seq 0, not "
          "KELF_HEADER"),
         ("paddr in the header wrong", dict(hdr_patch=ph(2, "paddr", 0x5800)),
          "p_paddr 0x5800"),
@@ -472,7 +548,7 @@ def rejected_entry_is_not_inconsistent():
         check(kv["elf"] == "partial" and kv["elf_loads"] == "3" and
               kv["elf_dropped"] == "1", kv)
         verify_core(os.path.join(g.out, "dump.elf"), loads[:3],
-                    b"".join(G.default_notes()))
+                    b"".join(G.default_notes()), gen=5)
 
 
 def stale_md_files_not_used():
@@ -483,7 +559,7 @@ def stale_md_files_not_used():
     with tempfile.TemporaryDirectory() as tmp:
         g, loads = core_guest(os.path.join(tmp), regions=REGIONS)
         check(g.extract().returncode == 0)
-        stale = read(os.path.join(g.out, "md_dyn4.1.BIN"))
+        stale = read(os.path.join(g.out, "md_dyn4@1.BIN"))
         first = read(os.path.join(g.out, "dump.elf"))
         # Now dyn4.1 is not in RAM (table and header agree): rejected.
         sub = os.path.join(tmp, "2")
@@ -500,14 +576,14 @@ def stale_md_files_not_used():
         r = g2.extract()
         check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
         out = os.path.join(g2.out, "dump.elf")
-        verify_core(out, loads2[:2], b"".join(G.default_notes()))
+        verify_core(out, loads2[:2], b"".join(G.default_notes()), gen=5)
         check(stale not in read(out), "stale bytes in dump.elf")
-        with open(os.path.join(g2.out, "md_dyn4.1.BIN"), "wb") as f:
+        with open(os.path.join(g2.out, "md_dyn4@1.BIN"), "wb") as f:
             f.write(stale)
         os.unlink(out)
         r = run(["elf", "--dir", g2.out])
         check(r.returncode == 4 and "not dumped" in r.stderr, r.stderr)
-        verify_core(out, loads2[:2], b"".join(G.default_notes()))
+        verify_core(out, loads2[:2], b"".join(G.default_notes()), gen=5)
 
 
 def disk_fill_self_references_refused():
@@ -592,7 +668,7 @@ def nested_regions_in_dump_elf():
         for l in loads:
             check(read(os.path.join(g.out, l.fname)) == l.data, l.fname)
         out = os.path.join(g.out, "dump.elf")
-        verify_core(out, loads, b"".join(G.default_notes()))
+        verify_core(out, loads, b"".join(G.default_notes()), gen=5)
         r = run(["info", "--check", out])
         check(r.returncode == 0 and "check: ok" in r.stdout,
               r.stdout + r.stderr)
@@ -617,7 +693,7 @@ def nested_regions_in_dump_elf():
         r = run(["elf", "--dir", g.out])
         check(r.returncode == 4, "rc %d %s" % (r.returncode, r.stderr))
         verify_core(out, [l for l in loads if l.name != "irq_stack"],
-                    b"".join(G.default_notes()))
+                    b"".join(G.default_notes()), gen=5)
 
 
 def dump_elf_names_not_written_through():
@@ -637,7 +713,7 @@ def dump_elf_names_not_written_through():
         check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
         T.check_victim(v)
         check(os.stat(out).st_nlink == 1, "dump.elf still linked")
-        verify_core(out, loads, b"".join(G.default_notes()))
+        verify_core(out, loads, b"".join(G.default_notes()), gen=5)
         os.unlink(out)
         os.mkfifo(out)
         r = run(["elf", "--dir", g.out], timeout=20)

@@ -66,7 +66,7 @@ class Guest:
 
 
 def fname(name, seq):
-    return "md_%s.BIN" % name if seq == 0 else "md_%s.%d.BIN" % (name, seq)
+    return "md_%s.BIN" % name if seq == 0 else "md_%s@%d.BIN" % (name, seq)
 
 
 def verify(g, expect, r, rc):

@@ -146,11 +146,14 @@ TEST(elf_notes_zero_headers)
 
 /*
  * A header region as the kernel keeps it, but for its notes: ELF header,
- * PT_NOTE, the name table (no PT_LOADs), the notes of about @size bytes.
+ * PT_NOTE, the four fixed section headers and STR_TBL (no PT_LOADs), the
+ * generation note and the notes of about @size bytes.
  */
 static size_t zero_header_region(uint8_t *d, size_t size)
 {
-	const size_t notes = 64 + 56 + 24;
+	const size_t shoff = 64 + 56, stroff = shoff + 4 * 64;
+	const size_t strsize = 48, notes = stroff + strsize;
+	uint8_t gen[8] = { 1 };
 	size_t nl;
 
 	memset(d, 0, notes);
@@ -162,16 +165,27 @@ static size_t zero_header_region(uint8_t *d, size_t size)
 	d[18] = EM_X86_64;
 	put_le32(d + 20, EV_CURRENT);
 	put_le64(d + 32, 64);		/* e_phoff */
+	put_le64(d + 40, shoff);	/* e_shoff */
 	d[52] = 64;			/* e_ehsize */
 	d[54] = 56;			/* e_phentsize */
 	d[56] = 1;			/* e_phnum */
-	nl = zero_notes(d + notes, size);
+	d[58] = 64;			/* e_shentsize */
+	d[60] = 4;			/* e_shnum */
+	d[62] = 1;			/* e_shstrndx */
+	put_le32(d + shoff + 64, 1);		/* STR_TBL */
+	put_le32(d + shoff + 64 + 4, SHT_STRTAB);
+	put_le64(d + shoff + 64 + 24, stroff);
+	put_le64(d + shoff + 64 + 32, strsize);
+	put_le32(d + shoff + 128, 9);		/* minidump_table */
+	put_le32(d + shoff + 128 + 4, SHT_PROGBITS);
+	put_le32(d + shoff + 192, 24);		/* linux_banner */
+	put_le32(d + shoff + 192 + 4, SHT_PROGBITS);
+	memcpy(d + stroff, "\0STR_TBL\0minidump_table\0linux_banner\0", 37);
+	nl = put_note(d + notes, "KMEMDUMP", 1, gen, sizeof(gen));
+	nl += zero_notes(d + notes + nl, size);
 	put_le32(d + 64, PT_NOTE);
 	put_le64(d + 64 + 8, notes);
 	put_le64(d + 64 + 32, nl);
-	memcpy(d + 120, MDELF_NAMES_MAGIC, 8);
-	put_le32(d + 128 + 4, MDELF_NAMES_ENTSIZE);	/* count 0 */
-	put_le64(d + 136, 1);				/* generation */
 	return notes + nl;
 }
 

@@ -133,12 +133,12 @@ TEST(file_names)
 	CHECK(!strcmp(n, "md_Kprb.BIN"));
 	e.seq = 2;
 	dump_file_name(&e, n);
-	CHECK(!strcmp(n, "md_Kprb.2.BIN"));
+	CHECK(!strcmp(n, "md_Kprb@2.BIN"));
 	/* Longest possible name still fits. */
 	strcpy(e.name, "0123456789abcde");
 	e.seq = UINT32_MAX;
 	dump_file_name(&e, n);
-	CHECK(!strcmp(n, "md_0123456789abcde.4294967295.BIN"));
+	CHECK(!strcmp(n, "md_0123456789abcde@4294967295.BIN"));
 }
 
 int main(void)

@@ -182,7 +182,7 @@ def check_dump(g):
     _, rows = read_manifest(os.path.join(g.out, "manifest.tsv"))
     check([r[5] for r in rows] == ["ok"] * len(ENTRIES), rows)
     for name, seq, addr, size in ENTRIES:
-        fn = "md_%s.BIN" % name if seq == 0 else "md_%s.%d.BIN" % (name,
+        fn = "md_%s.BIN" % name if seq == 0 else "md_%s@%d.BIN" % (name,
                                                                    seq)
         with open(os.path.join(g.out, fn), "rb") as f:
             check(f.read() == g.slice(addr, size), fn)

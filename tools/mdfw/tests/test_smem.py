@@ -128,7 +128,7 @@ class ArmGuest:
         return bytes(self.ram[gpa - RAM_BASE:gpa - RAM_BASE + size])
 
 
-REGIONS = [("linux_banner", 0, RAM_BASE + 0x300000, 0x9f),
+REGIONS = [("banner", 0, RAM_BASE + 0x300000, 0x9f),
            ("dyn4", 0, RAM_BASE + 0x301000, 0x1000),
            ("dyn4", 1, RAM_BASE + 0x303000, 0x800)]
 
@@ -161,7 +161,7 @@ def extract_through_smem():
         check("header: generation 9, 3 loads, consistent" in r.stdout,
               r.stdout)
         for n, s, a, z in REGIONS:
-            fn = "md_%s.BIN" % n if s == 0 else "md_%s.%d.BIN" % (n, s)
+            fn = "md_%s.BIN" % n if s == 0 else "md_%s@%d.BIN" % (n, s)
             with open(os.path.join(g.out, fn), "rb") as f:
                 check(f.read() == g.slice(a, z), fn)
         with open(os.path.join(g.out, "manifest.tsv")) as f:

@@ -287,6 +287,8 @@ TEST(bad_names)
 
 	CHECK(one("", 0, VALI, 0x1000, 0x1000) == MD_ST_BAD_NAME);
 	CHECK(one("a.b", 0, VALI, 0x1000, 0x1000) == MD_ST_BAD_NAME);
+	/* "a@1" seq 0 would be md_a@1.BIN, the file of ("a", 1). */
+	CHECK(one("a@1", 0, VALI, 0x1000, 0x1000) == MD_ST_BAD_NAME);
 	CHECK(one("a/b", 0, VALI, 0x1000, 0x1000) == MD_ST_BAD_NAME);
 	CHECK(one("..", 0, VALI, 0x1000, 0x1000) == MD_ST_BAD_NAME);
 	CHECK(one("a b", 0, VALI, 0x1000, 0x1000) == MD_ST_BAD_NAME);
