@@ -18,6 +18,13 @@ if [ ! -f "$dtb" ] || [ "$TOP/tests/board/arm64/smem.dtsi" -nt "$dtb" ] ||
    [ "$TOP/tests/board/arm64/board.sh" -nt "$dtb" ]; then
 	"$TOP/tests/board/arm64/board.sh" "$dtb" "$ram" 2 || exit 2
 fi
+# QEMU passes a tree given with -dtb as it is, seeds included: every boot
+# would get the same KASLR offset. A bootloader gives each boot new seeds.
+boot_dtb=$log.dtb
+cp "$dtb" "$boot_dtb" &&
+	fdtput -t x "$boot_dtb" /chosen kaslr-seed $(od -An -N8 -tx4 /dev/urandom) &&
+	fdtput -t x "$boot_dtb" /chosen rng-seed $(od -An -N32 -tx4 /dev/urandom) || exit 2
+dtb=$boot_dtb
 timeout --foreground -k 5 "$t" qemu-system-aarch64 \
 	-machine virt,memory-backend=mem -cpu cortex-a57 -smp 2 -m "$ram" \
 	-object "memory-backend-file,id=mem,size=$ram,mem-path=$ramfile,share=on" \

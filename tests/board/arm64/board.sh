@@ -4,8 +4,9 @@
 # given RAM size and CPU count, plus the SMEM nodes of smem.dtsi.
 #   board.sh OUT.dtb [RAM] [CPUS]
 # The tree depends on the machine's options (RAM size, CPUs, GIC), so it
-# is dumped with the same ones run-guest-arm64.sh uses. QEMU re-randomizes
-# /chosen/kaslr-seed at every reset, also in a tree given with -dtb.
+# is dumped with the same ones arm64-run-guest.sh uses. That script gives
+# each boot new /chosen kaslr-seed and rng-seed values: QEMU keeps those of
+# a tree given with -dtb.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "$1") ram=${2:-512M} cpus=${3:-2}
