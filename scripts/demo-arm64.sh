@@ -52,6 +52,10 @@ awk -F'\t' '!/^#/ && $1 != "index" && $6 != "invalid-marker" {
 echo "  header: $(sed -n 's/^header=//p' "$c")"
 echo "  CPU registers: $(sed -n 's/^cpu_regs=//p' "$c"), sources $(sed -n 's/^cpu_sources=//p' "$c") (k kernel, f firmware/QEMU)"
 echo
+echo "== Qualcomm's collector files (for ramparse.py --minidump -a, README)"
+sed 's/^/   dump_info.txt: /' "$run/dump/dump_info.txt"
+echo "   MD_SHRDIMEM.BIN +0x6d0, the kernel's KASLR record (magic, offset): $(od -An -tx4 -j $((0x6d0)) -N 4 "$run/dump/MD_SHRDIMEM.BIN" | tr -d ' ') $(od -An -tx8 -j $((0x6d4)) -N 8 "$run/dump/MD_SHRDIMEM.BIN" | tr -d ' ')"
+echo
 echo "== md_banner.BIN"
 tr -d '\0' < "$run/dump/md_banner.BIN"
 m=$(tr -d '\r' < "$run/console.log" | grep -a -o 'kmemdump_scenario: region [a-z0-9_]* [0-9]* marker' | awk '{print $3}')
