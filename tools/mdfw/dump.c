@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mdelf.h"
 #include "util.h"
 
 #define COPY_CHUNK (1u << 20)
@@ -53,14 +54,13 @@ void dump_file_name(const struct md_entry *e, char out[DUMP_NAME_MAX])
 	/*
 	 * Names are [A-Za-z0-9_-]{1,15} (checked by the parser): no '@',
 	 * '.' or '/', so distinct (name, seq) give distinct names that
-	 * cannot leave the directory. "<name>@<seq>" is the section name
-	 * the kernel's ELF header gives the chunk (mdelf.h).
+	 * cannot leave the directory. The name is the section name the
+	 * kernel's ELF header gives the chunk (mdelf.h).
 	 */
-	if (e->seq == 0)
-		snprintf(out, DUMP_NAME_MAX, "md_%s.BIN", e->name);
-	else
-		snprintf(out, DUMP_NAME_MAX, "md_%s@%" PRIu32 ".BIN", e->name,
-			 e->seq);
+	char sn[MDELF_SECNAME_LEN];
+
+	mdelf_seq_name(e->name, e->seq, sn, sizeof(sn));
+	snprintf(out, DUMP_NAME_MAX, "md_%s.BIN", sn);
 }
 
 int dump_prepare(struct dump_dir *d, const char *path)

@@ -245,12 +245,17 @@ static bool sec_char_ok(char ch)
 	       (ch >= '0' && ch <= '9') || ch == '_';
 }
 
+void mdelf_seq_name(const char *name, uint32_t seq, char *out, size_t outlen)
+{
+	if (seq == 0)
+		snprintf(out, outlen, "%s", name);
+	else
+		snprintf(out, outlen, "%s@%" PRIu32, name, seq);
+}
+
 void mdelf_section_name(const struct mdelf_load *l, char *out, size_t outlen)
 {
-	if (l->seq == 0)
-		snprintf(out, outlen, "%s", l->name);
-	else
-		snprintf(out, outlen, "%s@%" PRIu32, l->name, l->seq);
+	mdelf_seq_name(l->name, l->seq, out, outlen);
 }
 
 bool mdelf_parse_section_name(const char *s, size_t len,

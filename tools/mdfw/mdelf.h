@@ -124,9 +124,14 @@ int mdelf_parse_notes(const uint8_t *p, size_t len,
 		      char *err, size_t errlen);
 
 /*
- * The section name of PT_LOAD l: "<name>" for seq 0, "<name>@<seq>"
- * otherwise (outlen >= MDELF_SECNAME_LEN).
+ * The section name of chunk seq of region name: "<name>" for seq 0,
+ * "<name>@<seq>" otherwise (outlen >= MDELF_SECNAME_LEN). Its file is
+ * md_<section name>.BIN, for the loads here and the table entries of
+ * dump.c alike.
  */
+void mdelf_seq_name(const char *name, uint32_t seq, char *out, size_t outlen);
+
+/* mdelf_seq_name() of PT_LOAD l. */
 void mdelf_section_name(const struct mdelf_load *l, char *out, size_t outlen);
 
 /*
