@@ -100,6 +100,16 @@ def notes(core):
     return out
 
 
+def vmcoreinfo(core):
+    """VMCOREINFO's KEY=VALUE pairs from the first VMCOREINFO note of bytes
+    CORE, or {}."""
+    for name, _, desc in notes(core):
+        if name == b'VMCOREINFO':
+            text = desc.rstrip(b'\0').decode(errors='replace')
+            return dict(l.split('=', 1) for l in text.splitlines() if '=' in l)
+    return {}
+
+
 def generation(core):
     """The generation of the header in bytes CORE (the first note
     "KMEMDUMP" type 1 of 8 bytes), or None."""

@@ -20,8 +20,12 @@ import os
 import re
 import struct
 import subprocess
+import sys
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), '../..')
+sys.path.insert(0, os.path.join(TOP, 'scripts'))
+from kmdcore import vmcoreinfo  # noqa: E402
+
 KASLR_OFF = 0x6d0
 KASLR_MAGIC = 0xdead4ead
 IMEM_SIZE = 4096
@@ -40,8 +44,11 @@ def vmcoreinfo_kerneloffset(dump):
     if not os.path.isfile(path):
         return None
     with open(path, 'rb') as f:
-        m = re.search(rb'\nKERNELOFFSET=([0-9a-f]+)\n', f.read(64 << 20))
-    return int(m.group(1), 16) if m else None
+        koff = vmcoreinfo(f.read(64 << 20)).get('KERNELOFFSET')
+    try:
+        return int(koff, 16)
+    except (TypeError, ValueError):
+        return None
 
 
 def check_collector(dump, check):
