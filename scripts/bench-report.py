@@ -1326,13 +1326,16 @@ def cmd_report(argv):
         L.append("")
     for k in kern:
         sl = (kern[k]["info"] or {}).get("slots_op", [])
-        if sl:
-            own = kern[k]["info"]["kernel"]
-            L.append(f"- {KERNEL_NAMES[k]}, the vmalloc region: "
-                     + "; ".join(f"{x['present']} slots in use while it was registered "
-                                 f"({own} of the kernel's, {x['fillers']} fillers, "
-                                 f"{x['present'] - own - x['fillers']} for the buffer and its page-table pages)"
-                                 for x in sl) + ".")
+        own = (kern[k]["info"] or {}).get("kernel", 0)
+        for op, what in (("register_vmalloc", "the vmalloc region"),
+                         ("kvmalloc_wrapped", "the wrapped 256 B allocation")):
+            xs = [x for x in sl if x["op"] == op]
+            if xs:
+                L.append(f"- {KERNEL_NAMES[k]}, {what}: "
+                         + "; ".join(f"{x['present']} slots in use while it was registered "
+                                     f"({own} of the kernel's, {x['fillers']} fillers, "
+                                     f"{x['present'] - own - x['fillers']} for the buffer and its page-table pages)"
+                                     for x in xs) + ".")
     for k in kern:
         b = kern[k]["boot"]
         if b:

@@ -270,11 +270,25 @@ static void bench_kvmalloc(unsigned int present)
 {
 	unsigned int b, half, i, nw = 0, nb = 0;
 	u64 *bare, mw, mb;
+	void *p;
 
 	if (present <= base || fill_to(present - 1)) {
 		pr_info("KMD-BENCH op=kvmalloc_wrapped present=%u n=0 skipped\n",
 			present);
 		return;
+	}
+	/*
+	 * Untimed: the slots a wrapped allocation takes (the slab usually
+	 * hands the same object back): its region, plus the page-table pages
+	 * that map it when no other region holds them, which then come and go
+	 * with every pair.
+	 */
+	p = kmemdump_alloc(KMEMDUMP_ID_NO_ID, KV_SIZE, kvfree, kvmalloc,
+			   KV_SIZE, GFP_KERNEL);
+	if (p) {
+		pr_info("KMD-BENCH slots op=kvmalloc_wrapped present=%u fillers=%u\n",
+			slots_used(), nfill);
+		kmemdump_free(kvfree, p);
 	}
 	bare = kcalloc(reps, sizeof(*bare), GFP_KERNEL);
 	if (!bare)
