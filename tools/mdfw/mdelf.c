@@ -65,12 +65,6 @@ static void put_le16(uint8_t *d, uint16_t v)
 #define EH(f)	offsetof(Elf64_Ehdr, f)
 #define PH(f)	offsetof(Elf64_Phdr, f)
 
-static bool name_char_ok(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-}
-
 static void put_ehdr(uint8_t *d, const Elf64_Ehdr *e)
 {
 	memcpy(d, e->e_ident, EI_NIDENT);
@@ -952,7 +946,7 @@ static bool valid_name(const char *s)
 	if (n < 1 || n >= MDELF_NAME_LEN)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!name_char_ok(s[i]))
+		if (!md_name_char_ok(s[i]))
 			return false;
 	return true;
 }

@@ -137,24 +137,13 @@ void md_entry_describe(const struct md_entry *e, char *out, size_t len)
 	}
 }
 
-static bool name_char_ok(uint8_t c)
-{
-	/*
-	 * The name becomes part of a file name: no '/', '.' or '@', so that
-	 * md_<name>.BIN and md_<name>@<seq>.BIN can never collide or escape
-	 * the output directory.
-	 */
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
 void md_name_escape(const uint8_t raw[MD_NAME_LEN], char out[MD_NAME_ESC_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, o = 0;
 
 	for (i = 0; i < MD_NAME_LEN && raw[i]; i++) {
-		if (name_char_ok(raw[i])) {
+		if (md_name_char_ok(raw[i])) {
 			out[o++] = (char)raw[i];
 		} else {
 			out[o++] = '\\';
@@ -172,7 +161,7 @@ static bool name_ok(const uint8_t raw[MD_NAME_LEN], char out[MD_NAME_LEN + 1])
 	size_t i;
 
 	for (i = 0; i < MD_NAME_LEN && raw[i]; i++)
-		if (!name_char_ok(raw[i]))
+		if (!md_name_char_ok(raw[i]))
 			return false;
 	if (i == 0 || i == MD_NAME_LEN)
 		return false;

@@ -237,6 +237,12 @@ size_t pad4(size_t n)
 	return (n + 3) & ~(size_t)3;
 }
 
+bool md_name_char_ok(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
 void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

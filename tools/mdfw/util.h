@@ -60,6 +60,13 @@ int copy_range(int out, int in, uint64_t in_off, uint64_t size, uint8_t *buf,
 /* n rounded up to a multiple of 4 (ELF note fields). */
 size_t pad4(size_t n);
 
+/*
+ * A character a region's name may have: [A-Za-z0-9_-]. A name becomes part
+ * of a file name, so no '/', '.' or '@': md_<name>.BIN and
+ * md_<name>@<seq>.BIN can never collide or escape the output directory.
+ */
+bool md_name_char_ok(int c);
+
 /* Format an error message into err[errlen], if err is not NULL. */
 void set_err(char *err, size_t errlen, const char *fmt, ...) MDFW_PRINTF(3, 4);
 
