@@ -79,6 +79,20 @@ def pt_loads(core):
     return loads
 
 
+def note_records(b):
+    """[(name bytes, type, desc bytes)] of the notes in bytes B, the
+    contents of one PT_NOTE, up to the first empty or cut record."""
+    out, o = [], 0
+    while o + 12 <= len(b):
+        nsz, dsz, t = struct.unpack_from('<III', b, o)
+        do = o + 12 + (nsz + 3) // 4 * 4
+        if not (nsz or dsz or t) or do + dsz > len(b):
+            break
+        out.append((b[o + 12:o + 12 + nsz].rstrip(b'\0'), t, b[do:do + dsz]))
+        o = do + (dsz + 3) // 4 * 4
+    return out
+
+
 def notes(core):
     """[(name bytes, type, desc bytes)] of the PT_NOTEs of bytes CORE
     (those inside it), in order."""
@@ -87,27 +101,25 @@ def notes(core):
     out = []
     for i in range(phnum):
         typ, _, off, _, _, size = struct.unpack_from('<IIQQQQ', core, phoff + 56 * i)
-        if typ != 4 or off + size > len(core):
-            continue
-        b, o = core[off:off + size], 0
-        while o + 12 <= len(b):
-            nsz, dsz, t = struct.unpack_from('<III', b, o)
-            do = o + 12 + (nsz + 3) // 4 * 4
-            if not (nsz or dsz or t) or do + dsz > len(b):
-                break
-            out.append((b[o + 12:o + 12 + nsz].rstrip(b'\0'), t, b[do:do + dsz]))
-            o = do + (dsz + 3) // 4 * 4
+        if typ == 4 and off + size <= len(core):
+            out += note_records(core[off:off + size])
     return out
+
+
+def vmcoreinfo_of(notes_list):
+    """VMCOREINFO's KEY=VALUE pairs from the first VMCOREINFO note of
+    NOTES_LIST (as notes() returns it), or {}."""
+    for name, _, desc in notes_list:
+        if name == b'VMCOREINFO':
+            text = desc.rstrip(b'\0').decode(errors='replace')
+            return dict(l.split('=', 1) for l in text.splitlines() if '=' in l)
+    return {}
 
 
 def vmcoreinfo(core):
     """VMCOREINFO's KEY=VALUE pairs from the first VMCOREINFO note of bytes
     CORE, or {}."""
-    for name, _, desc in notes(core):
-        if name == b'VMCOREINFO':
-            text = desc.rstrip(b'\0').decode(errors='replace')
-            return dict(l.split('=', 1) for l in text.splitlines() if '=' in l)
-    return {}
+    return vmcoreinfo_of(notes(core))
 
 
 def generation(core):

@@ -67,7 +67,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "../../scripts"))
-from kmdcore import module_sections, pt_loads  # noqa: E402
+from kmdcore import (module_sections, note_records, pt_loads,  # noqa: E402
+                     vmcoreinfo_of)
 
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
@@ -83,37 +84,28 @@ UNDUMPED_CANDIDATES = ("init_task", "loops_per_jiffy", "max_pfn")
 
 
 def notes(core):
-    """(name, type, desc) of every note in the core file's PT_NOTEs."""
+    """(name, type, desc) of every note in the PT_NOTEs of the core file
+    CORE (a path: only the headers and the notes are read, the file may
+    be a whole-RAM dump)."""
     import struct
-    with open(core, "rb") as f:
-        data = f.read(1 << 20)
-    phoff, = struct.unpack_from("<Q", data, 32)
-    phnum, = struct.unpack_from("<H", data, 56)
     out = []
-    for i in range(phnum):
-        ptype, _, off, _, _, size = struct.unpack_from("<IIQQQQ", data, phoff + 56 * i)
-        if ptype != 4:
-            continue
-        with open(core, "rb") as f:
-            f.seek(off)
-            blob = f.read(size)
-        o = 0
-        while o + 12 <= len(blob):
-            nsz, dsz, typ = struct.unpack_from("<III", blob, o)
-            name = blob[o + 12:o + 12 + nsz].rstrip(b"\0")
-            do = o + 12 + (nsz + 3) // 4 * 4
-            out.append((name, typ, blob[do:do + dsz]))
-            o = do + (dsz + 3) // 4 * 4
+    with open(core, "rb") as f:
+        ehdr = f.read(64)
+        phoff, = struct.unpack_from("<Q", ehdr, 32)
+        phnum, = struct.unpack_from("<H", ehdr, 56)
+        f.seek(phoff)
+        phdrs = f.read(56 * phnum)
+        for i in range(len(phdrs) // 56):
+            ptype, _, off, _, _, size = struct.unpack_from("<IIQQQQ", phdrs, 56 * i)
+            if ptype == 4:
+                f.seek(off)
+                out += note_records(f.read(min(size, 1 << 20)))
     return out
 
 
 def vmcoreinfo(core):
     """VMCOREINFO key=value pairs from the PT_NOTE of the core file."""
-    for name, _, desc in notes(core):
-        if name == b"VMCOREINFO":
-            text = desc.rstrip(b"\0").decode(errors="replace")
-            return dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
-    return {}
+    return vmcoreinfo_of(notes(core))
 
 
 # Where a CPU's kernel stack begins: a backtrace ending in one of these
