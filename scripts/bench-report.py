@@ -1420,18 +1420,22 @@ def cmd_report(argv):
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
     # README fragment: the panic table, the targets
-    S = ["### Performance", "",
+    # It becomes docs/bench/README.md: links are relative to docs/bench/.
+    S = ["# kmemdump benchmarks", "",
          f"Four capture methods on the same freezes, QEMU TCG, production kernel; medians [min–max] "
          f"of {runs} boots. Full table (panic and hard lockup, readability, kernel-side costs, memory): "
-         "[docs/bench/results.md](docs/bench/results.md).", ""]
+         "[results.md](results.md). The other pages: [capture.md](capture.md) (kmemdump's capture "
+         "phase by phase), [context-switch.md](context-switch.md) (following each CPU's task), "
+         "[comparison.md](comparison.md) (the comparison's method), "
+         "[pgtable-slots.md](pgtable-slots.md) (page-table pages per region).", ""]
     for fr in freezes:
         i = L.index(f"### {fr}\n")
-        S += [f"#### {fr}", ""] + L[i + 1:L.index("", i + 1)] + [""]
-    S += ["![dump size against guest RAM](docs/bench/dump-size.png)", "",
-          "![capture time against guest RAM](docs/bench/capture-time.png)", ""]
+        S += [f"## {fr}", ""] + L[i + 1:L.index("", i + 1)] + [""]
+    S += ["![dump size against guest RAM](dump-size.png)", "",
+          "![capture time against guest RAM](capture-time.png)", ""]
     i = L.index("| target | met | figure |")
     S += L[i:L.index("", i)] + [""]
-    S += ["#### Regenerating these tables", "",
+    S += ["## Regenerating these tables", "",
           "- `make bench` (= `scripts/bench.sh`): the crashkernel= search at every RAM size, the "
           "kernel-side costs on the production kernel (default backend, then the minidump table over "
           "ivshmem) and the debug kernel, the capture matrix, the report; "
