@@ -36,14 +36,18 @@
 #   BENCH_RUNS=3           boots per size
 #   MDFW=PATH              mdfw binary (default tools/mdfw/build/mdfw, built
 #                          if missing)
-#   KOBJ64=DIR             the arm64 kernel (default build/obj-arm64, used as
-#                          it is: never built here; copied at the start)
+#   KOBJ64=DIR             an arm64 kernel to use as it is (default:
+#                          build/obj-arm64 and the scenario module, brought
+#                          up to date here with scripts/arm64-kernel-build.sh
+#                          and arm64-modules-build.sh, incremental); copied
+#                          at the start
 #   BENCH_ARM64_OUT=DIR    output directory
 #   BENCH_KEEP=1           keep the dump-guest-memory files (RAM size each)
 # `make bench` runs this at its end (scripts/bench.sh; BENCH_ARM64=0 skips).
 # Exit: 0; 1 if a size got no complete run (--smoke: a check failed); 2 if
 # the setup broke.
 set -uo pipefail
+KOBJ64_GIVEN=${KOBJ64:+1}
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/arm64-lib.sh"
 smoke=
@@ -66,6 +70,15 @@ for t in qemu-system-aarch64 dtc python3 strings; do
 done
 [ -x "$MDFW" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || fail "cannot build mdfw"
 [ -x "$MDFW" ] || fail "no mdfw at $MDFW"
+# A kernel built before the last change to the series would measure old
+# code: bring the default one up to date (--smoke, in make check, uses the
+# one the check just built).
+if [ -z "${KOBJ64_GIVEN:-}" ] && [ -z "$smoke" ]; then
+	log "bringing the arm64 kernel and module up to date (incremental)"
+	"$TOP/scripts/arm64-kernel-build.sh" > "$TOP/out/bench-arm64-build.log" 2>&1 &&
+		"$TOP/scripts/arm64-modules-build.sh" >> "$TOP/out/bench-arm64-build.log" 2>&1 ||
+		fail "arm64 build failed, see out/bench-arm64-build.log"
+fi
 [ -f "$KOBJ64/arch/arm64/boot/Image" ] && [ -f "$KOBJ64/vmlinux" ] ||
 	fail "no arm64 kernel in $KOBJ64 (make check builds it: scripts/arm64-kernel-build.sh)"
 [ -f "$BUILD/modules-arm64/kmemdump_scenario/kmemdump_scenario.ko" ] ||

@@ -23,8 +23,8 @@
 #              p99 latency
 # Prints, and writes to OUT.md if given, medians (min-max) per state, the
 # ratios on/off and the targets (<= 2 % per switch; RT latency <= 5 %)
-# met or not, with every run's figure. Kernels missing are built
-# (scripts/bench-kernel.sh, incremental with ccache); the modules are built
+# met or not, with every run's figure. The kernels not given are brought
+# up to date (scripts/bench-kernel.sh, incremental with ccache); the modules are built
 # against them, and the boots' consoles kept, in build/bench-switch/
 # (--smoke: build/bench-switch-smoke/; BENCH_SWITCH_DIR=DIR elsewhere).
 #   --smoke    one boot of the production kernel running every part once,
@@ -60,11 +60,12 @@ rm -rf "$d"; mkdir -p "$d"
 start=$(date +%s)
 [ -x "$MDFW" ] || make -s -C "$TOP/tools/mdfw" >/dev/null || { echo "cannot build mdfw" >&2; exit 2; }
 
-# kernel OBJ BUILDFLAG: the bzImage given, or OBJ's, built if missing.
+# kernel OBJ BUILDFLAG: OBJ's bzImage, brought up to date with today's
+# kernel tree (incremental: a kernel built before the last change to the
+# series would measure old code).
 kernel_of() {
 	local obj=$1 flag=$2
-	[ -f "$obj/arch/x86/boot/bzImage" ] && return
-	log "building the bench kernel in $obj"
+	log "building the bench kernel in $obj (incremental)"
 	"$TOP/scripts/bench-kernel.sh" $flag > "$d/bench-kernel$flag.log" 2>&1 ||
 		{ echo "bench kernel build failed, see $d/bench-kernel$flag.log" >&2; exit 2; }
 }
