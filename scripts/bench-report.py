@@ -1028,7 +1028,10 @@ def cmd_report(argv):
     reserved = {"kmemdump": kmd_total, "kmemdump_mem": kmd_total, "pstore": ramoops, "kdump_lzo": mib(ck) << 20 if ck[-1:].isalpha() else None,
                 "kdump_elf": mib(ck) << 20 if ck[-1:].isalpha() else None, "full": 0, "d31elf": 0, "d31lzo": 0}
 
-    L = ["## Capture: kmemdump against pstore/ramoops, kdump and full-RAM dumps\n"]
+    run_id = (f"`make bench` started {opt['--started']}, main {opt.get('--commit', '?')}, "
+              f"kernel tree {opt.get('--ktree', '?')}.\n" if "--started" in opt else "")
+    L = ([run_id] if run_id else []) + \
+        ["## Capture: kmemdump against pstore/ramoops, kdump and full-RAM dumps\n"]
     L.append(
         f"Bench kernel: the production config (build/obj-prod: tests/config/kmemdump.config without "
         f"KASAN, lockdep, KUnit, ORC unwinder; + tests/config/bench-peers.config). One boot per run, "
@@ -1421,11 +1424,12 @@ def cmd_report(argv):
         f.write(md)
     # README fragment: the panic table, the targets
     # It becomes docs/bench/README.md: links are relative to docs/bench/.
-    S = ["# kmemdump benchmarks", "",
+    S = ["# kmemdump benchmarks", ""] + ([run_id.strip(), ""] if run_id else []) + [
          f"Four capture methods on the same freezes, QEMU TCG, production kernel; medians [min–max] "
          f"of {runs} boots. Full table (panic and hard lockup, readability, kernel-side costs, memory): "
          "[results.md](results.md). The other pages: [capture.md](capture.md) (kmemdump's capture "
          "phase by phase), [context-switch.md](context-switch.md) (following each CPU's task), "
+         "[arm64.md](arm64.md) (the arm64 board's capture), "
          "[comparison.md](comparison.md) (the comparison's method), "
          "[pgtable-slots.md](pgtable-slots.md) (page-table pages per region).", ""]
     for fr in freezes:
@@ -1439,7 +1443,8 @@ def cmd_report(argv):
           "- `make bench` (= `scripts/bench.sh`): the crashkernel= search at every RAM size, the "
           "kernel-side costs on the production kernel (default backend, then the minidump table over "
           "ivshmem) and the debug kernel, the capture matrix, the report; "
-          "it copies results.md, this page and the plots to docs/bench/ (the README's Performance "
+          "it copies results.md, this page, the plots and the arm64 board's report (arm64.md) to "
+          "docs/bench/ (the README's Performance "
           "section is edited by hand from them).",
           "- `scripts/bench.sh --ck-search`: only the crashkernel= search (out/bench/crashkernel.txt, "
           "every attempt); `BENCH_CK_LO`, `BENCH_CK_HI`, `BENCH_CK_STEP` move it; "

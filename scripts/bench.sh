@@ -130,6 +130,10 @@ mkdir -p "$OUT/runs"
 cleanup() { rm -f "$SHMDIR/$tag".*; }
 trap cleanup EXIT
 start=$(date +%s)
+# What was measured, noted at the start (commits made while it runs do not count).
+run_id=(--started "$(date -d "@$start" '+%Y-%m-%d %H:%M')"
+	--commit "$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	--ktree "$(git -C "$KSRC" log -1 --format='%h %s' 2>/dev/null || echo '?')")
 
 # --- snapshots: build/ may be rebuilt while we run, and the dumps must be
 # opened with the vmlinux that made them (BENCH_RESUME keeps them).
@@ -415,7 +419,7 @@ if [ "$MODE" = capture ]; then
 	log "done in $((end - start)) s; $OUT/capture.md (docs/bench/capture.md is written by hand from it)"
 	exit 0
 fi
-python3 "$TOP/scripts/bench-report.py" report "$OUT" "$OUT/snap-prod/obj/vmlinux" \
+python3 "$TOP/scripts/bench-report.py" report "$OUT" "$OUT/snap-prod/obj/vmlinux" "${run_id[@]}" \
 	--sizes "$SIZES" --runs "$RUNS" --freezes "$FREEZES" --crashkernel "$CRASHKERNEL" \
 	--ramoops "$RAMOOPS_SIZE" ${BENCH_RESUME:+--resumed 1} ${SMOKE:+--smoke 1} \
 	--elapsed $((end - start)) || die "report failed"
@@ -440,5 +444,12 @@ cat "$OUT/results.md"
 # explanation and the figures of the last run: docs/bench/context-switch.md).
 "$TOP/scripts/bench-switch.sh" "$OUT/context-switch.md" ||
 	log "context-switch bench failed, see $BUILD/bench-switch/"
-[ "${BENCH_ARM64:-1}" = 0 ] || MDFW=$MDFW "$TOP/scripts/bench-arm64.sh" || log "arm64 capture bench failed, see $TOP/out/bench-arm64/"
+# The arm64 board's capture; its report becomes docs/bench/arm64.md.
+if [ "${BENCH_ARM64:-1}" != 0 ]; then
+	if MDFW=$MDFW "$TOP/scripts/bench-arm64.sh"; then
+		sed -e "s#$TOP/##g" -e '1s/^## /# /' "$TOP/out/bench-arm64/results.md" > "$TOP/docs/bench/arm64.md"
+	else
+		log "arm64 capture bench failed, see $TOP/out/bench-arm64/"
+	fi
+fi
 log "done in $((end - start)) s; results in $OUT, copied to docs/bench/"
