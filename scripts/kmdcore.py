@@ -106,6 +106,27 @@ def notes(core):
     return out
 
 
+def file_notes(path, max_note=1 << 20):
+    """notes() of the core file at PATH, reading only its ELF header, its
+    program headers and its PT_NOTEs (each at most MAX_NOTE bytes): the
+    file may be a whole-RAM dump."""
+    out = []
+    with open(path, 'rb') as f:
+        ehdr = f.read(64)
+        if len(ehdr) < 64:
+            return out
+        phoff, = struct.unpack_from('<Q', ehdr, 32)
+        phnum, = struct.unpack_from('<H', ehdr, 56)
+        f.seek(phoff)
+        phdrs = f.read(56 * phnum)
+        for i in range(len(phdrs) // 56):
+            typ, _, off, _, _, size = struct.unpack_from('<IIQQQQ', phdrs, 56 * i)
+            if typ == 4:
+                f.seek(off)
+                out += note_records(f.read(min(size, max_note)))
+    return out
+
+
 def vmcoreinfo_of(notes_list):
     """VMCOREINFO's KEY=VALUE pairs from the first VMCOREINFO note of
     NOTES_LIST (as notes() returns it), or {}."""
@@ -120,6 +141,11 @@ def vmcoreinfo(core):
     """VMCOREINFO's KEY=VALUE pairs from the first VMCOREINFO note of bytes
     CORE, or {}."""
     return vmcoreinfo_of(notes(core))
+
+
+def file_vmcoreinfo(path):
+    """vmcoreinfo() of the core file at PATH (file_notes())."""
+    return vmcoreinfo_of(file_notes(path))
 
 
 def generation(core):

@@ -67,8 +67,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "../../scripts"))
-from kmdcore import (module_sections, note_records, pt_loads,  # noqa: E402
-                     vmcoreinfo_of)
+from kmdcore import file_notes as notes  # noqa: E402
+from kmdcore import file_vmcoreinfo as vmcoreinfo  # noqa: E402
+from kmdcore import module_sections, pt_loads  # noqa: E402
 
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
@@ -81,31 +82,6 @@ PGT_SYMBOLS = ("init_top_pgt", "level4_kernel_pgt", "level3_kernel_pgt",
                "level2_kernel_pgt", "level2_fixmap_pgt", "level1_fixmap_pgt",
                "level3_ident_pgt", "level2_ident_pgt")
 UNDUMPED_CANDIDATES = ("init_task", "loops_per_jiffy", "max_pfn")
-
-
-def notes(core):
-    """(name, type, desc) of every note in the PT_NOTEs of the core file
-    CORE (a path: only the headers and the notes are read, the file may
-    be a whole-RAM dump)."""
-    import struct
-    out = []
-    with open(core, "rb") as f:
-        ehdr = f.read(64)
-        phoff, = struct.unpack_from("<Q", ehdr, 32)
-        phnum, = struct.unpack_from("<H", ehdr, 56)
-        f.seek(phoff)
-        phdrs = f.read(56 * phnum)
-        for i in range(len(phdrs) // 56):
-            ptype, _, off, _, _, size = struct.unpack_from("<IIQQQQ", phdrs, 56 * i)
-            if ptype == 4:
-                f.seek(off)
-                out += note_records(f.read(min(size, 1 << 20)))
-    return out
-
-
-def vmcoreinfo(core):
-    """VMCOREINFO key=value pairs from the PT_NOTE of the core file."""
-    return vmcoreinfo_of(notes(core))
 
 
 # Where a CPU's kernel stack begins: a backtrace ending in one of these

@@ -78,8 +78,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
 sys.path.insert(0, os.path.join(HERE, '../debuggers'))
 import random_instant as ri  # noqa: E402
-from drgn_check import vmcoreinfo  # noqa: E402
-from kmdcore import cpu_set_problems, cpu_sets, pt_loads  # noqa: E402
+from kmdcore import cpu_set_problems, cpu_sets, file_vmcoreinfo, pt_loads  # noqa: E402
 from qmp import Qmp  # noqa: E402
 from stacks import Gdb, cpu_stack  # noqa: E402
 
@@ -210,7 +209,7 @@ def main():
             q.cmd('cont')
             rcs[res.returncode] += 1
             if g is None and os.path.exists(os.path.join(d, 'dump.elf')):
-                koff = int(vmcoreinfo(os.path.join(d, 'dump.elf'))['KERNELOFFSET'], 16)
+                koff = int(file_vmcoreinfo(os.path.join(d, 'dump.elf'))['KERNELOFFSET'], 16)
                 print(f'# KERNELOFFSET {koff:#x}; gdb loads {a.vmlinux}', flush=True)
                 g = Gdb(a.vmlinux, koff, tmp)
                 t = lap('gdb start', t)

@@ -40,8 +40,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
 sys.path.insert(0, os.path.join(HERE, '../debuggers'))
-from drgn_check import vmcoreinfo  # noqa: E402
-from kmdcore import cpu_sets, pt_loads  # noqa: E402
+from kmdcore import cpu_sets, file_vmcoreinfo, pt_loads  # noqa: E402
 from random_instant import Checks  # noqa: E402
 from stacks import Gdb, core_read, cpu_stack, load_at  # noqa: E402
 
@@ -70,7 +69,7 @@ def main():
     loads = pt_loads(core)
     desc = os.path.join(run, 'dump', 'md_cpu_sets.BIN')
     recs = cpu_sets(open(desc, 'rb').read() if os.path.exists(desc) else b'')
-    koff = int(vmcoreinfo(core_path).get('KERNELOFFSET', '0'), 16)
+    koff = int(file_vmcoreinfo(core_path).get('KERNELOFFSET', '0'), 16)
     tmp = tempfile.mkdtemp(prefix='kmd-rqlock-')
     try:
         # The module's symbols, linked where the guest says it was loaded.
