@@ -27,9 +27,18 @@ step() { # step NAME LOGFILE cmd...: run cmd, record by exit status
 		return 1
 	fi
 }
+failures() { # each failure again with its first detail lines, from its log
+	echo "== what failed (details: $OUT)"
+	awk 'FNR == 1 { n = 0 }
+	     /^not ok / { n = 20; print FILENAME ":"; print; next }
+	     n > 0 && /^(#|    )/ { print; n--; next }
+	     { n = 0 }' "$OUT"/*.txt "$OUT"/*.log 2> /dev/null | cut -c1-300
+}
 finish() {
 	local p f s
 	p=$(grep -c '^ok ' "$RES"); f=$(grep -c '^not ok ' "$RES"); s=$(grep -c '^skip ' "$RES")
+	# CI keeps the start and end of this output: the details go last.
+	[ "$f" -eq 0 ] || failures
 	echo "$p passed, $f failed, $s skipped"
 	[ "$f" -eq 0 ]
 	exit
