@@ -126,7 +126,8 @@ check_prb_head() {
 # (swapper/0)"):', 'Thread 2 (LWP 1 "CPU1"):'). gdb reads the kernel's code from a .text-only
 # copy of VMLINUX moved by KOFF (hex KERNELOFFSET; exec-file: the core has
 # no code, and a whole vmlinux would let gdb read stale .data for memory
-# the dump lacks), and the module's from TMP/mod.elf (module_elf).
+# the dump lacks), and the module's from TMP/mod.elf (module_elf);
+# tools/gdb/kmemdump-unwind.py unwinds through the entry assembly.
 # ${GDB:-gdb}, ${OBJCOPY:-objcopy}.
 gdb_frames() {
 	local vmlinux=$1 koff=$2 dump=$3 tmp=$4 mod=()
@@ -136,6 +137,7 @@ gdb_frames() {
 	timeout -k 5 120 "${GDB:-gdb}" -batch -nx \
 		-ex "symbol-file $vmlinux -o 0x$koff" -ex "exec-file $tmp/text.elf" \
 		"${mod[@]}" -ex "core-file $dump" -x "$TOP/tools/gdb/kmemdump-threads.py" \
+		-x "$TOP/tools/gdb/kmemdump-unwind.py" \
 		-ex 'info threads' -ex 'thread apply all bt'
 }
 

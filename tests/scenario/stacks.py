@@ -12,7 +12,6 @@ it cannot find in the core is an error, not vmlinux's initial value, and
 what it reads at the stack pointer is compared with the core's bytes."""
 import json
 import os
-import re
 import select
 import struct
 import subprocess
@@ -67,29 +66,19 @@ class Gdb:
         if modelf:
             args += ['-ex', f'add-symbol-file {modelf} -o 0']
         args += ['-x', os.path.join(HERE, 'gdb_stacks.py')]
-        # Where gdb needs help (gdb_stacks.py's unwinders): the entry stubs
-        # that build a pt_regs, and __switch_to_asm.
+        # gdb's unwinders for the entry assembly find their own addresses
+        # (tools/gdb/kmemdump-unwind.py); cpu_stack() needs error_entry's.
         nm = subprocess.run([os.environ.get('NM', 'nm'), '-S', '--defined-only', vmlinux],
                             capture_output=True, text=True, check=True).stdout
-        where = {'pt_regs': []}
         self.error_entry = None
         for ln in nm.splitlines():
             f = ln.split()
-            if len(f) != 4:
-                continue
-            r = [int(f[0], 16) + koff, int(f[0], 16) + int(f[1], 16) + koff]
-            if re.match(r'asm_(exc_|sysvec_|common_interrupt$|spurious_interrupt$)', f[3]):
-                where['pt_regs'].append(r)
-            elif f[3] == '__switch_to_asm':
-                where['switch_to_asm'] = r
-            elif f[3] == 'error_entry':
-                where['error_entry'] = r[0]
-                self.error_entry = tuple(r)
+            if len(f) == 4 and f[3] == 'error_entry':
+                self.error_entry = (int(f[0], 16) + koff, int(f[0], 16) + int(f[1], 16) + koff)
         self.log = open(os.path.join(tmp, 'gdb.log'), 'w')
         self.p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
                                   stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w),
-                                  env={**os.environ, 'KMD_GDB_FDS': f'{req_r},{rep_w}',
-                                       'KMD_GDB_UNWIND': json.dumps(where)})
+                                  env={**os.environ, 'KMD_GDB_FDS': f'{req_r},{rep_w}'})
         os.close(req_r)
         os.close(rep_w)
         self.req = os.fdopen(req_w, 'w')
