@@ -442,7 +442,10 @@ cp "$OUT/summary.md" "$TOP/docs/bench/README.md"
 cat "$OUT/results.md"
 # Context switches with and without following each CPU's task (the
 # explanation and the figures of the last run: docs/bench/context-switch.md).
-"$TOP/scripts/bench-switch.sh" "$OUT/context-switch.md" ||
+# BENCH_PROD_KERNEL=use: the same obj-prod as it is, not rebuilt.
+swk=()
+[ "$PRODK" = use ] && swk=(--kernel "$KOBJ_PROD/arch/x86/boot/bzImage")
+"$TOP/scripts/bench-switch.sh" "${swk[@]}" "$OUT/context-switch.md" ||
 	log "context-switch bench failed, see $BUILD/bench-switch/"
 # The arm64 board's capture; its report becomes docs/bench/arm64.md.
 if [ "${BENCH_ARM64:-1}" != 0 ]; then
