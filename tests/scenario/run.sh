@@ -31,8 +31,12 @@ watchdog -T 4 -t 1 /dev/watchdog || echo "KMD-ERROR: cannot start the watchdog d
 renice -n -20 -p "$(pidof watchdog)" > /dev/null || echo "KMD-ERROR: cannot renice the watchdog daemon"
 # What was registered before the scenario's own regions (id name size addr).
 sed -n '3,$p' /sys/kernel/debug/kmemdump/regions | sed 's/^/KMD-REGION-BEFORE: /'
+# rqlock: its sched_switch probe goes in now, not at the freeze (the
+# module's rq_preload).
+rqp=0
+[ "$freeze" = rqlock ] && rqp=1
 insmod /lib/modules/kmemdump_scenario.ko marker="$marker" extra="$extra" storm="$storm" \
-	pcpu_storm="$pcpu" ||
+	pcpu_storm="$pcpu" rq_preload="$rqp" ||
 	echo "KMD-ERROR: insmod failed"
 # Where the module's sections are, for gdb's add-symbol-file on the dump.
 for f in /sys/module/kmemdump_scenario/sections/.* /sys/module/kmemdump_scenario/sections/*; do

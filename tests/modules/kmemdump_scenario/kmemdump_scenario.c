@@ -57,6 +57,14 @@ static unsigned int storm;
 module_param(storm, uint, 0400);
 static bool pcpu_storm;
 module_param(pcpu_storm, bool, 0400);
+/*
+ * freeze "rqlock": its sched_switch probe registered at load, while the
+ * guest is quiet. Registering it at the freeze re-patches the call in
+ * __schedule() while CPU 1 schedules, and under TCG a CPU once took the
+ * patch's int3 after text_poke_bp() had finished (an Oops in __schedule).
+ */
+static bool rq_preload;
+module_param(rq_preload, bool, 0400);
 
 #define STORM_SIZE	256
 #define STORM_MAX	8
@@ -450,6 +458,27 @@ static void rq_find(struct tracepoint *tp, void *priv)
 		rq_tp = tp;
 }
 
+/* The probe on sched_switch, once; it does nothing until rq_kick is set. */
+static int rq_probe_on(void)
+{
+	int ret;
+
+	if (rq_registered)
+		return 0;
+	for_each_kernel_tracepoint(rq_find, NULL);
+	if (!rq_tp) {
+		pr_err("KMD-ERROR: rqlock: no sched_switch tracepoint\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(rq_tp, rq_probe, NULL);
+	if (ret) {
+		pr_err("KMD-ERROR: rqlock: probe not registered: %d\n", ret);
+		return ret;
+	}
+	rq_registered = true;
+	return 0;
+}
+
 /* Sleeps until woken; its first switch out on RQ_CPU is the probe's. */
 static int rq_kick_fn(void *unused)
 {
@@ -466,7 +495,6 @@ static void rqlock_panic(void)
 {
 	struct task_struct *t, *prev, *next;
 	unsigned int tries;
-	int ret;
 
 	migrate_disable();
 	if (smp_processor_id() == RQ_CPU || !cpu_online(RQ_CPU)) {
@@ -474,24 +502,14 @@ static void rqlock_panic(void)
 		       smp_processor_id(), RQ_CPU, cpu_online(RQ_CPU));
 		goto out;
 	}
-	for_each_kernel_tracepoint(rq_find, NULL);
-	if (!rq_tp) {
-		pr_err("KMD-ERROR: rqlock: no sched_switch tracepoint\n");
+	if (rq_probe_on())
 		goto out;
-	}
 	t = kthread_create_on_cpu(rq_kick_fn, NULL, RQ_CPU, "kmd_rqlock/%u");
 	if (IS_ERR(t)) {
 		pr_err("KMD-ERROR: rqlock: no thread on CPU %d: %ld\n", RQ_CPU,
 		       PTR_ERR(t));
 		goto out;
 	}
-	ret = tracepoint_probe_register(rq_tp, rq_probe, NULL);
-	if (ret) {
-		pr_err("KMD-ERROR: rqlock: probe not registered: %d\n", ret);
-		kthread_stop(t);
-		goto out;
-	}
-	rq_registered = true;
 	WRITE_ONCE(rq_kick, t);
 	/* It runs, sleeps again: its switch out spins. */
 	wake_up_process(t);
@@ -599,6 +617,9 @@ static int __init scenario_init(void)
 
 	dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("freeze", 0200, dir, NULL, &freeze_fops);
+	/* On failure (a KMD-ERROR line), the freeze tries again. */
+	if (rq_preload && !rq_probe_on())
+		pr_info("rqlock: sched_switch probe registered at load\n");
 	return 0;
 
 err:
@@ -618,8 +639,9 @@ static void __exit scenario_exit(void)
 	if (rq_registered) {
 		tracepoint_probe_unregister(rq_tp, rq_probe, NULL);
 		tracepoint_synchronize_unregister();
-		kthread_stop(rq_kick);
 	}
+	if (rq_kick)
+		kthread_stop(rq_kick);
 	if (pcpu_storm)
 		pcs_stop();
 	for (i = 0; i < STORM_MAX; i++)
