@@ -11,8 +11,10 @@ a pt_regs, __switch_to_asm): gdb has no CFI for the kernel's entry
 assembly, and a CPU the panic's NMI stopped inside it is a state of the
 machine, not a hole in the dump. tests/scenario/stacks.py's cpu_stack()
 then checks each CPU: its stack pointer in a stack the dump holds, every
-frame's too, and the unwind at the bottom of that stack (or the CPU
-entering the kernel, its stack still checked).
+frame's too, and the unwind at the bottom of that stack. A CPU in user
+space or in an entry's first instructions (stack pointer still the
+user's or the trampoline's) has no kernel stack yet; one inside
+error_entry has its stack checked, not its backtrace.
 
 Prints one line per CPU, "cpu N: ok|not ok KIND WHERE: FRAMES[; PROBLEMS]".
 Exit status: 0 if every CPU is ok, 1 if one is not, 2 if gdb could not be
@@ -57,7 +59,7 @@ def main():
     bad = 0
     for c in cpus:
         # A CPU entering the kernel (user, entry, error_entry) has no
-        # bottom frame; its stack was checked all the same.
+        # bottom frame; inside error_entry its stack was checked.
         ok = not c['problems'] and (c['bottom'] is not None or c['kind'] in ('user', 'entry') or
                                     'error_entry' in c['where'])
         bad += not ok

@@ -325,7 +325,7 @@ else
 	# user space), every frame on a stack the dump holds: judged by the
 	# ping-pong test's checker (bt_bottom.py), whose gdb has unwinders for
 	# the entry assembly, where plain gdb has no CFI: the panic's NMI can
-	# stop a CPU there. A CPU entering the kernel has its stack checked.
+	# stop a CPU there. A CPU still entering the kernel has no bottom frame.
 	if python3 "$here/bt_bottom.py" "$dump" "$vmlinux" "$tmp/mod.elf" > "$tmp/bt-bottom" 2> "$tmp/bt-bottom.err"; then
 		report ok gdb-bt-bottom "every CPU at the bottom of a stack the dump holds" \
 			"$(cut -c1-240 "$tmp/bt-bottom")"
