@@ -28,8 +28,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
 sys.path.insert(0, os.path.join(HERE, '../scenario'))
-from kmdcore import cpu_sets, file_vmcoreinfo, pt_loads  # noqa: E402
-from stacks import Gdb, GdbError, cpu_stack  # noqa: E402
+from kmdcore import file_vmcoreinfo  # noqa: E402
+from stacks import Gdb, GdbError, dump_cpus  # noqa: E402
 
 
 def main():
@@ -41,15 +41,11 @@ def main():
         return 2
     dump, vmlinux = sys.argv[1:3]
     modelf = sys.argv[3] if len(sys.argv) == 4 and os.path.exists(sys.argv[3]) else None
-    core = open(dump, 'rb').read()
-    loads = pt_loads(core)
-    desc = os.path.join(os.path.dirname(dump), 'md_cpu_sets.BIN')
-    recs = cpu_sets(open(desc, 'rb').read() if os.path.exists(desc) else b'')
     koff = int(file_vmcoreinfo(dump).get('KERNELOFFSET', '0'), 16)
     tmp = tempfile.mkdtemp(prefix='kmd-bt-')
     try:
         g = Gdb(vmlinux, koff, tmp, modelf)
-        cpus = [cpu_stack(th, core, loads, recs, g) for th in g.core(dump)]
+        _, _, cpus = dump_cpus(dump, g)
         g.close()
     except (GdbError, OSError, subprocess.CalledProcessError) as e:
         print(f'gdb: {e}')

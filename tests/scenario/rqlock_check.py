@@ -40,9 +40,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '../../scripts'))
 sys.path.insert(0, os.path.join(HERE, '../debuggers'))
-from kmdcore import cpu_sets, file_vmcoreinfo, pt_loads  # noqa: E402
+from kmdcore import file_vmcoreinfo  # noqa: E402
 from random_instant import Checks  # noqa: E402
-from stacks import Gdb, core_read, cpu_stack, load_at  # noqa: E402
+from stacks import Gdb, core_read, dump_cpus, load_at  # noqa: E402
 
 LINE = re.compile(r'rqlock: CPU (\d+) spins in sched_switch, runqueue lock held, from (.+?) '
                   r'pid (\d+) task ([0-9a-f]+) stack ([0-9a-f]+) to (.+?) pid (\d+) task '
@@ -65,10 +65,6 @@ def main():
             'stack': int(m.group(5), 16)}
     nxt = {'comm': m.group(6), 'pid': int(m.group(7)), 'task': int(m.group(8), 16),
            'stack': int(m.group(9), 16)}
-    core = open(core_path, 'rb').read()
-    loads = pt_loads(core)
-    desc = os.path.join(run, 'dump', 'md_cpu_sets.BIN')
-    recs = cpu_sets(open(desc, 'rb').read() if os.path.exists(desc) else b'')
     koff = int(file_vmcoreinfo(core_path).get('KERNELOFFSET', '0'), 16)
     tmp = tempfile.mkdtemp(prefix='kmd-rqlock-')
     try:
@@ -80,8 +76,8 @@ def main():
                        capture_output=True)
         modelf = os.path.join(tmp, 'mod.elf')
         g = Gdb(vmlinux, koff, tmp, modelf if os.path.exists(modelf) else None)
-        cpus = {c['cpu']: c for c in (cpu_stack(th, core, loads, recs, g)
-                                      for th in g.core(core_path))}
+        core, loads, cpus = dump_cpus(core_path, g)
+        cpus = {c['cpu']: c for c in cpus}
         ts = g.task_struct
         g.close()
     finally:

@@ -15,8 +15,11 @@ import os
 import select
 import struct
 import subprocess
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '../../scripts'))
+from kmdcore import cpu_sets, pt_loads  # noqa: E402
 USER_TOP = 1 << 47          # x86-64: user addresses are below
 KERNEL_BASE = 0xffff800000000000
 # The CPU entry area (4-level paging): each CPU's entry trampoline stack,
@@ -294,6 +297,17 @@ def cpu_stack(th, core, loads, recs, g):
     out['bottom'] = frames[k][0]
     out['frames'] = [f[0] or hex(f[1]) for f in frames[:k + 1]]
     return out
+
+
+def dump_cpus(core_path, g):
+    """(core bytes, PT_LOADs, [cpu_stack()] per CPU) of the dump.elf at
+    CORE_PATH as G unwinds it, with the cpu_sets region beside it
+    (md_cpu_sets.BIN) if there is one."""
+    core = open(core_path, 'rb').read()
+    loads = pt_loads(core)
+    desc = os.path.join(os.path.dirname(core_path), 'md_cpu_sets.BIN')
+    recs = cpu_sets(open(desc, 'rb').read() if os.path.exists(desc) else b'')
+    return core, loads, [cpu_stack(th, core, loads, recs, g) for th in g.core(core_path)]
 
 
 def stack_top(loads, recs, sp):

@@ -253,9 +253,9 @@ def discover():
     return out
 
 
-def register(where=None):
-    """Register both unwinders for WHERE (discover()'s form); returns it."""
-    where = discover() if where is None else where
+def register():
+    """Register both unwinders where discover() finds them; returns that."""
+    where = discover()
     entry_text = [value('&__entry_text_start'), value('&__entry_text_end')]
     if where.get('pt_regs'):
         register_unwinder(None, PtRegs(where['pt_regs'], where.get('error_entry'), entry_text),
