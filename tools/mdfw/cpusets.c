@@ -303,7 +303,8 @@ static struct key *index_entries(const struct mdelf_tentry *v, uint32_t nv,
 		bool canon;
 
 		kind = md_cpuset_name(v[i].name, &cpu, &chunk, &canon);
-		if (kind == MD_CPUSET_NONE)
+		/* A set-named region of the header is in dump.elf already. */
+		if (kind == MD_CPUSET_NONE || v[i].hdr_region)
 			continue;
 		++*nentries;
 		/* Only KTASK<c>/KSTACK<c>_<i> of sets 0 and 1 can be used. */

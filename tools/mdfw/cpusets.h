@@ -2,7 +2,10 @@
 /*
  * CPU sets: each followed CPU's current task, published lock-free by the
  * kernel in table entries its ELF header does not describe, added to
- * dump.elf by mdfw (README "CPU sets").
+ * dump.elf by mdfw (README "CPU sets"). An entry of a set's name that the
+ * header describes (hdr_region, mdelf_mark_regions()) is a region, no
+ * set's: at panic the kernel registers each CPU's current task and stack
+ * under these names, seq 0; a CPU may keep one live set, set 1.
  *
  * Per CPU c two sets s = 0, 1: the entries KTASK<c> seq s (the
  * task_struct) and KSTACK<c>_<i> seq s, i = 0..P-1 (the stack, P chunks
@@ -97,7 +100,8 @@ typedef int (*cpusets_read_fn)(void *ctx, const struct mdelf_tentry *e,
 
 /*
  * The CPU sets of the valid table entries v[0, nv) (any order; ok set
- * for those dumped): find the cpu_sets seq 0 entry, read it through
+ * for those dumped; the header's regions marked hdr_region, which are
+ * not sets' entries): find the cpu_sets seq 0 entry, read it through
  * read, decide which sets are usable and list their PT_LOADs in order
  * (CPU, then set; task, then stack chunks). A usable set whose virtual
  * ranges overlap those of an earlier one (a migrated task) adds no

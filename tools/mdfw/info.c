@@ -537,8 +537,10 @@ static void print_report(struct info *in, const char *path)
 		"prb", "printk_rb*", "printk_descs", "printk_infos",
 		"printk_text", NULL
 	};
-	static const char *const panic_bt[] = { "panic_stack", NULL };
-	/* mdfw's CPU sets: each CPU's current task and its stack. */
+	/*
+	 * Each CPU's current task and its stack: mdfw's CPU sets, or the
+	 * kernel's regions of the same names at panic.
+	 */
 	static const char *const tasks[] = { "KTASK*", "KSTACK*", NULL };
 	static const char *const keys[] = {
 		"OSRELEASE", "PAGESIZE", "KERNELOFFSET",
@@ -614,7 +616,6 @@ static void print_report(struct info *in, const char *path)
 		feature(in, "banner", banner);
 		feature(in, "uts", uts);
 		feature(in, "kernel log", klog);
-		feature(in, "panic backtrace", panic_bt);
 		feature(in, "running tasks", tasks);
 	} else {
 		fprintf(in->out, "  %-16s ?    no section names (a full dump "

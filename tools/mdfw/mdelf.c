@@ -729,9 +729,40 @@ void mdelf_core_free(struct mdelf_core *c)
 
 /* ---- the consistency rule --------------------------------------------- */
 
-bool mdelf_is_cpuset(const struct mdelf_tentry *e)
+static bool cpuset_named(const struct mdelf_tentry *e)
 {
 	return md_cpuset_name(e->name, NULL, NULL, NULL) != MD_CPUSET_NONE;
+}
+
+void mdelf_mark_regions(const struct mdelf_core *c, struct mdelf_tentry *v,
+			uint32_t nv)
+{
+	bool hdr = false;
+	uint32_t i, k = 0;
+
+	/*
+	 * One pointer into the loads: greedy in table order, as the rule
+	 * matches them; PT_LOADs describe only entries after the header.
+	 */
+	for (i = 0; i < nv; i++) {
+		struct mdelf_tentry *e = &v[i];
+
+		e->hdr_region = false;
+		if (!hdr) {
+			hdr = !strcmp(e->name, MDELF_HDR_NAME) && !e->seq;
+			continue;
+		}
+		if (k < c->nloads && e->seq == c->loads[k].seq &&
+		    !strcmp(e->name, c->loads[k].name)) {
+			k++;
+			e->hdr_region = cpuset_named(e);
+		}
+	}
+}
+
+bool mdelf_is_cpuset(const struct mdelf_tentry *e)
+{
+	return !e->hdr_region && cpuset_named(e);
 }
 
 /* The first entry of v[from, nv) that is not a CPU-set entry, or nv. */
@@ -749,7 +780,7 @@ int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 	uint64_t expect;
 	uint32_t k, j;
 
-	/* CPU-set entries are not the header's: they are skipped. */
+	/* CPU-set entries (not the header's regions) are skipped. */
 	j = next_ordinary(v, nv, 0);
 	if (j == nv) {
 		set_err(err, errlen, "no valid table entry");
@@ -1527,15 +1558,14 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		return rc;
 	}
 	rc = MDFW_EXIT_IO;
-	/* The header's entries first, the CPU sets' after them. */
-	if (mdelf_cpusets_last(v, nv, &nord)) {
-		msg("%s: out of memory", MDELF_OUT_FILE);
-		goto out;
-	}
-	for (i = 0; i < nord; i++)
+	/*
+	 * The header first: it tells which set-named entries are regions
+	 * (KELF_HEADER never has a CPU-set name).
+	 */
+	for (i = 0; i < nv; i++)
 		if (!strcmp(v[i].name, MDELF_HDR_NAME) && v[i].seq == 0)
 			break;
-	if (i == nord) {
+	if (i == nv) {
 		msg("%s/manifest.tsv: no valid %s entry: the guest kept no "
 		    "ELF core header", src_path, MDELF_HDR_NAME);
 		goto out;
@@ -1566,6 +1596,12 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	}
 	r->nloads = c.nloads;
 	r->generation = c.generation;
+	/* The header's entries first, the CPU sets' after them. */
+	mdelf_mark_regions(&c, v, nv);
+	if (mdelf_cpusets_last(v, nv, &nord)) {
+		msg("%s: out of memory", MDELF_OUT_FILE);
+		goto out;
+	}
 	if (mdelf_check(&c, v, nv, err, sizeof(err))) {
 		mdelf_header_line(line, sizeof(line), &c, err);
 		msg("%s; %s not written", line, MDELF_OUT_FILE);

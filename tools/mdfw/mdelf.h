@@ -22,11 +22,12 @@
  * le64 of the first note "KMEMDUMP" type 1 in the PT_NOTE.
  *
  * Protocol v2 consistency rule (mdelf_check()): the valid table entries in
- * table order, CPU-set entries (KTASK<c>, KSTACK<c>_<i>: table.h) skipped,
- * are KELF_HEADER seq 0, then one entry per PT_LOAD in PT_LOAD order with
- * the same name and seq, address == p_paddr, size == p_filesz; PT_LOAD
- * 1's p_offset is the KELF_HEADER entry's size and each next one the
- * previous p_offset + p_filesz. The CPU sets' PT_LOADs are mdfw's
+ * table order, CPU-set entries (KTASK<c>, KSTACK<c>_<i>: table.h) skipped
+ * unless the header describes them (mdelf_mark_regions(): then they are
+ * regions), are KELF_HEADER seq 0, then one entry per PT_LOAD in PT_LOAD
+ * order with the same name and seq, address == p_paddr, size ==
+ * p_filesz; PT_LOAD 1's p_offset is the KELF_HEADER entry's size and each
+ * next one the previous p_offset + p_filesz. The CPU sets' PT_LOADs are mdfw's
  * (cpusets.h): dump.elf has them after the header's.
  *
  * Everything in it is untrusted: parsed with bounds-checked readers only.
@@ -202,17 +203,31 @@ struct mdelf_tentry {
 	uint64_t addr, size;
 	bool ok;			/* accepted and dumped */
 	uint64_t file_off;		/* ok: offset in the RAM file */
+	/* CPU-set name, but the header describes it: a region. */
+	bool hdr_region;
 };
 
 /*
  * The protocol v2 consistency rule (see the top of this file) for header c
  * and the valid table entries v[0, nv) in table order, CPU-set entries
- * skipped. 0 if it holds, -1 with the first mismatch in err.
+ * (mdelf_is_cpuset(): call mdelf_mark_regions() first) skipped. 0 if it
+ * holds, -1 with the first mismatch in err.
  */
 int mdelf_check(const struct mdelf_core *c, const struct mdelf_tentry *v,
 		uint32_t nv, char *err, size_t errlen);
 
-/* Is e a CPU-set entry (md_cpuset_name())? */
+/*
+ * Mark (hdr_region) the entries of v[0, nv) (table order) that have a
+ * CPU-set name but are regions of header c: after the first KELF_HEADER
+ * seq 0 entry, an entry is the header's next PT_LOAD's if it has the
+ * same name and seq (the kernel registers each CPU's current task and
+ * stack under these names at panic). Other set-named entries stay CPU-set
+ * entries. One pass, O(nv + nloads); clears the flag of all others.
+ */
+void mdelf_mark_regions(const struct mdelf_core *c, struct mdelf_tentry *v,
+			uint32_t nv);
+
+/* Is e a CPU-set entry: a CPU-set name (md_cpuset_name()), not marked? */
 bool mdelf_is_cpuset(const struct mdelf_tentry *e);
 
 /*

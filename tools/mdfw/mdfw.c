@@ -208,6 +208,10 @@ static const char elf_help[] =
 "whose stack holds the CPU's stack pointer, if any; unique per CPU for\n"
 "gdb: 0 (idle) becomes 0x400000 + c, a pid another CPU holds 0x401000 + c\n"
 "(mdfw info names them).\n"
+"An entry of these names that the header describes (its next PT_LOAD\n"
+"after the header, same name and seq, in table order) is a region like\n"
+"any other, not a set's: at panic the kernel registers each CPU's current\n"
+"task and stack as regions KTASK<c>, KSTACK<c>_<i> (a page each) seq 0.\n"
 "\n"
 "  --max-bytes N   do not write a dump.elf larger than N (exit 4)\n"
 "\n"
@@ -227,7 +231,8 @@ static const char info_help[] =
 "debuggers need, one line per CPU (NT_PRSTATUS): register source, task\n"
 "(\"pid N\", or \"idle (swapper/N)\" for pr_pid 0 or mdfw's idle pid\n"
 "0x400000 + N), pc and sp; which debugger features the regions enable\n"
-"(the CPU sets' KTASK/KSTACK PT_LOADs: running tasks), and a\n"
+"(KTASK/KSTACK PT_LOADs, the CPU sets' or the regions of these names\n"
+"the kernel registers at panic: running tasks), and a\n"
 "per-region byte breakdown. With --check, also verify: ELF64 x86-64 or\n"
 "aarch64 core (NT_PRSTATUS of 336 or 392 bytes; VMCOREINFO keys per arch),\n"
 "PT_NOTE first and before the memory, every segment inside the file, no\n"
@@ -687,8 +692,9 @@ struct hdr {
 	uint8_t *buf;		/* its bytes, read once */
 	struct mdelf_core core;
 	/*
-	 * The valid entries in table order, the header's first, then the
-	 * CPU sets' (KTASK, KSTACK: cpusets.h) after them.
+	 * The valid entries in table order, the header's first (set-named
+	 * ones it describes among them), then the CPU sets' (KTASK, KSTACK:
+	 * cpusets.h) after them.
 	 */
 	struct mdelf_tentry *v;
 	uint32_t nv;
@@ -773,6 +779,7 @@ static void hdr_check(struct hdr *h, const struct md_table *t)
 		y->file_off = x->file_off;
 		h->nv++;
 	}
+	mdelf_mark_regions(&h->core, h->v, h->nv);
 	if (mdelf_cpusets_last(h->v, h->nv, &i)) {
 		snprintf(h->line, sizeof(h->line), "header: not checked: out "
 			 "of memory");

@@ -78,7 +78,8 @@ struct md_entry {
 	enum md_status status;
 	uint32_t other;		/* DUPLICATE: index of the earlier entry */
 	bool case_only;		/* DUPLICATE: the names differ in case only */
-	bool cpuset;		/* a CPU-set entry's name (md_cpuset_name()) */
+	/* A CPU-set name (md_cpuset_name()): a region if the header has it. */
+	bool cpuset;
 	uint64_t file_off;	/* OK: offset in the RAM file */
 };
 
@@ -157,9 +158,11 @@ void md_name_escape(const uint8_t raw[MD_NAME_LEN], char out[MD_NAME_ESC_LEN]);
  * is published lock-free as entries named KTASK<c> (the task_struct) and
  * KSTACK<c>_<i> (stack chunk i), seq_num = the set (0 or 1), which the
  * kernel's ELF header does not describe. They are recognised by their
- * name only: ^KTASK[0-9]{1,4}$ and ^KSTACK[0-9]{1,4}_[0-9]{1,4}$. Like
- * any entries, they may overlap each other and ordinary entries (a
- * migrated task is in two CPUs' sets).
+ * name: ^KTASK[0-9]{1,4}$ and ^KSTACK[0-9]{1,4}_[0-9]{1,4}$, unless the
+ * header describes the entry (mdelf_mark_regions()): at panic the kernel
+ * registers each CPU's current task and stack as regions under these
+ * names, seq 0. Like any entries, they may overlap each other and
+ * ordinary entries (a migrated task is in two CPUs' sets).
  */
 enum md_cpuset_kind {
 	MD_CPUSET_NONE,		/* an ordinary entry */

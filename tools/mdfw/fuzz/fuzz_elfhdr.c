@@ -80,6 +80,8 @@ static int fuzz_one(const uint8_t *data, size_t size)
 		v[k + 1].addr = c.loads[k].paddr;
 		v[k + 1].size = c.loads[k].filesz;
 	}
+	/* Set-named loads (KTASK1 at panic) are regions too. */
+	mdelf_mark_regions(&c, v, n);
 	if (!mdelf_check(&c, v, n, err, sizeof(err)) !=
 	    (c.bad_offset_index < 0))
 		abort();
@@ -114,6 +116,7 @@ static int fuzz_one(const uint8_t *data, size_t size)
 			strcpy(v[n - 1].name, "extra");
 			break;
 		}
+		mdelf_mark_regions(&c, v, n);
 		if (!mdelf_check(&c, v, n, err, sizeof(err)))
 			abort();
 	}

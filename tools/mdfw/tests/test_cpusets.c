@@ -305,6 +305,46 @@ TEST(select_unusable_descriptor)
 	      r.state == CPUSETS_UNUSABLE && strstr(r.why, "4096 records"));
 }
 
+/*
+ * At panic the kernel registers CPU 1's task and stack as regions KTASK1,
+ * KSTACK1_<i> seq 0 that the header describes (hdr_region): in dump.elf
+ * from the header already, they are no set's; CPU 1's set 1 stays live.
+ */
+TEST(select_skips_header_regions)
+{
+	struct cpusets_result r;
+	uint32_t i;
+
+	nv = 0;
+	set_ents(1, 0, 2);
+	for (i = 0; i < nv; i++)
+		v[i].hdr_region = true;
+	/* Regions only, no descriptor: no CPU-set entries to complain of. */
+	CHECK(cpusets_select(v, nv, rd, NULL, stderr, &r) == 0 &&
+	      r.state == CPUSETS_NONE && !r.nloads);
+	set_ents(1, 1, 2);
+	put_rec(0, 0, 2, 2, 2);		/* CPU 0: no entries */
+	put_rec(1, 1, 2, 2, 4);		/* set 0 still names the task */
+	CHECK(sel(2, &r) == 0);
+	CHECK(r.state == CPUSETS_OK && r.usable == 1 && r.skipped == 3 &&
+	      r.merged == 0 && r.nloads == 3);
+	CHECK(strstr(logbuf, "mdfw: cpu 1 set 0: not live (no valid KTASK1 "
+			     "seq 0 entry); skipped\n"));
+	for (i = 0; i < r.nloads; i++)
+		CHECKF(r.src[i] >= 3 && !v[r.src[i]].hdr_region &&
+		       r.loads[i].seq == 1 && r.loads[i].vaddr ==
+		       (i ? STACK_VA(3) + 0x100 * (i - 1) : TASK_VA(3)),
+		       "load %u", i);
+	cpusets_free(&r);
+	/* Unmarked, the same entries are set 0, usable. */
+	for (i = 0; i < 3; i++)
+		v[i].hdr_region = false;
+	nv--;
+	CHECK(sel(2, &r) == 0 && r.usable == 2 && r.nloads == 6 &&
+	      r.src[0] == 0 && r.loads[0].vaddr == TASK_VA(2));
+	cpusets_free(&r);
+}
+
 TEST(select_bounds_log)
 {
 	struct cpusets_result r;
@@ -332,6 +372,7 @@ int main(void)
 	RUN(select_migrated_task);
 	RUN(select_odd_seq_used);
 	RUN(select_unusable_descriptor);
+	RUN(select_skips_header_regions);
 	RUN(select_bounds_log);
 	TAP_EXIT();
 }

@@ -97,9 +97,10 @@ def kernel_notes(pids=(0, 0), sps=None):
 
 
 def build(tmp, cpus, desc=None, notes=None, entries=None, desc_at=DESC_AT,
-          with_desc=True):
-    """A guest whose header describes banner and cpu_sets; the CPU
-    sets' entries (entries, default from cpus) after them."""
+          with_desc=True, regions=()):
+    """A guest whose header describes banner and cpu_sets, then regions
+    [(name, seq, vaddr, paddr, size)]; the CPU sets' entries (entries,
+    default from cpus; with regions, their entries too) after them."""
     desc = descriptor(cpus) if desc is None else desc
     loads = [G.Load(BANNER[0], 0, DMAP + BANNER[2], BANNER[2],
                     bytes(BANNER[3]))]
@@ -107,6 +108,8 @@ def build(tmp, cpus, desc=None, notes=None, entries=None, desc_at=DESC_AT,
     if with_desc:
         loads.append(G.Load("cpu_sets", 0, DMAP + desc_at, desc_at, desc))
         ents.append(("cpu_sets", 0, desc_at, len(desc)))
+    loads += [G.Load(n, s, va, pa, bytes(size))
+              for n, s, va, pa, size in regions]
     hdr = G.header_region(loads, notes=notes or kernel_notes(),
                           generation=5)
     ents = [("KELF_HEADER", 0, HDR_AT, len(hdr))] + ents + (
@@ -499,11 +502,100 @@ def many_records_few_lines():
               in r.stdout, r.stdout)
 
 
+def panic_regions_and_a_live_set():
+    """At panic the kernel registers each CPU's current task and stack as
+    regions KTASK<c>, KSTACK<c>_<i> seq 0, which its header describes;
+    CPU 1 keeps a live set 1. The regions are the header's (in dump.elf
+    once, not a set's); the live set is added; the same entries that the
+    header does not describe are CPU-set entries, as before a panic."""
+    # CPU 0: no entries (both sets withdrawn). CPU 1: set 0 names A
+    # (stale: A's task and stack are regions now), set 1 B, live.
+    cpus = [dict(cur=0, sets=[Set(C, 2), Set(C, 2)]),
+            dict(cur=1, sets=[Set(A, 2), Set(B, 4)])]
+    regions = set_loads(1, 0, A)
+    live = set_loads(1, 1, B)
+    ent = [(n, s, pa, size) for n, s, _, pa, size in regions + live]
+    # Table order: regions, the live set between them, regions again.
+    tail = ent[:3] + ent[5:] + ent[3:5]
+    swapped = [regions[1], regions[0]] + regions[2:]
+    not_live = ["mdfw: cpu 0 set 0: not live (no valid KTASK0 seq 0 "
+                "entry); skipped", "mdfw: cpu 0 set 1: not live (no valid "
+                "KTASK0 seq 1 entry); skipped"]
+    cpu1_set0 = ("mdfw: cpu 1 set 0: not live (no valid KTASK1 seq 0 "
+                 "entry); skipped")
+    # (why, header's set-named regions, PT_LOADs added, skipped sets)
+    cases = [
+        ("regions in the header", regions, live,
+         not_live + [cpu1_set0]),
+        ("not in the header: CPU 1's set 0", (), set_loads(1, 0, A) + live,
+         not_live),
+        ("only KTASK1 in the header: its stack a set's, set 0 not live",
+         regions[:1], live, not_live + [cpu1_set0]),
+    ]
+    for why, regs, added, skipped in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            g, loads = build(tmp, cpus, entries=tail, regions=regs)
+            r = g.extract()
+            check(r.returncode == 0, "%s: rc %d %s" % (why, r.returncode,
+                                                       r.stderr))
+            n = 2 + len(regs)
+            check("header: generation 5, %d loads, consistent" % n in
+                  r.stdout and "%d of %d PT_LOADs + %d from CPU sets" %
+                  (n, n, len(added)) in r.stdout and "cpu_sets: 2 CPUs, "
+                  "%d of 4 sets usable, %d PT_LOADs added" %
+                  (4 - len(skipped), len(added)) in r.stdout,
+                  "%s: %s" % (why, r.stdout))
+            lines = [l for l in r.stderr.splitlines()
+                     if l.startswith("mdfw: cpu")]
+            check(lines == skipped, "%s: stderr\n%s" % (why, r.stderr))
+            for word in ("unusable", "duplicate", "overlaps",
+                         "INCONSISTENT", "warning"):
+                check(word not in r.stderr, "%s: %s" % (why, r.stderr))
+            _, rows = read_manifest(os.path.join(g.out, "manifest.tsv"))
+            check(all(x[5] == "ok" for x in rows), rows)
+            # A region's md file is md_<name>.BIN like any seq 0 one.
+            check(read(os.path.join(g.out, "md_KTASK1.BIN")) ==
+                  g.slice(A.task_pa, TASK_SIZE) and
+                  read(os.path.join(g.out, "md_KSTACK1_3@1.BIN")) ==
+                  g.slice(B.stack_pas[3], CHUNK), why)
+            out = os.path.join(g.out, "dump.elf")
+            first = check_core(g, out, loads, added)
+            kv = read_kv(os.path.join(g.out, "capture.txt"))
+            check(kv["elf"] == "ok" and kv["elf_loads"] == str(n) and
+                  kv["cpu_sets_loads"] == str(len(added)), (why, kv))
+            r = g.extract(env=dict(os.environ, MDFW_TEST_STAGE_MAX="0"))
+            check(r.returncode == 0 and read(out) == first,
+                  "%s: not staged: rc %d %s" % (why, r.returncode,
+                                                r.stderr))
+            os.unlink(out)
+            r = run(["elf", "--dir", g.out])
+            check(r.returncode == 0 and read(out) == first and
+                  "header: generation 5, %d loads, consistent" % n in
+                  r.stdout and not [l for l in r.stderr.splitlines()
+                                    if l.startswith("mdfw: cpu") and
+                                    l not in skipped],
+                  "%s: elf --dir: rc %d %s" % (why, r.returncode,
+                                               r.stderr))
+            r = run(["info", "--check", out])
+            check(r.returncode == 0, "%s: %s" % (why, r.stdout + r.stderr))
+    # Described out of table order: the header's KSTACK1_0 is not the
+    # KTASK1 entry's; inconsistent as for any region.
+    with tempfile.TemporaryDirectory() as tmp:
+        g, _ = build(tmp, cpus, entries=tail, regions=swapped)
+        r = g.extract()
+        check(r.returncode == 5 and "INCONSISTENT: PT_LOAD 4 (KTASK1 "
+              "seq 0) has no valid table entry" in r.stderr and
+              not os.path.exists(
+                  os.path.join(g.out, "dump.elf")),
+              "rc %d %s" % (r.returncode, r.stderr))
+
+
 def help_names_cpu_sets():
     r = run(["elf", "--help"])
     check(r.returncode == 0 and "KTASK<c>" in r.stdout and
           "KSTACK<c>_<i>" in r.stdout and "cpu_sets" in r.stdout and
-          "pr_pid" in r.stdout, r.stdout)
+          "pr_pid" in r.stdout and "that the header describes" in
+          r.stdout, r.stdout)
     r = run(["--help"])
     check("cpu_sets" in r.stdout and "CPU sets" in r.stdout, r.stdout)
 
@@ -513,6 +605,6 @@ if __name__ == "__main__":
     for t in (dump_elf_adds_usable_sets, max_bytes_counts_the_sets,
               pr_pid_from_the_stack, pr_pid_from_firmware_registers,
               skipped_and_hostile_sets, many_records_few_lines,
-              help_names_cpu_sets):
+              panic_regions_and_a_live_set, help_names_cpu_sets):
         tap.run(t)
     tap.exit()

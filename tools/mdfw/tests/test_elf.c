@@ -703,12 +703,19 @@ TEST(consistency_rule_skips_cpu_sets)
 	build(buf, 1 + NLOADS);
 	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
 	/* At the tail, as the kernel places them. */
+	memset(v, 0, sizeof(v));
 	n = table_for(v);
 	strcpy(v[n].name, "KTASK0");
 	strcpy(v[n + 1].name, "KSTACK0_0");
 	strcpy(v[n + 2].name, "KTASK12");
 	v[n + 2].seq = 1;
 	n += 3;
+	CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == 0, "%s", err);
+	/* Not in the header: still CPU-set entries once marked. */
+	mdelf_mark_regions(&c, v, n);
+	for (i = 0; i < n; i++)
+		CHECK(!v[i].hdr_region && mdelf_is_cpuset(&v[i]) ==
+		      (i > NLOADS));
 	CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == 0, "%s", err);
 	/* Anywhere: first, between, last. */
 	memset(w, 0, sizeof(w));
@@ -718,6 +725,7 @@ TEST(consistency_rule_skips_cpu_sets)
 	memcpy(w + 5, v + 3, (NLOADS - 2) * sizeof(*v));
 	strcpy(w[NLOADS + 3].name, "KSTACK0_1");
 	n = NLOADS + 4;
+	mdelf_mark_regions(&c, w, n);
 	CHECKF(mdelf_check(&c, w, n, err, sizeof(err)) == 0, "%s", err);
 	/* Reordered: the header's entries first, in order, then the rest. */
 	CHECK(mdelf_cpusets_last(w, n, &nord) == 0 && nord == NLOADS + 1);
@@ -743,7 +751,10 @@ TEST(consistency_rule_skips_cpu_sets)
 	      strstr(err, "no valid table entry"));
 	mdelf_core_free(&c);
 
-	/* A header naming a CPU-set entry has no entry to match it. */
+	/*
+	 * A header naming a set-named entry: unmarked, the entry is a CPU
+	 * set's and the PT_LOAD has none; marked, it is the header's.
+	 */
 	build_ex(buf, 1 + NLOADS, true, &ly);
 	memcpy(buf + ly.stroff + ly.name_at[4], "KTASK0", 7);
 	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
@@ -751,6 +762,89 @@ TEST(consistency_rule_skips_cpu_sets)
 	strcpy(v[5].name, "KTASK0");
 	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
 	      strstr(err, "PT_LOAD 5 (KTASK0 seq 0) has no valid table"));
+	mdelf_mark_regions(&c, v, n);
+	CHECK(v[5].hdr_region && !mdelf_is_cpuset(&v[5]));
+	CHECKF(mdelf_check(&c, v, n, err, sizeof(err)) == 0, "%s", err);
+	/* ... but not one of another seq: a set 1's entry. */
+	v[5].seq = 1;
+	mdelf_mark_regions(&c, v, n);
+	CHECK(!v[5].hdr_region && mdelf_is_cpuset(&v[5]));
+	CHECK(mdelf_check(&c, v, n, err, sizeof(err)) == -1 &&
+	      strstr(err, "PT_LOAD 5 (KTASK0 seq 0) has no valid table"));
+	mdelf_core_free(&c);
+}
+
+/*
+ * At panic the kernel registers CPU 1's task and stack as regions
+ * KTASK1, KSTACK1_<i> seq 0, which its header describes; its live set 1
+ * (seq 1) and anything before the header stay CPU-set entries.
+ */
+TEST(consistency_rule_set_named_regions)
+{
+	static uint8_t buf[H];
+	struct mdelf_tentry v[NLOADS + 2], w[NLOADS + 5];
+	struct layout ly;
+	struct mdelf_core c;
+	char err[512] = "";
+	uint32_t n = NLOADS + 5, i, nord;
+	/* w[i] is v[from[i]], or the CPU-set entry named in set[i]. */
+	static const int from[NLOADS + 5] = {
+		-1, 0, -1, 1, 2, 3, 4, -1, 5, -1
+	};
+	static const char *const set[NLOADS + 5] = {
+		"KSTACK1_0", NULL, "KTASK1", NULL, NULL, NULL, NULL,
+		"KSTACK1_0", NULL, "KSTACK1_1"
+	};
+	static const bool region[NLOADS + 5] = {
+		[3] = true, [8] = true
+	};
+
+	build_ex(buf, 1 + NLOADS, true, &ly);
+	memcpy(buf + ly.stroff + ly.name_at[0], "KTASK1", 6);
+	memcpy(buf + ly.stroff + ly.name_at[4], "KSTACK1_0", 10);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	table_for(v);
+	strcpy(v[1].name, "KTASK1");
+	strcpy(v[5].name, "KSTACK1_0");
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < n; i++) {
+		if (from[i] >= 0) {
+			w[i] = v[from[i]];
+		} else {
+			strcpy(w[i].name, set[i]);
+			w[i].seq = i ? 1 : 0;	/* w[0]: seq 0, before */
+		}
+		w[i].index = i;
+	}
+	/* Unmarked, KTASK1 seq 0 is a set's: PT_LOAD 1 matches prb. */
+	CHECK(mdelf_check(&c, w, n, err, sizeof(err)) == -1 &&
+	      strstr(err, "PT_LOAD 1 is KTASK1 seq 0 but valid table entry 1 "
+		     "(index 4) is prb seq 0"));
+	mdelf_mark_regions(&c, w, n);
+	for (i = 0; i < n; i++)
+		CHECKF(w[i].hdr_region == region[i] &&
+		       mdelf_is_cpuset(&w[i]) == (from[i] < 0),
+		       "entry %u", i);
+	CHECKF(mdelf_check(&c, w, n, err, sizeof(err)) == 0, "%s", err);
+	/* The regions stay with the header's entries, in table order. */
+	CHECK(mdelf_cpusets_last(w, n, &nord) == 0 && nord == NLOADS + 1);
+	CHECK(!strcmp(w[0].name, "KELF_HEADER"));
+	for (i = 0; i < NLOADS; i++)
+		CHECKF(!strcmp(w[i + 1].name, c.loads[i].name) &&
+		       w[i + 1].seq == c.loads[i].seq, "load %u", i);
+	for (i = nord; i < n; i++)
+		CHECK(mdelf_is_cpuset(&w[i]) && !w[i].hdr_region);
+	CHECK(w[nord].index == 0 && w[nord + 1].index == 2 &&
+	      w[nord + 2].index == 7 && w[nord + 3].index == 9);
+	CHECKF(mdelf_check(&c, w, n, err, sizeof(err)) == 0, "%s", err);
+	mdelf_core_free(&c);
+
+	/* Marking for a header without them clears the marks. */
+	build(buf, 1 + NLOADS);
+	CHECK(mdelf_parse_header(buf, H, &c, err, sizeof(err)) == 0);
+	mdelf_mark_regions(&c, w, n);
+	for (i = 0; i < n; i++)
+		CHECK(!w[i].hdr_region);
 	mdelf_core_free(&c);
 }
 
@@ -765,5 +859,6 @@ int main(void)
 	RUN(info_on_header_region);
 	RUN(consistency_rule);
 	RUN(consistency_rule_skips_cpu_sets);
+	RUN(consistency_rule_set_named_regions);
 	TAP_EXIT();
 }

@@ -118,8 +118,8 @@ def elf_valid():
         check("yes" in feats["banner"] and "yes" in feats["uts"], feats)
         kl = [l for l in o.splitlines() if l.startswith("  kernel log")]
         check(kl and " yes " in kl[0], kl)
-        pb = [l for l in o.splitlines() if l.startswith("  panic backtrace")]
-        check(pb and "missing panic_stack" in pb[0], pb)
+        rt = [l for l in o.splitlines() if l.startswith("  running tasks")]
+        check(rt and "missing KTASK* KSTACK*" in rt[0], rt)
         rg = [l for l in o.splitlines() if l.startswith("  dyn6 ")]
         check(rg and rg[0].split()[1:] == ["3", "12288"], rg)
         # --out elsewhere; re-running replaces the file.
