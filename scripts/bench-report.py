@@ -29,7 +29,6 @@ import subprocess
 import sys
 import time
 
-import kmdcore
 from fsync import fsync_path
 
 
@@ -246,9 +245,10 @@ try:  # a runtime-only value, the one gdb is asked for too
     print("PRB", prog["prb"].desc_ring.head_id.counter.value_())
 except Exception as e:
     print("PRB none", type(e).__name__, str(e)[:120])
-if sys.argv[3] != "-":  # kmemdump: the panic_task region, as the README shows
+if sys.argv[3] != "-":  # kmemdump: the panicking CPU's KTASK region, as the README shows
     try:
-        t = prog.stack_trace(Object(prog, "struct task_struct *", value=int(sys.argv[3], 0)))
+        t = prog.stack_trace(Object(prog, "struct task_struct *",
+                                    value=drgn_check.panic_task(prog, sys.argv[1])))
         print("PANIC_TASK", len(t), " <- ".join(str(f.name) for f in t)[:300])
     except Exception as e:
         print("PANIC_TASK 0", type(e).__name__, str(e)[:120])
@@ -305,10 +305,10 @@ def readable(out, facts, freeze):
     return r
 
 
-def drgn_cpus(core, vmlinux, panic_task=None):
+def drgn_cpus(core, vmlinux, kmemdump=False):
     # drgn's own interpreter (python3-drgn), which may not be the one running us
     py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    args = [py, "-c", DRGN_CPUS, core, vmlinux, hex(panic_task) if panic_task else "-",
+    args = [py, "-c", DRGN_CPUS, core, vmlinux, "kmemdump" if kmemdump else "-",
             os.path.join(os.path.dirname(os.path.abspath(__file__)), "../tests/debuggers")]
     try:
         p = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=900)
@@ -482,12 +482,7 @@ def cmd_check(argv):
         r["cpus"] = 1 if r["bt_text"] else 0
         r["cpus_how"] = "log text" if r["bt_text"] else ""
         if how == "elf":
-            pt = None
-            if key == "kmemdump":
-                with open(path, "rb") as f:
-                    pt = next((l["vaddr"] for l in kmdcore.pt_loads(f.read(1 << 20))
-                               if l["name"] == "panic_task"), None)
-            ok, n, dout = drgn_cpus(path, vmlinux, pt)
+            ok, n, dout = drgn_cpus(path, vmlinux, key == "kmemdump")
             with open(os.path.join(run, f"drgn-{key}.log"), "w") as f:
                 f.write(dout)
             r["ncpus"] = n
@@ -1100,7 +1095,7 @@ def cmd_report(argv):
         "boot banner line and the freeze's last message (the panic message, or the lockup's `hard lockup: "
         "all CPUs spin`); *CPU backtraces* = CPUs whose stack can be read: as text in the log (the "
         "panicking CPU's `Call Trace` with `freeze_write`), or unwound by drgn 0.0.22 (`cpu_curr()` of every "
-        "online CPU; for kmemdump also the `panic_task` region) on the ELF dumps; *marker / vmalloc* = "
+        "online CPU; for kmemdump also the panicking CPU's `KTASK<cpu>` region) on the ELF dumps; *marker / vmalloc* = "
         "`rd -p` at the scenario's marker (the exact string) and at its vmalloc buffer's first page (the "
         "pattern); *banner/uts* = `rd -a linux_banner`. pstore: the record files (console, dmesg, pmsg) "
         "read as text. \"nothing\" = the method wrote no dump at all in that freeze. *gdb* (gdb 13, on every "

@@ -179,17 +179,19 @@ def cpu_sets(b):
     return recs
 
 
-def cpu_set_problems(entries, desc, ncpus, followed=None, withdrawn=()):
+def cpu_set_problems(entries, desc, ncpus, followed=None, withdrawn=(), at_panic=False):
     """What is wrong with the CPU sets of one capture, as [str]: ENTRIES
-    the captured (valid) table entries as (name, seq, size), DESC the
-    cpu_sets region's bytes (or None), NCPUS the CPUs the guest brought
-    up, FOLLOWED how many of them (from CPU 0) the backend follows
-    (default all), WITHDRAWN the CPUs whose sets must all be withdrawn
-    (the panicking one). A CPU that is not followed has no set entry at
-    all; every other has one or two live sets (KTASK<c> valid), each
-    whole: all stack_chunks KSTACK<c>_<i> of its seq captured, of equal
-    size; a live set's descriptor names a task and a stack, unless its seq
-    is odd (the kernel is rewriting it)."""
+    the captured (valid) table entries that are set entries, as (name,
+    seq, size), DESC the cpu_sets region's bytes (or None), NCPUS the CPUs
+    the guest brought up, FOLLOWED how many of them (from CPU 0) the
+    backend follows (default all), WITHDRAWN the CPUs whose sets must all
+    be withdrawn (the panicking one). A CPU that is not followed has no
+    set entry at all; every other has one or two live sets (KTASK<c>
+    valid), or AT_PANIC (the panic path registered every CPU's current
+    task as regions of these names, which ENTRIES must leave out) at most
+    set 1; each live set whole: all stack_chunks KSTACK<c>_<i> of its seq
+    captured, of equal size; a live set's descriptor names a task and a
+    stack, unless its seq is odd (the kernel is rewriting it)."""
     if desc is None:
         return ['no cpu_sets region']
     recs = cpu_sets(desc)
@@ -211,7 +213,9 @@ def cpu_set_problems(entries, desc, ncpus, followed=None, withdrawn=()):
             if live:
                 out.append(f'cpu {c}: sets {live} live, want them withdrawn')
             continue
-        if not live:
+        if at_panic and 0 in live:
+            out.append(f'cpu {c}: set 0 live at panic, want only set 1')
+        if not live and not at_panic:
             out.append(f'cpu {c}: no live set')
         for s in live:
             chunks = [have.get((f'KSTACK{c}_{i}', s)) for i in range(r['chunks'])]

@@ -11,8 +11,9 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    MARKER (default "kmemdump-marker: last words before
                    freeze") among them
   drgn-backtrace   the panicking task's stack trace has panic frames: the
-                   task is the dump's panic_task region (kmemdump registers
-                   it at panic); drgn takes its registers from the
+                   task is the dump's KTASK<panic_cpu> region (kmemdump
+                   registers every CPU's current task at panic, seq 0);
+                   drgn takes its registers from the
                    NT_PRSTATUS of the CPU it ran on. Without that region,
                    prog.crashed_thread() is tried.
   drgn-modules     the modules list and each module's section attributes
@@ -24,7 +25,8 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    a module itself on Linux >= 6.4: see module_symbols())
   drgn-cpus        for every NT_PRSTATUS (one per CPU), the task the dump
                    holds as running on that CPU (task->on_cpu, task_cpu():
-                   the KTASK<c> PT_LOADs of the CPU sets, panic_task; a
+                   the KTASK<c> PT_LOADs: the CPU sets', the regions
+                   registered at panic; a
                    task in two sets, or in two CPUs' sets after a
                    migration, counts once), and its stack
                    trace, which must reach the bottom of the stack; in a
@@ -57,6 +59,11 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
   drgn-runqueues   each online CPU's runqueue (per_cpu(runqueues, cpu)):
                    rq->curr is readable and on that CPU; on the CPU that
                    panicked, the panicking task
+  drgn-kstack      what Qualcomm's parser's run-queue report reads in
+                   minidump mode, for every online CPU c: the sections
+                   KTASK<c> at rq->curr and KSTACK<c>_0..3, the 4 KiB pages
+                   of rq->curr->stack; skip after a lockup (no kernel code
+                   runs at the freeze)
 Also prints "# drgn prb->desc_ring.head_id.counter = N" (the printk ring's
 head descriptor ID, a runtime-only value) for check-dump.sh's gdb check.
 Exit status 0 unless something ran and failed ('skip' is not a failure).
@@ -160,7 +167,8 @@ def frame_name(prog, frame, modsyms=()):
 
 def cpu_tasks(prog, core):
     """{cpu: [(region, task), ...]}: every task_struct region of the core
-    (the CPU sets' KTASK<c>, region "KTASK<c>.<set>", and panic_task; in
+    (KTASK<c>, region "KTASK<c>.<seq>": the CPU sets', and at panic the
+    regions of every CPU's current task, seq 0; in
     another core, any PT_LOAD sized like a
     task_struct: x86 allocates less than sizeof(), the FPU state cut) whose
     task is on a CPU (task->on_cpu), by the CPU it says it runs on."""
@@ -170,7 +178,7 @@ def cpu_tasks(prog, core):
         loads = pt_loads(f.read(1 << 20))
     size = prog.type("struct task_struct").size
     least = drgn.offsetof(prog.type("struct task_struct"), "thread")
-    named = [ld for ld in loads if re.match(r"^(KTASK\d+|panic_task)$", ld["name"] or "")]
+    named = [ld for ld in loads if re.match(r"^KTASK\d+$", ld["name"] or "")]
     seen, out = set(), {}
     for ld in named or loads:
         if not least <= ld["size"] <= size or ld["vaddr"] in seen:
@@ -184,11 +192,16 @@ def cpu_tasks(prog, core):
     return out
 
 
-def region_vaddr(core, name):
-    """p_vaddr of the PT_LOAD kmemdump's name table calls NAME, or None."""
+def panic_task(prog, core):
+    """p_vaddr of KTASK<panic_cpu> seq 0, the panicking task kmemdump
+    registered at panic, or None (nothing panicked)."""
+    cpu = prog["panic_cpu"].counter.value_()
+    if cpu < 0:
+        return None
     with open(core, "rb") as f:
         loads = pt_loads(f.read(1 << 20))
-    return next((ld["vaddr"] for ld in loads if ld["name"] == name), None)
+    return next((ld["vaddr"] for ld in loads
+                 if ld["name"] == "KTASK%d" % cpu and ld["seq"] == 0), None)
 
 
 def analyst(prog, mode, loads, report):
@@ -203,7 +216,7 @@ def analyst(prog, mode, loads, report):
     text = open(con, errors="replace").read() if con and os.path.exists(con) else ""
     m = re.search(r"KMD-ANALYST: jiffies (\d+) HZ (\d+) cpu (\d+) pid (\d+) comm (\S+)",
                   text)
-    names = ("jiffies", "panic-cpu", "crashed-thread", "runqueues")
+    names = ("jiffies", "panic-cpu", "crashed-thread", "runqueues", "kstack")
     if not m:
         for n in names:
             report("skip", n, "no KMD-ANALYST line in the console (KMD_CONSOLE)")
@@ -289,6 +302,37 @@ def analyst(prog, mode, loads, report):
                "\n".join(lines + bad) or "no online CPU")
     except Exception as e:  # noqa: BLE001
         report("not ok", "runqueues", "%s: %s" % (type(e).__name__, e))
+    # What the vendor parser's run-queue report reads in minidump mode: for
+    # every CPU, header sections KSTACK<c>_0..3, 4 KiB pages of its current
+    # task's stack, and KTASK<c>, that task. rq->curr says which task that
+    # is, read by drgn through the per-CPU areas, not from these sections.
+    if not panicked:
+        report("skip", "kstack", "a lockup runs no kernel code at the freeze, and the "
+               "header is not rewritten at a switch: no KSTACK<c>_<i> sections "
+               "(docs/design/qcom-parser-contract.md section 8)")
+        return
+    try:
+        sec = {(ld["name"], ld["seq"]): ld for ld in loads}
+        lines, bad = [], []
+        for c in for_each_online_cpu(prog):
+            curr = per_cpu(prog["runqueues"], c).curr
+            stack = curr.stack.value_()
+            t = sec.get(("KTASK%d" % c, 0))
+            if t is None or t["vaddr"] != curr.value_():
+                bad.append("cpu %d: rq->curr %#x, KTASK%d %s" % (
+                    c, curr.value_(), c, "at %#x" % t["vaddr"] if t else "missing"))
+            pages = [sec.get(("KSTACK%d_%d" % (c, i), 0)) for i in range(4)]
+            wrong = [i for i, ld in enumerate(pages)
+                     if ld is None or ld["vaddr"] != stack + 4096 * i or ld["size"] != 4096]
+            if wrong:
+                bad.append("cpu %d: ->stack %#x, KSTACK%d_%s not its pages %s" % (
+                    c, stack, c, wrong, wrong))
+            lines.append("cpu %d: KTASK%d = rq->curr %s pid %d, KSTACK%d_0..3 = its stack %#x"
+                         % (c, c, curr.comm.string_().decode(), curr.pid.value_(), c, stack))
+        report("ok" if lines and not bad else "not ok", "kstack",
+               "\n".join(lines + bad) or "no online CPU")
+    except Exception as e:  # noqa: BLE001
+        report("not ok", "kstack", "%s: %s" % (type(e).__name__, e))
 
 
 def main():
@@ -361,12 +405,12 @@ def main():
 
     # backtrace of the crashed thread
     try:
-        task_addr = region_vaddr(core, "panic_task")
+        task_addr = panic_task(prog, core)
         if task_addr is not None:
             task = drgn.Object(prog, "struct task_struct *", value=task_addr)
             trace = prog.stack_trace(task)
-            who = "panic_task pid %d (%s)" % (task.pid.value_(),
-                                              task.comm.string_().decode())
+            who = "KTASK%d pid %d (%s)" % (prog["panic_cpu"].counter.value_(),
+                                           task.pid.value_(), task.comm.string_().decode())
         else:
             thread = prog.crashed_thread()
             trace = thread.stack_trace()
@@ -448,7 +492,8 @@ def main():
             want = {"panic": "panic", "lockup": "lockup_cpu"}.get(mode.split(".")[0])
             # The function, without " [module]" or a clone's ".constprop.0".
             funcs = [f.split(" ")[0].split(".")[0] for f in frames]
-            if want and want not in funcs and (want != "panic" or region == "panic_task"):
+            if want and want not in funcs and (want != "panic" or
+                                               cpu == prog["panic_cpu"].counter.value_()):
                 bad.append("cpu %d: no %s frame" % (cpu, want))
         if not ncpu:
             bad.append("no NT_PRSTATUS note")

@@ -10,8 +10,8 @@ Regions: linux_banner, init_uts_ns, prb, the static printk ring buffer
 (printk_rb_stati, printk_descs, printk_infos, printk_text), the three x86-64
 layout variables crash reads at startup (page_offset_b, vmalloc_base,
 vmemmap_base) and, found through the page tables from each CPU's PRSTATUS
-stack pointer, the vmalloc'ed kernel stacks (panic_stack, one seq per
-page). Notes: QEMU's NT_PRSTATUS and VMCOREINFO notes plus an NT_PRPSINFO.
+stack pointer, the vmalloc'ed kernel stacks (KSTACK<cpu>_<i>, one region
+per page, as the kernel registers each CPU's current stack at panic). Notes: QEMU's NT_PRSTATUS and VMCOREINFO notes plus an NT_PRPSINFO.
 Writes OUTDIR/md_KELF_HEADER.BIN and OUTDIR/md_<name>[@<seq>].BIN.
 """
 import os
@@ -167,24 +167,22 @@ def main():
             r.add("runqueue", rq, rq_size)
             curr = struct.unpack("<Q", core.read_phys(
                 core.walk(rq + curr_off), 8))[0]
-            r.add("curr_task", curr, ts_size)
+            r.add("KTASK%d" % cpu, curr, ts_size)
         loads += r.loads
     if "--no-stack" not in sys.argv:
-        seq = 0
-        for d in prs:
+        for cpu, d in enumerate(prs):
             rsp = struct.unpack_from("<Q", d, G.PR_REG_OFF + 8 * 19)[0]
             if rsp < 0xffff800000000000:
                 continue
             base = rsp & ~(THREAD_SIZE - 1)
-            for page in range(base, base + THREAD_SIZE, 4096):
+            for i, page in enumerate(range(base, base + THREAD_SIZE, 4096)):
                 try:
                     pa = core.walk(page)
                 except KeyError as e:
                     print("# stack page: %s" % e)
                     continue
-                loads.append(G.Load("panic_stack", seq, page, pa,
+                loads.append(G.Load("KSTACK%d_%d" % (cpu, i), 0, page, pa,
                                     core.read_phys(pa, 4096)))
-                seq += 1
     notes = ([G.note(b"CORE", 1, d) for d in prs] + [G.prpsinfo()] +
              [G.vmcoreinfo(core.vmcoreinfo)])
     hdr = G.header_region(loads, notes, max_phdrs=128)

@@ -452,7 +452,7 @@ def main():
         return 2
     ncpus = int(m.group(2))
     print(f'# booted and storming after {time.monotonic() - t0:.1f} s: {m.group(0)}', flush=True)
-    known = ({'KELF_HEADER', 'panic_task', 'panic_stack', 'cpu_sets'} |
+    known = ({'KELF_HEADER', 'cpu_sets'} |
              set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', con)) |
              set(re.findall(r'kmemdump_scenario: region (\S+) ', con)))
 

@@ -24,7 +24,8 @@ each CPU. Prints "ok|not ok scenario.MODE.CHECK":
   cpu1-curr       the dump holds next's task_struct (T2: ->stack S2, ->pid
                   N) and its stack: CPU 1's rq->curr, since the probe runs
                   after __schedule() set it
-  cpu0-panic      CPU 0's stack pointer lies in panic_stack and its
+  cpu0-panic      CPU 0's stack pointer lies in its stack registered at
+                  panic (KSTACK0_<i>) and its
                   backtrace goes through panic() and the module's
                   freeze_write() to the bottom of the stack
 
@@ -121,7 +122,7 @@ def main():
           f"next (rq->curr) {nxt['comm']} pid {nxt['pid']}: {nwhy}")
     c0 = next((c for c in cpus.values() if 'panic' in frames(c)), None)
     check('cpu0-panic', c0 is not None and c0 is not c1 and not c0['problems'] and
-          c0['where'].startswith('panic_stack') and 'freeze_write' in frames(c0) and
+          c0['kind'] == 'panic' and 'freeze_write' in frames(c0) and
           c0['bottom'] is not None,
           f"cpu {c0['cpu']}: {show(c0)}" if c0 else 'no CPU unwinds through panic(): ' +
           ' | '.join(f"cpu {c['cpu']}: {show(c)}" for c in cpus.values()))

@@ -12,6 +12,7 @@ it cannot find in the core is an error, not vmlinux's initial value, and
 what it reads at the stack pointer is compared with the core's bytes."""
 import json
 import os
+import re
 import select
 import struct
 import subprocess
@@ -128,6 +129,56 @@ def load_at(loads, addr):
     return next((ld for ld in loads if ld['vaddr'] <= addr < ld['vaddr'] + ld['size']), None)
 
 
+def panic_pages(loads, recs, ld):
+    """(c, pages) if PT_LOAD LD is a page of CPU c's stack registered at
+    panic: KSTACK<c>_<i> seq 0 while c's set 0 is withdrawn (or c is not
+    followed); pages: c's KSTACK<c>_<i> seq 0 PT_LOADs by i. Else None."""
+    m = re.fullmatch(r'KSTACK(\d+)_\d+', ld['name'] or '')
+    if not m or ld['seq'] != 0:
+        return None
+    c = int(m.group(1))
+    if c < len(recs) and recs[c]['sets'][0]['task']:
+        return None
+    return c, sorted((x for x in loads if x['seq'] == 0 and
+                      re.fullmatch(rf'KSTACK{c}_\d+', x['name'] or '')),
+                     key=lambda x: int(x['name'].split('_')[1]))
+
+
+def panic_stack(out, cpu, c, pages, th, loads, core, g):
+    """OUT for CPU CPU whose stack pointer is in CPU C's stack registered
+    at panic (G: cpu_stack()'s): KSTACK<c>_<i> seq 0, one page each, from i = 0,
+    and KTASK<c> seq 0 the task_struct whose ->stack is their base and
+    whose ->pid is CPU's pr_pid (IDLE_PID + cpu for an idle task)."""
+    bad = out['problems']
+    base = pages[0]['vaddr']
+    if [int(ld['name'].split('_')[1]) for ld in pages] != list(range(len(pages))) or \
+            any(ld['vaddr'] != base + i * 4096 or ld['size'] != 4096
+                for i, ld in enumerate(pages)):
+        bad.append(('stack', f'cpu {c}: KSTACK{c}_<i> are not consecutive 4 KiB pages: ' +
+                             ' '.join(f"{ld['name']}@{ld['vaddr']:#x}+{ld['size']:#x}"
+                                      for ld in pages)))
+    out['kind'], out['where'] = 'panic', f'KSTACK{c} (registered at panic)'
+    out['stack'] = (base, 4096 * len(pages))
+    if c != cpu:
+        bad.append(('stack', f"cpu {cpu}: sp in cpu {c}'s stack registered at panic"))
+    task = next((ld for ld in loads if ld['name'] == f'KTASK{c}' and ld['seq'] == 0), None)
+    if task is None:
+        bad.append(('stack', f'cpu {c}: no KTASK{c} PT_LOAD beside its KSTACK{c}_<i>'))
+        return
+    ts = g.task_struct
+    tstack = core_read(core, loads, task['vaddr'] + ts['stack'], 8)
+    tpid = core_read(core, loads, task['vaddr'] + ts['pid'], 4)
+    tstack = tstack and struct.unpack('<Q', tstack)[0]
+    tpid = tpid and struct.unpack('<i', tpid)[0]
+    if tstack != base:
+        bad.append(('stack', f"cpu {c}: KTASK{c}'s ->stack is {tstack and hex(tstack)}, "
+                             f'KSTACK{c}_0 is at {base:#x}'))
+    want = tpid or IDLE_PID + cpu
+    if th['lwp'] != want:
+        bad.append(('pid', f"cpu {cpu}: pr_pid says {pid_name(th['lwp'], cpu)} "
+                           f"({th['lwp']:#x}), KTASK{c} {pid_name(want, cpu)}"))
+
+
 def set_stack(loads, name, seq, recs):
     """The whole stack of the set whose chunk PT_LOAD is NAME (KSTACK<c>_<i>)
     seq SEQ: (cpu, set, base, size, problems)."""
@@ -174,8 +225,10 @@ def cpu_stack(th, core, loads, recs, g):
       switch   the stack of the CPU's other live set: prev's, the CPU is
                between the sched_switch probe and switch_to()
       set      a set's stack, but not one of this CPU's (a problem)
-      region   another PT_LOAD: an IRQ or exception stack, panic_stack, a
-               task registered at panic
+      panic    the stack of the CPU's current task, registered at panic
+               (KSTACK<c>_<i> seq 0 while the CPU's set 0 is withdrawn)
+      region   another PT_LOAD: an IRQ or exception stack, a task
+               registered at panic
       miss     the stack pointer is in no PT_LOAD (a problem)
     Problems: the stack pointer in no PT_LOAD; a set's stack incomplete;
     the set's task_struct missing, or its ->stack or ->pid not the
@@ -208,7 +261,10 @@ def cpu_stack(th, core, loads, recs, g):
     name = ld['name'] or hex(ld['vaddr'])
     out['where'] = f"{name}.{ld['seq']}"
     out['stack'] = (ld['vaddr'], ld['size'])
-    if name.startswith('KSTACK'):
+    pp = panic_pages(loads, recs, ld)
+    if pp:
+        panic_stack(out, cpu, pp[0], pp[1], th, loads, core, g)
+    elif name.startswith('KSTACK'):
         c, s, base, size, probs = set_stack(loads, name, ld['seq'], recs)
         bad += [('stack', p) for p in probs]
         rec = recs[cpu] if cpu < len(recs) else None
@@ -311,11 +367,15 @@ def dump_cpus(core_path, g):
 
 
 def stack_top(loads, recs, sp):
-    """The end of the stack holding SP: its set's whole stack, else its
-    PT_LOAD; None outside every PT_LOAD."""
+    """The end of the stack holding SP: its set's whole stack, or the
+    stack registered at panic, else its PT_LOAD; None outside every
+    PT_LOAD."""
     ld = load_at(loads, sp)
     if ld is None:
         return None
+    pp = panic_pages(loads, recs, ld)
+    if pp:
+        return pp[1][0]['vaddr'] + 4096 * len(pp[1])
     if (ld['name'] or '').startswith('KSTACK'):
         _, _, base, size, _ = set_stack(loads, ld['name'], ld['seq'], recs)
         if base is not None:

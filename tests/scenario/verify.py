@@ -72,8 +72,9 @@ if mode == 'warn':
     # panic_on_warn: the panic came from kmemdump's own WARN; the dump is
     # whole only if that WARN was given after kmemdump's lock was dropped.
     text = region_bytes('printk_text') or b''
-    check('warn-in-dump', b'is going away with region' in text and
-          region_bytes('panic_task') is not None,
+    pw = re.search(r'Kernel panic - not syncing.*?\n(?:.*\n)*?.*?CPU: (\d+) UID: ', console)
+    check('warn-in-dump', b'is going away with region' in text and pw is not None and
+          region_bytes(f'KTASK{pw.group(1)}') is not None,
           'the leak warning or the panicking task is not in the dump')
 
 m = re.search(r'KMD-VERSION: (.*?)\r?\n', console)
@@ -128,7 +129,7 @@ if ex or refused:
           f'{len(refused)} refused by the kernel (table full)')
 # Any other captured region must be a storm buffer, whole and consistent:
 # a half-written or stale entry marked valid would show up here.
-known = ({r[0] for r in regs} | {'panic_task', 'panic_stack', 'cpu_sets', 'panic_pid'} |
+known = ({r[0] for r in regs} | {'cpu_sets', 'panic_pid'} |
          {f'panic_pid_node{i}' for i in range(4)} |
          set(re.findall(r'KMD-REGION-BEFORE: \d+ (\S+) ', console)))
 # Page-table pages (pgt<N>) come and go with the regions they translate;
@@ -151,7 +152,9 @@ if 'kmd.storm=0' not in console and re.search(r'kmd\.storm=\d+', console):
           f'# storm: {len(torn)} of {len(storm)} torn')
 # Each CPU's current task and stack (the CPU sets at the table's tail),
 # as the firmware found them: one or two live sets per followed CPU, each
-# whole; at panic the panicking CPU's withdrawn (panic_task stands in).
+# whole. At panic every CPU's current task became regions of the sets'
+# names (seq 0, in the header): the sets kept at most set 1, the
+# panicking CPU none.
 ncpus = re.search(r'smp: Brought up \d+ nodes?, (\d+) CPUs?', console)
 ncpus = int(ncpus.group(1)) if ncpus else 1
 fm = re.search(r'(?:kmemdump_ivshmem|qcom_minidump_smem)\.follow_cpus=(\d+)', console)
@@ -160,12 +163,14 @@ fewer = re.search(r'CPUs (\d+) and up: current task not followed', console)
 followed = min(followed, int(fewer.group(1))) if fewer else followed
 withdrawn = set()
 pm = re.search(r'Kernel panic - not syncing.*?\n(?:.*\n)*?.*?CPU: (\d+) UID: ', console)
-# The panic path withdraws the panicking CPU's sets under kmemdump's lock,
-# in favour of panic_task/panic_stack. A CPU stopped while holding that
-# lock (the storm's) makes it give up ("registry busy", in the log the dump
-# holds, maybe not on the console): then the sets still describe the
-# panicking task and stay.
-panic_regs = any(r['name'] == 'panic_task' and r['status'] == 'ok' for r in rows)
+# The panic path does that under kmemdump's lock. A CPU stopped while
+# holding that lock (the storm's) makes it give up ("registry busy", in
+# the log the dump holds, maybe not on the console): then the sets still
+# describe every CPU's task and stay.
+hdr_names = {(ld['name'], ld['seq']) for ld in (pt_loads(hdr) if hdr else [])}
+panic_regs = pm is not None and any(r['name'] == f'KTASK{pm.group(1)}' and r['seq'] == '0' and
+                                    r['status'] == 'ok' and (r['name'], 0) in hdr_names
+                                    for r in rows)
 busy = 'panic: registry busy' in console or \
     b'panic: registry busy' in (region_bytes('printk_text') or b'')
 setp = []
@@ -173,17 +178,20 @@ if want == 'GUEST_PANICKED' and pm and int(pm.group(1)) < followed:
     if panic_regs:
         withdrawn.add(int(pm.group(1)))
     elif not busy:
-        setp.append('no panic_task region, and the kernel did not say the registry was busy')
+        setp.append(f'no KTASK{pm.group(1)} region, and the kernel did not say the registry '
+                    'was busy')
 setp += cpu_set_problems([(r['name'], int(r['seq']), int(r['size'], 16)) for r in rows
-                          if r['status'] == 'ok'], region_bytes('cpu_sets'), ncpus,
-                         followed, withdrawn)
+                          if r['status'] == 'ok' and is_cpu_set_entry(r['name']) and
+                          (r['name'], int(r['seq'])) not in hdr_names],
+                         region_bytes('cpu_sets'), ncpus, followed, withdrawn, panic_regs)
 live = sorted(f"{r['name']}.{r['seq']}" for r in rows
-              if r['status'] == 'ok' and r['name'].startswith('KTASK'))
+              if r['status'] == 'ok' and r['name'].startswith('KTASK') and
+              (r['name'], int(r['seq'])) not in hdr_names)
 check('cpu-sets', not setp and (pm is not None or want != 'GUEST_PANICKED'),
       '; '.join(setp[:4]) or 'no "CPU: N" line after the panic message')
 print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) or "none"}'
       + (f', CPU {min(withdrawn)} panicked (its sets withdrawn)' if withdrawn else '')
-      + (', registry busy at panic: the panicking CPU\'s sets stand in for panic_task'
+      + (', registry busy at panic: the sets stand in for the KTASK regions'
          if busy and not panic_regs else '')
       + (', the other CPUs were stopped by NMI' if 'Shutting down cpus with NMI' in console
          else ''))
