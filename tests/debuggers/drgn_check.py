@@ -60,7 +60,7 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    rq->curr is readable and on that CPU; on the CPU that
                    panicked, the panicking task
   drgn-kstack      what Qualcomm's parser's run-queue report reads in
-                   minidump mode, for every online CPU c: the sections
+                   minidump mode, for every present CPU c: the sections
                    KTASK<c> at rq->curr and KSTACK<c>_0..3, the 4 KiB pages
                    of rq->curr->stack; skip after a lockup (no kernel code
                    runs at the freeze)
@@ -209,7 +209,7 @@ def analyst(prog, mode, loads, report):
     what an analyst reads first, against the KMD-ANALYST line the guest
     printed just before the freeze (KMD_CONSOLE: its console.log)."""
     import drgn
-    from drgn.helpers.linux.cpumask import for_each_online_cpu
+    from drgn.helpers.linux.cpumask import for_each_online_cpu, for_each_present_cpu
     from drgn.helpers.linux.percpu import per_cpu
     from drgn.helpers.linux.sched import task_cpu
     con = os.environ.get("KMD_CONSOLE")
@@ -303,9 +303,11 @@ def analyst(prog, mode, loads, report):
     except Exception as e:  # noqa: BLE001
         report("not ok", "runqueues", "%s: %s" % (type(e).__name__, e))
     # What the vendor parser's run-queue report reads in minidump mode: for
-    # every CPU, header sections KSTACK<c>_0..3, 4 KiB pages of its current
-    # task's stack, and KTASK<c>, that task. rq->curr says which task that
-    # is, read by drgn through the per-CPU areas, not from these sections.
+    # every present CPU (it counts __cpu_present_mask; arm64's stop IPI
+    # takes the others offline), header sections KSTACK<c>_0..3, 4 KiB
+    # pages of its current task's stack, and KTASK<c>, that task. rq->curr
+    # says which task that is, read by drgn through the per-CPU areas, not
+    # from these sections.
     if not panicked:
         report("skip", "kstack", "a lockup runs no kernel code at the freeze, and the "
                "header is not rewritten at a switch: no KSTACK<c>_<i> sections "
@@ -314,7 +316,7 @@ def analyst(prog, mode, loads, report):
     try:
         sec = {(ld["name"], ld["seq"]): ld for ld in loads}
         lines, bad = [], []
-        for c in for_each_online_cpu(prog):
+        for c in for_each_present_cpu(prog):
             curr = per_cpu(prog["runqueues"], c).curr
             stack = curr.stack.value_()
             t = sec.get(("KTASK%d" % c, 0))
@@ -325,12 +327,12 @@ def analyst(prog, mode, loads, report):
             wrong = [i for i, ld in enumerate(pages)
                      if ld is None or ld["vaddr"] != stack + 4096 * i or ld["size"] != 4096]
             if wrong:
-                bad.append("cpu %d: ->stack %#x, KSTACK%d_%s not its pages %s" % (
-                    c, stack, c, wrong, wrong))
+                bad.append("cpu %d: ->stack %#x: KSTACK%d_<i> missing or not page i of it, "
+                           "for i in %s" % (c, stack, c, wrong))
             lines.append("cpu %d: KTASK%d = rq->curr %s pid %d, KSTACK%d_0..3 = its stack %#x"
                          % (c, c, curr.comm.string_().decode(), curr.pid.value_(), c, stack))
         report("ok" if lines and not bad else "not ok", "kstack",
-               "\n".join(lines + bad) or "no online CPU")
+               "\n".join(lines + bad) or "no present CPU")
     except Exception as e:  # noqa: BLE001
         report("not ok", "kstack", "%s: %s" % (type(e).__name__, e))
 
