@@ -195,6 +195,23 @@ print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) o
          if busy and not panic_regs else '')
       + (', the other CPUs were stopped by NMI' if 'Shutting down cpus with NMI' in console
          else ''))
+# What Qualcomm's parser's run-queue report reads in minidump mode
+# (docs/design/qcom-parser-contract.md section 8): after a panic, for
+# every CPU the guest brought up, header sections KSTACK<c>_0..3, seq 0,
+# and their md files of 4 KiB, which it appends to build its core. A
+# lockup's header has none (no kernel code runs at the bite).
+if want == 'GUEST_PANICKED' and not busy:
+    ok_rows = {(r['name'], int(r['seq'])): r for r in rows if r['status'] == 'ok'}
+    kmiss = []
+    for c in range(ncpus):
+        for i in range(4):
+            n = f'KSTACK{c}_{i}'
+            r = ok_rows.get((n, 0))
+            if (n, 0) not in hdr_names:
+                kmiss.append(f'{n}: no header section')
+            elif r is None or os.path.getsize(os.path.join(dump, r['file'])) != 4096:
+                kmiss.append(f'{n}: md file missing or not 4096 bytes')
+    check('qcom-kstack', not kmiss, '; '.join(kmiss[:4]))
 # Qualcomm users build a core by concatenating the blobs in table order:
 # the ELF header region's offsets must make that a valid core.
 if any(r['name'] == 'KELF_HEADER' for r in rows):
