@@ -469,6 +469,7 @@ def main():
         ncpu = sum(1 for name, typ, _ in notes(core) if typ == 1 and name == b"CORE")
         tasks = cpu_tasks(prog, core)
         lines, bad, idle = [], [], []
+        pcpu = prog["panic_cpu"].counter.value_()
         for cpu in range(ncpu):
             found = tasks.get(cpu, [])
             if len(found) != 1:
@@ -494,8 +495,7 @@ def main():
             want = {"panic": "panic", "lockup": "lockup_cpu"}.get(mode.split(".")[0])
             # The function, without " [module]" or a clone's ".constprop.0".
             funcs = [f.split(" ")[0].split(".")[0] for f in frames]
-            if want and want not in funcs and (want != "panic" or
-                                               cpu == prog["panic_cpu"].counter.value_()):
+            if want and want not in funcs and (want != "panic" or cpu == pcpu):
                 bad.append("cpu %d: no %s frame" % (cpu, want))
         if not ncpu:
             bad.append("no NT_PRSTATUS note")

@@ -144,6 +144,15 @@ def panic_pages(loads, recs, ld):
                      key=lambda x: int(x['name'].split('_')[1]))
 
 
+def task_stack_pid(core, loads, g, task):
+    """(->stack, ->pid) of the task_struct at TASK as the core holds
+    them, each None if it does not (G: cpu_stack()'s)."""
+    ts = g.task_struct
+    stack = core_read(core, loads, task + ts['stack'], 8)
+    pid = core_read(core, loads, task + ts['pid'], 4)
+    return stack and struct.unpack('<Q', stack)[0], pid and struct.unpack('<i', pid)[0]
+
+
 def panic_stack(out, cpu, c, pages, th, loads, core, g):
     """OUT for CPU CPU whose stack pointer is in CPU C's stack registered
     at panic (G: cpu_stack()'s): KSTACK<c>_<i> seq 0, one page each, from i = 0,
@@ -165,11 +174,7 @@ def panic_stack(out, cpu, c, pages, th, loads, core, g):
     if task is None:
         bad.append(('stack', f'cpu {c}: no KTASK{c} PT_LOAD beside its KSTACK{c}_<i>'))
         return
-    ts = g.task_struct
-    tstack = core_read(core, loads, task['vaddr'] + ts['stack'], 8)
-    tpid = core_read(core, loads, task['vaddr'] + ts['pid'], 4)
-    tstack = tstack and struct.unpack('<Q', tstack)[0]
-    tpid = tpid and struct.unpack('<i', tpid)[0]
+    tstack, tpid = task_stack_pid(core, loads, g, task['vaddr'])
     if tstack != base:
         bad.append(('stack', f"cpu {c}: KTASK{c}'s ->stack is {tstack and hex(tstack)}, "
                              f'KSTACK{c}_0 is at {base:#x}'))
@@ -290,11 +295,7 @@ def cpu_stack(th, core, loads, recs, g):
                 bad.append(('stack', f"cpu {c} set {s}: task_struct {d['task']:#x} not in the "
                                      'core as a KTASK PT_LOAD'))
             else:
-                ts = g.task_struct
-                tstack = core_read(core, loads, d['task'] + ts['stack'], 8)
-                tpid = core_read(core, loads, d['task'] + ts['pid'], 4)
-                tstack = tstack and struct.unpack('<Q', tstack)[0]
-                tpid = tpid and struct.unpack('<i', tpid)[0]
+                tstack, tpid = task_stack_pid(core, loads, g, d['task'])
                 if tstack != base or tpid != d['pid']:
                     bad.append(('stack', f"cpu {c} set {s}: task_struct {d['task']:#x} says "
                                          f"stack {tstack and hex(tstack)} pid {tpid}, the set "
