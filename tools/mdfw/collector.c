@@ -282,6 +282,22 @@ int collector_write(struct collector *c, struct dump_dir *d)
 	return 0;
 }
 
+int collector_link_elf(struct collector *c, struct dump_dir *d,
+		       const char *elf)
+{
+	/* Our own private directory: neither name can be anyone's link. */
+	if (c->state != COLLECTOR_OK)
+		return 0;
+	if (linkat(d->dfd, elf, d->dfd, COLLECTOR_ELF_FILE, 0)) {
+		int ret = -errno;
+
+		snprintf(c->err, sizeof(c->err), "linking %s as %s: %s", elf,
+			 COLLECTOR_ELF_FILE, out_strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
 void collector_manifest_line(const struct collector *c, char *out,
 			     size_t len)
 {

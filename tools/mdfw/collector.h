@@ -10,7 +10,13 @@
  *                    le32 high32(offset);
  *   dump_info.txt    one line per raw file, 4 whitespace-separated words,
  *                    the file name last, base PA in hex with 0x, size in
- *                    DECIMAL: "1 0x000000005fe20000 4096 MD_SHRDIMEM.BIN".
+ *                    DECIMAL: "1 0x000000005fe20000 4096 MD_SHRDIMEM.BIN";
+ *   ap_minidump.elf  dump.elf under the name the parser reads before it
+ *                    builds its own core from md_KELF_HEADER.BIN (a hard
+ *                    link: no byte twice). dump.elf names each CPU's
+ *                    running set KTASK<c>/KSTACK<c>_<i> by its stack
+ *                    pointer (cpusets.h): at a watchdog bite the kernel's
+ *                    header names no stack (contract section 8).
  *
  * At capture the IMEM is read from the RAM file with the regions (before
  * the guest may be reset), written with them into the capture's private
@@ -31,6 +37,7 @@
 #define COLLECTOR_IMEM_FILE	"MD_SHRDIMEM.BIN"
 #define COLLECTOR_SMEM_FILE	"MD_SMEMINFO.BIN"
 #define COLLECTOR_INFO_FILE	"dump_info.txt"
+#define COLLECTOR_ELF_FILE	"ap_minidump.elf"
 #define COLLECTOR_IMEM_SIZE	4096u
 /* The KASLR record in the shared IMEM (Qualcomm's store_kaslr_offset()). */
 #define COLLECTOR_KASLR_OFF	0x6d0u
@@ -108,6 +115,15 @@ int collector_read(struct collector *c, int ram_fd);
  * cannot be completed without them.
  */
 int collector_write(struct collector *c, struct dump_dir *d);
+
+/*
+ * After dump.elf was written into the capture's private directory: link
+ * it as ap_minidump.elf if the collector's files were written. 0 (also
+ * with nothing to do) or negative errno (c->err says why; the files
+ * already written stay, the state does not change).
+ */
+int collector_link_elf(struct collector *c, struct dump_dir *d,
+		       const char *elf);
 
 /*
  * The lines about it: for manifest.tsv's comments ("shared_imem: ...",

@@ -66,15 +66,34 @@ int cpusets_parse(const uint8_t *p, size_t len, struct cpusets_rec **recs,
 	return 0;
 }
 
-void cpusets_free(struct cpusets_result *r)
+/* Drop the PT_LOADs of a cpusets_place(). */
+static void free_loads(struct cpusets_result *r)
 {
 	free(r->loads);
 	free(r->src);
-	free(r->stacks);
+	free(r->sec_seq);
+	free(r->alias);
 	r->loads = NULL;
 	r->src = NULL;
-	r->stacks = NULL;
+	r->sec_seq = NULL;
+	r->alias = NULL;
 	r->nloads = 0;
+	r->nalias = 0;
+	r->merged = 0;
+	r->by_sp = 0;
+}
+
+void cpusets_free(struct cpusets_result *r)
+{
+	free_loads(r);
+	free(r->stacks);
+	free(r->recs);
+	free(r->use);
+	free(r->cvi);
+	r->stacks = NULL;
+	r->recs = NULL;
+	r->use = NULL;
+	r->cvi = NULL;
 	r->ncpus = 0;
 }
 
@@ -344,23 +363,6 @@ static long find_desc(const struct mdelf_tentry *v, uint32_t nv,
 	return best;
 }
 
-/* Add the PT_LOAD of entry key k at vaddr. */
-static void add_load(struct cpusets_result *r, const struct mdelf_tentry *v,
-		     const struct key *k, uint64_t vaddr)
-{
-	struct mdelf_load *l = &r->loads[r->nloads];
-
-	memset(l, 0, sizeof(*l));
-	/* Canonical KTASK<c>, KSTACK<c>_<i>: at most 15 characters. */
-	snprintf(l->name, sizeof(l->name), "%.15s", v[k->vi].name);
-	l->seq = k->seq;
-	l->vaddr = vaddr;
-	l->paddr = v[k->vi].addr;
-	l->filesz = l->memsz = v[k->vi].size;
-	l->flags = PF_R | PF_W | PF_X;
-	r->src[r->nloads++] = k->vi;
-}
-
 int cpusets_select(const struct mdelf_tentry *v, uint32_t nv,
 		   cpusets_read_fn read, void *ctx, FILE *log,
 		   struct cpusets_result *r)
@@ -369,8 +371,8 @@ int cpusets_select(const struct mdelf_tentry *v, uint32_t nv,
 	struct sel x = { r, log, 0 };
 	struct cpusets_rec *recs = NULL;
 	struct key *keys = NULL;
-	uint32_t *owner = NULL;	/* per load: 2 * cpu + set */
 	uint32_t nk = 0, nent = 0, nrec = 0, parts = 0, oseq = 0, c, s, i;
+	uint32_t ncvi = 0;
 	uint8_t *buf = NULL;
 	char why[256];
 	long d;
@@ -423,21 +425,21 @@ int cpusets_select(const struct mdelf_tentry *v, uint32_t nv,
 	}
 	r->state = CPUSETS_OK;
 	r->ncpus = nrec;
-	/* Every load is a distinct entry: at most nk of them. */
-	r->loads = calloc(nk + 1u, sizeof(*r->loads));
-	r->src = calloc(nk + 1u, sizeof(*r->src));
-	owner = calloc(nk + 1u, sizeof(*owner));
+	r->recs = recs;
+	recs = NULL;
+	/* Every chunk is a distinct entry: at most nk of them. */
+	r->cvi = calloc(nk + 1u, sizeof(*r->cvi));
+	r->use = calloc(2 * (size_t)nrec, sizeof(*r->use));
 	r->stacks = calloc(2 * (size_t)nrec, sizeof(*r->stacks));
-	if (!r->loads || !r->src || !owner || !r->stacks)
+	if (!r->cvi || !r->use || !r->stacks)
 		goto oom;
 	for (c = 0; c < nrec; c++) {
-		const struct cpusets_rec *rec = &recs[c];
+		const struct cpusets_rec *rec = &r->recs[c];
 
 		for (s = 0; s < 2; s++) {
 			const struct cpusets_set *set = &rec->set[s];
+			struct cpusets_use *u = &r->use[2 * (size_t)c + s];
 			struct cpuregs_stack *st;
-			uint64_t csize, slen, tsize;
-			uint32_t first = r->nloads, j;
 
 			check_set(rec, c, s, keys, nk, v, &task, chunk, why,
 				  sizeof(why));
@@ -448,27 +450,206 @@ int cpusets_select(const struct mdelf_tentry *v, uint32_t nv,
 				continue;
 			}
 			r->usable++;
-			tsize = v[task->vi].size;
-			csize = v[chunk[0]->vi].size;
-			slen = csize * rec->chunks;
+			u->ok = true;
+			u->task = task->vi;
+			u->tsize = v[task->vi].size;
+			u->slen = v[chunk[0]->vi].size * rec->chunks;
+			u->chunk = ncvi;
+			for (i = 0; i < rec->chunks; i++)
+				r->cvi[ncvi++] = chunk[i]->vi;
 			/* The newest set first (rec->cur: published last). */
 			st = &r->stacks[2 * (size_t)c +
 					(s == (rec->cur == 1 ? 1u : 0u) ? 0 : 1)];
 			st->lo = set->stack;
-			st->len = slen;
+			st->len = u->slen;
 			st->pid = set->pid;
+		}
+	}
+	if (log && x.msgs > CPUSETS_MAX_MSGS)
+		fprintf(log, "mdfw: cpu_sets: %u more lines about sets not "
+			"shown\n", x.msgs - CPUSETS_MAX_MSGS);
+out:
+	free(keys);
+	free(recs);
+	free(buf);
+	return 0;
+oom:
+	free(keys);
+	free(recs);
+	free(buf);
+	cpusets_free(r);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+/* The set CPU c runs on by default: the one published last, if usable. */
+static uint8_t default_set(const struct cpusets_result *r, uint32_t c)
+{
+	uint32_t cur = r->recs[c].cur == 1 ? 1 : 0;
+
+	if (r->use[2 * (size_t)c + cur].ok)
+		return (uint8_t)cur;
+	return r->use[2 * (size_t)c + (cur ^ 1)].ok ? (uint8_t)(cur ^ 1) : 2;
+}
+
+/*
+ * run[c]: the set CPU c runs on (2: none usable). The c-th NT_PRSTATUS
+ * of notes whose stack pointer lies in one of c's usable sets' stacks
+ * decides; a malformed note ends the walk (the rest keep the default).
+ */
+static void running_sets(struct cpusets_result *r, const uint8_t *notes,
+			 size_t len, const struct cpuregs_arch *a,
+			 uint8_t *run)
+{
+	struct cpuregs_walk w;
+	struct cpuregs_note n;
+	uint32_t c = 0, s;
+	char err[160];
+
+	for (c = 0; c < r->ncpus; c++)
+		run[c] = default_set(r, c);
+	if (!notes || !a)
+		return;
+	cpuregs_walk_init(&w, notes, len);
+	c = 0;
+	while (c < r->ncpus && cpuregs_note_next(&w, &n, err, sizeof(err)) > 0) {
+		uint64_t sp;
+
+		if (!cpuregs_is_prstatus(&n, a))
+			continue;
+		if (!cpuregs_has_regs(n.desc, a)) {
+			c++;
+			continue;
+		}
+		sp = cpuregs_reg(n.desc, a, a->sp_index);
+		for (s = 0; s < 2; s++) {
+			const struct cpusets_use *u = &r->use[2 * (size_t)c + s];
+			uint64_t lo = r->recs[c].set[s].stack;
+
+			if (u->ok && sp >= lo && sp - lo < u->slen) {
+				run[c] = (uint8_t)s;
+				r->by_sp++;
+				break;
+			}
+		}
+		c++;
+	}
+}
+
+/* named[c]: the header has a region of CPU c's set names (a panic). */
+static void header_named(const struct mdelf_tentry *v, uint32_t nv,
+			 uint32_t ncpus, bool *named)
+{
+	uint32_t i, cpu, chunk;
+	bool canon;
+
+	for (i = 0; i < nv; i++)
+		if (v[i].hdr_region &&
+		    md_cpuset_name(v[i].name, &cpu, &chunk, &canon) !=
+		    MD_CPUSET_NONE && cpu < ncpus)
+			named[cpu] = true;
+}
+
+/* Append the PT_LOAD of entry vi at vaddr, its section of seq sec. */
+static void add_load(struct cpusets_result *r, const struct mdelf_tentry *v,
+		     uint32_t vi, uint64_t vaddr, uint32_t sec)
+{
+	struct mdelf_load *l = &r->loads[r->nloads];
+
+	memset(l, 0, sizeof(*l));
+	/* Canonical KTASK<c>, KSTACK<c>_<i>: at most 15 characters. */
+	snprintf(l->name, sizeof(l->name), "%.15s", v[vi].name);
+	l->seq = v[vi].seq;
+	l->vaddr = vaddr;
+	l->paddr = v[vi].addr;
+	l->filesz = l->memsz = v[vi].size;
+	l->flags = PF_R | PF_W | PF_X;
+	r->sec_seq[r->nloads] = sec;
+	r->src[r->nloads++] = vi;
+}
+
+/* KSTACK<c>_1.. for the pages of load k (chunk 0 of CPU c's stack). */
+static void add_aliases(struct cpusets_result *r, uint32_t c, uint32_t k)
+{
+	uint64_t size = r->loads[k].filesz, off;
+	uint32_t i;
+
+	if (size % CPUSETS_ALIAS_PAGE)
+		return;
+	for (i = 1, off = CPUSETS_ALIAS_PAGE; off < size &&
+	     i < CPUSETS_MAX_CHUNKS && r->nalias < CPUSETS_MAX_ALIASES;
+	     i++, off += CPUSETS_ALIAS_PAGE) {
+		struct mdelf_alias *x = &r->alias[r->nalias++];
+		char n[32];
+
+		/* c < 4096, i < 64: "KSTACK4095_63" fits in 15. */
+		snprintf(n, sizeof(n), "KSTACK%" PRIu32 "_%" PRIu32, c, i);
+		snprintf(x->name, sizeof(x->name), "%.15s", n);
+		x->load = k;
+		x->off = off;
+		x->size = CPUSETS_ALIAS_PAGE;
+	}
+}
+
+int cpusets_place(struct cpusets_result *r, const struct mdelf_tentry *v,
+		  uint32_t nv, const uint8_t *notes, size_t len,
+		  const struct cpuregs_arch *a, FILE *log)
+{
+	struct sel x = { r, log, 0 };
+	uint32_t *owner = NULL;	/* per load: 2 * cpu + set */
+	uint8_t *run = NULL;
+	bool *named = NULL;
+	uint32_t pass, c, i, j, n;
+	int ret = 0;
+
+	free_loads(r);
+	if (r->state != CPUSETS_OK || !r->ncpus)
+		return 0;
+	/* Every load is a distinct usable set's entry. */
+	for (c = 0, n = 0; c < 2 * r->ncpus; c++)
+		if (r->use[c].ok)
+			n += 1 + r->recs[c / 2].chunks;
+	r->loads = calloc(n + 1u, sizeof(*r->loads));
+	r->src = calloc(n + 1u, sizeof(*r->src));
+	r->sec_seq = calloc(n + 1u, sizeof(*r->sec_seq));
+	r->alias = calloc(CPUSETS_MAX_ALIASES, sizeof(*r->alias));
+	owner = calloc(n + 1u, sizeof(*owner));
+	run = calloc(r->ncpus, sizeof(*run));
+	named = calloc(r->ncpus, sizeof(*named));
+	if (!r->loads || !r->src || !r->sec_seq || !r->alias || !owner ||
+	    !run || !named) {
+		free_loads(r);
+		ret = -1;
+		goto out;
+	}
+	running_sets(r, notes, len, a, run);
+	header_named(v, nv, r->ncpus, named);
+	/* Pass 0: the set each CPU runs on; pass 1: the others. */
+	for (pass = 0; pass < 2; pass++) {
+		for (c = 0; c < r->ncpus; c++) {
+			const struct cpusets_rec *rec = &r->recs[c];
+			uint32_t s = pass ? run[c] ^ 1u : run[c];
+			const struct cpusets_use *u;
+			const struct cpusets_set *set;
+			uint32_t first = r->nloads, sec;
+			uint64_t csize;
+
+			if (run[c] > 1 || !r->use[2 * (size_t)c + s].ok)
+				continue;
+			u = &r->use[2 * (size_t)c + s];
+			set = &rec->set[s];
 			/*
 			 * A migrated task is in two CPUs' sets: its memory
-			 * goes in once, the first set's (pairwise over at
-			 * most one load per entry).
+			 * goes in once (pairwise over at most one load per
+			 * entry).
 			 */
 			for (j = 0; j < first; j++) {
 				const struct mdelf_load *l = &r->loads[j];
 
 				if (overlaps(l->vaddr, l->filesz, set->task,
-					     tsize) ||
+					     u->tsize) ||
 				    overlaps(l->vaddr, l->filesz, set->stack,
-					     slen))
+					     u->slen))
 					break;
 			}
 			if (j < first) {
@@ -482,31 +663,36 @@ int cpusets_select(const struct mdelf_tentry *v, uint32_t nv,
 				    r->loads[j].name);
 				continue;
 			}
-			add_load(r, v, task, set->task);
+			sec = named[c] ? v[u->task].seq : pass;
+			csize = v[r->cvi[u->chunk]].size;
+			add_load(r, v, u->task, set->task, sec);
 			for (i = 0; i < rec->chunks; i++)
-				add_load(r, v, chunk[i], set->stack +
-					 i * csize);
+				add_load(r, v, r->cvi[u->chunk + i],
+					 set->stack + i * csize,
+					 named[c] ? v[r->cvi[u->chunk + i]].seq :
+					 pass);
 			for (j = first; j < r->nloads; j++)
 				owner[j] = 2 * c + s;
+			if (!pass && !named[c] && rec->chunks == 1)
+				add_aliases(r, c, first + 1);
 		}
 	}
 	if (log && x.msgs > CPUSETS_MAX_MSGS)
 		fprintf(log, "mdfw: cpu_sets: %u more lines about sets not "
 			"shown\n", x.msgs - CPUSETS_MAX_MSGS);
 out:
-	free(keys);
-	free(recs);
-	free(buf);
 	free(owner);
-	return 0;
-oom:
-	free(keys);
-	free(recs);
-	free(buf);
-	free(owner);
-	cpusets_free(r);
-	memset(r, 0, sizeof(*r));
-	return -1;
+	free(run);
+	free(named);
+	return ret;
+}
+
+struct mdelf_extra cpusets_extra(const struct cpusets_result *r)
+{
+	struct mdelf_extra x = { r->loads, r->sec_seq, r->nloads, r->alias,
+				 r->nalias };
+
+	return x;
 }
 
 void cpusets_line(const struct cpusets_result *r, char *out, size_t len)
@@ -518,7 +704,9 @@ void cpusets_line(const struct cpusets_result *r, char *out, size_t len)
 	else
 		snprintf(out, len, "cpu_sets: %" PRIu32 " CPUs, %" PRIu32
 			 " of %" PRIu32 " sets usable, %" PRIu32 " PT_LOADs "
-			 "added%s", r->ncpus, r->usable, 2 * r->ncpus,
-			 r->nloads, r->merged ? " (a migrated task in two "
-			 "sets: added once)" : "");
+			 "added%s; running set found by stack pointer on %"
+			 PRIu32 " of %" PRIu32 " CPUs", r->ncpus, r->usable,
+			 2 * r->ncpus, r->nloads, r->merged ? " (a migrated "
+			 "task in two sets: added once)" : "", r->by_sp,
+			 r->ncpus);
 }

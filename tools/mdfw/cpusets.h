@@ -23,7 +23,10 @@
  * readers, is not looked at: the machine is halted), all P
  * KSTACK<c>_<i> seq s were dumped and have equal size, 1 <= P <= 64, and
  * neither range wraps. Its PT_LOADs: KTASK at p_vaddr task, chunk i at
- * stack + i * chunk size; p_paddr the entry's address.
+ * stack + i * chunk size; p_paddr the entry's address. Their sections
+ * are named by role, not by the entries' seq: KTASK<c>, KSTACK<c>_<i>
+ * for the set CPU c runs on (its stack holds the CPU's stack pointer),
+ * "@1" for the other (cpusets_place()).
  *
  * The descriptor comes from a crashed (possibly hostile) guest: its size
  * is checked before it is read (a multiple of 64, at most 4096 records)
@@ -76,16 +79,31 @@ enum cpusets_state {
 	CPUSETS_UNUSABLE,	/* CPU-set entries, but no usable descriptor */
 };
 
+/* A usable set's entries, for cpusets_place(). */
+struct cpusets_use {
+	bool ok;
+	uint32_t task;		/* its KTASK entry's index in v */
+	uint32_t chunk;		/* its chunks' entry indices: cvi[chunk, +P) */
+	uint64_t tsize, slen;	/* task_struct and whole stack bytes */
+};
+
 struct cpusets_result {
 	enum cpusets_state state;
 	uint32_t ncpus;		/* records */
 	uint32_t usable;	/* usable sets */
 	uint32_t skipped;	/* sets of the records that are not */
 	uint32_t merged;	/* usable sets already in dump.elf (migrated) */
+	uint32_t by_sp;		/* CPUs whose running set is their sp's */
 	uint32_t nloads;	/* PT_LOADs to add */
 	struct mdelf_load *loads;	/* named, offset 0 */
 	uint32_t *src;		/* per load: its entry's index in v */
+	uint32_t *sec_seq;	/* per load: its section's seq (the role) */
+	uint32_t nalias;
+	struct mdelf_alias *alias;	/* pages of one-chunk running stacks */
 	struct cpuregs_stack *stacks;	/* 2 * ncpus (cpuregs.h) */
+	struct cpusets_rec *recs;	/* ncpus */
+	struct cpusets_use *use;	/* 2 * ncpus: cpu c set s at 2c + s */
+	uint32_t *cvi;			/* the usable sets' chunk entries */
 	char why[256];		/* UNUSABLE: the reason */
 };
 
@@ -102,16 +120,45 @@ typedef int (*cpusets_read_fn)(void *ctx, const struct mdelf_tentry *e,
  * The CPU sets of the valid table entries v[0, nv) (any order; ok set
  * for those dumped; the header's regions marked hdr_region, which are
  * not sets' entries): find the cpu_sets seq 0 entry, read it through
- * read, decide which sets are usable and list their PT_LOADs in order
- * (CPU, then set; task, then stack chunks). A usable set whose virtual
- * ranges overlap those of an earlier one (a migrated task) adds no
- * PT_LOAD but still counts for the pid rule. One line per skipped set
- * (at most CPUSETS_MAX_MSGS, then a count) and per problem goes to log
- * (may be NULL), "mdfw: " first. 0, or -1 (out of memory; r empty).
+ * read, decide which sets are usable (r->use) and where their stacks
+ * are (r->stacks). No PT_LOAD yet: cpusets_place(), once the registers
+ * tell which set each CPU runs on. One line per skipped set (at most
+ * CPUSETS_MAX_MSGS, then a count) and per problem goes to log (may be
+ * NULL), "mdfw: " first. 0, or -1 (out of memory; r empty).
  */
 int cpusets_select(const struct mdelf_tentry *v, uint32_t nv,
 		   cpusets_read_fn read, void *ctx, FILE *log,
 		   struct cpusets_result *r);
+
+/* Aliases at most: with <= 2048 PT_LOADs, e_shnum stays below 0xff00. */
+#define CPUSETS_MAX_ALIASES	8192
+/* The pitch of the aliases: the vendor parser reads a stack by 4 KiB. */
+#define CPUSETS_ALIAS_PAGE	4096
+
+/*
+ * The PT_LOADs of r's usable sets (cpusets_select()), and the names of
+ * their sections. CPU c runs on the set whose stack holds the stack
+ * pointer of its NT_PRSTATUS in notes[0, len) (dump.elf's, of
+ * architecture a; the c-th such note, with registers), else on the set
+ * it published last (rec->cur), else on its only usable set. Its
+ * sections are named KTASK<c>, KSTACK<c>_<i> (sec_seq 0), the other
+ * set's @1, as the kernel names them at panic; a CPU that the header
+ * already names (a panic's set-named region) keeps the entries' seqs.
+ * A running stack in one chunk of P pages gets aliases KSTACK<c>_1 ..
+ * _<P-1>, one per further 4 KiB page (at most 63 a CPU and
+ * CPUSETS_MAX_ALIASES in all): the vendor parser reads KSTACK<c>_0..3.
+ * Order: each CPU's running set (task, then chunks), in CPU order, then
+ * the other sets. A set whose virtual ranges overlap an earlier load's
+ * (a migrated task: its stale copy in another CPU's set) adds none:
+ * running sets come first, so the copy kept is the one a CPU runs on.
+ * notes may be NULL. 0, or -1 (out of memory; no loads).
+ */
+int cpusets_place(struct cpusets_result *r, const struct mdelf_tentry *v,
+		  uint32_t nv, const uint8_t *notes, size_t len,
+		  const struct cpuregs_arch *a, FILE *log);
+
+/* r's PT_LOADs and sections for mdelf_write_core_notes(). */
+struct mdelf_extra cpusets_extra(const struct cpusets_result *r);
 
 /*
  * "cpu_sets: N CPUs, U of S sets usable, L PT_LOADs added" (or why

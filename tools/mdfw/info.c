@@ -58,6 +58,7 @@ struct info {
 	struct mdelf_load *loads;	/* the PT_LOADs, in order */
 	uint32_t nloads, nnotes_seg, nother_seg;
 	bool have_names;	/* section headers name the PT_LOADs */
+	uint32_t nalias;	/* dump.elf's KSTACK<c>_<i> page aliases */
 	uint64_t stroff;	/* STR_TBL */
 	uint8_t **note_bufs;
 	struct mdelf_notes notes;	/* summed over PT_NOTEs */
@@ -336,20 +337,23 @@ static void read_names(struct info *in, int fd)
 {
 	uint8_t eh[sizeof(Elf64_Ehdr)], *sh = NULL, *str = NULL;
 	uint64_t shoff = 0, stroff = 0, strsize = 0, banner = 0;
-	size_t shlen;
+	uint32_t nalias = 0;
+	size_t shlen, named;
 	char err[256];
 	int ret;
 
 	if (pread_full(fd, eh, sizeof(eh), 0))
 		return;
-	ret = mdelf_ehdr_sections(eh, in->nloads, &shoff, err, sizeof(err));
+	ret = mdelf_ehdr_sections(eh, in->nloads, &shoff, &nalias, err,
+				  sizeof(err));
 	if (ret <= 0) {
 		if (ret < 0)
 			fail(in, PK_NAMES, "%s", err);
 		return;
 	}
 	/* e_shnum is 16 bits: shlen < 4 MiB. */
-	shlen = (size_t)(MDELF_SEC_FIXED + in->nloads) * sizeof(Elf64_Shdr);
+	named = (size_t)(MDELF_SEC_FIXED + in->nloads) * sizeof(Elf64_Shdr);
+	shlen = named + (size_t)nalias * sizeof(Elf64_Shdr);
 	if (!in_file(in, shoff, shlen)) {
 		fail(in, PK_NAMES, "section headers [0x%" PRIx64 ", +0x%zx) "
 		     "are outside the file", shoff, shlen);
@@ -375,12 +379,15 @@ static void read_names(struct info *in, int fd)
 		fail(in, PK_NAMES, "cannot read %s", MDELF_SEC_STRTAB);
 		goto out;
 	}
-	if (mdelf_name_loads(sh, shlen, str, (size_t)strsize, in->loads,
-			     in->nloads, &banner, err, sizeof(err))) {
+	if (mdelf_name_loads(sh, named, str, (size_t)strsize, in->loads,
+			     in->nloads, &banner, err, sizeof(err)) ||
+	    mdelf_check_aliases(sh + named, nalias, str, (size_t)strsize,
+				in->loads, in->nloads, err, sizeof(err))) {
 		fail(in, PK_NAMES, "%s", err);
 		goto out;
 	}
 	in->have_names = true;
+	in->nalias = nalias;
 	in->stroff = stroff;
 out:
 	free(sh);
@@ -560,8 +567,11 @@ static void print_report(struct info *in, const char *path)
 		"not x86-64 or aarch64",
 		in->phnum, in->nnotes_seg, in->nloads, in->nother_seg);
 	if (in->have_names)
-		fprintf(in->out, "names: sections, %s at 0x%" PRIx64 "\n",
-			MDELF_SEC_STRTAB, in->stroff);
+		fprintf(in->out, "names: sections, %s at 0x%" PRIx64 "%s%.0"
+			PRIu32 "%s\n", MDELF_SEC_STRTAB, in->stroff,
+			in->nalias ? "; aliases: " : "", in->nalias,
+			in->nalias ? " (KSTACK<c>_<i>, pages of running stacks "
+			"kept in one chunk)" : "");
 	else
 		fprintf(in->out, "names: none (no section headers naming the "
 			"PT_LOADs: not a kmemdump minidump)\n");

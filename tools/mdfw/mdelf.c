@@ -289,10 +289,11 @@ bool mdelf_parse_section_name(const char *s, size_t len,
 }
 
 int mdelf_ehdr_sections(const uint8_t *eh, uint32_t nloads, uint64_t *shoff,
-			char *err, size_t errlen)
+			uint32_t *nalias, char *err, size_t errlen)
 {
 	struct mdfw_buf b = { eh, sizeof(Elf64_Ehdr) };
 	uint16_t shentsize = 0, shnum = 0, shstrndx = 0;
+	uint64_t want = (uint64_t)MDELF_SEC_FIXED + nloads;
 
 	buf_get_le64(&b, EH(e_shoff), shoff);
 	get_le16(&b, EH(e_shentsize), &shentsize);
@@ -300,13 +301,20 @@ int mdelf_ehdr_sections(const uint8_t *eh, uint32_t nloads, uint64_t *shoff,
 	get_le16(&b, EH(e_shstrndx), &shstrndx);
 	if (!*shoff && !shnum)
 		return 0;
+	if (nalias && shnum > want && shnum - want <= CPUSETS_MAX_ALIASES) {
+		*nalias = (uint32_t)(shnum - want);
+		want = shnum;
+	} else if (nalias) {
+		*nalias = 0;
+	}
 	/* nloads < 65535 (e_phnum): 4 + nloads may not fit e_shnum. */
-	if (shentsize != sizeof(Elf64_Shdr) ||
-	    shnum != (uint64_t)MDELF_SEC_FIXED + nloads || shstrndx != 1) {
+	if (shentsize != sizeof(Elf64_Shdr) || shnum != want ||
+	    shstrndx != 1) {
 		set_err(err, errlen, "e_shentsize %u, e_shnum %u, e_shstrndx "
 			"%u: expected 64, %" PRIu64 " (4 + %" PRIu32
-			" PT_LOADs), 1", shentsize, shnum, shstrndx,
-			(uint64_t)MDELF_SEC_FIXED + nloads, nloads);
+			" PT_LOADs%s), 1", shentsize, shnum, shstrndx,
+			(uint64_t)MDELF_SEC_FIXED + nloads, nloads, nalias ?
+			", + at most 8192 aliases" : "");
 		return -1;
 	}
 	return 1;
@@ -513,6 +521,145 @@ int mdelf_name_loads(const uint8_t *sh, size_t shlen, const uint8_t *str,
 	return names_unique(loads, nloads, err, errlen);
 }
 
+/* A KSTACK<c>_<i> section of dump.elf: a load's (seq 0) or an alias. */
+struct stack_key {
+	uint32_t cpu, chunk, k;	/* k: load index, or alias index */
+	bool alias;
+	uint64_t addr, off, size;
+};
+
+static int cmp_stack_key(const void *a, const void *b)
+{
+	const struct stack_key *x = a, *y = b;
+
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	if (x->chunk != y->chunk)
+		return x->chunk < y->chunk ? -1 : 1;
+	return x->alias != y->alias ? (x->alias ? 1 : -1) :
+	       x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* The load named KSTACK<cpu>_0 (seq 0) among sorted keys, or NULL. */
+static const struct stack_key *stack_load(const struct stack_key *v,
+					  uint32_t n, uint32_t cpu)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].cpu < cpu)
+			lo = mid + 1;
+		else if (v[mid].cpu > cpu || v[mid].chunk)
+			hi = mid;
+		else
+			return v[mid].alias ? NULL : &v[mid];
+	}
+	return NULL;
+}
+
+int mdelf_check_aliases(const uint8_t *sh, uint32_t nalias,
+			const uint8_t *str, size_t strsize,
+			const struct mdelf_load *loads, uint32_t nloads,
+			char *err, size_t errlen)
+{
+	struct mdfw_buf b = { sh, (size_t)nalias * sizeof(Elf64_Shdr) };
+	struct stack_key *v;
+	uint32_t i, n = 0, sk, sh_name = 0, type = 0, cpu, chunk;
+	char nm[MDELF_SECNAME_LEN + 1];
+	const char *name;
+	size_t len = 0;
+	bool canon;
+	int ret = -1;
+
+	if (!nalias)
+		return 0;
+	v = calloc((size_t)nloads + nalias, sizeof(*v));
+	if (!v) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < nloads; i++) {
+		if (loads[i].seq || md_cpuset_name(loads[i].name, &cpu, &chunk,
+						   &canon) != MD_CPUSET_STACK ||
+		    !canon)
+			continue;
+		v[n].cpu = cpu;
+		v[n].chunk = chunk;
+		v[n++].k = i;
+	}
+	for (i = 0; i < nalias; i++) {
+		size_t o = (size_t)i * sizeof(Elf64_Shdr);
+		struct stack_key *x = &v[n];
+
+		sk = MDELF_SEC_FIXED + nloads + i;
+		buf_get_le32(&b, o + SH(sh_name), &sh_name);
+		buf_get_le32(&b, o + SH(sh_type), &type);
+		buf_get_le64(&b, o + SH(sh_addr), &x->addr);
+		buf_get_le64(&b, o + SH(sh_offset), &x->off);
+		buf_get_le64(&b, o + SH(sh_size), &x->size);
+		scan_count(sizeof(Elf64_Shdr));
+		name = sec_name(str, strsize, sk, sh_name, &len, err, errlen);
+		if (!name)
+			goto out;
+		memcpy(nm, name, len);
+		nm[len] = 0;
+		if (type != SHT_PROGBITS ||
+		    md_cpuset_name(nm, &cpu, &chunk, &canon) !=
+		    MD_CPUSET_STACK || !canon || !chunk) {
+			char esc[MDELF_SECNAME_LEN * 4 + 1];
+
+			set_err(err, errlen, "section %" PRIu32 " (\"%s\", type "
+				"%" PRIu32 ") after the PT_LOADs' is not an "
+				"alias: SHT_PROGBITS KSTACK<c>_<i>, i >= 1", sk,
+				escape_bytes(name, len, esc, sizeof(esc)),
+				type);
+			goto out;
+		}
+		x->cpu = cpu;
+		x->chunk = chunk;
+		x->k = i;
+		x->alias = true;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_stack_key);
+	for (i = 0; i < n; i++) {
+		const struct stack_key *x = &v[i];
+		const struct mdelf_load *l;
+		const struct stack_key *z;
+
+		if (i && x->cpu == v[i - 1].cpu && x->chunk == v[i - 1].chunk) {
+			set_err(err, errlen, "KSTACK%" PRIu32 "_%" PRIu32 " is "
+				"named twice (%s)", x->cpu, x->chunk,
+				v[i - 1].alias ? "two aliases" : "a PT_LOAD "
+				"and an alias");
+			goto out;
+		}
+		if (!x->alias)
+			continue;
+		sk = MDELF_SEC_FIXED + nloads + x->k;
+		z = stack_load(v, n, x->cpu);
+		l = z ? &loads[z->k] : NULL;
+		if (!l || x->addr < l->vaddr || x->off < l->offset ||
+		    x->addr - l->vaddr != x->off - l->offset ||
+		    x->addr - l->vaddr > l->filesz ||
+		    x->size > l->filesz - (x->addr - l->vaddr)) {
+			set_err(err, errlen, "section %" PRIu32 " KSTACK%"
+				PRIu32 "_%" PRIu32 " (sh_addr 0x%" PRIx64
+				", sh_offset 0x%" PRIx64 ", sh_size 0x%" PRIx64
+				") is not inside PT_LOAD KSTACK%" PRIu32 "_0%s",
+				sk, x->cpu, x->chunk, x->addr, x->off, x->size,
+				x->cpu, l ? "" : " (none)");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
 void mdelf_file_name(const struct mdelf_load *l, char *out, size_t outlen)
 {
 	char sn[MDELF_SECNAME_LEN];
@@ -534,7 +681,8 @@ static int parse_sections(const uint8_t *p, size_t len, uint64_t phend,
 	char nerr[256];
 	int ret;
 
-	ret = mdelf_ehdr_sections(p, c->nloads, &c->shoff, nerr, sizeof(nerr));
+	ret = mdelf_ehdr_sections(p, c->nloads, &c->shoff, NULL, nerr,
+				  sizeof(nerr));
 	if (ret <= 0) {
 		set_err(err, errlen, "%s", ret ? nerr : "no section headers "
 			"(e_shoff and e_shnum 0): no names for the PT_LOADs");
@@ -1145,11 +1293,14 @@ bad:
 
 int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			   const uint8_t *notes, size_t notes_len,
-			   const bool *keep, const struct mdelf_load *extra,
-			   uint32_t nextra, const struct mdelf_source *src,
+			   const bool *keep, const struct mdelf_extra *x,
+			   const struct mdelf_source *src,
 			   int odfd, const char *oname, uint64_t max_bytes,
 			   struct mdelf_result *r)
 {
+	const struct mdelf_load *extra = x ? x->loads : NULL;
+	uint32_t nextra = x ? x->n : 0, nalias = x ? x->nalias : 0;
+	uint64_t *xoff = NULL;	/* each added load's file offset */
 	struct out_file of;
 	size_t olen, shoff, stroff, strsize, notes_off, phend, so;
 	uint8_t *out = NULL, *buf = NULL;
@@ -1180,9 +1331,19 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	 * never reached (one PT_LOAD per table entry, at most 1024), but
 	 * checked.
 	 */
-	if ((uint64_t)MDELF_SEC_FIXED + kept + nextra >= SHN_LORESERVE) {
+	if ((uint64_t)MDELF_SEC_FIXED + kept + nextra + nalias >=
+	    SHN_LORESERVE) {
 		ret = -E2BIG;
 		goto fail;
+	}
+	for (i = 0; i < nalias; i++) {
+		const struct mdelf_alias *a = &x->alias[i];
+
+		if (a->load >= nextra || a->off > extra[a->load].filesz ||
+		    a->size > extra[a->load].filesz - a->off) {
+			ret = -EINVAL;
+			goto fail;
+		}
 	}
 	nout = kept + nextra;
 
@@ -1196,9 +1357,10 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	 */
 	phend = sizeof(Elf64_Ehdr) + (size_t)(1 + nout) * sizeof(Elf64_Phdr);
 	shoff = (phend + 7) & ~(size_t)7;
-	stroff = shoff + (size_t)(MDELF_SEC_FIXED + nout) * sizeof(Elf64_Shdr);
-	strsize = (MDELF_STR_FIXED + (size_t)(MDELF_SECNAME_LEN + 1) * nout +
-		   MDELF_STR_TAIL + 7) & ~(size_t)7;
+	stroff = shoff + (size_t)(MDELF_SEC_FIXED + nout + nalias) *
+		 sizeof(Elf64_Shdr);
+	strsize = (MDELF_STR_FIXED + (size_t)(MDELF_SECNAME_LEN + 1) *
+		   (nout + nalias) + MDELF_STR_TAIL + 7) & ~(size_t)7;
 	notes_off = stroff + strsize;
 	olen = notes_off + notes_len;
 	total = olen + r->load_bytes;
@@ -1209,7 +1371,8 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	}
 	out = calloc(1, olen);
 	buf = malloc(COPY_CHUNK);
-	if (!out || !buf) {
+	xoff = calloc(nextra + 1u, sizeof(*xoff));
+	if (!out || !buf || !xoff) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -1224,7 +1387,7 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	eh.e_phentsize = sizeof(Elf64_Phdr);
 	eh.e_phnum = (uint16_t)(1 + nout);
 	eh.e_shentsize = sizeof(Elf64_Shdr);
-	eh.e_shnum = (uint16_t)(MDELF_SEC_FIXED + nout);
+	eh.e_shnum = (uint16_t)(MDELF_SEC_FIXED + nout + nalias);
 	eh.e_shstrndx = 1;
 	put_ehdr(out, &eh);
 
@@ -1267,7 +1430,13 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 		ph.p_memsz = l->memsz;
 		put_phdr(out + sizeof(Elf64_Ehdr) + (size_t)(k + 1) *
 			 sizeof(Elf64_Phdr), &ph);
-		mdelf_section_name(l, sn, sizeof(sn));
+		if (i < c->nloads || !x->sec_seq) {
+			mdelf_section_name(l, sn, sizeof(sn));
+		} else {
+			mdelf_seq_name(l->name, x->sec_seq[i - c->nloads], sn,
+				       sizeof(sn));
+			xoff[i - c->nloads] = data_off;
+		}
 		put_shdr(out + shoff + (size_t)(MDELF_SEC_FIXED + k) *
 			 sizeof(Elf64_Shdr), (uint32_t)so, SHT_PROGBITS,
 			 SHF_WRITE, l->vaddr, data_off, l->filesz);
@@ -1275,6 +1444,19 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 		so += strlen(sn) + 1;
 		data_off += l->filesz;
 		k++;
+	}
+	/* Aliases: inside their load (cpusets_place() made them so). */
+	for (i = 0; i < nalias; i++, k++) {
+		const struct mdelf_alias *a = &x->alias[i];
+		const struct mdelf_load *l = &extra[a->load];
+
+		put_shdr(out + shoff + (size_t)(MDELF_SEC_FIXED + k) *
+			 sizeof(Elf64_Shdr), (uint32_t)so, SHT_PROGBITS,
+			 SHF_WRITE, l->vaddr + a->off, xoff[a->load] + a->off,
+			 a->size);
+		memcpy(out + stroff + so, a->name, strnlen(a->name,
+							   MDELF_NAME_LEN - 1));
+		so += strnlen(a->name, MDELF_NAME_LEN - 1) + 1;
 	}
 
 	ret = out_open(odfd, oname, &of);
@@ -1302,11 +1484,13 @@ int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 	r->file_bytes = data_off;
 	free(out);
 	free(buf);
+	free(xoff);
 	return 0;
 fail:
 	msg("writing %s: %s", oname, out_strerror(-ret));
 	free(out);
 	free(buf);
+	free(xoff);
 	return ret;
 }
 
@@ -1539,6 +1723,7 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	struct mdelf_source src = { mdelf_dir_copy, &ds };
 	struct cpusets_result cs = { 0 };
 	struct cpuregs_stacks stk;
+	struct mdelf_extra xl;
 	struct cpuregs fw = { 0 };
 	char err[512], line[700];
 	uint8_t *hdr = NULL, *notes = NULL;
@@ -1637,19 +1822,27 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		msg("%s: out of memory", MDELF_OUT_FILE);
 		goto out;
 	}
-	cpusets_line(&cs, line, sizeof(line));
-	if (line[0])
-		printf("%s\n", line);
 	stk = cpusets_stacks(&cs);
 	fwret = mdelf_dir_cpuregs(src_dfd, src_path, c.arch, &fw);
 	if (mdelf_merge_notes(hdr + c.notes_off, (size_t)c.notes_len, c.arch,
 			      fwret > 0 ? &fw : NULL, &stk, &notes,
 			      &notes_len, NULL, 0))
 		fwret = -1;
+	if (!notes)
+		notes_len = (size_t)c.notes_len;
+	/* Each CPU's running set by the stack pointer dump.elf will hold. */
+	if (cpusets_place(&cs, v, nv, notes ? notes : hdr + c.notes_off,
+			  notes_len, c.arch, stderr)) {
+		msg("%s: out of memory", MDELF_OUT_FILE);
+		goto out;
+	}
+	cpusets_line(&cs, line, sizeof(line));
+	if (line[0])
+		printf("%s\n", line);
+	xl = cpusets_extra(&cs);
 	if (mdelf_write_core_notes(hdr, &c, notes ? notes : hdr + c.notes_off,
-				   notes ? notes_len : (size_t)c.notes_len,
-				   keep, cs.loads, cs.nloads, &src, odfd,
-				   oname, max_bytes, r))
+				   notes_len, keep, &xl, &src, odfd, oname,
+				   max_bytes, r))
 		goto out;
 	r->dropped = c.nloads - r->kept;
 	if (r->too_large) {

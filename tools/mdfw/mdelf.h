@@ -76,6 +76,27 @@ struct mdelf_load {
 	uint32_t flags;
 };
 
+/*
+ * A section of dump.elf after the ones naming the PT_LOADs: a 4 KiB page
+ * of a CPU's running stack kept in one chunk, KSTACK<c>_<i> (i >= 1) in
+ * PT_LOAD KSTACK<c>_0, for readers that find a stack page by name.
+ */
+struct mdelf_alias {
+	char name[MDELF_NAME_LEN];
+	uint32_t load;		/* the added PT_LOAD it is part of */
+	uint64_t off, size;	/* inside that load */
+};
+
+/* The PT_LOADs mdfw adds to the header's (the CPU sets'), and aliases. */
+struct mdelf_extra {
+	const struct mdelf_load *loads;
+	const uint32_t *sec_seq;	/* per load its section's seq; NULL:
+					 * the load's seq */
+	uint32_t n;
+	const struct mdelf_alias *alias;
+	uint32_t nalias;
+};
+
 /* What the notes hold. Pointers point into the parsed buffer. */
 struct mdelf_notes {
 	unsigned int n_notes;
@@ -148,17 +169,28 @@ bool mdelf_parse_section_name(const char *s, size_t len,
 /*
  * The section-header fields of the ELF header eh[0, 64) for a core with
  * nloads PT_LOADs: 1 (*shoff set) if e_shentsize is 64, e_shnum 4 +
- * nloads and e_shstrndx 1; 0 if the core has no section headers
- * (e_shoff and e_shnum 0: not a kmemdump core); -1 with err otherwise.
+ * nloads (+ up to CPUSETS_MAX_ALIASES aliases after them if nalias is
+ * not NULL: dump.elf, *nalias set) and e_shstrndx 1; 0 if the core has
+ * no section headers (e_shoff and e_shnum 0: not a kmemdump core); -1
+ * with err otherwise.
  */
 int mdelf_ehdr_sections(const uint8_t *eh, uint32_t nloads, uint64_t *shoff,
-			char *err, size_t errlen);
+			uint32_t *nalias, char *err, size_t errlen);
 
 /*
- * Where STR_TBL is, from the section headers sh[0, shlen) (at least two):
- * section 0 all zero, section 1 SHT_STRTAB. 0 (*off, *size set), or -1
- * with err.
+ * Check dump.elf's aliases sh[0, 64 * nalias) (the sections after those
+ * naming loads[0, nloads), mdelf_name_loads()) against STR_TBL str[0,
+ * strsize): each SHT_PROGBITS, named KSTACK<c>_<i> (i >= 1) NUL-ended
+ * inside STR_TBL, lying in the PT_LOAD named KSTACK<c>_0 (seq 0) at the
+ * same distance from its p_vaddr as from its p_offset; no KSTACK<c>_<i>
+ * twice among the loads (seq 0) and the aliases. 0, or -1 with err.
+ * O((nloads + nalias) log), whatever the bytes.
  */
+int mdelf_check_aliases(const uint8_t *sh, uint32_t nalias,
+			const uint8_t *str, size_t strsize,
+			const struct mdelf_load *loads, uint32_t nloads,
+			char *err, size_t errlen);
+
 int mdelf_strtab(const uint8_t *sh, size_t shlen, uint64_t *off,
 		 uint64_t *size, char *err, size_t errlen);
 
@@ -295,9 +327,10 @@ int mdelf_dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
  * Write the ELF core of header c (region bytes hdr) as dump file oname in
  * the directory odfd: ELF header, program headers with recomputed offsets
  * (PT_NOTE, the header's PT_LOADs keep[k] in order, then the added
- * PT_LOADs extra[0, nextra): the CPU sets'), section headers and STR_TBL
- * naming them all as the header does (offsets of this file; linux_banner
- * keeps the header's sh_addr), the notes notes[0, notes_len) (the
+ * PT_LOADs x->loads: the CPU sets'; x may be NULL), section headers and
+ * STR_TBL naming them all as the header does (offsets of this file;
+ * linux_banner keeps the header's sh_addr; an added load's section
+ * named with x->sec_seq), x's aliases after them, the notes notes[0, notes_len) (the
  * header's, generation note included, or them merged with the firmware's
  * CPU registers, cpuregs.h), then the PT_LOADs' bytes from src. Created
  * by out_open(): a temporary file fsync()ed, renamed, directory
@@ -309,8 +342,8 @@ int mdelf_dir_read(void *ctx, const struct mdelf_tentry *e, uint8_t *buf,
  */
 int mdelf_write_core_notes(const uint8_t *hdr, const struct mdelf_core *c,
 			   const uint8_t *notes, size_t notes_len,
-			   const bool *keep, const struct mdelf_load *extra,
-			   uint32_t nextra, const struct mdelf_source *src,
+			   const bool *keep, const struct mdelf_extra *x,
+			   const struct mdelf_source *src,
 			   int odfd, const char *oname, uint64_t max_bytes,
 			   struct mdelf_result *r);
 

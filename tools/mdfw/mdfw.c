@@ -159,7 +159,9 @@ static const char capture_help[] =
 "                        KASLR record at +0x6d0) as MD_SHRDIMEM.BIN, and\n"
 "                        dump_info.txt listing it (\"1 0x<base, 16 hex\n"
 "                        digits> 4096 MD_SHRDIMEM.BIN\"); both part of\n"
-"                        the capture. 'mdfw info --check DIR' checks them\n"
+"                        the capture, with ap_minidump.elf, dump.elf's\n"
+"                        second name (the core the parser reads first).\n"
+"                        'mdfw info --check DIR' checks them\n"
 "  --out DIR             output directory to create (must not exist; its\n"
 "                        parent must)\n"
 "  --bar2 ADDR           guest physical address of ivshmem BAR 2\n"
@@ -201,9 +203,12 @@ static const char elf_help[] =
 "the header's PT_LOADs if its KTASK entry is VALI and dumped (its seq,\n"
 "odd or even, is for live readers: the machine is halted), task != 0,\n"
 "1 <= P <= 64, its P KSTACK entries dumped and of equal size: KTASK<c>\n"
-"at vaddr task, KSTACK<c>_<i> at stack + i * chunk; a set\n"
-"over the same virtual bytes as an earlier one (a migrated task) is not\n"
-"added again. Other sets are skipped with one line on stderr each; the\n"
+"at vaddr task, KSTACK<c>_<i> at stack + i * chunk; first the set each CPU\n"
+"runs on (its stack holds the CPU's stack pointer; else cur), sections\n"
+"named KTASK<c>, KSTACK<c>_<i> (and, for a one-chunk stack, one more\n"
+"section KSTACK<c>_<i> per further 4 KiB page), then the other sets, named\n"
+"@1; a set over the same virtual bytes as an earlier one (a migrated\n"
+"task) is not added again. Other sets are skipped with one line on stderr each; the\n"
 "exit code does not change. pr_pid of CPU c: the pid of its usable set\n"
 "whose stack holds the CPU's stack pointer, if any; unique per CPU for\n"
 "gdb: 0 (idle) becomes 0x400000 + c, a pid another CPU holds 0x401000 + c\n"
@@ -874,6 +879,7 @@ static const char *write_elf(struct hdr *h, int dfd,
 	struct elf_src es = { h, cs, st, { dfd } };
 	struct mdelf_source src = { elf_src_copy, &es };
 	struct cpuregs_stacks stk;
+	struct mdelf_extra xl;
 	uint8_t *merged = NULL;
 	size_t notes_len = 0;
 	bool *keep;
@@ -890,6 +896,15 @@ static const char *write_elf(struct hdr *h, int dfd,
 	mdelf_merge_notes(h->buf + h->core.notes_off,
 			  (size_t)h->core.notes_len, h->core.arch, fw, &stk,
 			  &merged, &notes_len, srcs, srcslen);
+	if (!merged)
+		notes_len = (size_t)h->core.notes_len;
+	/* Each CPU's running set by the stack pointer dump.elf will hold. */
+	if (cpusets_place(cs, h->v, h->nv, merged ? merged : h->buf +
+			  h->core.notes_off, notes_len, h->core.arch, stderr)) {
+		free(merged);
+		return "failed";
+	}
+	xl = cpusets_extra(cs);
 	keep = calloc(h->core.nloads ? h->core.nloads : 1, sizeof(*keep));
 	if (!keep) {
 		free(merged);
@@ -898,10 +913,9 @@ static const char *write_elf(struct hdr *h, int dfd,
 	for (k = 0; k < h->core.nloads; k++)
 		keep[k] = h->v[k + 1].ok;
 	ret = mdelf_write_core_notes(h->buf, &h->core, merged ? merged :
-				     h->buf + h->core.notes_off, merged ?
-				     notes_len : (size_t)h->core.notes_len,
-				     keep, cs->loads, cs->nloads, &src, dfd,
-				     MDELF_OUT_FILE, budget, er);
+				     h->buf + h->core.notes_off, notes_len,
+				     keep, &xl, &src, dfd, MDELF_OUT_FILE,
+				     budget, er);
 	free(keep);
 	free(merged);
 	if (ret)
@@ -1171,6 +1185,12 @@ static int do_dump(const struct opts *o, const struct gpa_layout *lay,
 				     cpu_src, sizeof(cpu_src), &cs, &er);
 		cpusets_line(&cs, cs_line, sizeof(cs_line));
 		phase_mark("dump_elf");
+		if ((!strcmp(elf_word, "ok") || !strcmp(elf_word, "partial")) &&
+		    collector_link_elf(&col, dir, MDELF_OUT_FILE)) {
+			msg("warning: %s", col.err);
+			if (rc == MDFW_EXIT_OK)
+				rc = MDFW_EXIT_PARTIAL;
+		}
 	}
 	if (strcmp(elf_word, "none") && strcmp(elf_word, "ok") &&
 	    strcmp(elf_word, "inconsistent") && rc == MDFW_EXIT_OK)

@@ -112,7 +112,9 @@ static int fuzz_one(const uint8_t *data, size_t size)
 		e->size = x.len;
 		e->ok = true;
 	}
-	if (cpusets_select(v, nv, rd, &x, null, &r))
+	/* The descriptor's bytes as notes too: hostile registers. */
+	if (cpusets_select(v, nv, rd, &x, null, &r) ||
+	    cpusets_place(&r, v, nv, x.desc, x.len, &cpuregs_x86_64, null))
 		abort();	/* memory: not with these sizes */
 	if (r.state != CPUSETS_OK) {
 		if (r.nloads || r.usable ||
@@ -140,8 +142,26 @@ static int fuzz_one(const uint8_t *data, size_t size)
 			abort();
 		for (j = 0; j < i; j++)
 			if (overlap(l, &r.loads[j]) ||
-			    (l->seq == r.loads[j].seq &&
+			    (r.sec_seq[i] == r.sec_seq[j] &&
 			     !strcmp(l->name, r.loads[j].name)))
+				abort();
+	}
+	/* Aliases: inside their load, a stack's, named apart from all. */
+	if (r.nalias > CPUSETS_MAX_ALIASES)
+		abort();
+	for (i = 0; i < r.nalias; i++) {
+		const struct mdelf_alias *a = &r.alias[i];
+
+		if (a->load >= r.nloads || r.sec_seq[a->load] ||
+		    a->off + a->size > r.loads[a->load].filesz ||
+		    md_cpuset_name(r.loads[a->load].name, NULL, NULL, NULL) !=
+		    MD_CPUSET_STACK)
+			abort();
+		for (j = 0; j < r.nloads && i < 64; j++)
+			if (!r.sec_seq[j] && !strcmp(a->name, r.loads[j].name))
+				abort();
+		for (j = 0; j < i && i < 64; j++)
+			if (!strcmp(a->name, r.alias[j].name))
 				abort();
 	}
 	for (i = 0; i < 2 * r.ncpus; i++) {

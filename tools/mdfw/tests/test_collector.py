@@ -11,6 +11,7 @@ whose size is wrong or that names a path; a PA outside RAM is a usage
 error."""
 import os
 import shutil
+import stat
 import struct
 import subprocess
 import tempfile
@@ -24,7 +25,7 @@ from test_smem import (RAM_BASE, RAM_SIZE, SMEM_AT, SMEM_SIZE, ArmGuest,
 
 IMEM_AT = RAM_BASE + (7 << 20)          # 4 KiB of guest RAM
 KASLR = 0x7a5c00000
-EXTRA = ["MD_SHRDIMEM.BIN", "dump_info.txt"]
+EXTRA = ["MD_SHRDIMEM.BIN", "dump_info.txt", "ap_minidump.elf"]
 
 
 def imem_guest(tmp):
@@ -54,6 +55,12 @@ def check_files(g, out):
               os.path.join(out, "MD_SHRDIMEM.BIN")), words)
     for x in EXTRA:
         check(os.stat(os.path.join(out, x)).st_mode & 0o777 == 0o600, x)
+    # The parser reads ap_minidump.elf if there is one: dump.elf itself,
+    # a second name of the same file (no byte written twice).
+    elf, ap = (os.lstat(os.path.join(out, x))
+               for x in ("dump.elf", "ap_minidump.elf"))
+    check(stat.S_ISREG(ap.st_mode) and (ap.st_dev, ap.st_ino) ==
+          (elf.st_dev, elf.st_ino) and ap.st_nlink == 2, (elf, ap))
 
 
 def extract_writes_both():

@@ -131,9 +131,12 @@ def read(path):
         return f.read()
 
 
-def set_loads(c, s, t):
+def set_loads(c, s, t, role=None):
     """The PT_LOADs of CPU c's set s describing task t, as the README
-    says: (name, seq, vaddr, paddr, size)."""
+    says: (name, seq, vaddr, paddr, size). Their sections are named by
+    role (0: the set CPU c runs on, 1: its other one), or with the
+    entries' seq s for a CPU whose task the header names (a panic)."""
+    s = s if role is None else role
     out = [("KTASK%d" % c, s, t.task_va, t.task_pa, TASK_SIZE)]
     for i, pa in enumerate(t.stack_pas):
         out.append(("KSTACK%d_%d" % (c, i), s, t.stack_va + i * CHUNK, pa,
@@ -200,16 +203,21 @@ def dump_elf_adds_usable_sets():
         # ... the INVA set's stack was copied like any VALI entry.
         check(read(os.path.join(g.out, "md_KSTACK1_2@1.BIN")) ==
               g.slice(C.stack_pas[2], CHUNK), "md file of an INVA set")
-        # CPU 0's set 1 (B), VALI with an odd seq, is used.
-        added = set_loads(0, 0, A) + set_loads(0, 1, B)
+        # CPU 0's set 1 (B), VALI with an odd seq, is used. Without
+        # registers each CPU runs on the set it published last: CPU 0 on
+        # B, CPU 1 on A. Running sets come first: CPU 0's older copy of
+        # A adds nothing.
+        added = set_loads(0, 1, B, 0) + set_loads(1, 0, A, 0)
         out = os.path.join(g.out, "dump.elf")
         first = check_core(g, out, loads, added)
-        for want in ("cpu 1 set 0: task 0x%x (pid 100) overlaps cpu 0 set "
-                     "0's KTASK0" % A.task_va,
+        for want in ("cpu 0 set 0: task 0x%x (pid 100) overlaps cpu 1 set "
+                     "0's KTASK1" % A.task_va,
                      "cpu 1 set 1: not live (no valid KTASK1 seq 1"):
             check(want in r.stderr, "no %r in\n%s" % (want, r.stderr))
         check("cpu 0 set 1" not in r.stderr and "odd" not in r.stderr,
               r.stderr)
+        check("running set found by stack pointer on 0 of 2 CPUs" in
+              r.stdout, r.stdout)
         check("cpu_sets: 2 CPUs, 3 of 4 sets usable, 10 PT_LOADs added"
               in r.stdout and "2 of 2 PT_LOADs + 10 from CPU sets" in
               r.stdout, r.stdout)
@@ -240,18 +248,20 @@ def dump_elf_adds_usable_sets():
         check("2 of 2 PT_LOADs + 10 from CPU sets" in r.stdout and
               "cpu_sets: 2 CPUs" in r.stdout, r.stdout)
         # An md file of a set missing: that set is skipped, with a
-        # warning; CPU 1's set 0 (the same task) is added instead.
-        os.rename(os.path.join(g.out, "md_KSTACK0_2.BIN"),
+        # warning; CPU 0's set 0 (the same task) is added instead, CPU
+        # 1 then has no set, CPU 0's older one is named @1.
+        os.rename(os.path.join(g.out, "md_KSTACK1_2.BIN"),
                   os.path.join(tmp, "moved"))
         os.unlink(out)
         r = run(["elf", "--dir", g.out])
-        check(r.returncode == 0 and "md_KSTACK0_2.BIN: No such file or "
+        check(r.returncode == 0 and "md_KSTACK1_2.BIN: No such file or "
               "directory; its CPU set is not added" in r.stderr and
-              "cpu 0 set 0: KSTACK0_2 seq 0 was not dumped" in r.stderr,
+              "cpu 1 set 0: KSTACK1_2 seq 0 was not dumped" in r.stderr,
               "rc %d %s" % (r.returncode, r.stderr))
-        check_core(g, out, loads, set_loads(0, 1, B) + set_loads(1, 0, A))
+        check_core(g, out, loads, set_loads(0, 1, B, 0) +
+                   set_loads(0, 0, A, 1))
         os.rename(os.path.join(tmp, "moved"),
-                  os.path.join(g.out, "md_KSTACK0_2.BIN"))
+                  os.path.join(g.out, "md_KSTACK1_2.BIN"))
         check(run(["elf", "--dir", g.out]).returncode == 0 and
               read(out) == first, "elf --dir differs")
         # mdfw info lists them with their names.
@@ -382,8 +392,9 @@ def skipped_and_hostile_sets():
     """Each variant spoils CPU 0's usable set (or the descriptor): the set
     is skipped with its reason on stderr, the rest of dump.elf is
     written, the exit code does not change."""
-    both = set_loads(0, 0, A) + set_loads(1, 1, B)
-    cpu1 = set_loads(1, 1, B)
+    # Each CPU's only usable set is the one it runs on: sections seq 0.
+    both = set_loads(0, 0, A) + set_loads(1, 1, B, 0)
+    cpu1 = set_loads(1, 1, B, 0)
     ents = set_entries(good_cpus())
 
     def ent(name, seq, **kw):
@@ -527,8 +538,8 @@ def panic_regions_and_a_live_set():
     cases = [
         ("regions in the header", regions, live,
          not_live + [cpu1_set0]),
-        ("not in the header: CPU 1's set 0", (), set_loads(1, 0, A) + live,
-         not_live),
+        ("not in the header: CPU 1's set 0, named by role", (),
+         set_loads(1, 1, B, 0) + set_loads(1, 0, A, 1), not_live),
         ("only KTASK1 in the header: its stack a set's, set 0 not live",
          regions[:1], live, not_live + [cpu1_set0]),
     ]
@@ -590,6 +601,63 @@ def panic_regions_and_a_live_set():
               "rc %d %s" % (r.returncode, r.stderr))
 
 
+def one_chunk_stack_aliases():
+    """A stack kept in one 16 KiB chunk (x86-64 and the arm64 board): the
+    running set's KSTACK0_0 PT_LOAD gets three more sections, KSTACK0_1..3
+    at its pages 1-3, what the vendor parser reads; mdfw info --check
+    accepts them and refuses any that is not inside its stack."""
+    D = Task(400, 0x60000, [0x70000], VMAP + 0x400000)
+    size = 4 * CHUNK
+    cpus = [dict(cur=0, chunks=1, sets=[Set(D, 2), Set(D, 2, live=False)])]
+    ents = [("KTASK0", 0, D.task_pa, TASK_SIZE),
+            ("KSTACK0_0", 0, D.stack_pas[0], size)]
+    with tempfile.TemporaryDirectory() as tmp:
+        g, loads = build(tmp, cpus, entries=ents)
+        r = g.extract()
+        check(r.returncode == 0, "rc %d %s" % (r.returncode, r.stderr))
+        out = os.path.join(g.out, "dump.elf")
+        data = bytearray(read(out))
+        eh, phs, names = G.parse_core(data)
+        shoff, shnum = eh[6], eh[12]
+        nl = len(phs) - 1
+        check(nl == len(loads) + 2 and shnum == 4 + nl + 3 and
+              names[nl:] == [("KSTACK0_%d" % i, 0) for i in (1, 2, 3)],
+              (nl, shnum, names))
+        stack = phs[1 + names.index(("KSTACK0_0", 0))]
+        check(stack[3] == D.stack_va and stack[5] == size, stack)
+        for i in (1, 2, 3):
+            sh = G.SHDR.unpack_from(data, shoff + 64 * (4 + nl + i - 1))
+            # (name, type, flags, addr, offset, size)
+            check(sh[1] == 1 and sh[3] == D.stack_va + i * CHUNK and
+                  sh[4] == stack[2] + i * CHUNK and sh[5] == CHUNK, sh)
+            check(data[sh[4]:sh[4] + CHUNK] ==
+                  g.slice(D.stack_pas[0] + i * CHUNK, CHUNK), "page %d" % i)
+        r = run(["info", "--check", out])
+        check(r.returncode == 0 and "aliases: 3 (KSTACK<c>_<i>" in r.stdout,
+              r.stdout + r.stderr)
+        # Spoiled, one field at a time: mdfw info --check refuses.
+        last = shoff + 64 * (4 + nl + 2)
+        bad = [("sh_addr", 16, "<Q", D.stack_va + 3 * CHUNK + 8,
+                "is not inside PT_LOAD KSTACK0_0"),
+               ("sh_size", 32, "<Q", CHUNK + 1,
+                "is not inside PT_LOAD KSTACK0_0"),
+               ("sh_type", 4, "<I", 8, "is not an alias"),
+               ("sh_name: KSTACK0_1's", 0, "<I", G.SHDR.unpack_from(
+                   data, last - 128)[0], "KSTACK0_1 is named twice"),
+               ("sh_name: KSTACK0_0's", 0, "<I", G.SHDR.unpack_from(
+                   data, shoff + 64 * (4 + names.index(("KSTACK0_0", 0))))[0],
+                "is not an alias")]
+        for why, off, fmt, val, msg in bad:
+            spoiled = bytearray(data)
+            struct.pack_into(fmt, spoiled, last + off, val)
+            path = os.path.join(tmp, "spoiled.elf")
+            with open(path, "wb") as f:
+                f.write(spoiled)
+            r = run(["info", "--check", path])
+            check(r.returncode != 0 and msg in r.stdout + r.stderr,
+                  "%s: rc %d %s" % (why, r.returncode, r.stdout + r.stderr))
+
+
 def help_names_cpu_sets():
     r = run(["elf", "--help"])
     check(r.returncode == 0 and "KTASK<c>" in r.stdout and
@@ -605,6 +673,7 @@ if __name__ == "__main__":
     for t in (dump_elf_adds_usable_sets, max_bytes_counts_the_sets,
               pr_pid_from_the_stack, pr_pid_from_firmware_registers,
               skipped_and_hostile_sets, many_records_few_lines,
-              panic_regions_and_a_live_set, help_names_cpu_sets):
+              panic_regions_and_a_live_set, one_chunk_stack_aliases,
+              help_names_cpu_sets):
         tap.run(t)
     tap.exit()
