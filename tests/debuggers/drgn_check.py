@@ -61,9 +61,13 @@ Prints 'ok|not ok|skip debuggers.MODE.drgn-<name>' lines (and '# ' details):
                    panicked, the panicking task
   drgn-kstack      what Qualcomm's parser's run-queue report reads in
                    minidump mode, for every present CPU c: the sections
-                   KTASK<c> at rq->curr and KSTACK<c>_0..3, the 4 KiB pages
-                   of rq->curr->stack; skip after a lockup (no kernel code
-                   runs at the freeze)
+                   KTASK<c> at rq->curr and KSTACK<c>_0..3 (PT_LOADs or
+                   mdfw's aliases), the 4 KiB pages of rq->curr->stack.
+                   After a lockup mdfw named them by the CPU's stack
+                   pointer; a CPU frozen inside a switch (rq->curr already
+                   the next task, KTASK<c>@1, while the CPU still runs on
+                   the previous one's stack) is checked against KTASK<c>'s
+                   own ->stack and said so
 Also prints "# drgn prb->desc_ring.head_id.counter = N" (the printk ring's
 head descriptor ID, a runtime-only value) for check-dump.sh's gdb check.
 Exit status 0 unless something ran and failed ('skip' is not a failure).
@@ -76,7 +80,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "../../scripts"))
 from kmdcore import file_notes as notes  # noqa: E402
 from kmdcore import file_vmcoreinfo as vmcoreinfo  # noqa: E402
-from kmdcore import module_sections, pt_loads  # noqa: E402
+from kmdcore import module_sections, pt_loads, sections  # noqa: E402
+from kmdcore import split_section_name  # noqa: E402
 
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
@@ -204,7 +209,36 @@ def panic_task(prog, core):
                  if ld["name"] == "KTASK%d" % cpu and ld["seq"] == 0), None)
 
 
-def analyst(prog, mode, loads, report):
+def section_map(core):
+    """{(name, seq): {'vaddr', 'size'}} of every named section of file
+    CORE after the 4 fixed ones: the PT_LOADs' and mdfw's aliases."""
+    with open(core, "rb") as f:
+        shs, _ = sections(f.read(1 << 20))
+    out = {}
+    for raw, _, addr, _, size in shs[4:]:
+        ns = split_section_name(raw)
+        if ns:
+            out[ns] = {"vaddr": addr, "size": size}
+    return out
+
+
+# NT_PRSTATUS size -> index of the stack pointer in pr_reg (offset 112).
+SP_INDEX = {336: 19, 392: 31}   # x86-64 rsp, aarch64 sp
+
+
+def stack_pointers(note_list):
+    """Each CPU's stack pointer from its NT_PRSTATUS (CPU order), or None
+    where it has no registers."""
+    out = []
+    for name, typ, desc in note_list:
+        if name == b"CORE" and typ == 1 and len(desc) in SP_INDEX:
+            regs = desc[112:112 + 8 * (SP_INDEX[len(desc)] + 1)]
+            sp = int.from_bytes(regs[-8:], "little")
+            out.append(sp if any(regs) else None)
+    return out
+
+
+def analyst(prog, mode, loads, secs, sps, report):
     """drgn-jiffies, drgn-panic-cpu, drgn-crashed-thread, drgn-runqueues:
     what an analyst reads first, against the KMD-ANALYST line the guest
     printed just before the freeze (KMD_CONSOLE: its console.log)."""
@@ -308,29 +342,37 @@ def analyst(prog, mode, loads, report):
     # pages of its current task's stack, and KTASK<c>, that task. rq->curr
     # says which task that is, read by drgn through the per-CPU areas, not
     # from these sections.
-    if not panicked:
-        report("skip", "kstack", "a lockup runs no kernel code at the freeze, and the "
-               "header is not rewritten at a switch: no KSTACK<c>_<i> sections "
-               "(docs/design/qcom-parser-contract.md section 8)")
-        return
     try:
-        sec = {(ld["name"], ld["seq"]): ld for ld in loads}
         lines, bad = [], []
         for c in for_each_present_cpu(prog):
             curr = per_cpu(prog["runqueues"], c).curr
-            stack = curr.stack.value_()
-            t = sec.get(("KTASK%d" % c, 0))
-            if t is None or t["vaddr"] != curr.value_():
+            task, how = curr, "rq->curr"
+            t = secs.get(("KTASK%d" % c, 0))
+            prev = secs.get(("KTASK%d" % c, 1))
+            sp = sps[c] if c < len(sps) else None
+            if (not panicked and t is not None and t["vaddr"] != curr.value_() and
+                    prev is not None and prev["vaddr"] == curr.value_() and sp is not None):
+                # Frozen inside a switch: rq->curr is already the next
+                # task, the CPU still on the previous one's stack.
+                cand = drgn.Object(prog, "struct task_struct *", value=t["vaddr"])
+                base = cand.stack.value_()
+                if base <= sp < base + 4 * 4096:
+                    task = cand
+                    how = ("the task on whose stack its sp %#x is (inside a switch: "
+                           "rq->curr is KTASK%d@1)" % (sp, c))
+            stack = task.stack.value_()
+            if t is None or t["vaddr"] != task.value_():
                 bad.append("cpu %d: rq->curr %#x, KTASK%d %s" % (
                     c, curr.value_(), c, "at %#x" % t["vaddr"] if t else "missing"))
-            pages = [sec.get(("KSTACK%d_%d" % (c, i), 0)) for i in range(4)]
+            pages = [secs.get(("KSTACK%d_%d" % (c, i), 0)) for i in range(4)]
             wrong = [i for i, ld in enumerate(pages)
-                     if ld is None or ld["vaddr"] != stack + 4096 * i or ld["size"] != 4096]
+                     if ld is None or ld["vaddr"] != stack + 4096 * i or ld["size"] < 4096]
             if wrong:
                 bad.append("cpu %d: ->stack %#x: KSTACK%d_<i> missing or not page i of it, "
                            "for i in %s" % (c, stack, c, wrong))
-            lines.append("cpu %d: KTASK%d = rq->curr %s pid %d, KSTACK%d_0..3 = its stack %#x"
-                         % (c, c, curr.comm.string_().decode(), curr.pid.value_(), c, stack))
+            lines.append("cpu %d: KTASK%d = %s %s pid %d, KSTACK%d_0..3 = its stack %#x"
+                         % (c, c, how, task.comm.string_().decode(), task.pid.value_(), c,
+                            stack))
         report("ok" if lines and not bad else "not ok", "kstack",
                "\n".join(lines + bad) or "no present CPU")
     except Exception as e:  # noqa: BLE001
@@ -630,7 +672,7 @@ def main():
     except Exception as e:  # noqa: BLE001
         report("not ok", "fault-address", "%s: %s" % (type(e).__name__, e))
 
-    analyst(prog, mode, loads, report)
+    analyst(prog, mode, loads, section_map(core), stack_pointers(notes(core)), report)
 
     # the printk ring's head ID, for check-dump.sh's gdb comparison
     try:

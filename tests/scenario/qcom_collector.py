@@ -12,7 +12,10 @@
   kaslr-record    the kernel's record at +0x6d0: le32 0xdead4ead, then the
                   le64 offset, equal to KERNELOFFSET of the dump's
                   VMCOREINFO (written by the kernel elsewhere: the
-                  KELF_HEADER region's note).
+                  KELF_HEADER region's note);
+  ap-minidump     ap_minidump.elf, the core the parser reads before it
+                  builds its own, is dump.elf: a regular file, the same
+                  inode.
 
 The base is read from tests/board/arm64/smem.dtsi (where the kernel finds
 it), not from what mdfw wrote. Called by verify.py for SMEM board dumps."""
@@ -98,3 +101,12 @@ def check_collector(dump, check):
     if magic == KASLR_MAGIC:
         print(f'# KASLR record: offset {off:#x} (VMCOREINFO KERNELOFFSET '
               f'{koff if koff is None else hex(koff)})')
+
+    try:
+        elf, ap = (os.lstat(os.path.join(dump, n)) for n in ('dump.elf', 'ap_minidump.elf'))
+        same = os.path.isfile(os.path.join(dump, 'ap_minidump.elf')) and \
+            (ap.st_dev, ap.st_ino) == (elf.st_dev, elf.st_ino)
+        why = '' if same else 'ap_minidump.elf is another file than dump.elf'
+    except OSError as e:
+        same, why = False, f'{e.filename}: {e.strerror}'
+    check('ap-minidump', same, why)

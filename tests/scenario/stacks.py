@@ -186,7 +186,10 @@ def panic_stack(out, cpu, c, pages, th, loads, core, g):
 
 def set_stack(loads, name, seq, recs):
     """The whole stack of the set whose chunk PT_LOAD is NAME (KSTACK<c>_<i>)
-    seq SEQ: (cpu, set, base, size, problems)."""
+    with section seq SEQ: (cpu, set, base, size, problems). mdfw names a
+    CPU's sets by role (seq 0 the set it runs on, 1 the other), not by
+    set number: the set is the descriptor's whose stack is at the chunks'
+    base."""
     c = int(name[6:].split('_')[0])
     rec = recs[c] if c < len(recs) else None
     if rec is None:
@@ -199,7 +202,8 @@ def set_stack(loads, name, seq, recs):
     base, size = chunks[0]['vaddr'], chunks[0]['size']
     if any(ld['vaddr'] != base + i * size or ld['size'] != size for i, ld in enumerate(chunks)):
         return c, seq, None, 0, [f'cpu {c} set {seq}: stack chunks not contiguous']
-    return c, seq, base, size * len(chunks), []
+    s = next((x for x in (0, 1) if rec['sets'][x]['stack'] == base), seq)
+    return c, s, base, size * len(chunks), []
 
 
 def core_read(core, loads, addr, n):

@@ -199,8 +199,31 @@ print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) o
 # (docs/design/qcom-parser-contract.md section 8): after a panic, for
 # every CPU the guest brought up, header sections KSTACK<c>_0..3, seq 0,
 # and their md files of 4 KiB, which it appends to build its core. A
-# lockup's header has none (no kernel code runs at the bite).
-if want == 'GUEST_PANICKED' and not busy:
+# lockup's header has none (no kernel code runs at the bite): there the
+# parser reads mdfw's dump.elf (as ap_minidump.elf), whose sections name
+# each CPU's running set by its stack pointer, KSTACK<c>_1..3 as aliases
+# of the pages of a one-chunk stack.
+elf_path = os.path.join(dump, 'dump.elf')
+if want != 'GUEST_PANICKED' and os.path.exists(elf_path):
+    from kmdcore import sections, split_section_name  # noqa: E402
+    with open(elf_path, 'rb') as f:
+        shs, sprob = sections(f.read(1 << 20))
+    secs = {}
+    for raw, _, addr, _, size in shs[4:]:
+        ns = split_section_name(raw)
+        if ns:
+            secs[ns] = (addr, size)
+    kmiss = list(sprob)
+    for c in range(ncpus):
+        if ('KTASK%d' % c, 0) not in secs:
+            kmiss.append(f'KTASK{c}: no dump.elf section')
+        base = secs.get((f'KSTACK{c}_0', 0), (None, 0))[0]
+        for i in range(4):
+            x = secs.get((f'KSTACK{c}_{i}', 0))
+            if x is None or base is None or x[0] != base + 4096 * i or x[1] < 4096:
+                kmiss.append(f'KSTACK{c}_{i}: {"no dump.elf section" if x is None else "at %#x +%#x, not page %d of %s" % (x[0], x[1], i, base and hex(base))}')
+    check('qcom-kstack', not kmiss, '; '.join(kmiss[:4]))
+elif want == 'GUEST_PANICKED' and not busy:
     ok_rows = {(r['name'], int(r['seq'])): r for r in rows if r['status'] == 'ok'}
     kmiss = []
     for c in range(ncpus):
