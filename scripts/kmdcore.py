@@ -62,6 +62,19 @@ def sections(core):
     return out, problems
 
 
+def section_map(core):
+    """{(name, seq): (sh_addr, sh_size)} of every named section of bytes
+    CORE after the 4 fixed ones: the PT_LOADs' and, in mdfw's dump.elf,
+    the aliases KSTACK<c>_<i> of a running stack's pages."""
+    shs, _ = sections(core)
+    out = {}
+    for raw, _, addr, _, size in shs[4:]:
+        ns = split_section_name(raw)
+        if ns:
+            out[ns] = (addr, size)
+    return out
+
+
 def pt_loads(core):
     """[{'name', 'seq', 'offset', 'vaddr', 'paddr', 'size'}] of bytes CORE
     (the file, or at least its headers and STR_TBL); name/seq are None

@@ -80,8 +80,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "../../scripts"))
 from kmdcore import file_notes as notes  # noqa: E402
 from kmdcore import file_vmcoreinfo as vmcoreinfo  # noqa: E402
-from kmdcore import module_sections, pt_loads, sections  # noqa: E402
-from kmdcore import split_section_name  # noqa: E402
+from kmdcore import module_sections, pt_loads, section_map  # noqa: E402
 
 MARKER = "kmemdump-marker: last words before freeze"
 # The freeze's line in the log (check-dump.sh sets it per freeze mode).
@@ -209,17 +208,10 @@ def panic_task(prog, core):
                  if ld["name"] == "KTASK%d" % cpu and ld["seq"] == 0), None)
 
 
-def section_map(core):
-    """{(name, seq): {'vaddr', 'size'}} of every named section of file
-    CORE after the 4 fixed ones: the PT_LOADs' and mdfw's aliases."""
+def section_map_of(core):
+    """kmdcore.section_map() of the file CORE, as {'vaddr', 'size'}."""
     with open(core, "rb") as f:
-        shs, _ = sections(f.read(1 << 20))
-    out = {}
-    for raw, _, addr, _, size in shs[4:]:
-        ns = split_section_name(raw)
-        if ns:
-            out[ns] = {"vaddr": addr, "size": size}
-    return out
+        return {k: {"vaddr": a, "size": n} for k, (a, n) in section_map(f.read(1 << 20)).items()}
 
 
 # NT_PRSTATUS size -> index of the stack pointer in pr_reg (offset 112).
@@ -672,7 +664,7 @@ def main():
     except Exception as e:  # noqa: BLE001
         report("not ok", "fault-address", "%s: %s" % (type(e).__name__, e))
 
-    analyst(prog, mode, loads, section_map(core), stack_pointers(notes(core)), report)
+    analyst(prog, mode, loads, section_map_of(core), stack_pointers(notes(core)), report)
 
     # the printk ring's head ID, for check-dump.sh's gdb comparison
     try:

@@ -205,15 +205,10 @@ print(f'# cpu sets: {followed} of {ncpus} CPUs followed, live: {" ".join(live) o
 # of the pages of a one-chunk stack.
 elf_path = os.path.join(dump, 'dump.elf')
 if want != 'GUEST_PANICKED' and os.path.exists(elf_path):
-    from kmdcore import sections, split_section_name  # noqa: E402
+    from kmdcore import section_map  # noqa: E402
     with open(elf_path, 'rb') as f:
-        shs, sprob = sections(f.read(1 << 20))
-    secs = {}
-    for raw, _, addr, _, size in shs[4:]:
-        ns = split_section_name(raw)
-        if ns:
-            secs[ns] = (addr, size)
-    kmiss = list(sprob)
+        secs = section_map(f.read(1 << 20))
+    kmiss = []
     for c in range(ncpus):
         if ('KTASK%d' % c, 0) not in secs:
             kmiss.append(f'KTASK{c}: no dump.elf section')
