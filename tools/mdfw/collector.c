@@ -298,6 +298,26 @@ int collector_link_elf(struct collector *c, struct dump_dir *d,
 	return 0;
 }
 
+int collector_relink_elf(int dfd, const char *elf)
+{
+	char tmp[64];
+	struct stat st;
+	int ret = 0;
+
+	if (fstatat(dfd, COLLECTOR_ELF_FILE, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	snprintf(tmp, sizeof(tmp), ".%s.%ld", COLLECTOR_ELF_FILE,
+		 (long)getpid());
+	if (linkat(dfd, elf, dfd, tmp, 0))
+		return -errno;
+	if (renameat(dfd, tmp, dfd, COLLECTOR_ELF_FILE)) {
+		ret = -errno;
+		unlinkat(dfd, tmp, 0);
+		return ret;
+	}
+	return out_sync_dir(dfd);
+}
+
 void collector_manifest_line(const struct collector *c, char *out,
 			     size_t len)
 {

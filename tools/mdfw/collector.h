@@ -126,6 +126,16 @@ int collector_link_elf(struct collector *c, struct dump_dir *d,
 		       const char *elf);
 
 /*
+ * mdfw elf --dir DIR wrote a new DIR/dump.elf (elf: its name in dfd):
+ * if DIR has an ap_minidump.elf (a capture's), make it the new file too,
+ * so that the parser never reads a stale core: a link under a temporary
+ * name renamed over it (the entry is replaced, never followed), then the
+ * directory fsync()ed. 0 (also with no ap_minidump.elf) or negative
+ * errno.
+ */
+int collector_relink_elf(int dfd, const char *elf);
+
+/*
  * The lines about it: for manifest.tsv's comments ("shared_imem: ...",
  * empty without --shared-imem) and capture.txt's keys (shared_imem=
  * ok|failed|none, or skipped if the table was unusable and nothing was

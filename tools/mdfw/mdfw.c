@@ -194,6 +194,8 @@ static const char elf_help[] =
 "file is missing or of the wrong size is dropped with a warning (exit 4),\n"
 "never zero-filled. Created under a fresh random name, mode 0600,\n"
 "fsync()ed, renamed; a non-regular file at FILE is refused (exit 2).\n"
+"Without --out, a capture's DIR/ap_minidump.elf (see 'mdfw capture --help')\n"
+"is made the new dump.elf's second name too (a failure: exit 4).\n"
 "\n"
 "CPU sets (also in capture/extract): each CPU's current task, published\n"
 "in entries KTASK<c> and KSTACK<c>_<i> (seq = set 0 or 1) that the header\n"
@@ -1479,12 +1481,14 @@ static int cmd_elf(int argc, char **argv)
 	char path[4096];
 	struct opts o;
 	int dfd = -1, odfd = -1, ret;
+	bool default_out;
 
 	ret = parse_opts(argc, argv, elf_opts, elf_help, &o);
 	if (ret)
 		return ret < 0 ? MDFW_EXIT_OK : ret;
 	if (require(o.dir, "elf", "dir"))
 		return MDFW_EXIT_USAGE;
+	default_out = !o.out;
 	if (!o.out) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", o.dir,
 				     MDELF_OUT_FILE) >= sizeof(path)) {
@@ -1521,6 +1525,17 @@ static int cmd_elf(int argc, char **argv)
 	out_check_dir(odfd, dname);
 	ret = mdelf_from_dir(dfd, o.dir, odfd, bname, o.max_bytes ?
 			     o.max_bytes : UINT64_MAX, &r);
+	/* The default output: keep a capture's ap_minidump.elf its twin. */
+	if (default_out && (ret == MDFW_EXIT_OK || ret == MDFW_EXIT_PARTIAL) &&
+	    !r.too_large) {
+		int lret = collector_relink_elf(odfd, bname);
+
+		if (lret) {
+			msg("warning: %s/%s: %s; it is not the new %s", o.dir,
+			    COLLECTOR_ELF_FILE, out_strerror(-lret), bname);
+			ret = MDFW_EXIT_PARTIAL;
+		}
+	}
 	if (r.added)
 		snprintf(added, sizeof(added), " + %" PRIu32 " from CPU sets",
 			 r.added);

@@ -86,6 +86,24 @@ def extract_writes_both():
               "kaslr: MD_SHRDIMEM.BIN+0x6d0: magic 0xdead4ead, offset "
               "0x%x" % KASLR in i.stdout and "check: ok" in
               i.stdout.split("dump_info check")[1], i.stdout + i.stderr)
+        # dump.elf made again from the md files: ap_minidump.elf follows
+        # it (never a stale core for the parser), no temporary name left;
+        # with --out elsewhere it stays as it is.
+        before = os.lstat(os.path.join(g.out, "ap_minidump.elf"))
+        os.unlink(os.path.join(g.out, "dump.elf"))
+        e = run(["elf", "--dir", g.out])
+        check(e.returncode == 0, e.stderr)
+        check_files(g, g.out)
+        check(os.lstat(os.path.join(g.out, "dump.elf")).st_ino !=
+              before.st_ino and not [n for n in os.listdir(g.out)
+                                     if n.startswith(".")],
+              os.listdir(g.out))
+        other = os.path.join(tmp, "other.elf")
+        now = os.lstat(os.path.join(g.out, "ap_minidump.elf"))
+        e = run(["elf", "--dir", g.out, "--out", other])
+        check(e.returncode == 0 and os.lstat(os.path.join(
+            g.out, "ap_minidump.elf")).st_ino == now.st_ino and
+              os.lstat(other).st_ino != now.st_ino, e.stderr)
 
 
 def without_the_option():
@@ -98,6 +116,11 @@ def without_the_option():
         kv = read_kv(os.path.join(g.out, "capture.txt"))
         check(kv["shared_imem"] == "none" and kv["shared_imem_base"] == "",
               kv)
+        # Not a collector's capture: elf --dir makes no ap_minidump.elf.
+        os.unlink(os.path.join(g.out, "dump.elf"))
+        check(run(["elf", "--dir", g.out]).returncode == 0 and
+              not os.path.exists(os.path.join(g.out, "ap_minidump.elf")),
+              os.listdir(g.out))
         i = run(["info", "--check", g.out])
         check(i.returncode == 0 and "dump_info: none" in i.stdout, i.stdout)
 
