@@ -612,7 +612,11 @@ int cpusets_place(struct cpusets_result *r, const struct mdelf_tentry *v,
 	r->loads = calloc(n + 1u, sizeof(*r->loads));
 	r->src = calloc(n + 1u, sizeof(*r->src));
 	r->sec_seq = calloc(n + 1u, sizeof(*r->sec_seq));
-	r->alias = calloc(CPUSETS_MAX_ALIASES, sizeof(*r->alias));
+	/* At most CPUSETS_MAX_CHUNKS - 1 a CPU (add_aliases()). */
+	r->alias = calloc(r->ncpus > CPUSETS_MAX_ALIASES /
+			  (CPUSETS_MAX_CHUNKS - 1) ? CPUSETS_MAX_ALIASES :
+			  (size_t)r->ncpus * (CPUSETS_MAX_CHUNKS - 1),
+			  sizeof(*r->alias));
 	owner = calloc(n + 1u, sizeof(*owner));
 	run = calloc(r->ncpus, sizeof(*run));
 	named = calloc(r->ncpus, sizeof(*named));

@@ -566,13 +566,15 @@ static void print_report(struct info *in, const char *path)
 		cpuregs_arch_of(in->machine) ? in->arch->name :
 		"not x86-64 or aarch64",
 		in->phnum, in->nnotes_seg, in->nloads, in->nother_seg);
-	if (in->have_names)
-		fprintf(in->out, "names: sections, %s at 0x%" PRIx64 "%s%.0"
-			PRIu32 "%s\n", MDELF_SEC_STRTAB, in->stroff,
-			in->nalias ? "; aliases: " : "", in->nalias,
-			in->nalias ? " (KSTACK<c>_<i>, pages of running stacks "
-			"kept in one chunk)" : "");
-	else
+	if (in->have_names) {
+		fprintf(in->out, "names: sections, %s at 0x%" PRIx64,
+			MDELF_SEC_STRTAB, in->stroff);
+		if (in->nalias)
+			fprintf(in->out, "; aliases: %" PRIu32 " (KSTACK<c>_<i>, "
+				"pages of running stacks kept in one chunk)",
+				in->nalias);
+		fputc('\n', in->out);
+	} else
 		fprintf(in->out, "names: none (no section headers naming the "
 			"PT_LOADs: not a kmemdump minidump)\n");
 	if (in->notes.n_generation)

@@ -1533,6 +1533,28 @@ int mdelf_merge_notes(const uint8_t *k, size_t klen,
 	return ret;
 }
 
+int mdelf_notes_and_sets(const uint8_t *hdr, const struct mdelf_core *c,
+			 const struct cpuregs *fw, struct cpusets_result *cs,
+			 const struct mdelf_tentry *v, uint32_t nv,
+			 uint8_t **merged, const uint8_t **notes, size_t *len,
+			 char *src, size_t srclen)
+{
+	struct cpuregs_stacks stk = cpusets_stacks(cs);
+	int ret;
+
+	ret = mdelf_merge_notes(hdr + c->notes_off, (size_t)c->notes_len,
+				c->arch, fw, &stk, merged, len, src, srclen);
+	*notes = *merged ? *merged : hdr + c->notes_off;
+	if (!*merged)
+		*len = (size_t)c->notes_len;
+	/* Each CPU's running set by the stack pointer dump.elf will hold. */
+	if (cpusets_place(cs, v, nv, *notes, *len, c->arch, stderr)) {
+		msg("%s: out of memory", MDELF_OUT_FILE);
+		return -2;
+	}
+	return ret;
+}
+
 /* ---- mdfw elf: from a dump directory ----------------------------------- */
 
 int mdelf_dir_cpuregs(int dfd, const char *src_path,
@@ -1722,10 +1744,10 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 	struct mdelf_dir_src ds = { src_dfd };
 	struct mdelf_source src = { mdelf_dir_copy, &ds };
 	struct cpusets_result cs = { 0 };
-	struct cpuregs_stacks stk;
 	struct mdelf_extra xl;
 	struct cpuregs fw = { 0 };
 	char err[512], line[700];
+	const uint8_t *wnotes;
 	uint8_t *hdr = NULL, *notes = NULL;
 	size_t notes_len = 0;
 	int fwret = 0;
@@ -1822,27 +1844,19 @@ int mdelf_from_dir(int src_dfd, const char *src_path, int odfd,
 		msg("%s: out of memory", MDELF_OUT_FILE);
 		goto out;
 	}
-	stk = cpusets_stacks(&cs);
 	fwret = mdelf_dir_cpuregs(src_dfd, src_path, c.arch, &fw);
-	if (mdelf_merge_notes(hdr + c.notes_off, (size_t)c.notes_len, c.arch,
-			      fwret > 0 ? &fw : NULL, &stk, &notes,
-			      &notes_len, NULL, 0))
-		fwret = -1;
-	if (!notes)
-		notes_len = (size_t)c.notes_len;
-	/* Each CPU's running set by the stack pointer dump.elf will hold. */
-	if (cpusets_place(&cs, v, nv, notes ? notes : hdr + c.notes_off,
-			  notes_len, c.arch, stderr)) {
-		msg("%s: out of memory", MDELF_OUT_FILE);
+	ret = mdelf_notes_and_sets(hdr, &c, fwret > 0 ? &fw : NULL, &cs, v,
+				   nv, &notes, &wnotes, &notes_len, NULL, 0);
+	if (ret < -1)
 		goto out;
-	}
+	if (ret)
+		fwret = -1;
 	cpusets_line(&cs, line, sizeof(line));
 	if (line[0])
 		printf("%s\n", line);
 	xl = cpusets_extra(&cs);
-	if (mdelf_write_core_notes(hdr, &c, notes ? notes : hdr + c.notes_off,
-				   notes_len, keep, &xl, &src, odfd, oname,
-				   max_bytes, r))
+	if (mdelf_write_core_notes(hdr, &c, wnotes, notes_len, keep, &xl, &src,
+				   odfd, oname, max_bytes, r))
 		goto out;
 	r->dropped = c.nloads - r->kept;
 	if (r->too_large) {

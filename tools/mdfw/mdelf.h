@@ -361,6 +361,23 @@ int mdelf_merge_notes(const uint8_t *k, size_t klen,
 		      const struct cpuregs_stacks *stk, uint8_t **out,
 		      size_t *outlen, char *src, size_t srclen);
 
+struct cpusets_result;
+
+/*
+ * dump.elf's notes, and the CPU sets' PT_LOADs their stack pointers name:
+ * header c's notes (in hdr) merged with fw (may be NULL) and the pid rule
+ * of cs's stacks (mdelf_merge_notes(): *merged malloc()ed, or NULL when
+ * the header's are used as they are); *notes, *len the notes to write;
+ * then cpusets_place() on them. src, srclen as in mdelf_merge_notes().
+ * 0; -1 if fw could not be merged (left out, warning printed); -2 out of
+ * memory (message printed).
+ */
+int mdelf_notes_and_sets(const uint8_t *hdr, const struct mdelf_core *c,
+			 const struct cpuregs *fw, struct cpusets_result *cs,
+			 const struct mdelf_tentry *v, uint32_t nv,
+			 uint8_t **merged, const uint8_t **notes, size_t *len,
+			 char *src, size_t srclen);
+
 /*
  * The firmware's CPU registers of a dump directory: cpu_regs.notes if
  * manifest.tsv lists it (a "# cpu_regs: ..." line) with the same size.

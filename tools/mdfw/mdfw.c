@@ -210,11 +210,11 @@ static const char elf_help[] =
 "named KTASK<c>, KSTACK<c>_<i> (and, for a one-chunk stack, one more\n"
 "section KSTACK<c>_<i> per further 4 KiB page), then the other sets, named\n"
 "@1; a set over the same virtual bytes as an earlier one (a migrated\n"
-"task) is not added again. Other sets are skipped with one line on stderr each; the\n"
-"exit code does not change. pr_pid of CPU c: the pid of its usable set\n"
-"whose stack holds the CPU's stack pointer, if any; unique per CPU for\n"
-"gdb: 0 (idle) becomes 0x400000 + c, a pid another CPU holds 0x401000 + c\n"
-"(mdfw info names them).\n"
+"task) is not added again. Other sets are skipped with one line on\n"
+"stderr each; the exit code does not change. pr_pid of CPU c: the pid\n"
+"of its usable set whose stack holds the CPU's stack pointer, if any;\n"
+"unique per CPU for gdb: 0 (idle) becomes 0x400000 + c, a pid another\n"
+"CPU holds 0x401000 + c (mdfw info names them).\n"
 "An entry of these names that the header describes (its next PT_LOAD\n"
 "after the header, same name and seq, in table order) is a region like\n"
 "any other, not a set's: at panic the kernel registers each CPU's current\n"
@@ -880,7 +880,7 @@ static const char *write_elf(struct hdr *h, int dfd,
 {
 	struct elf_src es = { h, cs, st, { dfd } };
 	struct mdelf_source src = { elf_src_copy, &es };
-	struct cpuregs_stacks stk;
+	const uint8_t *notes;
 	struct mdelf_extra xl;
 	uint8_t *merged = NULL;
 	size_t notes_len = 0;
@@ -892,17 +892,11 @@ static const char *write_elf(struct hdr *h, int dfd,
 		return "failed";
 	/*
 	 * The firmware's registers where the kernel saved none, pr_pid by
-	 * the CPU sets' stacks (cpuregs.h).
+	 * the CPU sets' stacks (cpuregs.h), the sets named by them.
 	 */
-	stk = cpusets_stacks(cs);
-	mdelf_merge_notes(h->buf + h->core.notes_off,
-			  (size_t)h->core.notes_len, h->core.arch, fw, &stk,
-			  &merged, &notes_len, srcs, srcslen);
-	if (!merged)
-		notes_len = (size_t)h->core.notes_len;
-	/* Each CPU's running set by the stack pointer dump.elf will hold. */
-	if (cpusets_place(cs, h->v, h->nv, merged ? merged : h->buf +
-			  h->core.notes_off, notes_len, h->core.arch, stderr)) {
+	if (mdelf_notes_and_sets(h->buf, &h->core, fw, cs, h->v, h->nv,
+				 &merged, &notes, &notes_len, srcs,
+				 srcslen) < -1) {
 		free(merged);
 		return "failed";
 	}
@@ -914,10 +908,9 @@ static const char *write_elf(struct hdr *h, int dfd,
 	}
 	for (k = 0; k < h->core.nloads; k++)
 		keep[k] = h->v[k + 1].ok;
-	ret = mdelf_write_core_notes(h->buf, &h->core, merged ? merged :
-				     h->buf + h->core.notes_off, notes_len,
-				     keep, &xl, &src, dfd, MDELF_OUT_FILE,
-				     budget, er);
+	ret = mdelf_write_core_notes(h->buf, &h->core, notes, notes_len, keep,
+				     &xl, &src, dfd, MDELF_OUT_FILE, budget,
+				     er);
 	free(keep);
 	free(merged);
 	if (ret)
